@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ring buffer and drop counters every memsight program shares. The
+ * definitions are weak so each program file can include them and the static
+ * linker keeps one copy.
+ */
+#ifndef MEMSIGHT_EVENTS_BPF_H
+#define MEMSIGHT_EVENTS_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "memsight.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	/* Resized by userspace before load (--ringbuf-size). */
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps") __weak;
+
+/* Never lose a record silently: userspace reports these every interval. */
+struct memsight_bpf_counters counters __weak;
+
+static __always_inline void count_ringbuf_drop(void)
+{
+	__sync_fetch_and_add(&counters.ringbuf_drops, 1);
+}
+
+static __always_inline void fill_record_header(struct memsight_record_header *hdr, __u32 type)
+{
+	hdr->type = type;
+	hdr->version = MEMSIGHT_RECORD_VERSION;
+	hdr->boot_ns = bpf_ktime_get_boot_ns();
+}
+
+#endif /* MEMSIGHT_EVENTS_BPF_H */

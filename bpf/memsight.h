@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one header shared by memsight's BPF programs and its userspace.
+ *
+ * Everything that crosses the ring buffer or a map is defined here, with
+ * fixed-width fields only, so both sides agree on the layout by construction.
+ * Record layout version: MEMSIGHT_RECORD_VERSION; bump it on any change that
+ * moves or resizes a field.
+ */
+#ifndef MEMSIGHT_H
+#define MEMSIGHT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MEMSIGHT_RECORD_VERSION 1
+
+/* Task names: the kernel's TASK_COMM_LEN. */
+#define MEMSIGHT_COMM_LEN 16
+/*
+ * Cgroup paths are captured in the kernel at event time, one kernfs name per
+ * level, because the cgroup of an OOM victim is often removed before
+ * userspace could look it up. NAME_MAX (255) plus the terminating NUL fits
+ * any cgroup name whole; deeper paths keep their lowest levels.
+ */
+#define MEMSIGHT_CGROUP_NAME_LEN 256
+#define MEMSIGHT_CGROUP_LEVELS_MAX 16
+
+/* Ring buffer records, identified by the first field of their header. */
+enum memsight_record_type {
+	MEMSIGHT_RECORD_OOM_KILL = 1,
+};
+
+/* How the OOM killer was constrained (see oom.bpf.c for how it is decided). */
+enum memsight_oom_constraint {
+	MEMSIGHT_OOM_CONSTRAINT_GLOBAL = 0,
+	MEMSIGHT_OOM_CONSTRAINT_MEMCG = 1,
+};
+
+/* Which hook produced an OOM record. */
+enum memsight_oom_source {
+	/* tp_btf/mark_victim: everything read at the moment of the kill */
+	MEMSIGHT_OOM_SOURCE_TP_BTF = 1,
+	/*
+	 * tracepoint/oom/mark_victim completed at the victim's exit: the
+	 * victim's memcg is only reachable once the victim itself runs.
+	 */
+	MEMSIGHT_OOM_SOURCE_TRACEPOINT = 2,
+};
+
+/* Bits of memsight_oom_record.flags */
+#define MEMSIGHT_OOM_HAS_RSS (1U << 0)	      /* rss/pgtables/total_vm are known */
+#define MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT (1U << 1) /* victim memcg read at its exit */
+#define MEMSIGHT_OOM_MEMCG_UNLIMITED (1U << 2)	    /* victim memcg has no limit */
+#define MEMSIGHT_OOM_CONSTRAINT_UNLIMITED (1U << 3) /* constraint memcg has no limit */
+
+/* A cgroup as captured in the kernel: its id and its path, leaf first. */
+struct memsight_cgroup {
+	__u64 id;     /* kernfs id == inode number of the cgroup directory */
+	__u32 level;  /* depth below the hierarchy root (root is 0) */
+	__u32 depth;  /* names captured; less than level when truncated */
+	char names[MEMSIGHT_CGROUP_LEVELS_MAX][MEMSIGHT_CGROUP_NAME_LEN];
+};
+
+struct memsight_record_header {
+	__u32 type;    /* enum memsight_record_type */
+	__u32 version; /* MEMSIGHT_RECORD_VERSION */
+	__u64 boot_ns; /* CLOCK_BOOTTIME of the event */
+};
+
+struct memsight_oom_record {
+	struct memsight_record_header hdr;
+
+	/* The task the OOM killer chose. */
+	__u32 victim_pid;   /* thread group id (the process id users see) */
+	__u32 victim_tid;   /* the thread the kernel marked */
+	__u32 victim_uid;   /* real uid in the initial user namespace */
+	__s32 victim_oom_score_adj;
+	char victim_comm[MEMSIGHT_COMM_LEN];
+	__u64 rss_anon_bytes;
+	__u64 rss_file_bytes;
+	__u64 rss_shmem_bytes;
+	__u64 pgtables_bytes;
+	__u64 total_vm_bytes;
+
+	/* The task whose allocation invoked the OOM killer. */
+	__u32 trigger_pid;
+	__u32 trigger_tid;
+	char trigger_comm[MEMSIGHT_COMM_LEN];
+
+	/* The victim's memcg page counter (bytes). */
+	__u64 memcg_usage_bytes;
+	__u64 memcg_limit_bytes;
+
+	/*
+	 * For MEMCG constraints: the memcg whose limit was hit, an ancestor
+	 * (or self, at distance 0) of the victim's memcg.
+	 */
+	__u32 constraint;	     /* enum memsight_oom_constraint */
+	__u32 constraint_distance; /* levels above the victim's memcg */
+	__u64 constraint_cgroup_id;
+	__u64 constraint_usage_bytes;
+	__u64 constraint_limit_bytes;
+
+	__u32 source; /* enum memsight_oom_source */
+	__u32 flags;  /* MEMSIGHT_OOM_* bits */
+
+	struct memsight_cgroup victim_cgroup;
+	struct memsight_cgroup trigger_cgroup;
+};
+
+/* Counters kept by the BPF side, read by userspace each interval. */
+struct memsight_bpf_counters {
+	__u64 ringbuf_drops;	/* records lost: ring buffer full */
+	__u64 oom_pending_drops; /* tracepoint mode: victims we lost track of */
+};
+
+#endif /* MEMSIGHT_H */

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * OOM kills, from the oom:mark_victim tracepoint.
+ *
+ * mark_victim fires in the context of the task whose allocation invoked the
+ * OOM killer (the trigger) and names the task chosen to die (the victim).
+ * Since the change that added the task to the tracepoint's arguments, a
+ * tp_btf program sees the victim's task_struct and reads everything at the
+ * moment of the kill. Older kernels pass only the victim's pid; there the
+ * classic tracepoint records the kill and the record is completed when the
+ * victim itself exits (sched_process_exit), the first moment its memcg can
+ * be reached without a pid lookup.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memsight.h"
+#include "cgroup.bpf.h"
+#include "events.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile __u64 page_size = 4096;
+/* Indexes into mm->rss_stat: an anonymous kernel enum, resolved from BTF by userspace. */
+const volatile __u32 mm_filepages = 0;
+const volatile __u32 mm_anonpages = 1;
+const volatile __u32 mm_shmempages = 3;
+/*
+ * How close to its limit a memcg must be to have caused a memcg OOM, in
+ * pages: a charge fails when usage + nr_pages > max after reclaim, and one
+ * charge is at most a PMD-sized huge page (512 pages with 4 KiB pages) or a
+ * charge batch (64 pages). Userspace sets it for the kernel's page size.
+ */
+const volatile __u64 oom_limit_slack_pages = 512 + 64;
+
+/* Tracepoint mode: kills waiting for their victim's exit, by victim thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct memsight_oom_record);
+} oom_pending SEC(".maps");
+
+/* A record is too large for the BPF stack; build it here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct memsight_oom_record);
+} oom_scratch SEC(".maps");
+
+static __always_inline bool css_contains(struct cgroup_subsys_state *ancestor,
+					 struct cgroup_subsys_state *css)
+{
+	for (int i = 0; i <= MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
+		if (css == ancestor)
+			return true;
+		css = BPF_CORE_READ(css, parent);
+	}
+	return false;
+}
+
+/*
+ * How the constraint is decided: the OOM killer's own oom_control is not
+ * visible to a tracepoint, so memsight looks for the memcg that must have
+ * failed the charge. It is the nearest memcg, from the victim's upwards,
+ * whose usage is within one charge of its limit and which also contains
+ * the trigger (the allocating task charges a memcg above itself). If there
+ * is none, no memcg limit was hit and the kill is global. A global OOM that
+ * strikes while the victim's memcg also sits at its limit with the trigger
+ * inside it is reported as memcg; that is the only way to be wrong.
+ */
+static __always_inline void find_constraint(struct memsight_oom_record *rec,
+					    struct cgroup_subsys_state *start,
+					    struct cgroup_subsys_state *trigger_css)
+{
+	struct cgroup_subsys_state *css = start;
+	__u64 usage, limit;
+	bool unlimited;
+
+	rec->constraint = MEMSIGHT_OOM_CONSTRAINT_GLOBAL;
+	rec->constraint_distance = 0;
+	rec->constraint_cgroup_id = 0;
+	rec->constraint_usage_bytes = 0;
+	rec->constraint_limit_bytes = 0;
+	for (int i = 0; i < MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
+		memcg_page_counter(css, &usage, &limit, &unlimited);
+		if (!unlimited && usage + oom_limit_slack_pages * page_size >= limit &&
+		    css_contains(css, trigger_css)) {
+			rec->constraint = MEMSIGHT_OOM_CONSTRAINT_MEMCG;
+			rec->constraint_distance = i;
+			rec->constraint_cgroup_id = css_cgroup_id(css);
+			rec->constraint_usage_bytes = usage;
+			rec->constraint_limit_bytes = limit;
+			return;
+		}
+		css = BPF_CORE_READ(css, parent);
+	}
+}
+
+static __always_inline void fill_victim_memcg(struct memsight_oom_record *rec,
+					      struct cgroup_subsys_state *victim_css)
+{
+	bool unlimited;
+
+	memcg_page_counter(victim_css, &rec->memcg_usage_bytes, &rec->memcg_limit_bytes,
+			   &unlimited);
+	if (unlimited)
+		rec->flags |= MEMSIGHT_OOM_MEMCG_UNLIMITED;
+	capture_cgroup(&rec->victim_cgroup, victim_css);
+}
+
+static __always_inline void fill_trigger(struct memsight_oom_record *rec)
+{
+	struct task_struct *current = (void *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	rec->trigger_pid = pid_tgid >> 32;
+	rec->trigger_tid = (__u32)pid_tgid;
+	bpf_get_current_comm(rec->trigger_comm, sizeof(rec->trigger_comm));
+	capture_cgroup(&rec->trigger_cgroup, task_memcg_css(current));
+}
+
+static __always_inline void fill_victim_task(struct memsight_oom_record *rec,
+					     struct task_struct *victim)
+{
+	rec->victim_pid = BPF_CORE_READ(victim, tgid);
+	rec->victim_tid = BPF_CORE_READ(victim, pid);
+	rec->victim_uid = BPF_CORE_READ(victim, real_cred, uid.val);
+	rec->victim_oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
+	bpf_probe_read_kernel_str(rec->victim_comm, sizeof(rec->victim_comm), victim->comm);
+}
+
+static __always_inline int record_oom_victim(struct task_struct *victim)
+{
+	struct task_struct *current = (void *)bpf_get_current_task();
+	struct cgroup_subsys_state *victim_css;
+	struct memsight_oom_record *rec;
+	struct mm_struct *mm;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_ringbuf_drop();
+		return 0;
+	}
+	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_OOM_KILL);
+	rec->source = MEMSIGHT_OOM_SOURCE_TP_BTF;
+	rec->flags = 0;
+	fill_victim_task(rec, victim);
+
+	/* The kernel holds the victim's mm while it marks it; it can't vanish here. */
+	mm = BPF_CORE_READ(victim, mm);
+	if (mm) {
+		rec->rss_anon_bytes = mm_counter_pages(mm, mm_anonpages) * page_size;
+		rec->rss_file_bytes = mm_counter_pages(mm, mm_filepages) * page_size;
+		rec->rss_shmem_bytes = mm_counter_pages(mm, mm_shmempages) * page_size;
+		rec->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+		rec->total_vm_bytes = BPF_CORE_READ(mm, total_vm) * page_size;
+		rec->flags |= MEMSIGHT_OOM_HAS_RSS;
+	} else {
+		rec->rss_anon_bytes = rec->rss_file_bytes = rec->rss_shmem_bytes = 0;
+		rec->pgtables_bytes = rec->total_vm_bytes = 0;
+	}
+
+	fill_trigger(rec);
+	victim_css = task_memcg_css(victim);
+	fill_victim_memcg(rec, victim_css);
+	find_constraint(rec, victim_css, task_memcg_css(current));
+	if (rec->constraint == MEMSIGHT_OOM_CONSTRAINT_MEMCG && !rec->constraint_limit_bytes)
+		rec->flags |= MEMSIGHT_OOM_CONSTRAINT_UNLIMITED;
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(oom_mark_victim_btf, struct task_struct *victim)
+{
+	return record_oom_victim(victim);
+}
+
+/* Tracepoint mode, part one: everything the record and the trigger offer. */
+SEC("tracepoint/oom/mark_victim")
+int oom_mark_victim_tp(struct trace_event_raw_mark_victim *ctx)
+{
+	struct task_struct *current = (void *)bpf_get_current_task();
+	struct memsight_oom_record *rec;
+	__u32 zero = 0, victim_tid;
+
+	rec = bpf_map_lookup_elem(&oom_scratch, &zero);
+	if (!rec)
+		return 0;
+	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_OOM_KILL);
+	rec->source = MEMSIGHT_OOM_SOURCE_TRACEPOINT;
+	rec->flags = MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT;
+	victim_tid = BPF_CORE_READ(ctx, pid);
+	rec->victim_tid = victim_tid;
+	rec->victim_pid = 0;
+	rec->victim_comm[0] = '\0';
+	rec->victim_uid = 0;
+	rec->victim_oom_score_adj = 0;
+	rec->rss_anon_bytes = rec->rss_file_bytes = rec->rss_shmem_bytes = 0;
+	rec->pgtables_bytes = rec->total_vm_bytes = 0;
+	/* The record grew these fields with the task argument; the kernel writes KiB. */
+	if (bpf_core_field_exists(ctx->anon_rss)) {
+		rec->rss_anon_bytes = BPF_CORE_READ(ctx, anon_rss) * 1024;
+		rec->rss_file_bytes = BPF_CORE_READ(ctx, file_rss) * 1024;
+		rec->rss_shmem_bytes = BPF_CORE_READ(ctx, shmem_rss) * 1024;
+		rec->pgtables_bytes = BPF_CORE_READ(ctx, pgtables) * 1024;
+		rec->total_vm_bytes = BPF_CORE_READ(ctx, total_vm) * 1024;
+		rec->flags |= MEMSIGHT_OOM_HAS_RSS;
+	}
+
+	fill_trigger(rec);
+	/* The victim's memcg is not known yet; the trigger's ancestors hold the limit hit. */
+	find_constraint(rec, task_memcg_css(current), task_memcg_css(current));
+	bpf_map_update_elem(&oom_pending, &victim_tid, rec, BPF_ANY);
+	return 0;
+}
+
+/* Tracepoint mode, part two: the victim exits; its own task gives its memcg. */
+SEC("tracepoint/sched/sched_process_exit")
+int oom_victim_exit_tp(void *ctx)
+{
+	struct task_struct *current = (void *)bpf_get_current_task();
+	struct cgroup_subsys_state *victim_css, *css;
+	struct memsight_oom_record *pending, *rec;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	pending = bpf_map_lookup_elem(&oom_pending, &tid);
+	if (!pending)
+		return 0;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_ringbuf_drop();
+		bpf_map_delete_elem(&oom_pending, &tid);
+		return 0;
+	}
+	bpf_probe_read_kernel(rec, sizeof(*rec), pending);
+	bpf_map_delete_elem(&oom_pending, &tid);
+
+	rec->victim_pid = BPF_CORE_READ(current, tgid);
+	rec->victim_uid = BPF_CORE_READ(current, real_cred, uid.val);
+	rec->victim_oom_score_adj = BPF_CORE_READ(current, signal, oom_score_adj);
+	bpf_get_current_comm(rec->victim_comm, sizeof(rec->victim_comm));
+
+	victim_css = task_memcg_css(current);
+	fill_victim_memcg(rec, victim_css);
+	/* Express the constraint memcg as a distance above the victim's memcg. */
+	if (rec->constraint == MEMSIGHT_OOM_CONSTRAINT_MEMCG) {
+		rec->constraint_distance = (__u32)-1;
+		css = victim_css;
+		for (int i = 0; i < MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
+			if (css_cgroup_id(css) == rec->constraint_cgroup_id) {
+				rec->constraint_distance = i;
+				break;
+			}
+			css = BPF_CORE_READ(css, parent);
+		}
+	}
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "btf_info.h"
+
+int btf_info_load(const char *path, struct btf **btf)
+{
+	*btf = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
+	if (!*btf) {
+		int err = -errno;
+
+		return err ? err : -ENOENT;
+	}
+	return 0;
+}
+
+int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		__u16 vlen;
+
+		if (!btf_is_enum(t) && !btf_is_enum64(t))
+			continue;
+		vlen = btf_vlen(t);
+		for (__u16 i = 0; i < vlen; i++) {
+			const char *enumerator;
+
+			if (btf_is_enum(t)) {
+				const struct btf_enum *e = btf_enum(t) + i;
+
+				enumerator = btf__name_by_offset(btf, e->name_off);
+				if (enumerator && !strcmp(enumerator, name)) {
+					*value = e->val;
+					return 0;
+				}
+			} else {
+				const struct btf_enum64 *e = btf_enum64(t) + i;
+
+				enumerator = btf__name_by_offset(btf, e->name_off);
+				if (enumerator && !strcmp(enumerator, name)) {
+					*value = (int64_t)btf_enum64_value(e);
+					return 0;
+				}
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+bool btf_info_has_struct(const struct btf *btf, const char *name)
+{
+	return btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0 ||
+	       btf__find_by_name_kind(btf, name, BTF_KIND_UNION) > 0;
+}
+
+int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char *type_name)
+{
+	const struct btf_type *t;
+	const struct btf_param *params;
+	char typedef_name[128];
+	const char *pointee;
+	__s32 id;
+
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	/* typedef -> pointer -> func_proto(void *__data, arg1, ...) */
+	t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	if (!t || !btf_is_ptr(t))
+		return -ENOENT;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -ENOENT;
+	if (btf_vlen(t) < 2)
+		return 0;
+	params = btf_params(t);
+	id = btf__resolve_type(btf, params[1].type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	id = btf__resolve_type(btf, t->type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_struct(t))
+		return 0;
+	pointee = btf__name_by_offset(btf, t->name_off);
+	return pointee && !strcmp(pointee, type_name);
+}

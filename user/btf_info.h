@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_BTF_INFO_H
+#define MEMSIGHT_BTF_INFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct btf;
+
+/*
+ * Questions asked of the kernel's BTF before load: values of anonymous
+ * enums (which CO-RE can't relocate) and the shape of tracepoint prototypes
+ * (which decides between tp_btf and classic tracepoint programs).
+ */
+
+/* Loads path, or the running kernel's BTF when path is NULL. -errno on failure. */
+int btf_info_load(const char *path, struct btf **btf);
+
+/* Value of the enumerator `name` in any enum; -ENOENT if absent. */
+int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value);
+
+/* Whether struct/union `name` exists. */
+bool btf_info_has_struct(const struct btf *btf, const char *name);
+
+/*
+ * For tracepoint `name`, whether its BTF prototype (typedef btf_trace_<name>)
+ * passes a `struct <type_name> *` as its first real argument.
+ * -ENOENT when the tracepoint has no BTF prototype.
+ */
+int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char *type_name);
+
+#endif

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+#include "duration.h"
+
+#define CMD_BIT(c) (1U << (c))
+#define ALL_RUNNING (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_FEATURES))
+#define STREAMING (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM))
+
+static const struct command_spec {
+	const char *name;
+	enum command command;
+	const char *summary;
+	const char *description;
+} commands[] = {
+	{ "stream", CMD_STREAM, "stream events as JSON lines on stdout",
+	  "Attaches memsight's BPF programs and prints one JSON object per line: an\n"
+	  "oom_kill line for every OOM kill on the node (victim, trigger, cgroup, the\n"
+	  "memcg's usage and limit) and an agent_stats line every interval (lost\n"
+	  "events, BPF run time, memsight's own RSS and CPU). Runs until SIGINT or\n"
+	  "SIGTERM, --duration, or a closed stdout." },
+	{ "features", CMD_FEATURES, "show the kernel's features and the hooks memsight uses",
+	  "Loads and attaches the BPF programs as `stream` would, reports which hooks\n"
+	  "are in use, which fallbacks were taken and why, then detaches and exits.\n"
+	  "Exits 1 when memsight could not attach at all." },
+	{ "version", CMD_VERSION, "print memsight's version", "Prints the version and exits." },
+	{ "help", CMD_HELP, "show help for a command", "memsight help [COMMAND]" },
+};
+
+struct option_spec {
+	const char *name;
+	char short_name;
+	const char *arg;
+	unsigned int commands;
+	const char *help;
+	int (*apply)(struct env *env, const char *arg, char *err, size_t err_len);
+};
+
+static int usage_error(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int positive_duration(const char *opt, const char *arg, uint64_t *ns, char *err,
+			     size_t err_len)
+{
+	int ret = duration_parse(arg, ns);
+
+	if (ret == -ERANGE)
+		return usage_error(err, err_len, "%s: duration '%s' is too large", opt, arg);
+	if (ret)
+		return usage_error(err, err_len,
+				   "%s: invalid duration '%s' (use e.g. 500ms, 1s, 2m, 1h)", opt,
+				   arg);
+	if (*ns == 0)
+		return usage_error(err, err_len, "%s: duration must be greater than zero", opt);
+	return 0;
+}
+
+static int apply_interval(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	int ret = positive_duration("--interval", arg, &env->interval_ns, err, err_len);
+
+	/* Below 10 ms the agent's own work would dominate what it measures. */
+	if (!ret && env->interval_ns < 10000000ULL)
+		return usage_error(err, err_len, "--interval: '%s' is below the 10ms minimum", arg);
+	return ret;
+}
+
+static int apply_duration(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return positive_duration("--duration", arg, &env->duration_ns, err, err_len);
+}
+
+static int apply_cgroup(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (arg[0] != '/')
+		return usage_error(err, err_len,
+				   "--cgroup: '%s' must start with '/' (a path below the cgroup "
+				   "root, e.g. /kubepods)",
+				   arg);
+	env->cgroup_prefix = arg;
+	return 0;
+}
+
+static int apply_btf(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!*arg)
+		return usage_error(err, err_len, "--btf: empty file name");
+	env->btf_path = arg;
+	return 0;
+}
+
+static int apply_node(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!*arg)
+		return usage_error(err, err_len, "--node: empty node name");
+	env->node = arg;
+	return 0;
+}
+
+static int apply_oom_hook(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!strcmp(arg, "auto"))
+		env->oom_hook = OOM_HOOK_AUTO;
+	else if (!strcmp(arg, "tp_btf"))
+		env->oom_hook = OOM_HOOK_TP_BTF;
+	else if (!strcmp(arg, "tracepoint"))
+		env->oom_hook = OOM_HOOK_TRACEPOINT;
+	else
+		return usage_error(err, err_len,
+				   "--oom-hook: '%s' is not one of auto, tp_btf, tracepoint", arg);
+	return 0;
+}
+
+static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->bpf_stats = false;
+	return 0;
+}
+
+static int apply_json(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->json = true;
+	return 0;
+}
+
+static int apply_verbose(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->verbose = true;
+	return 0;
+}
+
+static int apply_help(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->help_topic = env->command == CMD_DEFAULT ? NULL : cli_command_name(env->command);
+	env->command = CMD_HELP;
+	return 0;
+}
+
+static const struct option_spec options[] = {
+	{ "interval", 0, "DUR", ALL_RUNNING,
+	  "how often to report agent_stats (default 1s; minimum 10ms)", apply_interval },
+	{ "duration", 0, "DUR", ALL_RUNNING, "exit after DUR (default: run until stopped)",
+	  apply_duration },
+	{ "cgroup", 0, "PREFIX", ALL_RUNNING,
+	  "only events whose cgroup path starts with PREFIX (e.g. /kubepods)", apply_cgroup },
+	{ "btf", 0, "FILE", ALL_RUNNING,
+	  "kernel BTF to use when /sys/kernel/btf/vmlinux is missing", apply_btf },
+	{ "node", 0, "NAME", ALL_RUNNING,
+	  "node name in every line (default: $NODE_NAME, else the host name)", apply_node },
+	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
+	  "auto, tp_btf or tracepoint: how OOM kills are traced (default auto)",
+	  apply_oom_hook },
+	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
+	  "don't enable kernel BPF run-time statistics (agent_stats run_time_ns stays 0)",
+	  apply_no_bpf_stats },
+	{ "json", 0, NULL, CMD_BIT(CMD_FEATURES) | CMD_BIT(CMD_VERSION),
+	  "print the report as one JSON object", apply_json },
+	{ "verbose", 'v', NULL, ~0U, "print libbpf's debug output on stderr", apply_verbose },
+	{ "help", 'h', NULL, ~0U, "show help", apply_help },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void cli_env_defaults(struct env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->command = CMD_DEFAULT;
+	env->interval_ns = 1000000000ULL;
+	env->oom_hook = OOM_HOOK_AUTO;
+	env->bpf_stats = true;
+}
+
+const char *cli_command_name(enum command command)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].command == command)
+			return commands[i].name;
+	return "memsight";
+}
+
+static const struct command_spec *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static const struct option_spec *find_option(const char *name, size_t name_len, char short_name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		if (short_name && options[i].short_name == short_name)
+			return &options[i];
+		if (!short_name && strlen(options[i].name) == name_len &&
+		    !strncmp(options[i].name, name, name_len))
+			return &options[i];
+	}
+	return NULL;
+}
+
+int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
+{
+	const struct option_spec *used[ARRAY_SIZE(options) * 4];
+	size_t nused = 0;
+	bool command_seen = false;
+
+	err[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL, *eq;
+		const struct option_spec *opt;
+		int ret;
+
+		if (arg[0] != '-' || !arg[1]) {
+			const struct command_spec *cmd;
+
+			if (env->command == CMD_HELP && !env->help_topic && command_seen) {
+				if (!find_command(arg))
+					return usage_error(err, err_len,
+							   "unknown command '%s' (see "
+							   "'memsight --help')",
+							   arg);
+				env->help_topic = arg;
+				continue;
+			}
+			if (command_seen)
+				return usage_error(err, err_len,
+						   "unexpected argument '%s' (see 'memsight %s "
+						   "--help')",
+						   arg, cli_command_name(env->command));
+			cmd = find_command(arg);
+			if (!cmd)
+				return usage_error(err, err_len,
+						   "unknown command '%s' (see 'memsight --help')",
+						   arg);
+			if (env->command != CMD_HELP)
+				env->command = cmd->command;
+			else
+				env->help_topic = cmd->name;
+			command_seen = true;
+			continue;
+		}
+		if (arg[1] == '-') {
+			eq = strchr(arg + 2, '=');
+			opt = find_option(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), 0);
+			if (eq)
+				value = eq + 1;
+		} else {
+			if (arg[2])
+				return usage_error(err, err_len,
+						   "unknown option '%s' (see 'memsight --help')",
+						   arg);
+			opt = find_option(NULL, 0, arg[1]);
+		}
+		if (!opt)
+			return usage_error(err, err_len, "unknown option '%s' (see 'memsight --help')",
+					   arg);
+		if (opt->arg && !value) {
+			if (i + 1 >= argc)
+				return usage_error(err, err_len, "option --%s needs a value %s",
+						   opt->name, opt->arg);
+			value = argv[++i];
+		} else if (!opt->arg && value) {
+			return usage_error(err, err_len, "option --%s takes no value", opt->name);
+		}
+		ret = opt->apply(env, value, err, err_len);
+		if (ret)
+			return ret;
+		if (nused < ARRAY_SIZE(used))
+			used[nused++] = opt;
+	}
+	/* Options are checked against the command once it is known, wherever it came. */
+	for (size_t i = 0; i < nused && env->command != CMD_HELP; i++)
+		if (!(used[i]->commands & CMD_BIT(env->command)))
+			return usage_error(err, err_len, "option --%s does not apply to '%s'",
+					   used[i]->name, cli_command_name(env->command));
+	return 0;
+}
+
+static void print_options(FILE *out, enum command command)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		const struct option_spec *o = &options[i];
+		char left[48];
+
+		if (!(o->commands & CMD_BIT(command)))
+			continue;
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		fprintf(out, "  %-24s %s\n", left, o->help);
+	}
+}
+
+void cli_print_help(FILE *out, enum command command)
+{
+	const struct command_spec *cmd = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].command == command && command != CMD_HELP)
+			cmd = &commands[i];
+	if (cmd) {
+		fprintf(out, "Usage: memsight %s [OPTIONS]\n\n%s\n\nOptions:\n", cmd->name,
+			cmd->description);
+		print_options(out, command);
+		return;
+	}
+	fprintf(out,
+		"memsight - per-container memory observer for Linux (eBPF)\n\n"
+		"Usage: memsight [COMMAND] [OPTIONS]\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nWith no command, memsight runs `stream`.\n\nOptions:\n");
+	print_options(out, CMD_DEFAULT);
+	fprintf(out,
+		"\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
+		"Needs root or CAP_BPF + CAP_PERFMON, and kernel BTF (Linux 5.8 or later).\n"
+		"'memsight help COMMAND' shows a command's own options.\n");
+}

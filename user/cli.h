@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_CLI_H
+#define MEMSIGHT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Command line: commands, options and their help, from one table. Pure. */
+
+enum command {
+	CMD_DEFAULT, /* none given: decided by main */
+	CMD_STREAM,
+	CMD_FEATURES,
+	CMD_VERSION,
+	CMD_HELP,
+};
+
+enum oom_hook {
+	OOM_HOOK_AUTO,
+	OOM_HOOK_TP_BTF,
+	OOM_HOOK_TRACEPOINT,
+};
+
+/* All configuration, defaults in cli_env_defaults(). */
+struct env {
+	enum command command;
+	uint64_t interval_ns;
+	uint64_t duration_ns; /* 0: run until stopped */
+	const char *cgroup_prefix;
+	const char *btf_path;
+	const char *node;
+	enum oom_hook oom_hook;
+	uint32_t ringbuf_bytes;
+	bool bpf_stats;
+	bool json;
+	bool verbose;
+	const char *help_topic; /* `memsight help stream` */
+};
+
+void cli_env_defaults(struct env *env);
+
+/*
+ * Parses argv into env. On a usage error returns -EINVAL with a one-line
+ * message (no newline) in err.
+ */
+int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len);
+
+/* Help for one command, or the overview when command is CMD_DEFAULT/CMD_HELP. */
+void cli_print_help(FILE *out, enum command command);
+
+/* Name of a command, for messages. */
+const char *cli_command_name(enum command command);
+
+#endif

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "btf_info.h"
+#include "loader.h"
+#include "log.h"
+#include "memsight.skel.h"
+
+/* Victims awaiting their exit in tracepoint mode; more at once means a kill storm. */
+#define OOM_PENDING_MAX 64
+
+struct loader {
+	struct memsight_bpf *skel;
+	struct ring_buffer *rb;
+	int stats_fd;
+	loader_record_fn on_record;
+	void *ctx;
+	struct loader_report report;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int ringbuf_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *loader = ctx;
+
+	return loader->on_record(loader->ctx, data, size);
+}
+
+/* Classic tracepoints are attached through tracefs; mount it if nobody has. */
+static int ensure_tracefs(char *err, size_t err_len)
+{
+	if (!access("/sys/kernel/tracing/events", R_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", R_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		int ret = -errno;
+
+		snprintf(err, err_len,
+			 "tracefs is not mounted and mounting it failed: %s (mount -t tracefs "
+			 "tracefs /sys/kernel/tracing)",
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *err,
+		      size_t err_len)
+{
+	static const char *const mm_counter_names[] = {
+		"MM_FILEPAGES",
+		"MM_ANONPAGES",
+		"MM_SHMEMPAGES",
+	};
+	volatile __u32 *slots[] = {
+		(volatile __u32 *)&skel->rodata->mm_filepages,
+		(volatile __u32 *)&skel->rodata->mm_anonpages,
+		(volatile __u32 *)&skel->rodata->mm_shmempages,
+	};
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	*(volatile __u64 *)&skel->rodata->page_size = page_size;
+	/* One PMD-sized huge page (a page of page-table entries) plus a charge batch. */
+	*(volatile __u64 *)&skel->rodata->oom_limit_slack_pages = page_size / 8 + 64;
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		int64_t value;
+
+		if (btf_info_enum_value(btf, mm_counter_names[i], &value) || value < 0 ||
+		    value > 3) {
+			snprintf(err, err_len, "kernel BTF lacks a usable %s enumerator",
+				 mm_counter_names[i]);
+			return -ENOENT;
+		}
+		*slots[i] = (__u32)value;
+	}
+	return 0;
+}
+
+static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
+			    const struct btf *btf, bool use_tp_btf, char *err, size_t err_len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	struct memsight_bpf *skel;
+	int ret;
+
+	log_clear_libbpf_warning();
+	skel = memsight_bpf__open_opts(&open_opts);
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, err_len, "can't open BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	ret = set_rodata(skel, btf, err, err_len);
+	if (ret)
+		goto fail;
+	bpf_program__set_autoload(skel->progs.oom_mark_victim_btf, use_tp_btf);
+	bpf_program__set_autoload(skel->progs.oom_mark_victim_tp, !use_tp_btf);
+	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, !use_tp_btf);
+	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
+	bpf_map__set_max_entries(skel->maps.oom_pending, use_tp_btf ? 1 : OOM_PENDING_MAX);
+
+	ret = memsight_bpf__load(skel);
+	if (ret) {
+		snprintf(err, err_len, "can't load BPF programs: %s%s%s", strerror(-ret),
+			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
+		goto fail;
+	}
+	ret = memsight_bpf__attach(skel);
+	if (ret) {
+		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", strerror(-ret),
+			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
+		goto fail;
+	}
+	loader->skel = skel;
+	return 0;
+fail:
+	memsight_bpf__destroy(skel);
+	return ret;
+}
+
+static void report_hook(struct loader *loader, const char *hook, bool fallback,
+			const char *reason)
+{
+	struct hook_report *h = &loader->report.hooks[loader->report.hook_count++];
+
+	h->feature = "oom_kill";
+	h->hook = hook;
+	h->status = hook ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
+	h->fallback = fallback;
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+}
+
+int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len)
+{
+	double start = now_ms();
+	struct loader *loader;
+	struct btf *btf = NULL;
+	char tp_btf_err[256] = "";
+	bool use_tp_btf = false;
+	int has_task, ret;
+
+	*out = NULL;
+	loader = calloc(1, sizeof(*loader));
+	if (!loader) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	loader->stats_fd = -1;
+	loader->on_record = opts->on_record;
+	loader->ctx = opts->ctx;
+
+	ret = btf_info_load(opts->btf_path, &btf);
+	if (ret) {
+		if (opts->btf_path)
+			snprintf(err, err_len, "can't read BTF from %s: %s", opts->btf_path,
+				 strerror(-ret));
+		else
+			snprintf(err, err_len,
+				 "kernel BTF not found (/sys/kernel/btf/vmlinux: %s); this kernel "
+				 "needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE",
+				 strerror(-ret));
+		goto fail;
+	}
+	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
+		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
+
+	/* tp_btf needs the victim's task_struct as the tracepoint's argument. */
+	has_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct");
+	switch (opts->oom_hook) {
+	case OOM_HOOK_TP_BTF:
+		if (has_task != 1) {
+			snprintf(err, err_len,
+				 "--oom-hook tp_btf: this kernel's mark_victim tracepoint does not "
+				 "pass the victim's task (use --oom-hook tracepoint)");
+			ret = -EOPNOTSUPP;
+			goto fail;
+		}
+		use_tp_btf = true;
+		break;
+	case OOM_HOOK_AUTO:
+		use_tp_btf = has_task == 1;
+		if (!use_tp_btf)
+			snprintf(tp_btf_err, sizeof(tp_btf_err),
+				 "mark_victim passes only the victim's pid on this kernel");
+		break;
+	case OOM_HOOK_TRACEPOINT:
+		snprintf(tp_btf_err, sizeof(tp_btf_err), "requested with --oom-hook tracepoint");
+		break;
+	}
+
+	if (use_tp_btf) {
+		ret = open_load_attach(loader, opts, btf, true, tp_btf_err, sizeof(tp_btf_err));
+		if (!ret) {
+			report_hook(loader, "tp_btf/mark_victim", false,
+				    "victim task read at the moment of the kill");
+		} else if (opts->oom_hook == OOM_HOOK_TP_BTF) {
+			snprintf(err, err_len, "%s", tp_btf_err);
+			goto fail;
+		}
+	}
+	if (!loader->skel) {
+		ret = ensure_tracefs(err, err_len);
+		if (ret)
+			goto fail;
+		ret = open_load_attach(loader, opts, btf, false, err, err_len);
+		if (ret)
+			goto fail;
+		report_hook(loader, "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
+			    true, tp_btf_err);
+	}
+
+	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
+				      loader, NULL);
+	if (!loader->rb) {
+		ret = -errno;
+		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+
+	/* Run-time statistics stay on while this fd is open, and only then. */
+	if (opts->bpf_stats)
+		loader->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (loader->stats_fd >= 0) {
+		loader->report.bpf_stats_enabled = true;
+	} else {
+		FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+		int on = 0;
+
+		if (f) {
+			if (fscanf(f, "%d", &on) != 1)
+				on = 0;
+			fclose(f);
+		}
+		loader->report.bpf_stats_enabled = on == 1;
+	}
+	loader->report.attach_ms = now_ms() - start;
+	btf__free(btf);
+	*out = loader;
+	return 0;
+fail:
+	btf__free(btf);
+	loader__free(loader);
+	return ret < 0 ? ret : -EINVAL;
+}
+
+const struct loader_report *loader__report(const struct loader *loader)
+{
+	return &loader->report;
+}
+
+int loader__epoll_fd(const struct loader *loader)
+{
+	return ring_buffer__epoll_fd(loader->rb);
+}
+
+int loader__consume(struct loader *loader)
+{
+	return ring_buffer__consume(loader->rb);
+}
+
+void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters)
+{
+	/* .bss is memory-mapped: a plain read sees the kernel side's counts. */
+	*counters = loader->skel->bss->counters;
+}
+
+unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
+				   unsigned int max)
+{
+	struct bpf_program *prog;
+	unsigned int n = 0;
+
+	bpf_object__for_each_program(prog, loader->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n >= max)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+		out[n].id = info.id;
+		out[n].run_count = info.run_cnt;
+		out[n].run_time_ns = info.run_time_ns;
+		n++;
+	}
+	return n;
+}
+
+void loader__free(struct loader *loader)
+{
+	if (!loader)
+		return;
+	ring_buffer__free(loader->rb);
+	memsight_bpf__destroy(loader->skel);
+	if (loader->stats_fd >= 0)
+		close(loader->stats_fd);
+	free(loader);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_LOADER_H
+#define MEMSIGHT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "memsight.h"
+#include "record_format.h"
+
+/*
+ * The BPF side's lifecycle, libbpf style: open, configure, load, attach,
+ * then hand records to a callback; loader__free() detaches everything.
+ */
+
+struct loader;
+
+/* Called for each ring buffer record; data is only valid during the call. */
+typedef int (*loader_record_fn)(void *ctx, const void *data, size_t size);
+
+struct loader_opts {
+	size_t sz; /* sizeof(struct loader_opts), for forward compatibility */
+	const char *btf_path;
+	enum oom_hook oom_hook;
+	bool bpf_stats;
+	loader_record_fn on_record;
+	void *ctx;
+};
+
+enum hook_status {
+	HOOK_UNAVAILABLE,
+	HOOK_ATTACHED,
+};
+
+/* What was attached and why; filled by loader__new, read by `features`. */
+struct hook_report {
+	const char *feature; /* "oom_kill" */
+	const char *hook;    /* program section used, NULL if none */
+	enum hook_status status;
+	bool fallback;	     /* not the preferred hook */
+	char reason[200];    /* why this hook (or why none) */
+};
+
+#define LOADER_HOOKS_MAX 4
+
+struct loader_report {
+	char btf_source[256];
+	bool bpf_stats_enabled;
+	unsigned int hook_count;
+	struct hook_report hooks[LOADER_HOOKS_MAX];
+	double attach_ms; /* from loader__new's start to attached */
+};
+
+/* Returns 0 and *out, or -errno with a one-line reason in err. */
+int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len);
+const struct loader_report *loader__report(const struct loader *loader);
+int loader__epoll_fd(const struct loader *loader);
+/* Delivers every pending record; returns how many, or -errno. */
+int loader__consume(struct loader *loader);
+void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
+unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
+				   unsigned int max);
+void loader__free(struct loader *loader);
+
+#endif

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+bool log_verbose;
+static char last_warning[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (log_verbose)
+		return vfprintf(stderr, fmt, args);
+	/* The first warning names the failure; later ones are verifier log detail. */
+	if (level == LIBBPF_WARN && !last_warning[0]) {
+		size_t n;
+
+		vsnprintf(last_warning, sizeof(last_warning), fmt, args);
+		n = strcspn(last_warning, "\n");
+		last_warning[n] = '\0';
+	}
+	return 0;
+}
+
+void log_setup_libbpf(bool verbose)
+{
+	log_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+void log_clear_libbpf_warning(void)
+{
+	last_warning[0] = '\0';
+}
+
+const char *log_last_libbpf_warning(void)
+{
+	return last_warning;
+}

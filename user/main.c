@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* memsight: per-container memory observer. Command dispatch and start-up checks. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "feature_report.h"
+#include "log.h"
+#include "stream.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static bool has_capability(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* Loading tracing programs needs CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN on any kernel. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, perfmon;
+
+	if (syscall(SYS_capget, &header, data)) {
+		log_error("can't read this process's capabilities: %s", strerror(errno));
+		return -errno;
+	}
+	if (has_capability(data, CAP_SYS_ADMIN))
+		return 0;
+	bpf = has_capability(data, CAP_BPF);
+	perfmon = has_capability(data, CAP_PERFMON);
+	if (bpf && perfmon)
+		return 0;
+	log_error("missing capabilit%s %s%s%s: run as root, or grant CAP_BPF and CAP_PERFMON",
+		  bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
+		  perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+static const char *default_node_name(void)
+{
+	static struct utsname uts;
+	const char *env_node = getenv("NODE_NAME");
+
+	/* Kubernetes' downward API conventionally passes the node as NODE_NAME. */
+	if (env_node && *env_node)
+		return env_node;
+	if (uname(&uts))
+		return "unknown";
+	return uts.nodename;
+}
+
+int main(int argc, char **argv)
+{
+	struct env env;
+	char err[512];
+
+	cli_env_defaults(&env);
+	if (cli_parse(argc, argv, &env, err, sizeof(err))) {
+		log_error("%s", err);
+		return 2;
+	}
+	switch (env.command) {
+	case CMD_HELP:
+		if (env.help_topic) {
+			for (enum command c = CMD_STREAM; c < CMD_HELP; c++)
+				if (!strcmp(cli_command_name(c), env.help_topic))
+					cli_print_help(stdout, c);
+		} else {
+			cli_print_help(stdout, CMD_DEFAULT);
+		}
+		return 0;
+	case CMD_VERSION:
+		if (env.json)
+			printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n", MEMSIGHT_VERSION);
+		else
+			printf("memsight %s\n", MEMSIGHT_VERSION);
+		return 0;
+	default:
+		break;
+	}
+
+	if (env.btf_path && access(env.btf_path, R_OK)) {
+		log_error("--btf: can't read %s: %s", env.btf_path, strerror(errno));
+		return 2;
+	}
+	if (!env.node)
+		env.node = default_node_name();
+	if (check_privileges())
+		return 1;
+	log_setup_libbpf(env.verbose);
+
+	switch (env.command) {
+	case CMD_FEATURES:
+		return features_run(&env);
+	case CMD_DEFAULT: /* `top` arrives with its own issue; until then, stream */
+	case CMD_STREAM:
+	default:
+		return stream_run(&env);
+	}
+}

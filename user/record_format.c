@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <time.h>
+
+#include "cgroup_path.h"
+#include "record_format.h"
+
+const char *format_rfc3339_ns(int64_t realtime_ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(realtime_ns / 1000000000LL);
+	long nsec = (long)(realtime_ns % 1000000000LL);
+	struct tm tm;
+
+	if (nsec < 0) {
+		nsec += 1000000000L;
+		secs--;
+	}
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000000000Z");
+		return buf;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	return buf;
+}
+
+static void common_fields(struct jsonw *w, const char *type, int64_t realtime_ns,
+			  const struct format_context *ctx)
+{
+	char ts[RFC3339_NS_LEN];
+
+	jsonw_u64(w, "v", JSON_SCHEMA_VERSION);
+	jsonw_string(w, "ts", format_rfc3339_ns(realtime_ns, ts, sizeof(ts)));
+	jsonw_string(w, "type", type);
+	jsonw_string(w, "node", ctx->node);
+}
+
+static void cgroup_object(struct jsonw *w, const char *key, uint64_t id, const char *path)
+{
+	jsonw_object_begin(w, key);
+	jsonw_u64(w, "id", id);
+	jsonw_string(w, "path", path);
+	jsonw_object_end(w);
+}
+
+static void bytes_or_null(struct jsonw *w, const char *key, bool known, uint64_t value)
+{
+	if (known)
+		jsonw_u64(w, key, value);
+	else
+		jsonw_null(w, key);
+}
+
+void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
+		       const struct format_context *ctx)
+{
+	char victim_path[CGROUP_PATH_MAX], trigger_path[CGROUP_PATH_MAX];
+	char constraint_path[CGROUP_PATH_MAX];
+	bool has_rss = rec->flags & MEMSIGHT_OOM_HAS_RSS;
+	bool memcg = rec->constraint == MEMSIGHT_OOM_CONSTRAINT_MEMCG;
+
+	cgroup_path_from_record(&rec->victim_cgroup, victim_path, sizeof(victim_path));
+	cgroup_path_from_record(&rec->trigger_cgroup, trigger_path, sizeof(trigger_path));
+
+	jsonw_reset(w);
+	jsonw_object_begin(w, NULL);
+	common_fields(w, "oom_kill", (int64_t)rec->hdr.boot_ns + ctx->boot_to_realtime_ns, ctx);
+	cgroup_object(w, "cgroup", rec->victim_cgroup.id, victim_path);
+
+	jsonw_object_begin(w, "victim");
+	jsonw_u64(w, "pid", rec->victim_pid);
+	jsonw_u64(w, "tid", rec->victim_tid);
+	jsonw_string_n(w, "comm", rec->victim_comm, sizeof(rec->victim_comm));
+	jsonw_u64(w, "uid", rec->victim_uid);
+	jsonw_i64(w, "oom_score_adj", rec->victim_oom_score_adj);
+	bytes_or_null(w, "rss_anon_bytes", has_rss, rec->rss_anon_bytes);
+	bytes_or_null(w, "rss_file_bytes", has_rss, rec->rss_file_bytes);
+	bytes_or_null(w, "rss_shmem_bytes", has_rss, rec->rss_shmem_bytes);
+	bytes_or_null(w, "pgtables_bytes", has_rss, rec->pgtables_bytes);
+	bytes_or_null(w, "total_vm_bytes", has_rss, rec->total_vm_bytes);
+	jsonw_object_end(w);
+
+	jsonw_object_begin(w, "trigger");
+	jsonw_u64(w, "pid", rec->trigger_pid);
+	jsonw_u64(w, "tid", rec->trigger_tid);
+	jsonw_string_n(w, "comm", rec->trigger_comm, sizeof(rec->trigger_comm));
+	cgroup_object(w, "cgroup", rec->trigger_cgroup.id, trigger_path);
+	jsonw_object_end(w);
+
+	jsonw_string(w, "constraint", memcg ? "memcg" : "global");
+
+	jsonw_object_begin(w, "memcg");
+	jsonw_u64(w, "usage_bytes", rec->memcg_usage_bytes);
+	bytes_or_null(w, "limit_bytes", !(rec->flags & MEMSIGHT_OOM_MEMCG_UNLIMITED),
+		      rec->memcg_limit_bytes);
+	jsonw_string(w, "read_at",
+		     rec->flags & MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT ? "victim_exit" : "kill");
+	jsonw_object_end(w);
+
+	if (memcg) {
+		/* The memcg whose limit was hit: the victim's own or an ancestor. */
+		jsonw_object_begin(w, "constraint_cgroup");
+		jsonw_u64(w, "id", rec->constraint_cgroup_id);
+		if (cgroup_path_ancestor(victim_path, rec->constraint_distance, constraint_path,
+					 sizeof(constraint_path)) >= 0)
+			jsonw_string(w, "path", constraint_path);
+		else
+			jsonw_null(w, "path");
+		jsonw_u64(w, "usage_bytes", rec->constraint_usage_bytes);
+		jsonw_u64(w, "limit_bytes", rec->constraint_limit_bytes);
+		jsonw_object_end(w);
+	}
+
+	jsonw_string(w, "source",
+		     rec->source == MEMSIGHT_OOM_SOURCE_TP_BTF ? "tp_btf/mark_victim"
+							       : "tracepoint/oom/mark_victim");
+	jsonw_object_end(w);
+}
+
+void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
+			const struct format_context *ctx)
+{
+	jsonw_reset(w);
+	jsonw_object_begin(w, NULL);
+	common_fields(w, "agent_stats", stats->realtime_ns, ctx);
+	jsonw_u64(w, "interval_ns", stats->interval_ns);
+
+	jsonw_object_begin(w, "events");
+	jsonw_u64(w, "received_total", stats->records_total);
+	jsonw_u64(w, "filtered_total", stats->records_filtered);
+	jsonw_u64(w, "lost_total", stats->lost_total);
+	jsonw_u64(w, "lost", stats->lost_interval);
+	jsonw_u64(w, "oom_victims_untracked_total", stats->oom_pending_lost);
+	jsonw_object_end(w);
+
+	jsonw_object_begin(w, "process");
+	jsonw_u64(w, "rss_bytes", stats->rss_bytes);
+	jsonw_u64(w, "cpu_user_ns", stats->cpu_user_ns);
+	jsonw_u64(w, "cpu_system_ns", stats->cpu_system_ns);
+	jsonw_double(w, "cpu_percent", stats->cpu_percent, 2);
+	jsonw_object_end(w);
+
+	jsonw_object_begin(w, "bpf");
+	jsonw_bool(w, "stats_enabled", stats->bpf_stats_enabled);
+	jsonw_array_begin(w, "programs");
+	for (unsigned int i = 0; i < stats->program_count && i < AGENT_PROGRAMS_MAX; i++) {
+		const struct agent_program_stats *p = &stats->programs[i];
+
+		jsonw_object_begin(w, NULL);
+		jsonw_string_n(w, "name", p->name, sizeof(p->name));
+		jsonw_u64(w, "id", p->id);
+		jsonw_u64(w, "run_count", p->run_count);
+		jsonw_u64(w, "run_time_ns", p->run_time_ns);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_RECORD_FORMAT_H
+#define MEMSIGHT_RECORD_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "memsight.h"
+
+/* Turns kernel records and agent figures into memsight's JSON lines. Pure. */
+
+#define JSON_SCHEMA_VERSION 1
+
+struct format_context {
+	const char *node;
+	/* CLOCK_REALTIME minus CLOCK_BOOTTIME, to date BPF timestamps. */
+	int64_t boot_to_realtime_ns;
+};
+
+/* "2026-11-27T08:00:00.123456789Z" */
+#define RFC3339_NS_LEN 32
+const char *format_rfc3339_ns(int64_t realtime_ns, char *buf, size_t len);
+
+/*
+ * One oom_kill line (no trailing newline) into w, after jsonw_reset.
+ * victim_path and trigger_path are the cgroup paths built from the record.
+ */
+void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
+		       const struct format_context *ctx);
+
+#define AGENT_PROGRAMS_MAX 8
+
+struct agent_program_stats {
+	char name[64];
+	uint32_t id;
+	uint64_t run_count;
+	uint64_t run_time_ns;
+};
+
+struct agent_stats {
+	int64_t realtime_ns;
+	uint64_t interval_ns;
+	uint64_t records_total;	     /* records received from the kernel */
+	uint64_t records_filtered;   /* dropped by --cgroup */
+	uint64_t lost_total;	     /* ring buffer full, since start */
+	uint64_t lost_interval;
+	uint64_t oom_pending_lost;   /* tracepoint mode: victims never seen exiting */
+	uint64_t rss_bytes;
+	uint64_t cpu_user_ns;	     /* since start */
+	uint64_t cpu_system_ns;
+	double cpu_percent;	     /* over the interval, 100 = one core */
+	bool bpf_stats_enabled;      /* run time is only counted while enabled */
+	unsigned int program_count;
+	struct agent_program_stats programs[AGENT_PROGRAMS_MAX];
+};
+
+void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
+			const struct format_context *ctx);
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "cgroup_path.h"
+#include "loader.h"
+#include "log.h"
+#include "record_format.h"
+#include "self_stats.h"
+#include "stream.h"
+
+enum wake_source {
+	WAKE_RINGBUF = 1,
+	WAKE_INTERVAL,
+	WAKE_DURATION,
+	WAKE_SIGNAL,
+	WAKE_STDOUT,
+};
+
+struct stream {
+	const struct env *env;
+	struct loader *loader;
+	struct format_context fmt;
+	struct jsonw line;
+	bool stdout_closed;
+	bool stop;
+	uint64_t records_total;
+	uint64_t records_filtered;
+	uint64_t records_malformed;
+	uint64_t lost_reported;
+	struct self_sample last_sample;
+};
+
+/* Writes one whole line; a reader that went away ends the stream quietly. */
+static void emit_line(struct stream *s, const struct jsonw *w)
+{
+	if (s->stdout_closed)
+		return;
+	if (w->failed) {
+		log_error("dropped an output line: out of memory");
+		return;
+	}
+	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
+	    fflush(stdout) == EOF) {
+		if (errno != EPIPE)
+			log_error("can't write to stdout: %s", strerror(errno));
+		s->stdout_closed = true;
+		s->stop = true;
+	}
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	const struct memsight_record_header *hdr = data;
+	struct stream *s = ctx;
+	char path[CGROUP_PATH_MAX];
+
+	s->records_total++;
+	if (size < sizeof(*hdr) || hdr->version != MEMSIGHT_RECORD_VERSION) {
+		s->records_malformed++;
+		return 0;
+	}
+	switch (hdr->type) {
+	case MEMSIGHT_RECORD_OOM_KILL: {
+		const struct memsight_oom_record *rec = data;
+
+		if (size < sizeof(*rec)) {
+			s->records_malformed++;
+			return 0;
+		}
+		cgroup_path_from_record(&rec->victim_cgroup, path, sizeof(path));
+		if (!cgroup_path_matches(path, s->env->cgroup_prefix)) {
+			s->records_filtered++;
+			return 0;
+		}
+		format_oom_record(&s->line, rec, &s->fmt);
+		emit_line(s, &s->line);
+		break;
+	}
+	default:
+		s->records_malformed++;
+	}
+	return 0;
+}
+
+static void emit_agent_stats(struct stream *s)
+{
+	struct memsight_bpf_counters counters;
+	struct agent_stats stats = {};
+	struct self_sample now;
+
+	self_stats_sample(&now);
+	loader__counters(s->loader, &counters);
+	stats.realtime_ns = clock_realtime_ns();
+	stats.interval_ns = now.monotonic_ns - s->last_sample.monotonic_ns;
+	stats.records_total = s->records_total;
+	stats.records_filtered = s->records_filtered;
+	stats.lost_total = counters.ringbuf_drops;
+	stats.lost_interval = counters.ringbuf_drops - s->lost_reported;
+	stats.oom_pending_lost = counters.oom_pending_drops;
+	stats.rss_bytes = now.rss_bytes;
+	stats.cpu_user_ns = now.cpu_user_ns;
+	stats.cpu_system_ns = now.cpu_system_ns;
+	stats.cpu_percent = self_stats_cpu_percent(&s->last_sample, &now);
+	stats.bpf_stats_enabled = loader__report(s->loader)->bpf_stats_enabled;
+	stats.program_count = loader__program_stats(s->loader, stats.programs, AGENT_PROGRAMS_MAX);
+	s->lost_reported = counters.ringbuf_drops;
+	s->last_sample = now;
+	format_agent_stats(&s->line, &stats, &s->fmt);
+	emit_line(s, &s->line);
+}
+
+static int arm_timer(int fd, uint64_t first_ns, uint64_t every_ns)
+{
+	struct itimerspec spec = {
+		.it_value = { (time_t)(first_ns / 1000000000ULL), (long)(first_ns % 1000000000ULL) },
+		.it_interval = { (time_t)(every_ns / 1000000000ULL),
+				 (long)(every_ns % 1000000000ULL) },
+	};
+
+	return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+static int watch(int epfd, int fd, uint32_t events, enum wake_source source)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = source };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void drain_fd(int fd)
+{
+	char buf[sizeof(struct signalfd_siginfo)];
+
+	if (read(fd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+		log_debug("read: %s", strerror(errno));
+}
+
+int stream_run(const struct env *env)
+{
+	struct stream s = { .env = env };
+	struct memsight_bpf_counters counters;
+	int epfd = -1, interval_fd = -1, duration_fd = -1, signal_fd = -1;
+	int status = 1, ret;
+	char err[512];
+	sigset_t stop_signals;
+
+	/* Queue stop signals from the start so a SIGTERM during load still exits 0. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	jsonw_init(&s.line);
+	s.fmt.node = env->node;
+	s.fmt.boot_to_realtime_ns = clock_boot_to_realtime_ns();
+
+	struct loader_opts opts = {
+		.sz = sizeof(opts),
+		.btf_path = env->btf_path,
+		.oom_hook = env->oom_hook,
+		.bpf_stats = env->bpf_stats,
+		.on_record = on_record,
+		.ctx = &s,
+	};
+	ret = loader__new(&opts, &s.loader, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		goto out;
+	}
+	log_debug("attached in %.1f ms; oom_kill via %s", loader__report(s.loader)->attach_ms,
+		  loader__report(s.loader)->hooks[0].hook);
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (epfd < 0 || interval_fd < 0 || signal_fd < 0 ||
+	    watch(epfd, loader__epoll_fd(s.loader), EPOLLIN, WAKE_RINGBUF) ||
+	    watch(epfd, interval_fd, EPOLLIN, WAKE_INTERVAL) ||
+	    watch(epfd, signal_fd, EPOLLIN, WAKE_SIGNAL) ||
+	    arm_timer(interval_fd, env->interval_ns, env->interval_ns)) {
+		log_error("can't set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (env->duration_ns) {
+		duration_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (duration_fd < 0 || watch(epfd, duration_fd, EPOLLIN, WAKE_DURATION) ||
+		    arm_timer(duration_fd, env->duration_ns, 0)) {
+			log_error("can't set up --duration: %s", strerror(errno));
+			goto out;
+		}
+	}
+	/*
+	 * A pipe reports EPOLLERR once its reader is gone, so `memsight | head`
+	 * ends at once instead of at the next write. Files and ttys can't be
+	 * watched and needn't be.
+	 */
+	watch(epfd, STDOUT_FILENO, 0, WAKE_STDOUT);
+
+	self_stats_sample(&s.last_sample);
+	status = 0;
+	while (!s.stop) {
+		struct epoll_event events[8];
+		int n = epoll_wait(epfd, events, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			status = 1;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			switch (events[i].data.u32) {
+			case WAKE_RINGBUF:
+				ret = loader__consume(s.loader);
+				if (ret < 0 && ret != -EINTR) {
+					log_error("can't read the ring buffer: %s", strerror(-ret));
+					status = 1;
+					s.stop = true;
+				}
+				break;
+			case WAKE_INTERVAL:
+				drain_fd(interval_fd);
+				emit_agent_stats(&s);
+				break;
+			case WAKE_DURATION:
+				drain_fd(duration_fd);
+				s.stop = true;
+				break;
+			case WAKE_SIGNAL:
+				drain_fd(signal_fd);
+				/* A second Ctrl-C during teardown ends the process at once. */
+				sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+				s.stop = true;
+				break;
+			case WAKE_STDOUT:
+				s.stdout_closed = true;
+				s.stop = true;
+				break;
+			}
+		}
+	}
+	/* Records already in the ring buffer are delivered before exit. */
+	loader__consume(s.loader);
+	loader__counters(s.loader, &counters);
+	/* A reader that went away (`| head`) is a normal end, not news. */
+	if (!s.stdout_closed)
+		log_info("stopped: %llu records received, %llu lost (ring buffer full), %llu "
+			 "malformed",
+			 (unsigned long long)s.records_total,
+			 (unsigned long long)counters.ringbuf_drops,
+			 (unsigned long long)s.records_malformed);
+out:
+	loader__free(s.loader);
+	jsonw_free(&s.line);
+	if (epfd >= 0)
+		close(epfd);
+	if (interval_fd >= 0)
+		close(interval_fd);
+	if (duration_fd >= 0)
+		close(duration_fd);
+	if (signal_fd >= 0)
+		close(signal_fd);
+	return status;
+}
