@@ -112,8 +112,7 @@ struct memsight_oom_record {
 
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
-	__u64 ringbuf_drops;	/* records lost: ring buffer full */
-	__u64 oom_pending_drops; /* tracepoint mode: victims we lost track of */
+	__u64 ringbuf_drops; /* records lost: ring buffer full */
 };
 
 #endif /* MEMSIGHT_H */

@@ -130,7 +130,6 @@ void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 	jsonw_u64(w, "filtered_total", stats->records_filtered);
 	jsonw_u64(w, "lost_total", stats->lost_total);
 	jsonw_u64(w, "lost", stats->lost_interval);
-	jsonw_u64(w, "oom_victims_untracked_total", stats->oom_pending_lost);
 	jsonw_object_end(w);
 
 	jsonw_object_begin(w, "process");

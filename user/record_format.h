@@ -46,7 +46,6 @@ struct agent_stats {
 	uint64_t records_filtered;   /* dropped by --cgroup */
 	uint64_t lost_total;	     /* ring buffer full, since start */
 	uint64_t lost_interval;
-	uint64_t oom_pending_lost;   /* tracepoint mode: victims never seen exiting */
 	uint64_t rss_bytes;
 	uint64_t cpu_user_ns;	     /* since start */
 	uint64_t cpu_system_ns;

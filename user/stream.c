@@ -103,7 +103,6 @@ static void emit_agent_stats(struct stream *s)
 	stats.records_filtered = s->records_filtered;
 	stats.lost_total = counters.ringbuf_drops;
 	stats.lost_interval = counters.ringbuf_drops - s->lost_reported;
-	stats.oom_pending_lost = counters.oom_pending_drops;
 	stats.rss_bytes = now.rss_bytes;
 	stats.cpu_user_ns = now.cpu_user_ns;
 	stats.cpu_system_ns = now.cpu_system_ns;
