@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+static struct env env;
+static char err[256];
+
+static int parse(int argc, ...)
+{
+	char *argv[16] = { "memsight" };
+	va_list ap;
+
+	va_start(ap, argc);
+	for (int i = 1; i <= argc && i < 16; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	cli_env_defaults(&env);
+	return cli_parse(argc + 1, argv, &env, err, sizeof(err));
+}
+
+static void expect_usage_error(const char *needle, int ret)
+{
+	assert_int_equal(ret, -EINVAL);
+	if (!strstr(err, needle))
+		fail_msg("message '%s' lacks '%s'", err, needle);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_defaults(void **state)
+{
+	assert_int_equal(parse(0), 0);
+	assert_int_equal(env.command, CMD_DEFAULT);
+	assert_true(env.interval_ns == 1000000000ULL);
+	assert_true(env.duration_ns == 0);
+	assert_true(env.bpf_stats);
+	assert_int_equal(env.oom_hook, OOM_HOOK_AUTO);
+}
+
+static void test_stream_options_both_spellings(void **state)
+{
+	assert_int_equal(parse(7, "stream", "--interval", "250ms", "--duration=3s", "--cgroup",
+			       "/kubepods", "-v"),
+			 0);
+	assert_int_equal(env.command, CMD_STREAM);
+	assert_true(env.interval_ns == 250000000ULL);
+	assert_true(env.duration_ns == 3000000000ULL);
+	assert_string_equal(env.cgroup_prefix, "/kubepods");
+	assert_true(env.verbose);
+	/* options may come before the command */
+	assert_int_equal(parse(3, "--oom-hook=tracepoint", "features", "--json"), 0);
+	assert_int_equal(env.command, CMD_FEATURES);
+	assert_int_equal(env.oom_hook, OOM_HOOK_TRACEPOINT);
+	assert_true(env.json);
+}
+
+static void test_usage_errors(void **state)
+{
+	expect_usage_error("unknown command 'frobnicate'", parse(1, "frobnicate"));
+	expect_usage_error("unknown option '--frob'", parse(2, "stream", "--frob"));
+	expect_usage_error("unknown option '-x'", parse(1, "-x"));
+	expect_usage_error("invalid duration 'banana'", parse(3, "stream", "--interval", "banana"));
+	expect_usage_error("greater than zero", parse(3, "stream", "--interval", "0s"));
+	expect_usage_error("invalid duration '-5s'", parse(3, "stream", "--duration", "-5s"));
+	expect_usage_error("10ms minimum", parse(2, "--interval", "1ms"));
+	expect_usage_error("needs a value", parse(2, "stream", "--interval"));
+	expect_usage_error("takes no value", parse(2, "features", "--json=yes"));
+	expect_usage_error("does not apply to 'stream'", parse(2, "stream", "--json"));
+	expect_usage_error("must start with '/'", parse(2, "--cgroup", "kubepods"));
+	expect_usage_error("not one of", parse(2, "--oom-hook", "kprobe"));
+	expect_usage_error("unexpected argument 'extra'", parse(2, "stream", "extra"));
+}
+
+static void test_help_forms(void **state)
+{
+	assert_int_equal(parse(1, "--help"), 0);
+	assert_int_equal(env.command, CMD_HELP);
+	assert_null(env.help_topic);
+	assert_int_equal(parse(2, "help", "stream"), 0);
+	assert_string_equal(env.help_topic, "stream");
+	assert_int_equal(parse(2, "features", "-h"), 0);
+	assert_string_equal(env.help_topic, "features");
+	expect_usage_error("unknown command 'nope'", parse(2, "help", "nope"));
+}
+
+static void test_help_lists_only_real_commands(void **state)
+{
+	char buf[8192] = "";
+	FILE *out = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	cli_print_help(out, CMD_DEFAULT);
+	fclose(out);
+	assert_non_null(strstr(buf, "stream"));
+	assert_non_null(strstr(buf, "--interval DUR"));
+	/* commands later issues build stay out of help until they exist */
+	assert_null(strstr(buf, "  top "));
+	assert_null(strstr(buf, "  run "));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_stream_options_both_spellings),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_forms),
+		cmocka_unit_test(test_help_lists_only_real_commands),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
