@@ -1,0 +1,172 @@
+#!/bin/bash
+# Shared helpers for memsight's integration tests (sourced, not run).
+# Every test creates its own cgroups under a unique prefix and filters to it:
+# the machine runs other workloads.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MEMSIGHT=${MEMSIGHT:-$ROOT/build/memsight}
+HELPERS=$ROOT/build/tests
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/memsight-$TEST_NAME.XXXXXX")
+PREFIX="/memsight-test-$TEST_NAME-$$"
+FAILURES=0
+CHECKS=0
+BG_PIDS=()
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "  ok   $*"
+}
+
+not_ok() {
+	CHECKS=$((CHECKS + 1))
+	FAILURES=$((FAILURES + 1))
+	echo "  FAIL $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq() {
+	if [ "$2" == "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', expected '$3'"; fi
+}
+
+# within DESCRIPTION VALUE LOW HIGH (integers, inclusive)
+within() {
+	if [ "$2" -ge "$3" ] 2>/dev/null && [ "$2" -le "$4" ]; then
+		ok "$1 ($2 in [$3, $4])"
+	else
+		not_ok "$1: $2 not in [$3, $4]"
+	fi
+}
+
+skip() {
+	echo "  SKIP $*"
+}
+
+# wait_for SECONDS COMMAND...: polls every 0.1 s.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+# The memory controller's root: v1 hierarchy here, v2 on most nodes (and in the VMs).
+memcg_root() {
+	if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		echo /sys/fs/cgroup
+	else
+		echo /sys/fs/cgroup/memory
+	fi
+}
+MEMCG_ROOT=$(memcg_root)
+if [ "$MEMCG_ROOT" == /sys/fs/cgroup ]; then CGROUP_V2=1; else CGROUP_V2=0; fi
+
+# make_memcg RELPATH [LIMIT_BYTES]: creates PREFIX/RELPATH, prints its directory.
+make_memcg() {
+	local dir="$MEMCG_ROOT$PREFIX/$1" part path="$MEMCG_ROOT"
+	if [ $CGROUP_V2 -eq 1 ]; then
+		# v2: a controller reaches a child only when every ancestor enables it
+		for part in ${PREFIX#/} ${1//\// }; do
+			echo +memory >"$path/cgroup.subtree_control" 2>/dev/null
+			path="$path/$part"
+			mkdir -p "$path"
+		done
+	else
+		mkdir -p "$dir"
+	fi
+	if [ -n "${2:-}" ]; then
+		if [ $CGROUP_V2 -eq 1 ]; then
+			echo "$2" >"$dir/memory.max"
+			echo 0 >"$dir/memory.swap.max" 2>/dev/null
+		else
+			echo "$2" >"$dir/memory.limit_in_bytes"
+			echo 0 >"$dir/memory.swappiness"
+		fi
+	fi
+	echo "$dir"
+}
+
+# oom_kill_count DIR: the kernel's own count of OOM kills in that memcg.
+oom_kill_count() {
+	if [ $CGROUP_V2 -eq 1 ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"
+	fi
+}
+
+# spawn_in_memcg DIR COMMAND...: starts the command inside the memcg, in the background;
+# SPAWNED_PID is its pid (the shell that joins the memcg execs the command).
+spawn_in_memcg() {
+	local dir=$1
+	shift
+	(exec sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@") &
+	SPAWNED_PID=$!
+}
+
+# reap PID: waits for it and sets REAPED_STATUS, without bash's job notices.
+reap() {
+	{ wait "$1"; } 2>/dev/null
+	REAPED_STATUS=$?
+}
+
+# start_memsight OUTFILE ARGS...: starts `memsight stream` and waits until it is attached
+# (its first agent_stats line). Sets MEMSIGHT_PID.
+start_memsight() {
+	local out=$1
+	shift
+	"$MEMSIGHT" stream --interval 200ms --cgroup "$PREFIX" "$@" >"$out" 2>"$out.err" &
+	MEMSIGHT_PID=$!
+	BG_PIDS+=("$MEMSIGHT_PID")
+	if ! wait_for 20 grep -q '"type":"agent_stats"' "$out"; then
+		not_ok "memsight attached (stderr: $(head -c 500 "$out.err"))"
+		return 1
+	fi
+}
+
+stop_memsight() {
+	kill -TERM "$MEMSIGHT_PID" 2>/dev/null
+	wait "$MEMSIGHT_PID" 2>/dev/null
+}
+
+remove_memcgs() {
+	local root="$MEMCG_ROOT$PREFIX"
+	[ -d "$root" ] || return 0
+	# Deepest first; a memcg can only go once it is empty.
+	find "$root" -depth -type d | while read -r d; do
+		if [ -f "$d/cgroup.procs" ]; then
+			while read -r pid; do kill -KILL "$pid" 2>/dev/null; done <"$d/cgroup.procs"
+		fi
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.2
+		done
+	done
+}
+
+cleanup() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	remove_memcgs
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+finish() {
+	if [ $FAILURES -eq 0 ]; then
+		echo "$TEST_NAME: $CHECKS checks passed"
+		exit 0
+	fi
+	echo "$TEST_NAME: $FAILURES of $CHECKS checks FAILED"
+	exit 1
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# OOM kills end to end: a real memcg with a 64 MiB limit at a kubelet-style path, a
+# process that allocates until the kernel kills it, and memsight's oom_kill line
+# checked against the kernel's own counters and the workload's known size.
+source "$(dirname "$0")/lib.sh"
+
+MIB=$((1 << 20))
+LIMIT=$((64 * MIB))
+POD_UID=4f1c7d2e-9a3b-4c5d-8e6f-0a1b2c3d4e5f
+CONTAINER_ID=9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c
+
+# kill_once HOOK COMM_HEX EXPECTED_COMM: one OOM kill, every field of its line checked.
+kill_once() {
+	local hook=$1 comm_hex=$2 comm=$3
+	local rel="kubepods/burstable/pod$POD_UID/$CONTAINER_ID-$hook"
+	local dir out="$WORK/stream-$hook.json" before after pid line lines
+
+	echo "oom_kill with --oom-hook $hook, comm $(printf '%q' "$comm")"
+	dir=$(make_memcg "$rel" $LIMIT)
+	start_memsight "$out" --oom-hook "$hook" || return
+	before=$(oom_kill_count "$dir")
+
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm-hex "$comm_hex" --progress "$WORK/progress-$hook"
+	pid=$SPAWNED_PID
+	reap $pid
+	expect_eq "workload was killed by SIGKILL" "$REAPED_STATUS" 137
+	after=$(oom_kill_count "$dir")
+	expect_eq "kernel's oom_kill counter for the memcg went up by one" $((after - before)) 1
+
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	sleep 0.5 # a second line, if memsight wrongly produced one, has time to arrive
+	stop_memsight
+	lines=$(grep -c '"type":"oom_kill"' "$out")
+	expect_eq "exactly one oom_kill line" "$lines" 1
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	check "the line parses with jq" jq -e . <<<"$line" >/dev/null
+
+	expect_eq "victim.pid" "$(jq -r .victim.pid <<<"$line")" "$pid"
+	# Compare bytes: jq -j prints the decoded name without a trailing newline.
+	expect_eq "victim.comm round-trips" "$(jq -j .victim.comm <<<"$line" | od -An -tx1 | tr -d ' \n')" "$comm_hex"
+	expect_eq "cgroup.path" "$(jq -r .cgroup.path <<<"$line")" "$PREFIX/$rel"
+	expect_eq "cgroup.id is the directory's inode" "$(jq -r .cgroup.id <<<"$line")" "$(stat -c %i "$dir")"
+	expect_eq "constraint" "$(jq -r .constraint <<<"$line")" memcg
+	expect_eq "constraint_cgroup is the victim's memcg" "$(jq -r .constraint_cgroup.path <<<"$line")" "$PREFIX/$rel"
+	expect_eq "memcg.limit_bytes" "$(jq -r .memcg.limit_bytes <<<"$line")" $LIMIT
+	# The charge that failed was at most a huge page short of the limit.
+	within "memcg.usage_bytes within 4 MiB of the limit" "$(jq -r .memcg.usage_bytes <<<"$line")" $((LIMIT - 4 * MIB)) $LIMIT
+	# The workload reports what it had touched; the step it died in adds at most 1 MiB,
+	# and the C runtime's own anonymous pages well under 1 MiB more.
+	local touched anon
+	touched=$(cat "$WORK/progress-$hook")
+	anon=$(jq -r .victim.rss_anon_bytes <<<"$line")
+	within "victim.rss_anon_bytes matches what it touched" "$anon" "$touched" $((touched + 2 * MIB))
+	within "victim.total_vm_bytes covers its mappings" "$(jq -r .victim.total_vm_bytes <<<"$line")" "$touched" $((touched + 16 * MIB))
+	within "victim.pgtables_bytes plausible for 64 MiB" "$(jq -r .victim.pgtables_bytes <<<"$line")" 4096 $((1 * MIB))
+	expect_eq "victim.uid" "$(jq -r .victim.uid <<<"$line")" "$(id -u)"
+	expect_eq "trigger is the allocating process" "$(jq -r .trigger.pid <<<"$line")" "$pid"
+	expect_eq "trigger.cgroup.path" "$(jq -r .trigger.cgroup.path <<<"$line")" "$PREFIX/$rel"
+	check "source names the hook" grep -q "\"source\":\"$( [ "$hook" == tp_btf ] && echo tp_btf || echo tracepoint)" <<<"$line"
+	check "common fields: v, RFC 3339 ts, node" jq -e '.v == 1 and (.ts | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$")) and (.node | length > 0)' <<<"$line" >/dev/null
+	# The line came out while the event was fresh: within 5 s of now.
+	local age=$(( $(date +%s) - $(date -d "$(jq -r .ts <<<"$line")" +%s) ))
+	within "timestamp is current (age in s)" "$age" 0 5
+}
+
+# A limit on the pod, none on the container: the constraint is the pod's memcg.
+kill_under_pod_limit() {
+	local pod="kubepods/burstable/podlimit-$POD_UID" dir out="$WORK/stream-pod.json" line pid
+	echo "oom_kill under a pod-level limit"
+	make_memcg "$pod" $LIMIT >/dev/null
+	dir=$(make_memcg "$pod/$CONTAINER_ID")
+	start_memsight "$out" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm podhog
+	pid=$SPAWNED_PID
+	reap $pid
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	expect_eq "victim.pid" "$(jq -r .victim.pid <<<"$line")" "$pid"
+	expect_eq "constraint" "$(jq -r .constraint <<<"$line")" memcg
+	expect_eq "constraint_cgroup.path is the pod" "$(jq -r .constraint_cgroup.path <<<"$line")" "$PREFIX/$pod"
+	expect_eq "constraint_cgroup.id is the pod's inode" "$(jq -r .constraint_cgroup.id <<<"$line")" "$(stat -c %i "$MEMCG_ROOT$PREFIX/$pod")"
+	expect_eq "constraint_cgroup.limit_bytes" "$(jq -r .constraint_cgroup.limit_bytes <<<"$line")" $LIMIT
+	expect_eq "the container's own memcg has no limit" "$(jq -r .memcg.limit_bytes <<<"$line")" null
+}
+
+# quote, backslash, newline, escape byte: a name a workload is free to choose
+HOSTILE_HEX=61226222635c0a641b65
+kill_once tp_btf 686f67 hog
+kill_once tp_btf $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
+kill_once tracepoint $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
+kill_under_pod_limit
+finish
