@@ -30,7 +30,7 @@ endif
 
 # Debian bookworm packages the build and the tests need (see `make deps`).
 DEPS_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-	libcmocka-dev pkg-config clang-format jq bpftrace busybox-static util-linux
+	libcmocka-dev pkg-config clang-format jq bpftrace busybox-static util-linux libcap2-bin
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
 

@@ -24,7 +24,7 @@
  * userspace could look it up. NAME_MAX (255) plus the terminating NUL fits
  * any cgroup name whole; deeper paths keep their lowest levels.
  */
-#define MEMSIGHT_CGROUP_NAME_LEN 256
+#define MEMSIGHT_CGROUP_NAME_LEN   256
 #define MEMSIGHT_CGROUP_LEVELS_MAX 16
 
 /* Ring buffer records, identified by the first field of their header. */
@@ -50,16 +50,16 @@ enum memsight_oom_source {
 };
 
 /* Bits of memsight_oom_record.flags */
-#define MEMSIGHT_OOM_HAS_RSS (1U << 0)	      /* rss/pgtables/total_vm are known */
+#define MEMSIGHT_OOM_HAS_RSS		  (1U << 0) /* rss/pgtables/total_vm are known */
 #define MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT (1U << 1) /* victim memcg read at its exit */
-#define MEMSIGHT_OOM_MEMCG_UNLIMITED (1U << 2)	    /* victim memcg has no limit */
+#define MEMSIGHT_OOM_MEMCG_UNLIMITED	  (1U << 2) /* victim memcg has no limit */
 #define MEMSIGHT_OOM_CONSTRAINT_UNLIMITED (1U << 3) /* constraint memcg has no limit */
 
 /* A cgroup as captured in the kernel: its id and its path, leaf first. */
 struct memsight_cgroup {
-	__u64 id;     /* kernfs id == inode number of the cgroup directory */
-	__u32 level;  /* depth below the hierarchy root (root is 0) */
-	__u32 depth;  /* names captured; less than level when truncated */
+	__u64 id;    /* kernfs id == inode number of the cgroup directory */
+	__u32 level; /* depth below the hierarchy root (root is 0) */
+	__u32 depth; /* names captured; less than level when truncated */
 	char names[MEMSIGHT_CGROUP_LEVELS_MAX][MEMSIGHT_CGROUP_NAME_LEN];
 };
 
@@ -73,9 +73,9 @@ struct memsight_oom_record {
 	struct memsight_record_header hdr;
 
 	/* The task the OOM killer chose. */
-	__u32 victim_pid;   /* thread group id (the process id users see) */
-	__u32 victim_tid;   /* the thread the kernel marked */
-	__u32 victim_uid;   /* real uid in the initial user namespace */
+	__u32 victim_pid; /* thread group id (the process id users see) */
+	__u32 victim_tid; /* the thread the kernel marked */
+	__u32 victim_uid; /* real uid in the initial user namespace */
 	__s32 victim_oom_score_adj;
 	char victim_comm[MEMSIGHT_COMM_LEN];
 	__u64 rss_anon_bytes;
@@ -97,7 +97,7 @@ struct memsight_oom_record {
 	 * For MEMCG constraints: the memcg whose limit was hit, an ancestor
 	 * (or self, at distance 0) of the victim's memcg.
 	 */
-	__u32 constraint;	     /* enum memsight_oom_constraint */
+	__u32 constraint;	   /* enum memsight_oom_constraint */
 	__u32 constraint_distance; /* levels above the victim's memcg */
 	__u64 constraint_cgroup_id;
 	__u64 constraint_usage_bytes;

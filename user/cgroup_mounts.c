@@ -69,7 +69,7 @@ int cgroup_mounts_parse(const char *mountinfo, struct cgroup_mounts *out)
 			snprintf(out->v1_memory, sizeof(out->v1_memory), "%s", mount_point);
 		else if (!strcmp(fstype, "tracefs") && !out->tracefs[0])
 			snprintf(out->tracefs, sizeof(out->tracefs), "%s", mount_point);
-next:
+	next:
 		line = end ? end + 1 : NULL;
 	}
 	return ret;

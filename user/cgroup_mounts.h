@@ -8,7 +8,7 @@
 /* Where the cgroup hierarchies are mounted, from /proc/self/mountinfo. Pure. */
 struct cgroup_mounts {
 	char v1_memory[1024]; /* mount point of the v1 hierarchy with the memory controller */
-	char v2[1024];	     /* mount point of the unified (v2) hierarchy */
+	char v2[1024];	      /* mount point of the unified (v2) hierarchy */
 	char tracefs[1024];
 };
 

@@ -6,9 +6,9 @@
 #include "cli.h"
 #include "duration.h"
 
-#define CMD_BIT(c) (1U << (c))
+#define CMD_BIT(c)  (1U << (c))
 #define ALL_RUNNING (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_FEATURES))
-#define STREAMING (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM))
+#define STREAMING   (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM))
 
 static const struct command_spec {
 	const char *name;
@@ -161,8 +161,7 @@ static const struct option_spec options[] = {
 	{ "node", 0, "NAME", ALL_RUNNING,
 	  "node name in every line (default: $NODE_NAME, else the host name)", apply_node },
 	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
-	  "auto, tp_btf or tracepoint: how OOM kills are traced (default auto)",
-	  apply_oom_hook },
+	  "auto, tp_btf or tracepoint: how OOM kills are traced (default auto)", apply_oom_hook },
 	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
 	  "don't enable kernel BPF run-time statistics (agent_stats run_time_ns stays 0)",
 	  apply_no_bpf_stats },
@@ -254,7 +253,8 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 		}
 		if (arg[1] == '-') {
 			eq = strchr(arg + 2, '=');
-			opt = find_option(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), 0);
+			opt = find_option(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2),
+					  0);
 			if (eq)
 				value = eq + 1;
 		} else {
@@ -265,8 +265,8 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 			opt = find_option(NULL, 0, arg[1]);
 		}
 		if (!opt)
-			return usage_error(err, err_len, "unknown option '%s' (see 'memsight --help')",
-					   arg);
+			return usage_error(err, err_len,
+					   "unknown option '%s' (see 'memsight --help')", arg);
 		if (opt->arg && !value) {
 			if (i + 1 >= argc)
 				return usage_error(err, err_len, "option --%s needs a value %s",
@@ -320,17 +320,15 @@ void cli_print_help(FILE *out, enum command command)
 		print_options(out, command);
 		return;
 	}
-	fprintf(out,
-		"memsight - per-container memory observer for Linux (eBPF)\n\n"
-		"Usage: memsight [COMMAND] [OPTIONS]\n\n"
-		"Commands:\n");
+	fprintf(out, "memsight - per-container memory observer for Linux (eBPF)\n\n"
+		     "Usage: memsight [COMMAND] [OPTIONS]\n\n"
+		     "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nWith no command, memsight runs `stream`.\n\nOptions:\n");
 	print_options(out, CMD_DEFAULT);
-	fprintf(out,
-		"\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
-		"Needs root or CAP_BPF + CAP_PERFMON, and kernel BTF (Linux 5.8 or later).\n"
-		"'memsight help COMMAND' shows a command's own options.\n");
+	fprintf(out, "\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
+		     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
+		     "Needs root or CAP_BPF + CAP_PERFMON, and kernel BTF (Linux 5.8 or later).\n"
+		     "'memsight help COMMAND' shows a command's own options.\n");
 }

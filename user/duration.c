@@ -12,7 +12,7 @@ static const struct {
 	uint64_t ns;
 } units[] = {
 	/* Longest suffix first so "ms" is not read as "m" followed by junk. */
-	{ "ns", 1ULL },		  { "us", 1000ULL },	      { "ms", 1000000ULL },
+	{ "ns", 1ULL },		{ "us", 1000ULL },	 { "ms", 1000000ULL },
 	{ "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
 };
 
@@ -72,7 +72,8 @@ int duration_parse(const char *text, uint64_t *ns)
 		bare = false;
 		if (whole > UINT64_MAX / unit_ns)
 			return -ERANGE;
-		part = whole * unit_ns + (uint64_t)((double)frac * (double)unit_ns / (double)frac_scale);
+		part = whole * unit_ns +
+		       (uint64_t)((double)frac * (double)unit_ns / (double)frac_scale);
 		if (part > UINT64_MAX - total)
 			return -ERANGE;
 		total += part;

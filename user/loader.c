@@ -37,6 +37,15 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
+static const char *error_text(int err)
+{
+	static char text[128];
+
+	libbpf_strerror(err, text, sizeof(text));
+	return text;
+}
+
 static int ringbuf_sample(void *ctx, void *data, size_t size)
 {
 	struct loader *loader = ctx;
@@ -62,8 +71,7 @@ static int ensure_tracefs(char *err, size_t err_len)
 	return 0;
 }
 
-static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *err,
-		      size_t err_len)
+static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *err, size_t err_len)
 {
 	static const char *const mm_counter_names[] = {
 		"MM_FILEPAGES",
@@ -105,7 +113,7 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	skel = memsight_bpf__open_opts(&open_opts);
 	if (!skel) {
 		ret = -errno;
-		snprintf(err, err_len, "can't open BPF object: %s", strerror(-ret));
+		snprintf(err, err_len, "can't open BPF object: %s", error_text(ret));
 		return ret;
 	}
 	ret = set_rodata(skel, btf, err, err_len);
@@ -119,13 +127,13 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 
 	ret = memsight_bpf__load(skel);
 	if (ret) {
-		snprintf(err, err_len, "can't load BPF programs: %s%s%s", strerror(-ret),
+		snprintf(err, err_len, "can't load BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
 	ret = memsight_bpf__attach(skel);
 	if (ret) {
-		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", strerror(-ret),
+		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
@@ -136,8 +144,7 @@ fail:
 	return ret;
 }
 
-static void report_hook(struct loader *loader, const char *hook, bool fallback,
-			const char *reason)
+static void report_hook(struct loader *loader, const char *hook, bool fallback, const char *reason)
 {
 	struct hook_report *h = &loader->report.hooks[loader->report.hook_count++];
 
@@ -169,14 +176,19 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 
 	ret = btf_info_load(opts->btf_path, &btf);
 	if (ret) {
+		char reason[128];
+
+		libbpf_strerror(ret, reason, sizeof(reason));
 		if (opts->btf_path)
 			snprintf(err, err_len, "can't read BTF from %s: %s", opts->btf_path,
-				 strerror(-ret));
-		else
+				 reason);
+		else if (access("/sys/kernel/btf/vmlinux", R_OK))
 			snprintf(err, err_len,
-				 "kernel BTF not found (/sys/kernel/btf/vmlinux: %s); this kernel "
-				 "needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE",
-				 strerror(-ret));
+				 "kernel BTF not found: /sys/kernel/btf/vmlinux is missing (kernel "
+				 "built without CONFIG_DEBUG_INFO_BTF?); pass --btf FILE");
+		else
+			snprintf(err, err_len, "can't read kernel BTF: %s; pass --btf FILE",
+				 reason);
 		goto fail;
 	}
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
@@ -223,7 +235,8 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = open_load_attach(loader, opts, btf, false, err, err_len);
 		if (ret)
 			goto fail;
-		report_hook(loader, "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
+		report_hook(loader,
+			    "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
 			    true, tp_btf_err);
 	}
 
@@ -288,8 +301,7 @@ unsigned int loader__program_stats(const struct loader *loader, struct agent_pro
 	struct bpf_program *prog;
 	unsigned int n = 0;
 
-	bpf_object__for_each_program(prog, loader->skel->obj)
-	{
+	bpf_object__for_each_program(prog, loader->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);

@@ -12,11 +12,11 @@
 extern bool log_verbose;
 
 #define log_error(fmt, ...) fprintf(stderr, "memsight: " fmt "\n", ##__VA_ARGS__)
-#define log_info(fmt, ...) fprintf(stderr, "memsight: " fmt "\n", ##__VA_ARGS__)
-#define log_debug(fmt, ...)                                                       \
-	do {                                                                      \
-		if (log_verbose)                                                  \
-			fprintf(stderr, "memsight: " fmt "\n", ##__VA_ARGS__);    \
+#define log_info(fmt, ...)  fprintf(stderr, "memsight: " fmt "\n", ##__VA_ARGS__)
+#define log_debug(fmt, ...)                                                                        \
+	do {                                                                                       \
+		if (log_verbose)                                                                   \
+			fprintf(stderr, "memsight: " fmt "\n", ##__VA_ARGS__);                     \
 	} while (0)
 
 /* Routes libbpf's output: everything with -v, otherwise kept for error messages only. */

@@ -44,8 +44,8 @@ static int check_privileges(void)
 	if (bpf && perfmon)
 		return 0;
 	log_error("missing capabilit%s %s%s%s: run as root, or grant CAP_BPF and CAP_PERFMON",
-		  bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
-		  perfmon ? "" : "CAP_PERFMON");
+		  bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF",
+		  !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
 }
 
@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CMD_VERSION:
 		if (env.json)
-			printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n", MEMSIGHT_VERSION);
+			printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n",
+			       MEMSIGHT_VERSION);
 		else
 			printf("memsight %s\n", MEMSIGHT_VERSION);
 		return 0;

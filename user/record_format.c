@@ -19,8 +19,8 @@ const char *format_rfc3339_ns(int64_t realtime_ns, char *buf, size_t len)
 		snprintf(buf, len, "1970-01-01T00:00:00.000000000Z");
 		return buf;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
 	return buf;
 }
 

@@ -42,15 +42,15 @@ struct agent_program_stats {
 struct agent_stats {
 	int64_t realtime_ns;
 	uint64_t interval_ns;
-	uint64_t records_total;	     /* records received from the kernel */
-	uint64_t records_filtered;   /* dropped by --cgroup */
-	uint64_t lost_total;	     /* ring buffer full, since start */
+	uint64_t records_total;	   /* records received from the kernel */
+	uint64_t records_filtered; /* dropped by --cgroup */
+	uint64_t lost_total;	   /* ring buffer full, since start */
 	uint64_t lost_interval;
 	uint64_t rss_bytes;
-	uint64_t cpu_user_ns;	     /* since start */
+	uint64_t cpu_user_ns; /* since start */
 	uint64_t cpu_system_ns;
-	double cpu_percent;	     /* over the interval, 100 = one core */
-	bool bpf_stats_enabled;      /* run time is only counted while enabled */
+	double cpu_percent;	/* over the interval, 100 = one core */
+	bool bpf_stats_enabled; /* run time is only counted while enabled */
 	unsigned int program_count;
 	struct agent_program_stats programs[AGENT_PROGRAMS_MAX];
 };

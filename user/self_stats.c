@@ -44,7 +44,8 @@ void self_stats_sample(struct self_sample *sample)
 		fclose(f);
 	}
 	getrusage(RUSAGE_SELF, &usage);
-	sample->cpu_user_ns = usage.ru_utime.tv_sec * 1000000000ULL + usage.ru_utime.tv_usec * 1000ULL;
+	sample->cpu_user_ns =
+		usage.ru_utime.tv_sec * 1000000000ULL + usage.ru_utime.tv_usec * 1000ULL;
 	sample->cpu_system_ns =
 		usage.ru_stime.tv_sec * 1000000000ULL + usage.ru_stime.tv_usec * 1000ULL;
 }

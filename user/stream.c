@@ -118,7 +118,8 @@ static void emit_agent_stats(struct stream *s)
 static int arm_timer(int fd, uint64_t first_ns, uint64_t every_ns)
 {
 	struct itimerspec spec = {
-		.it_value = { (time_t)(first_ns / 1000000000ULL), (long)(first_ns % 1000000000ULL) },
+		.it_value = { (time_t)(first_ns / 1000000000ULL),
+			      (long)(first_ns % 1000000000ULL) },
 		.it_interval = { (time_t)(every_ns / 1000000000ULL),
 				 (long)(every_ns % 1000000000ULL) },
 	};

@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 
 		if (max_mib && touched >= max_mib * STEP)
 			break;
-		chunk = mmap(NULL, STEP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		chunk = mmap(NULL, STEP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			     0);
 		if (chunk == MAP_FAILED) {
 			perror("hog: mmap");
 			return 1;

@@ -32,6 +32,19 @@ check() {
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+# check_jq DESCRIPTION FILTER FILE: passes when jq -e FILTER holds for FILE (one document
+# per line; with -s they are slurped into an array first).
+check_jq() {
+	local what=$1
+	shift
+	if jq -e "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what: jq -e $*"; fi
+}
+
+# check_jq_line DESCRIPTION FILTER JSON_TEXT
+check_jq_line() {
+	if jq -e "$2" >/dev/null 2>&1 <<<"$3"; then ok "$1"; else not_ok "$1: jq -e '$2' on $3"; fi
+}
+
 # expect_eq DESCRIPTION ACTUAL EXPECTED
 expect_eq() {
 	if [ "$2" == "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', expected '$3'"; fi

@@ -33,7 +33,7 @@ kill_once() {
 	lines=$(grep -c '"type":"oom_kill"' "$out")
 	expect_eq "exactly one oom_kill line" "$lines" 1
 	line=$(grep '"type":"oom_kill"' "$out" | head -1)
-	check "the line parses with jq" jq -e . <<<"$line" >/dev/null
+	check_jq_line "the line parses with jq" . "$line"
 
 	expect_eq "victim.pid" "$(jq -r .victim.pid <<<"$line")" "$pid"
 	# Compare bytes: jq -j prints the decoded name without a trailing newline.
@@ -56,8 +56,8 @@ kill_once() {
 	expect_eq "victim.uid" "$(jq -r .victim.uid <<<"$line")" "$(id -u)"
 	expect_eq "trigger is the allocating process" "$(jq -r .trigger.pid <<<"$line")" "$pid"
 	expect_eq "trigger.cgroup.path" "$(jq -r .trigger.cgroup.path <<<"$line")" "$PREFIX/$rel"
-	check "source names the hook" grep -q "\"source\":\"$( [ "$hook" == tp_btf ] && echo tp_btf || echo tracepoint)" <<<"$line"
-	check "common fields: v, RFC 3339 ts, node" jq -e '.v == 1 and (.ts | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$")) and (.node | length > 0)' <<<"$line" >/dev/null
+	check_jq_line "source names the hook" ".source | startswith(\"$( [ "$hook" == tp_btf ] && echo tp_btf || echo tracepoint)\")" "$line"
+	check_jq_line "common fields: v, RFC 3339 ts, node" '.v == 1 and (.ts | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$")) and (.node | length > 0)' "$line"
 	# The line came out while the event was fresh: within 5 s of now.
 	local age=$(( $(date +%s) - $(date -d "$(jq -r .ts <<<"$line")" +%s) ))
 	within "timestamp is current (age in s)" "$age" 0 5

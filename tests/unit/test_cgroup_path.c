@@ -39,8 +39,9 @@ static void test_root_and_nested(void **state)
 	capture(4, 4, "cri-containerd-0123abcd.scope", "kubepods-burstable-pod12_34.slice",
 		"kubepods-burstable.slice", "kubepods.slice");
 	cgroup_path_from_record(&cg, path, sizeof(path));
-	assert_string_equal(path, "/kubepods.slice/kubepods-burstable.slice/"
-				  "kubepods-burstable-pod12_34.slice/cri-containerd-0123abcd.scope");
+	assert_string_equal(path,
+			    "/kubepods.slice/kubepods-burstable.slice/"
+			    "kubepods-burstable-pod12_34.slice/cri-containerd-0123abcd.scope");
 }
 
 static void test_truncated_path_is_marked(void **state)

@@ -76,10 +76,8 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units),
-		cmocka_unit_test(test_fractions_and_bare_seconds),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_units),	cmocka_unit_test(test_fractions_and_bare_seconds),
+		cmocka_unit_test(test_rejects), cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_format),
 	};
 

@@ -98,8 +98,7 @@ static void expect_u64(struct json_object *obj, const char *dotted, uint64_t val
 {
 	struct json_object *field = get(obj, dotted);
 
-	if (!json_object_is_type(field, json_type_int) ||
-	    json_object_get_uint64(field) != value)
+	if (!json_object_is_type(field, json_type_int) || json_object_get_uint64(field) != value)
 		fail_msg("%s is %s, expected %llu", dotted, json_object_to_json_string(field),
 			 (unsigned long long)value);
 }
@@ -228,7 +227,8 @@ static void test_timestamps(void **state)
 {
 	char buf[RFC3339_NS_LEN];
 
-	assert_string_equal(format_rfc3339_ns(0, buf, sizeof(buf)), "1970-01-01T00:00:00.000000000Z");
+	assert_string_equal(format_rfc3339_ns(0, buf, sizeof(buf)),
+			    "1970-01-01T00:00:00.000000000Z");
 	assert_string_equal(format_rfc3339_ns(951782400000000001LL, buf, sizeof(buf)),
 			    "2000-02-29T00:00:00.000000001Z");
 }

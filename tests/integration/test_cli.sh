@@ -1,0 +1,59 @@
+#!/bin/bash
+# Bad input and missing privileges: exit 2 (usage) or 1 (runtime), one clear line on
+# stderr, nothing on stdout, never a crash or a hang.
+source "$(dirname "$0")/lib.sh"
+
+# expect_exit DESCRIPTION STATUS STDERR_PATTERN COMMAND...
+expect_exit() {
+	local what=$1 status=$2 pattern=$3 rc lines
+	shift 3
+	timeout 20 "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+	rc=$?
+	lines=$(wc -l <"$WORK/stderr")
+	if [ "$rc" -eq "$status" ] && [ "$lines" -eq 1 ] && grep -qE -- "$pattern" "$WORK/stderr" &&
+		[ ! -s "$WORK/stdout" ]; then
+		ok "$what: exit $rc, $(cat "$WORK/stderr")"
+	else
+		not_ok "$what: exit $rc (want $status), $lines stderr lines: $(head -c 300 "$WORK/stderr"), stdout $(wc -c <"$WORK/stdout") bytes"
+	fi
+}
+
+echo "usage errors exit 2"
+expect_exit "unknown command" 2 "unknown command 'frobnicate'" "$MEMSIGHT" frobnicate
+expect_exit "unknown flag" 2 "unknown option '--frob'" "$MEMSIGHT" stream --frob
+expect_exit "--interval banana" 2 "invalid duration 'banana'" "$MEMSIGHT" stream --interval banana
+expect_exit "--interval 0s" 2 "greater than zero" "$MEMSIGHT" stream --interval 0s
+expect_exit "--duration -5s" 2 "invalid duration '-5s'" "$MEMSIGHT" stream --duration -5s
+expect_exit "missing value" 2 "needs a value" "$MEMSIGHT" stream --cgroup
+expect_exit "--btf of a missing file" 2 "can't read /nonexistent" "$MEMSIGHT" stream --btf /nonexistent
+expect_exit "option for another command" 2 "does not apply" "$MEMSIGHT" stream --json
+
+echo "help and version"
+check "--help exits 0 and lists stream" sh -c "'$MEMSIGHT' --help | grep -q '^  stream '"
+check "help shows every stream option" sh -c "'$MEMSIGHT' help stream | grep -q -- '--cgroup PREFIX'"
+check "version" sh -c "'$MEMSIGHT' version | grep -q '^memsight '"
+check "version --json parses" sh -c "'$MEMSIGHT' version --json | jq -e '.version | length > 0' >/dev/null"
+
+echo "runtime failures exit 1"
+# An unprivileged user: a copy of the binary it may execute.
+cp "$MEMSIGHT" "$WORK/memsight" && chmod 755 "$WORK" "$WORK/memsight"
+expect_exit "not root" 1 "missing capabilities CAP_BPF and CAP_PERFMON" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$WORK/memsight" stream
+expect_exit "CAP_BPF alone" 1 "missing capability CAP_PERFMON" \
+	capsh --caps="cap_bpf+eip cap_setpcap,cap_setuid,cap_setgid+ep" --keep=1 --user=nobody --addamb=cap_bpf -- -c "exec '$WORK/memsight' stream"
+
+# No kernel BTF: hide /sys/kernel/btf in a private mount namespace.
+cp /sys/kernel/btf/vmlinux "$WORK/vmlinux.btf"
+expect_exit "no kernel BTF" 1 "kernel BTF not found.*--btf FILE" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$MEMSIGHT' stream --duration 1s"
+check "--btf FILE works without /sys/kernel/btf/vmlinux" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && '$MEMSIGHT' features --json --btf '$WORK/vmlinux.btf' | jq -e '.btf == \"$WORK/vmlinux.btf\" and .hooks[0].status == \"attached\"' >/dev/null"
+head -c 4096 /dev/urandom >"$WORK/garbage.btf"
+expect_exit "--btf of a file that isn't BTF" 1 "can't read BTF from" "$MEMSIGHT" stream --btf "$WORK/garbage.btf"
+
+echo "features"
+"$MEMSIGHT" features --json >"$WORK/features.json"
+check_jq "features --json reports an attached oom_kill hook" '.hooks[] | select(.feature == "oom_kill") | .status == "attached"' "$WORK/features.json"
+"$MEMSIGHT" features --json --oom-hook tracepoint >"$WORK/features-tp.json"
+check_jq "features --oom-hook tracepoint reports the fallback and why" '.hooks[0].fallback and (.hooks[0].reason | test("requested"))' "$WORK/features-tp.json"
+finish

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Start, stop and pipes: SIGTERM/SIGINT end memsight within a second with exit 0 and
+# leave no BPF program behind; a closed stdout ends it quietly; --duration ends it.
+source "$(dirname "$0")/lib.sh"
+
+now_ms() { date +%s%3N; }
+
+# stop_with SIGNAL: memsight attached, then signalled; checks timing, status, cleanup.
+stop_with() {
+	local sig=$1 out="$WORK/stream-$1.json" ids t0 elapsed id
+	echo "stop with SIG$sig"
+	start_memsight "$out" || return
+	ids=$(grep '"type":"agent_stats"' "$out" | head -1 | jq -r '.bpf.programs[].id')
+	check "agent_stats lists our BPF programs" test -n "$ids"
+	for id in $ids; do
+		check "program $id is loaded while running" sh -c "bpftool prog show id $id >/dev/null 2>&1"
+	done
+	t0=$(now_ms)
+	kill -"$sig" "$MEMSIGHT_PID"
+	{ wait "$MEMSIGHT_PID"; } 2>/dev/null
+	local rc=$?
+	elapsed=$(($(now_ms) - t0))
+	expect_eq "exit status after SIG$sig" "$rc" 0
+	within "exited within a second (ms)" "$elapsed" 0 1000
+	check "stderr reports lost events" grep -q "lost" "$out.err"
+	# The kernel frees a program once its last link and fd close, a moment after exit.
+	programs_gone() {
+		local id
+		for id in $ids; do bpftool prog show id "$id" >/dev/null 2>&1 && return 1; done
+		return 0
+	}
+	t0=$(now_ms)
+	wait_for 5 programs_gone
+	check "our programs are gone from bpftool prog show (after $(($(now_ms) - t0)) ms)" programs_gone
+	check_jq "every stdout line is JSON" . "$out"
+}
+
+stop_with TERM
+stop_with INT
+
+echo "stdout closed by the reader"
+t0=$(now_ms)
+timeout 20 bash -c "'$MEMSIGHT' stream --interval 200ms 2>'$WORK/head.err' | head -n 1 >'$WORK/head.out'; exit \${PIPESTATUS[0]}"
+rc=$?
+elapsed=$(($(now_ms) - t0))
+expect_eq "memsight | head -n 1: memsight's exit status" "$rc" 0
+within "ended by itself (ms)" "$elapsed" 0 5000
+check_jq "head got one JSON line" '.type == "agent_stats"' "$WORK/head.out"
+check "nothing on stderr" test ! -s "$WORK/head.err"
+
+echo "--duration"
+t0=$(now_ms)
+timeout 20 "$MEMSIGHT" stream --interval 100ms --duration 1s >"$WORK/dur.out" 2>/dev/null
+rc=$?
+elapsed=$(($(now_ms) - t0))
+expect_eq "exit status" "$rc" 0
+within "ran about a second (ms)" "$elapsed" 1000 4000
+within "agent_stats lines at 100ms for 1s" "$(grep -c agent_stats "$WORK/dur.out")" 8 10
+check_jq "interval_ns near 100ms in every line" -s 'all(.[]; .interval_ns > 80000000 and .interval_ns < 200000000)' "$WORK/dur.out"
+finish
