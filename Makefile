@@ -7,7 +7,7 @@ CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION := 0.1.0$(shell git rev-parse --short HEAD 2>/dev/null | sed "s/^/+g/")
 
 # Arch detected once: the vmlinux.h folder and the BPF target define.
 ARCH ?= $(shell uname -m)
@@ -29,8 +29,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian bookworm packages the build and the tests need (see `make deps`).
-DEPS_PACKAGES := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-	libcmocka-dev pkg-config clang-format jq bpftrace busybox-static util-linux libcap2-bin
+DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
+	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
 
@@ -38,7 +38,7 @@ WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-	-DMEMSIGHT_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iuser \
+	-I$(OUTPUT) -Ibpf -Iuser \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
@@ -93,6 +93,15 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
 $(OUTPUT)/user/loader.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/memsight.skel.h
+$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/version.h
+
+# Rewritten only when the version changes, so a new commit rebuilds just what prints it.
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)echo '#define MEMSIGHT_VERSION "$(VERSION)"' > $@.new; \
+	cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+
+.PHONY: FORCE
+FORCE:
 
 $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
 	$(call msg,CC,$@)

@@ -7,6 +7,7 @@
 
 #include "cgroup_mounts.h"
 #include "feature_report.h"
+#include "version.h"
 #include "jsonw.h"
 #include "loader.h"
 #include "log.h"

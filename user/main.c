@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "version.h"
 #include "feature_report.h"
 #include "log.h"
 #include "stream.h"
