@@ -70,18 +70,15 @@ static __always_inline void memcg_page_counter(struct cgroup_subsys_state *css, 
 }
 
 /* Record the cgroup's id and its path names, leaf first, up to the hierarchy root. */
-static __always_inline void capture_cgroup(struct memsight_cgroup *out,
-					   struct cgroup_subsys_state *css)
+static __always_inline void capture_cgroup_path(struct memsight_cgroup *out, struct cgroup *cgrp)
 {
 	struct kernfs_node *kn, *parent;
-	struct cgroup *cgrp;
 
 	out->id = 0;
 	out->level = 0;
 	out->depth = 0;
-	if (!css)
+	if (!cgrp)
 		return;
-	cgrp = BPF_CORE_READ(css, cgroup);
 	kn = BPF_CORE_READ(cgrp, kn);
 	out->id = BPF_CORE_READ(kn, id);
 	out->level = BPF_CORE_READ(cgrp, level);
@@ -95,6 +92,13 @@ static __always_inline void capture_cgroup(struct memsight_cgroup *out,
 		out->depth = i + 1;
 		kn = parent;
 	}
+}
+
+/* The same for the cgroup of a css (NULL: an empty record). */
+static __always_inline void capture_cgroup(struct memsight_cgroup *out,
+					   struct cgroup_subsys_state *css)
+{
+	capture_cgroup_path(out, css ? BPF_CORE_READ(css, cgroup) : NULL);
 }
 
 #endif /* MEMSIGHT_CGROUP_BPF_H */

@@ -10,6 +10,8 @@
 #include <bpf/bpf_helpers.h>
 #include "memsight.h"
 
+char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	/* Resized by userspace before load (--ringbuf-size). */

@@ -30,6 +30,13 @@
 /* Ring buffer records, identified by the first field of their header. */
 enum memsight_record_type {
 	MEMSIGHT_RECORD_OOM_KILL = 1,
+	MEMSIGHT_RECORD_CGROUP = 2,
+};
+
+/* What happened to a memory cgroup. */
+enum memsight_cgroup_event {
+	MEMSIGHT_CGROUP_MKDIR = 1,
+	MEMSIGHT_CGROUP_RMDIR = 2,
 };
 
 /* How the OOM killer was constrained (see oom.bpf.c for how it is decided). */
@@ -108,6 +115,14 @@ struct memsight_oom_record {
 
 	struct memsight_cgroup victim_cgroup;
 	struct memsight_cgroup trigger_cgroup;
+};
+
+/* A memory cgroup was made or removed: containers start and end with one. */
+struct memsight_cgroup_record {
+	struct memsight_record_header hdr;
+	__u32 event; /* enum memsight_cgroup_event */
+	__u32 reserved;
+	struct memsight_cgroup cgroup;
 };
 
 /* Counters kept by the BPF side, read by userspace each interval. */

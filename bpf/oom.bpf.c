@@ -19,8 +19,6 @@
 #include "cgroup.bpf.h"
 #include "events.bpf.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
 /* Set by userspace before load. */
 const volatile __u64 page_size = 4096;
 /* Indexes into mm->rss_stat: an anonymous kernel enum, resolved from BTF by userspace. */

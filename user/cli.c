@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "runtime_roots.h"
 #include "duration.h"
 
 #define CMD_BIT(c)  (1U << (c))
@@ -124,6 +125,46 @@ static int apply_oom_hook(struct env *env, const char *arg, char *err, size_t er
 	return 0;
 }
 
+static int apply_tombstone(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return positive_duration("--tombstone", arg, &env->tombstone_ns, err, err_len);
+}
+
+/* Runtime state roots: absolute host paths, --host-root is put in front of each. */
+static int absolute_dir(const char *opt, const char *arg, const char **slot, char *err,
+			size_t err_len)
+{
+	if (arg[0] != '/')
+		return usage_error(err, err_len, "%s: '%s' must be an absolute path", opt, arg);
+	*slot = arg;
+	return 0;
+}
+
+static int apply_host_root(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--host-root", arg, &env->host_root, err, err_len);
+}
+
+static int apply_containerd_state(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--containerd-state", arg, &env->containerd_state, err, err_len);
+}
+
+static int apply_crio_state(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--crio-state", arg, &env->crio_state, err, err_len);
+}
+
+static int apply_docker_root(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--docker-root", arg, &env->docker_root, err, err_len);
+}
+
+static int apply_podman_storage(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--podman-storage", arg, &env->podman_storage, err, err_len);
+}
+
 static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->bpf_stats = false;
@@ -162,6 +203,21 @@ static const struct option_spec options[] = {
 	  "node name in every line (default: $NODE_NAME, else the host name)", apply_node },
 	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf or tracepoint: how OOM kills are traced (default auto)", apply_oom_hook },
+	{ "host-root", 0, "DIR", ALL_RUNNING,
+	  "the host's / mounted at DIR (DaemonSet); prefixes every runtime root", apply_host_root },
+	{ "containerd-state", 0, "DIR", ALL_RUNNING,
+	  "containerd task state (default /run/containerd/io.containerd.runtime.v2.task)",
+	  apply_containerd_state },
+	{ "crio-state", 0, "DIR", ALL_RUNNING,
+	  "CRI-O container state (default /run/containers/storage/overlay-containers)",
+	  apply_crio_state },
+	{ "docker-root", 0, "DIR", ALL_RUNNING, "docker's data root (default /var/lib/docker)",
+	  apply_docker_root },
+	{ "podman-storage", 0, "DIR", ALL_RUNNING,
+	  "podman's storage root (default /var/lib/containers/storage)", apply_podman_storage },
+	{ "tombstone", 0, "DUR", ALL_RUNNING,
+	  "how long an exited container keeps its name for late events (default 5m)",
+	  apply_tombstone },
 	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
 	  "don't enable kernel BPF run-time statistics (agent_stats run_time_ns stays 0)",
 	  apply_no_bpf_stats },
@@ -180,6 +236,25 @@ void cli_env_defaults(struct env *env)
 	env->interval_ns = 1000000000ULL;
 	env->oom_hook = OOM_HOOK_AUTO;
 	env->bpf_stats = true;
+	env->tombstone_ns = 300ULL * 1000000000ULL;
+}
+
+void cli_runtime_roots(const struct env *env, struct runtime_roots *roots)
+{
+	runtime_roots_defaults(roots);
+	/* "/" as host root is the same as none; keep paths free of "//". */
+	if (env->host_root && strcmp(env->host_root, "/"))
+		snprintf(roots->host_root, sizeof(roots->host_root), "%s", env->host_root);
+	if (env->containerd_state)
+		snprintf(roots->containerd_state, sizeof(roots->containerd_state), "%s",
+			 env->containerd_state);
+	if (env->crio_state)
+		snprintf(roots->crio_state, sizeof(roots->crio_state), "%s", env->crio_state);
+	if (env->docker_root)
+		snprintf(roots->docker_root, sizeof(roots->docker_root), "%s", env->docker_root);
+	if (env->podman_storage)
+		snprintf(roots->podman_storage, sizeof(roots->podman_storage), "%s",
+			 env->podman_storage);
 }
 
 const char *cli_command_name(enum command command)

@@ -37,6 +37,13 @@ struct env {
 	bool json;
 	bool verbose;
 	const char *help_topic; /* `memsight help stream` */
+	/* Container attribution: where each runtime keeps its state on the host. */
+	const char *host_root;
+	const char *containerd_state;
+	const char *crio_state;
+	const char *docker_root;
+	const char *podman_storage;
+	uint64_t tombstone_ns;
 };
 
 void cli_env_defaults(struct env *env);
@@ -49,6 +56,10 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 
 /* Help for one command, or the overview when command is CMD_DEFAULT/CMD_HELP. */
 void cli_print_help(FILE *out, enum command command);
+
+struct runtime_roots;
+/* The runtime state roots the options name, defaults for the rest. */
+void cli_runtime_roots(const struct env *env, struct runtime_roots *roots);
 
 /* Name of a command, for messages. */
 const char *cli_command_name(enum command command);

@@ -6,6 +6,8 @@
 #include <sys/utsname.h>
 
 #include "cgroup_mounts.h"
+#include "cgroup_walk.h"
+#include "container_cache.h"
 #include "feature_report.h"
 #include "version.h"
 #include "jsonw.h"
@@ -17,49 +19,16 @@ static int ignore_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static char *read_text(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(max + 1);
-	if (!buf) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, max, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Which hierarchy carries the memory controller: v2 when its root lists it. */
 static const char *memory_controller(const struct cgroup_mounts *mounts)
 {
-	char path[1100], *controllers;
-	bool on_v2 = false;
+	char root[1024];
 
-	if (mounts->v2[0]) {
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", mounts->v2);
-		controllers = read_text(path, 4096);
-		if (controllers) {
-			for (char *tok = strtok(controllers, " \n"); tok; tok = strtok(NULL, " \n"))
-				if (!strcmp(tok, "memory"))
-					on_v2 = true;
-			free(controllers);
-		}
-	}
-	if (on_v2)
-		return "v2";
-	return mounts->v1_memory[0] ? "v1" : "none";
+	return cgroup_memory_root(mounts, root, sizeof(root));
 }
 
 static void print_json(const struct env *env, const struct utsname *uts,
-		       const struct cgroup_mounts *mounts, const struct loader_report *report,
-		       const char *error)
+		       const struct cgroup_mounts *mounts, const struct runtime_presence *runtimes,
+		       const struct loader_report *report, const char *error)
 {
 	struct jsonw w;
 
@@ -79,6 +48,15 @@ static void print_json(const struct env *env, const struct utsname *uts,
 	jsonw_string(&w, "v2_mount", mounts->v2[0] ? mounts->v2 : NULL);
 	jsonw_object_end(&w);
 	jsonw_string(&w, "tracefs", mounts->tracefs[0] ? mounts->tracefs : NULL);
+	jsonw_array_begin(&w, "runtimes");
+	for (unsigned int i = 0; i < RUNTIMES_MAX; i++) {
+		jsonw_object_begin(&w, NULL);
+		jsonw_string(&w, "name", runtimes[i].runtime);
+		jsonw_string(&w, "state", runtimes[i].root);
+		jsonw_bool(&w, "detected", runtimes[i].present);
+		jsonw_object_end(&w);
+	}
+	jsonw_array_end(&w);
 	if (report) {
 		jsonw_string(&w, "btf", report->btf_source);
 		jsonw_bool(&w, "bpf_stats", report->bpf_stats_enabled);
@@ -106,7 +84,8 @@ static void print_json(const struct env *env, const struct utsname *uts,
 }
 
 static void print_human(const struct utsname *uts, const struct cgroup_mounts *mounts,
-			const struct loader_report *report, const char *error)
+			const struct runtime_presence *runtimes, const struct loader_report *report,
+			const char *error)
 {
 	printf("memsight %s\n", MEMSIGHT_VERSION);
 	printf("  kernel             %s (%s)\n", uts->release, uts->machine);
@@ -116,6 +95,15 @@ static void print_human(const struct utsname *uts, const struct cgroup_mounts *m
 	if (mounts->v2[0])
 		printf(" (v2 at %s)", mounts->v2);
 	printf("\n  tracefs            %s\n", mounts->tracefs[0] ? mounts->tracefs : "not mounted");
+	printf("  runtimes          ");
+	for (unsigned int i = 0, shown = 0; i < RUNTIMES_MAX; i++)
+		if (runtimes[i].present)
+			printf("%s %s (%s)", shown++ ? "," : "", runtimes[i].runtime,
+			       runtimes[i].root);
+	printf("%s\n", runtimes[0].present || runtimes[1].present || runtimes[2].present ||
+				       runtimes[3].present
+			       ? ""
+			       : " none detected");
 	if (!report) {
 		printf("  error              %s\n", error);
 		return;
@@ -143,13 +131,14 @@ int features_run(const struct env *env)
 	struct loader *loader = NULL;
 	struct utsname uts;
 	char err[512] = "";
-	char *mountinfo;
+	struct runtime_presence runtimes[RUNTIMES_MAX];
+	struct runtime_roots roots;
 	int ret;
 
 	uname(&uts);
-	mountinfo = read_text("/proc/self/mountinfo", 1 << 20);
-	cgroup_mounts_parse(mountinfo ? mountinfo : "", &mounts);
-	free(mountinfo);
+	cgroup_mounts_read(&mounts);
+	cli_runtime_roots(env, &roots);
+	runtime_roots_detect(&roots, runtimes);
 
 	struct loader_opts opts = {
 		.sz = sizeof(opts),
@@ -160,10 +149,10 @@ int features_run(const struct env *env)
 	};
 	ret = loader__new(&opts, &loader, err, sizeof(err));
 	if (env->json)
-		print_json(env, &uts, &mounts, ret ? NULL : loader__report(loader),
+		print_json(env, &uts, &mounts, runtimes, ret ? NULL : loader__report(loader),
 			   ret ? err : NULL);
 	else
-		print_human(&uts, &mounts, ret ? NULL : loader__report(loader), err);
+		print_human(&uts, &mounts, runtimes, ret ? NULL : loader__report(loader), err);
 	if (ret)
 		log_error("%s", err);
 	loader__free(loader);

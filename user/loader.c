@@ -103,7 +103,8 @@ static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *er
 }
 
 static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
-			    const struct btf *btf, bool use_tp_btf, char *err, size_t err_len)
+			    const struct btf *btf, bool use_tp_btf, bool cgroup_events, char *err,
+			    size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct memsight_bpf *skel;
@@ -122,6 +123,8 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	bpf_program__set_autoload(skel->progs.oom_mark_victim_btf, use_tp_btf);
 	bpf_program__set_autoload(skel->progs.oom_mark_victim_tp, !use_tp_btf);
 	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, !use_tp_btf);
+	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, cgroup_events);
+	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, cgroup_events);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending, use_tp_btf ? 1 : OOM_PENDING_MAX);
 
@@ -144,11 +147,30 @@ fail:
 	return ret;
 }
 
-static void report_hook(struct loader *loader, const char *hook, bool fallback, const char *reason)
+/*
+ * Everything at once; if the cgroup lifecycle programs are what fails, the
+ * OOM programs still go in without them (containers are then named on first
+ * sight only, and exited ones age out of the cache instead of being timed).
+ */
+static int attach_all(struct loader *loader, const struct loader_opts *opts, const struct btf *btf,
+		      bool use_tp_btf, char *cgroup_err, size_t cgroup_err_len, char *err,
+		      size_t err_len)
+{
+	int ret;
+
+	ret = open_load_attach(loader, opts, btf, use_tp_btf, true, err, err_len);
+	if (!ret)
+		return 0;
+	snprintf(cgroup_err, cgroup_err_len, "%s", err);
+	return open_load_attach(loader, opts, btf, use_tp_btf, false, err, err_len);
+}
+
+static void report_hook(struct loader *loader, const char *feature, const char *hook, bool fallback,
+			const char *reason)
 {
 	struct hook_report *h = &loader->report.hooks[loader->report.hook_count++];
 
-	h->feature = "oom_kill";
+	h->feature = feature;
 	h->hook = hook;
 	h->status = hook ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
 	h->fallback = fallback;
@@ -160,7 +182,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	double start = now_ms();
 	struct loader *loader;
 	struct btf *btf = NULL;
-	char tp_btf_err[256] = "";
+	char tp_btf_err[256] = "", cgroup_err[256] = "";
 	bool use_tp_btf = false;
 	int has_task, ret;
 
@@ -219,9 +241,10 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	}
 
 	if (use_tp_btf) {
-		ret = open_load_attach(loader, opts, btf, true, tp_btf_err, sizeof(tp_btf_err));
+		ret = attach_all(loader, opts, btf, true, cgroup_err, sizeof(cgroup_err),
+				 tp_btf_err, sizeof(tp_btf_err));
 		if (!ret) {
-			report_hook(loader, "tp_btf/mark_victim", false,
+			report_hook(loader, "oom_kill", "tp_btf/mark_victim", false,
 				    "victim task read at the moment of the kill");
 		} else if (opts->oom_hook == OOM_HOOK_TP_BTF) {
 			snprintf(err, err_len, "%s", tp_btf_err);
@@ -232,13 +255,19 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = ensure_tracefs(err, err_len);
 		if (ret)
 			goto fail;
-		ret = open_load_attach(loader, opts, btf, false, err, err_len);
+		ret = attach_all(loader, opts, btf, false, cgroup_err, sizeof(cgroup_err), err,
+				 err_len);
 		if (ret)
 			goto fail;
-		report_hook(loader,
+		report_hook(loader, "oom_kill",
 			    "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
 			    true, tp_btf_err);
 	}
+	if (loader->skel->links.cgroup_mkdir_btf)
+		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
+			    false, "containers named as their cgroup appears, kept after it goes");
+	else
+		report_hook(loader, "containers", NULL, false, cgroup_err);
 
 	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
 				      loader, NULL);

@@ -51,7 +51,36 @@ static void bytes_or_null(struct jsonw *w, const char *key, bool known, uint64_t
 		jsonw_null(w, key);
 }
 
+static void string_or_null(struct jsonw *w, const char *key, const char *value)
+{
+	if (value && value[0])
+		jsonw_string(w, key, value);
+	else
+		jsonw_null(w, key);
+}
+
+void format_container(struct jsonw *w, const char *key, const struct container_info *info)
+{
+	/* A systemd unit is named by its unit; a container by what its runtime says. */
+	const char *name = info->runtime == RUNTIME_SYSTEMD ? info->unit : info->meta.name;
+
+	jsonw_object_begin(w, key);
+	string_or_null(w, "id", info->id);
+	jsonw_string(w, "runtime", container_runtime_name(info->runtime));
+	string_or_null(w, "name", name);
+	string_or_null(w, "pod", info->meta.pod);
+	string_or_null(w, "namespace", info->meta.namespace);
+	string_or_null(w, "pod_uid", info->pod_uid);
+	string_or_null(w, "qos", pod_qos_name(info->qos));
+	string_or_null(w, "image", info->meta.image);
+	if (info->monitor)
+		jsonw_bool(w, "monitor", true);
+	jsonw_bool(w, "exited", info->exited);
+	jsonw_object_end(w);
+}
+
 void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
+		       const struct container_info *victim, const struct container_info *trigger,
 		       const struct format_context *ctx)
 {
 	char victim_path[CGROUP_PATH_MAX], trigger_path[CGROUP_PATH_MAX];
@@ -66,6 +95,8 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 	jsonw_object_begin(w, NULL);
 	common_fields(w, "oom_kill", (int64_t)rec->hdr.boot_ns + ctx->boot_to_realtime_ns, ctx);
 	cgroup_object(w, "cgroup", rec->victim_cgroup.id, victim_path);
+	if (victim)
+		format_container(w, "container", victim);
 
 	jsonw_object_begin(w, "victim");
 	jsonw_u64(w, "pid", rec->victim_pid);
@@ -85,6 +116,8 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 	jsonw_u64(w, "tid", rec->trigger_tid);
 	jsonw_string_n(w, "comm", rec->trigger_comm, sizeof(rec->trigger_comm));
 	cgroup_object(w, "cgroup", rec->trigger_cgroup.id, trigger_path);
+	if (trigger)
+		format_container(w, "container", trigger);
 	jsonw_object_end(w);
 
 	jsonw_string(w, "constraint", memcg ? "memcg" : "global");

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "container_info.h"
 #include "jsonw.h"
 #include "memsight.h"
 
@@ -24,11 +25,16 @@ struct format_context {
 const char *format_rfc3339_ns(int64_t realtime_ns, char *buf, size_t len);
 
 /*
- * One oom_kill line (no trailing newline) into w, after jsonw_reset.
- * victim_path and trigger_path are the cgroup paths built from the record.
+ * One oom_kill line (no trailing newline) into w, after jsonw_reset. The
+ * containers are those of the victim's and the trigger's cgroups (NULL: the
+ * "container" objects are left out).
  */
 void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
+		       const struct container_info *victim, const struct container_info *trigger,
 		       const struct format_context *ctx);
+
+/* The contract's "container" object. */
+void format_container(struct jsonw *w, const char *key, const struct container_info *info);
 
 #define AGENT_PROGRAMS_MAX 8
 

@@ -6,9 +6,12 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup_path.h"
+#include "cgroup_walk.h"
+#include "container_cache.h"
 #include "loader.h"
 #include "log.h"
 #include "record_format.h"
@@ -26,6 +29,7 @@ enum wake_source {
 struct stream {
 	const struct env *env;
 	struct loader *loader;
+	struct container_cache *containers;
 	struct format_context fmt;
 	struct jsonw line;
 	bool stdout_closed;
@@ -55,11 +59,56 @@ static void emit_line(struct stream *s, const struct jsonw *w)
 	}
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void on_oom_record(struct stream *s, const struct memsight_oom_record *rec)
+{
+	struct container_info victim, trigger;
+	char path[CGROUP_PATH_MAX];
+	uint64_t now = monotonic_ns();
+
+	cgroup_path_from_record(&rec->victim_cgroup, path, sizeof(path));
+	if (!cgroup_path_matches(path, s->env->cgroup_prefix)) {
+		s->records_filtered++;
+		return;
+	}
+	container_cache__resolve(s->containers, path, now, &victim);
+	cgroup_path_from_record(&rec->trigger_cgroup, path, sizeof(path));
+	container_cache__resolve(s->containers, path, now, &trigger);
+	format_oom_record(&s->line, rec, &victim, &trigger, &s->fmt);
+	emit_line(s, &s->line);
+}
+
+/* Containers are named when their cgroup appears, while the runtime's state is there. */
+static void on_cgroup_record(struct stream *s, const struct memsight_cgroup_record *rec)
+{
+	char path[CGROUP_PATH_MAX];
+	struct container_info info;
+
+	cgroup_path_from_record(&rec->cgroup, path, sizeof(path));
+	if (rec->event == MEMSIGHT_CGROUP_MKDIR)
+		container_cache__resolve(s->containers, path, monotonic_ns(), &info);
+	else if (rec->event == MEMSIGHT_CGROUP_RMDIR)
+		container_cache__cgroup_removed(s->containers, path, monotonic_ns());
+}
+
+static void warm_container(const char *path, void *ctx)
+{
+	struct container_info info;
+
+	container_cache__resolve(ctx, path, monotonic_ns(), &info);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	const struct memsight_record_header *hdr = data;
 	struct stream *s = ctx;
-	char path[CGROUP_PATH_MAX];
 
 	s->records_total++;
 	if (size < sizeof(*hdr) || hdr->version != MEMSIGHT_RECORD_VERSION) {
@@ -67,22 +116,20 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	switch (hdr->type) {
-	case MEMSIGHT_RECORD_OOM_KILL: {
-		const struct memsight_oom_record *rec = data;
-
-		if (size < sizeof(*rec)) {
+	case MEMSIGHT_RECORD_OOM_KILL:
+		if (size < sizeof(struct memsight_oom_record)) {
 			s->records_malformed++;
 			return 0;
 		}
-		cgroup_path_from_record(&rec->victim_cgroup, path, sizeof(path));
-		if (!cgroup_path_matches(path, s->env->cgroup_prefix)) {
-			s->records_filtered++;
+		on_oom_record(s, data);
+		break;
+	case MEMSIGHT_RECORD_CGROUP:
+		if (size < sizeof(struct memsight_cgroup_record)) {
+			s->records_malformed++;
 			return 0;
 		}
-		format_oom_record(&s->line, rec, &s->fmt);
-		emit_line(s, &s->line);
+		on_cgroup_record(s, data);
 		break;
-	}
 	default:
 		s->records_malformed++;
 	}
@@ -146,6 +193,9 @@ int stream_run(const struct env *env)
 {
 	struct stream s = { .env = env };
 	struct memsight_bpf_counters counters;
+	struct cgroup_mounts mounts;
+	struct runtime_roots roots;
+	char memcg_root[1024];
 	int epfd = -1, interval_fd = -1, duration_fd = -1, signal_fd = -1;
 	int status = 1, ret;
 	char err[512];
@@ -170,11 +220,29 @@ int stream_run(const struct env *env)
 		.on_record = on_record,
 		.ctx = &s,
 	};
+	cli_runtime_roots(env, &roots);
+	struct container_cache_opts cache_opts = {
+		.sz = sizeof(cache_opts),
+		.roots = &roots,
+		.tombstone_ns = env->tombstone_ns,
+	};
+	s.containers = container_cache__new(&cache_opts);
+	if (!s.containers) {
+		log_error("out of memory");
+		goto out;
+	}
 	ret = loader__new(&opts, &s.loader, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		goto out;
 	}
+	/* After attaching, so a container made during the walk is seen by one or the other. */
+	cgroup_mounts_read(&mounts);
+	cgroup_memory_root(&mounts, memcg_root, sizeof(memcg_root));
+	if (memcg_root[0])
+		log_debug("named %u cgroups' containers at start",
+			  cgroup_walk(memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000,
+				      warm_container, s.containers));
 	log_debug("attached in %.1f ms; oom_kill via %s", loader__report(s.loader)->attach_ms,
 		  loader__report(s.loader)->hooks[0].hook);
 
@@ -229,6 +297,7 @@ int stream_run(const struct env *env)
 				break;
 			case WAKE_INTERVAL:
 				drain_fd(interval_fd);
+				container_cache__expire(s.containers, monotonic_ns());
 				emit_agent_stats(&s);
 				break;
 			case WAKE_DURATION:
@@ -260,6 +329,7 @@ int stream_run(const struct env *env)
 			 (unsigned long long)s.records_malformed);
 out:
 	loader__free(s.loader);
+	container_cache__free(s.containers);
 	jsonw_free(&s.line);
 	if (epfd >= 0)
 		close(epfd);

@@ -70,7 +70,7 @@ static struct json_object *format_and_parse(void)
 	struct jsonw w;
 
 	jsonw_init(&w);
-	format_oom_record(&w, &rec, &ctx);
+	format_oom_record(&w, &rec, NULL, NULL, &ctx);
 	assert_false(w.failed);
 	assert_null(strchr(w.buf, '\n'));
 	obj = json_tokener_parse(w.buf);

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup_walk.h"
+
+int cgroup_mounts_read(struct cgroup_mounts *mounts)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char *text = NULL;
+	size_t cap = 0, len = 0, n;
+	char chunk[4096];
+
+	memset(mounts, 0, sizeof(*mounts));
+	if (!f)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *grown = realloc(text, cap = len + n + 1);
+
+		if (!grown) {
+			free(text);
+			fclose(f);
+			return -ENOMEM;
+		}
+		text = grown;
+		memcpy(text + len, chunk, n);
+		len += n;
+		text[len] = '\0';
+	}
+	fclose(f);
+	cgroup_mounts_parse(text ? text : "", mounts);
+	free(text);
+	return 0;
+}
+
+const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len)
+{
+	char path[1100], line[4096] = "";
+	FILE *f;
+
+	out[0] = '\0';
+	if (mounts->v2[0]) {
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", mounts->v2);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(line, sizeof(line), f))
+				line[0] = '\0';
+			fclose(f);
+			for (char *save = NULL, *tok = strtok_r(line, " \n", &save); tok;
+			     tok = strtok_r(NULL, " \n", &save)) {
+				if (!strcmp(tok, "memory")) {
+					snprintf(out, len, "%s", mounts->v2);
+					return "v2";
+				}
+			}
+		}
+	}
+	if (mounts->v1_memory[0]) {
+		snprintf(out, len, "%s", mounts->v1_memory);
+		return "v1";
+	}
+	return "none";
+}
+
+struct walk {
+	unsigned int max_depth, max_cgroups, visited;
+	void (*fn)(const char *path, void *ctx);
+	void *ctx;
+	char path[8192];
+};
+
+/* dirfd-relative descent: no path grows past what the kernel allows per component. */
+static void walk_dir(struct walk *w, int fd, size_t path_len, unsigned int depth)
+{
+	DIR *dir;
+	struct dirent *de;
+
+	if (depth >= w->max_depth) {
+		close(fd);
+		return;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) && w->visited < w->max_cgroups) {
+		size_t n = strlen(de->d_name);
+		int child;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (path_len + 1 + n + 1 > sizeof(w->path))
+			continue;
+		child = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (child < 0)
+			continue; /* removed meanwhile */
+		w->path[path_len] = '/';
+		memcpy(w->path + path_len + 1, de->d_name, n + 1);
+		w->visited++;
+		w->fn(w->path, w->ctx);
+		walk_dir(w, child, path_len + 1 + n, depth + 1);
+		w->path[path_len] = '\0';
+	}
+	closedir(dir);
+}
+
+unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int max_cgroups,
+			 void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	unsigned int visited;
+	int fd;
+
+	if (!w)
+		return 0;
+	w->max_depth = max_depth;
+	w->max_cgroups = max_cgroups;
+	w->fn = fn;
+	w->ctx = ctx;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fn("/", ctx);
+		w->visited = 1;
+		walk_dir(w, fd, 0, 0);
+	}
+	visited = w->visited;
+	free(w);
+	return visited;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_CGROUP_WALK_H
+#define MEMSIGHT_CGROUP_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cgroup_mounts.h"
+
+/* Reads /proc/self/mountinfo; returns 0 or -errno. */
+int cgroup_mounts_read(struct cgroup_mounts *mounts);
+
+/*
+ * The mount point of the hierarchy with the memory controller: the v2 mount
+ * when its root lists "memory", else the v1 memory mount. Returns "v1", "v2"
+ * or "none" and writes the mount point (or "") to out.
+ */
+const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len);
+
+/*
+ * Calls fn for every cgroup below root (the root itself as "/"), with its
+ * path relative to the root; at most max_depth levels and max_cgroups calls.
+ * Returns the number of cgroups visited.
+ */
+unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int max_cgroups,
+			 void (*fn)(const char *path, void *ctx), void *ctx);
+
+#endif
