@@ -30,7 +30,8 @@ endif
 
 # Debian bookworm packages the build and the tests need (see `make deps`).
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin
+	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin \
+	docker.io runc busybox-static
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
 
@@ -56,7 +57,8 @@ PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/integration/*.c)
-HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS))
+HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS)) \
+	$(OUTPUT)/tests/hog-static
 
 .PHONY: all deps run test unit integration check format vmlinux clean help
 
@@ -115,6 +117,11 @@ $(OUTPUT)/memsight: $(APP_OBJS)
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# Static, for container images that hold nothing else.
+$(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -static $< -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

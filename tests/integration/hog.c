@@ -6,6 +6,7 @@
  * victim had touched when it died.
  *
  * Usage: hog [--comm NAME] [--comm-hex HEX] [--progress FILE] [--max-mib N] [--hold]
+ *            [--delay-ms N]   (wait before allocating: a test acts in between)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 	const char *progress = NULL;
 	unsigned long max_mib = 0, touched = 0;
 	char name[64] = "";
+	unsigned long delay_ms = 0;
 	int hold = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
 			progress = argv[++i];
 		} else if (!strcmp(argv[i], "--max-mib") && i + 1 < argc) {
 			max_mib = strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
+			delay_ms = strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
 		} else {
@@ -95,6 +99,8 @@ int main(int argc, char **argv)
 		perror("hog: prctl");
 		return 1;
 	}
+	if (delay_ms)
+		usleep(delay_ms * 1000);
 	for (;;) {
 		char *chunk;
 

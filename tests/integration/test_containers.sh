@@ -1,0 +1,178 @@
+#!/bin/bash
+# Container attribution end to end: real containers are OOM-killed and their oom_kill
+# lines must name them as their runtimes do.
+#  - docker: dockerd started here if needed, an image built locally from busybox-static
+#    (no registry is reachable), `docker run -m 32m --name ...`.
+#  - Kubernetes-shaped: real runc containers at kubelet cgroupfs paths, their OCI bundles
+#    laid out and annotated as containerd's CRI plugin and CRI-O write them. The bundle
+#    is deleted before the kill, as a runtime does when a task ends: the names must come
+#    from what memsight read when the container's cgroup appeared.
+source "$(dirname "$0")/lib.sh"
+
+DOCKER=/usr/bin/docker # Debian's client, matching Debian's dockerd
+MIB=$((1 << 20))
+POD_UID=7e3a1f00-1111-4222-8333-944455556666
+
+make_rootfs() {
+	local dir=$1
+	mkdir -p "$dir/bin" "$dir/proc" "$dir/dev" "$dir/sys" "$dir/tmp"
+	cp /bin/busybox "$dir/bin/busybox"
+	cp "$HELPERS/hog-static" "$dir/hog"
+}
+
+# --- docker ---------------------------------------------------------------------------
+docker_case() {
+	local name="memsight-test-$$" out="$WORK/docker.json" id line started=0
+	echo "docker run -m 32m --name $name"
+	if ! $DOCKER info >/dev/null 2>&1; then
+		dockerd --iptables=false --bridge=none >"$WORK/dockerd.log" 2>&1 &
+		DOCKERD_PID=$!
+		started=1
+		if ! wait_for 30 sh -c "$DOCKER info >/dev/null 2>&1"; then
+			not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log"))"
+			return
+		fi
+	fi
+	make_rootfs "$WORK/image"
+	printf 'FROM scratch\nCOPY . /\nENTRYPOINT ["/hog"]\n' >"$WORK/image/Dockerfile"
+	check "image built from busybox-static" sh -c "$DOCKER build -q -t memsight-test-hog '$WORK/image' >/dev/null"
+
+	"$MEMSIGHT" stream --interval 200ms --cgroup / >"$out" 2>"$out.err" &
+	MEMSIGHT_PID=$!
+	BG_PIDS+=("$MEMSIGHT_PID")
+	wait_for 20 grep -q agent_stats "$out"
+	$DOCKER run -m 32m --memory-swap 32m --network none --name "$name" memsight-test-hog --comm dockerhog >/dev/null 2>&1
+	expect_eq "container exited 137 (killed)" $? 137
+	id=$($DOCKER inspect -f '{{.Id}}' "$name")
+	check "docker says it was OOM-killed" sh -c "[ \"\$($DOCKER inspect -f '{{.State.OOMKilled}}' $name)\" = true ]"
+	wait_for 10 sh -c "grep '\"type\":\"oom_kill\"' '$out' | grep -q '$id'"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | grep "$id" | head -1)
+	expect_eq "container.id is docker's full id" "$(jq -r .container.id <<<"$line")" "$id"
+	expect_eq "container.name" "$(jq -r .container.name <<<"$line")" "$name"
+	expect_eq "container.runtime" "$(jq -r .container.runtime <<<"$line")" docker
+	expect_eq "victim.comm" "$(jq -r .victim.comm <<<"$line")" dockerhog
+	expect_eq "memcg.limit_bytes is the -m limit" "$(jq -r .memcg.limit_bytes <<<"$line")" $((32 * MIB))
+	check_jq_line "cgroup.path ends with the id" ".cgroup.path | endswith(\"$id\")" "$line"
+	$DOCKER rm -f "$name" >/dev/null 2>&1
+	if [ $started -eq 1 ]; then
+		kill "$DOCKERD_PID"
+		wait "$DOCKERD_PID" 2>/dev/null
+	fi
+}
+
+# --- Kubernetes-shaped, through runc ----------------------------------------------------
+# kube_case RUNTIME: containerd or cri-o
+kube_case() {
+	local runtime=$1 id state bundle cgname rel line out="$WORK/kube-$1.json" config
+	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	if [ "$runtime" == containerd ]; then
+		state="$WORK/containerd-state"
+		bundle="$state/k8s.io/$id"
+		cgname=$id # the kubelet's cgroupfs driver: the bare id
+	else
+		state="$WORK/crio-state"
+		bundle="$state/$id/userdata"
+		cgname="crio-$id" # CRI-O names its cgroup crio-<id> with either cgroup manager
+	fi
+	rel="kubepods/burstable/pod$POD_UID/$cgname"
+	echo "Kubernetes pod through runc, laid out as $runtime writes it"
+	mkdir -p "$bundle"
+	make_rootfs "$bundle/rootfs"
+	(cd "$bundle" && runc spec)
+	config=$(jq --arg cg "$PREFIX/$rel" --arg id "$id" --arg uid "$POD_UID" --arg rt "$runtime" '
+		.process.args = ["/hog", "--comm", "worker", "--delay-ms", "1500"]
+		| .process.terminal = false
+		| .root.readonly = false
+		| .linux.cgroupsPath = $cg
+		| .linux.resources.memory = { "limit": 33554432, "swap": 33554432 }
+		| .annotations = (if $rt == "containerd" then {
+			"io.kubernetes.cri.container-type": "container",
+			"io.kubernetes.cri.container-name": "worker",
+			"io.kubernetes.cri.sandbox-name": "batch-job-5x9zq",
+			"io.kubernetes.cri.sandbox-namespace": "jobs",
+			"io.kubernetes.cri.sandbox-uid": $uid,
+			"io.kubernetes.cri.image-name": "registry.example/jobs/worker:2.0"
+		} else {
+			"io.container.manager": "cri-o",
+			"io.kubernetes.cri-o.ContainerType": "container",
+			"io.kubernetes.cri-o.ContainerID": $id,
+			"io.kubernetes.cri-o.Labels": ({
+				"io.kubernetes.container.name": "worker",
+				"io.kubernetes.pod.name": "batch-job-5x9zq",
+				"io.kubernetes.pod.namespace": "jobs",
+				"io.kubernetes.pod.uid": $uid
+			} | tojson),
+			"io.kubernetes.cri-o.ImageName": "registry.example/jobs/worker:2.0"
+		} end)' "$bundle/config.json")
+	printf '%s\n' "$config" >"$bundle/config.json"
+
+	start_memsight "$out" --"$([ "$runtime" == containerd ] && echo containerd-state || echo crio-state)" "$state" || return
+	runc --root "$WORK/runc" run -b "$bundle" "$id" >/dev/null 2>&1 &
+	local runc_pid=$!
+	BG_PIDS+=("$runc_pid")
+	# The container is up once its cgroup holds a process; then its bundle goes away.
+	wait_for 10 sh -c "test -s '$MEMCG_ROOT$PREFIX/$rel/cgroup.procs'"
+	rm -rf "$bundle/config.json"
+	reap "$runc_pid"
+	expect_eq "runc container exited 137 (killed)" "$REAPED_STATUS" 137
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	expect_eq "cgroup.path" "$(jq -r .cgroup.path <<<"$line")" "$PREFIX/$rel"
+	expect_eq "container.runtime" "$(jq -r .container.runtime <<<"$line")" "$runtime"
+	expect_eq "container.id" "$(jq -r .container.id <<<"$line")" "$id"
+	expect_eq "container.name" "$(jq -r .container.name <<<"$line")" worker
+	expect_eq "container.pod" "$(jq -r .container.pod <<<"$line")" batch-job-5x9zq
+	expect_eq "container.namespace" "$(jq -r .container.namespace <<<"$line")" jobs
+	expect_eq "container.pod_uid" "$(jq -r .container.pod_uid <<<"$line")" "$POD_UID"
+	expect_eq "container.qos" "$(jq -r .container.qos <<<"$line")" Burstable
+	expect_eq "trigger.container.name (the victim killed itself)" "$(jq -r .trigger.container.name <<<"$line")" worker
+	runc --root "$WORK/runc" delete -f "$id" >/dev/null 2>&1
+}
+
+# --- hostile runtime files ---------------------------------------------------------------
+# The event goes out with the cgroup path and whatever could be read, whatever the files hold.
+hostile_case() {
+	local kind=$1 id state bundle rel line out="$WORK/hostile-$1.json" dir pid
+	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	state="$WORK/hostile-$kind"
+	bundle="$state/k8s.io/$id"
+	rel="kubepods/besteffort/pod$POD_UID/$id"
+	echo "runtime file: $kind"
+	mkdir -p "$bundle"
+	case $kind in
+	truncated) printf '{"annotations":{"io.kubernetes.cri.container-name":"wor' >"$bundle/config.json" ;;
+	huge) { printf '{"annotations":{"io.kubernetes.cri.container-name":"big"},"pad":"'; head -c $((2 * MIB)) /dev/zero | tr '\0' x; printf '"}'; } >"$bundle/config.json" ;;
+	fifo) mkfifo "$bundle/config.json" ;;
+	unreadable) printf '{"annotations":{}}' >"$bundle/config.json" && chmod 000 "$bundle" ;;
+	escapes) printf '{"annotations":{"io.kubernetes.cri.container-name":"a\\"b\\\\c\\n\\u001b\\u0000z","io.kubernetes.cri.sandbox-name":"\\ud800"}}' >"$bundle/config.json" ;;
+	esac
+	dir=$(make_memcg "$rel" $((32 * MIB)))
+	start_memsight "$out" --containerd-state "$state" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm hostile
+	pid=$SPAWNED_PID
+	reap "$pid"
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	check "memsight still running after reading it" kill -0 "$MEMSIGHT_PID"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	expect_eq "oom_kill line with the cgroup path" "$(jq -r .cgroup.path <<<"$line")" "$PREFIX/$rel"
+	expect_eq "container.id from the path" "$(jq -r .container.id <<<"$line")" "$id"
+	case $kind in
+	escapes) expect_eq "hostile name escaped and parsed" "$(jq -j .container.name <<<"$line" | od -An -tx1 | tr -d ' \n')" 6122625c630a1b ;;
+	*) expect_eq "container.name unknown" "$(jq -r .container.name <<<"$line")" null ;;
+	esac
+	chmod 755 "$bundle" 2>/dev/null
+	rm -f "$bundle/config.json"
+}
+
+if command -v dockerd >/dev/null && [ -x $DOCKER ]; then
+	docker_case
+else
+	not_ok "docker.io is not installed (make deps installs it)"
+fi
+kube_case containerd
+kube_case cri-o
+for kind in truncated huge fifo unreadable escapes; do hostile_case $kind; done
+finish
