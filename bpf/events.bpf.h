@@ -14,7 +14,7 @@ char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	/* Resized by userspace before load (--ringbuf-size). */
+	/* 1 MiB: about 120 OOM records (8.5 KiB each) waiting for userspace. */
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps") __weak;
 

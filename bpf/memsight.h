@@ -60,7 +60,6 @@ enum memsight_oom_source {
 #define MEMSIGHT_OOM_HAS_RSS		  (1U << 0) /* rss/pgtables/total_vm are known */
 #define MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT (1U << 1) /* victim memcg read at its exit */
 #define MEMSIGHT_OOM_MEMCG_UNLIMITED	  (1U << 2) /* victim memcg has no limit */
-#define MEMSIGHT_OOM_CONSTRAINT_UNLIMITED (1U << 3) /* constraint memcg has no limit */
 
 /* A cgroup as captured in the kernel: its id and its path, leaf first. */
 struct memsight_cgroup {
@@ -127,7 +126,8 @@ struct memsight_cgroup_record {
 
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
-	__u64 ringbuf_drops; /* records lost: ring buffer full */
+	__u64 ringbuf_drops;	 /* records lost: ring buffer full */
+	__u64 oom_pending_drops; /* tracepoint mode: kills lost, too many victims pending */
 };
 
 #endif /* MEMSIGHT_H */

@@ -27,19 +27,30 @@ const volatile __u32 mm_anonpages = 1;
 const volatile __u32 mm_shmempages = 3;
 /*
  * How close to its limit a memcg must be to have caused a memcg OOM, in
- * pages: a charge fails when usage + nr_pages > max after reclaim, and one
- * charge is at most a PMD-sized huge page (512 pages with 4 KiB pages) or a
- * charge batch (64 pages). Userspace sets it for the kernel's page size.
+ * pages: a charge fails when usage + nr_pages > max after reclaim, and the
+ * memcg OOM killer only runs for charges up to PAGE_ALLOC_COSTLY_ORDER (8
+ * pages); another charge batch (64 pages) allows for concurrent uncharges.
  */
-const volatile __u64 oom_limit_slack_pages = 512 + 64;
+const volatile __u64 oom_limit_slack_pages = 8 + 64;
 
-/* Tracepoint mode: kills waiting for their victim's exit, by victim thread id. */
+/*
+ * Tracepoint mode: kills waiting for their victim's exit, by victim thread id.
+ * Not LRU: an entry leaves at its victim's exit, and a full table is counted.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
 	__type(value, struct memsight_oom_record);
 } oom_pending SEC(".maps");
+
+/* Each memcg's local MEMCG_OOM event count at the last kill memsight saw, by memcg id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} oom_events_seen SEC(".maps");
 
 /* A record is too large for the BPF stack; build it here. */
 struct {
@@ -49,34 +60,46 @@ struct {
 	__type(value, struct memsight_oom_record);
 } oom_scratch SEC(".maps");
 
-static __always_inline bool css_contains(struct cgroup_subsys_state *ancestor,
-					 struct cgroup_subsys_state *css)
+/*
+ * memory_events_local[MEMCG_OOM]: bumped on a memcg itself (not its
+ * ancestors) each time a charge against it invokes the OOM killer, and by
+ * a v2 memory.max write below usage. A global OOM never touches it.
+ */
+static __always_inline __u64 memcg_local_oom_events(struct cgroup_subsys_state *css)
 {
-	for (int i = 0; i <= MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
-		if (css == ancestor)
-			return true;
-		css = BPF_CORE_READ(css, parent);
-	}
-	return false;
+	int event = bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM);
+	struct mem_cgroup *memcg = css_memcg(css);
+	__s64 count = 0;
+
+	if (!memcg || event < 0 || event >= 16)
+		return 0;
+	bpf_probe_read_kernel(
+		&count, sizeof(count),
+		(void *)memcg + bpf_core_field_offset(struct mem_cgroup, memory_events_local) +
+			event * bpf_core_type_size(atomic_long_t));
+	return count > 0 ? count : 0;
 }
 
 /*
  * How the constraint is decided: the OOM killer's own oom_control is not
- * visible to a tracepoint, so memsight looks for the memcg that must have
- * failed the charge. It is the nearest memcg, from the victim's upwards,
- * whose usage is within one charge of its limit and which also contains
- * the trigger (the allocating task charges a memcg above itself). If there
- * is none, no memcg limit was hit and the kill is global. A global OOM that
- * strikes while the victim's memcg also sits at its limit with the trigger
- * inside it is reported as memcg; that is the only way to be wrong.
+ * visible to a tracepoint, so memsight looks for the memcg whose limit failed
+ * the charge. Walking up from the victim's memcg, it is the nearest one whose
+ * local OOM event count moved since the last kill memsight saw (any count,
+ * for a memcg not seen before) and, read at the kill, whose usage is within
+ * one small charge of its limit. The trigger may sit outside that memcg
+ * (remote charges, a lowered memory.max), so it plays no part. If no memcg
+ * qualifies, the node ran out: global.
+ *
+ * At the victim's exit (tracepoint mode) the usage test is dropped, since
+ * the OOM reaper may already have freed the victim's memory; two kills in
+ * one memcg before the first victim exits are then told apart less well.
  */
 static __always_inline void find_constraint(struct memsight_oom_record *rec,
-					    struct cgroup_subsys_state *start,
-					    struct cgroup_subsys_state *trigger_css)
+					    struct cgroup_subsys_state *victim_css, bool at_kill)
 {
-	struct cgroup_subsys_state *css = start;
-	__u64 usage, limit;
-	bool unlimited;
+	struct cgroup_subsys_state *css = victim_css;
+	__u64 usage, limit, events, id, *seen;
+	bool unlimited, moved, near;
 
 	rec->constraint = MEMSIGHT_OOM_CONSTRAINT_GLOBAL;
 	rec->constraint_distance = 0;
@@ -84,15 +107,22 @@ static __always_inline void find_constraint(struct memsight_oom_record *rec,
 	rec->constraint_usage_bytes = 0;
 	rec->constraint_limit_bytes = 0;
 	for (int i = 0; i < MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
+		id = css_cgroup_id(css);
+		events = memcg_local_oom_events(css);
+		seen = bpf_map_lookup_elem(&oom_events_seen, &id);
+		moved = seen ? events > *seen : events > 0;
+		/* Every level remembers its count, so the next kill compares against this one. */
+		bpf_map_update_elem(&oom_events_seen, &id, &events, BPF_ANY);
+
 		memcg_page_counter(css, &usage, &limit, &unlimited);
-		if (!unlimited && usage + oom_limit_slack_pages * page_size >= limit &&
-		    css_contains(css, trigger_css)) {
+		near = !unlimited && usage + oom_limit_slack_pages * page_size >= limit;
+		if (rec->constraint == MEMSIGHT_OOM_CONSTRAINT_GLOBAL && moved &&
+		    (near || !at_kill)) {
 			rec->constraint = MEMSIGHT_OOM_CONSTRAINT_MEMCG;
 			rec->constraint_distance = i;
-			rec->constraint_cgroup_id = css_cgroup_id(css);
+			rec->constraint_cgroup_id = id;
 			rec->constraint_usage_bytes = usage;
-			rec->constraint_limit_bytes = limit;
-			return;
+			rec->constraint_limit_bytes = unlimited ? 0 : limit;
 		}
 		css = BPF_CORE_READ(css, parent);
 	}
@@ -133,7 +163,6 @@ static __always_inline void fill_victim_task(struct memsight_oom_record *rec,
 
 static __always_inline int record_oom_victim(struct task_struct *victim)
 {
-	struct task_struct *current = (void *)bpf_get_current_task();
 	struct cgroup_subsys_state *victim_css;
 	struct memsight_oom_record *rec;
 	struct mm_struct *mm;
@@ -165,9 +194,7 @@ static __always_inline int record_oom_victim(struct task_struct *victim)
 	fill_trigger(rec);
 	victim_css = task_memcg_css(victim);
 	fill_victim_memcg(rec, victim_css);
-	find_constraint(rec, victim_css, task_memcg_css(current));
-	if (rec->constraint == MEMSIGHT_OOM_CONSTRAINT_MEMCG && !rec->constraint_limit_bytes)
-		rec->flags |= MEMSIGHT_OOM_CONSTRAINT_UNLIMITED;
+	find_constraint(rec, victim_css, true);
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }
@@ -182,7 +209,6 @@ int BPF_PROG(oom_mark_victim_btf, struct task_struct *victim)
 SEC("tracepoint/oom/mark_victim")
 int oom_mark_victim_tp(struct trace_event_raw_mark_victim *ctx)
 {
-	struct task_struct *current = (void *)bpf_get_current_task();
 	struct memsight_oom_record *rec;
 	__u32 zero = 0, victim_tid;
 
@@ -211,9 +237,9 @@ int oom_mark_victim_tp(struct trace_event_raw_mark_victim *ctx)
 	}
 
 	fill_trigger(rec);
-	/* The victim's memcg is not known yet; the trigger's ancestors hold the limit hit. */
-	find_constraint(rec, task_memcg_css(current), task_memcg_css(current));
-	bpf_map_update_elem(&oom_pending, &victim_tid, rec, BPF_ANY);
+	/* The victim's memcg, and with it the constraint, is known at its exit. */
+	if (bpf_map_update_elem(&oom_pending, &victim_tid, rec, BPF_ANY))
+		__sync_fetch_and_add(&counters.oom_pending_drops, 1);
 	return 0;
 }
 
@@ -222,7 +248,7 @@ SEC("tracepoint/sched/sched_process_exit")
 int oom_victim_exit_tp(void *ctx)
 {
 	struct task_struct *current = (void *)bpf_get_current_task();
-	struct cgroup_subsys_state *victim_css, *css;
+	struct cgroup_subsys_state *victim_css;
 	struct memsight_oom_record *pending, *rec;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
@@ -245,18 +271,7 @@ int oom_victim_exit_tp(void *ctx)
 
 	victim_css = task_memcg_css(current);
 	fill_victim_memcg(rec, victim_css);
-	/* Express the constraint memcg as a distance above the victim's memcg. */
-	if (rec->constraint == MEMSIGHT_OOM_CONSTRAINT_MEMCG) {
-		rec->constraint_distance = (__u32)-1;
-		css = victim_css;
-		for (int i = 0; i < MEMSIGHT_CGROUP_LEVELS_MAX && css; i++) {
-			if (css_cgroup_id(css) == rec->constraint_cgroup_id) {
-				rec->constraint_distance = i;
-				break;
-			}
-			css = BPF_CORE_READ(css, parent);
-		}
-	}
+	find_constraint(rec, victim_css, false);
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }

@@ -9,21 +9,27 @@ int cgroup_path_from_record(const struct memsight_cgroup *cg, char *out, size_t 
 	unsigned int depth = cg->depth;
 	size_t pos = 0;
 
-	if (out_len < 2)
+	if (out_len < 2) {
+		if (out_len)
+			out[0] = '\0';
 		return -ENAMETOOLONG;
+	}
+	out[0] = '\0';
 	if (depth > MEMSIGHT_CGROUP_LEVELS_MAX)
 		depth = MEMSIGHT_CGROUP_LEVELS_MAX;
 	if (cg->level > depth) {
 		if (out_len < 5)
-			return -ENAMETOOLONG;
+			return -ENAMETOOLONG; /* out[0] is already NUL */
 		memcpy(out, "/...", 4);
 		pos = 4;
 	}
 	for (unsigned int i = depth; i-- > 0;) {
 		size_t n = strnlen(cg->names[i], MEMSIGHT_CGROUP_NAME_LEN);
 
-		if (pos + 1 + n + 1 > out_len)
+		if (pos + 1 + n + 1 > out_len) {
+			out[pos] = '\0'; /* callers may print what fit */
 			return -ENAMETOOLONG;
+		}
 		out[pos++] = '/';
 		memcpy(out + pos, cg->names[i], n);
 		pos += n;

@@ -191,11 +191,11 @@ static int apply_help(struct env *env, const char *arg, char *err, size_t err_le
 }
 
 static const struct option_spec options[] = {
-	{ "interval", 0, "DUR", ALL_RUNNING,
+	{ "interval", 0, "DUR", STREAMING,
 	  "how often to report agent_stats (default 1s; minimum 10ms)", apply_interval },
-	{ "duration", 0, "DUR", ALL_RUNNING, "exit after DUR (default: run until stopped)",
+	{ "duration", 0, "DUR", STREAMING, "exit after DUR (default: run until stopped)",
 	  apply_duration },
-	{ "cgroup", 0, "PREFIX", ALL_RUNNING,
+	{ "cgroup", 0, "PREFIX", STREAMING,
 	  "only events whose cgroup path starts with PREFIX (e.g. /kubepods)", apply_cgroup },
 	{ "btf", 0, "FILE", ALL_RUNNING,
 	  "kernel BTF to use when /sys/kernel/btf/vmlinux is missing", apply_btf },
@@ -215,7 +215,7 @@ static const struct option_spec options[] = {
 	  apply_docker_root },
 	{ "podman-storage", 0, "DIR", ALL_RUNNING,
 	  "podman's storage root (default /var/lib/containers/storage)", apply_podman_storage },
-	{ "tombstone", 0, "DUR", ALL_RUNNING,
+	{ "tombstone", 0, "DUR", STREAMING,
 	  "how long an exited container keeps its name for late events (default 5m)",
 	  apply_tombstone },
 	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
@@ -287,8 +287,7 @@ static const struct option_spec *find_option(const char *name, size_t name_len, 
 
 int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 {
-	const struct option_spec *used[ARRAY_SIZE(options) * 4];
-	size_t nused = 0;
+	bool used[ARRAY_SIZE(options)] = { false };
 	bool command_seen = false;
 
 	err[0] = '\0';
@@ -353,14 +352,13 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 		ret = opt->apply(env, value, err, err_len);
 		if (ret)
 			return ret;
-		if (nused < ARRAY_SIZE(used))
-			used[nused++] = opt;
+		used[opt - options] = true;
 	}
 	/* Options are checked against the command once it is known, wherever it came. */
-	for (size_t i = 0; i < nused && env->command != CMD_HELP; i++)
-		if (!(used[i]->commands & CMD_BIT(env->command)))
+	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
+		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
 			return usage_error(err, err_len, "option --%s does not apply to '%s'",
-					   used[i]->name, cli_command_name(env->command));
+					   options[i].name, cli_command_name(env->command));
 	return 0;
 }
 

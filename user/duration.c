@@ -39,7 +39,7 @@ int duration_parse(const char *text, uint64_t *ns)
 	if (!text || !*text)
 		return -EINVAL;
 	while (*p) {
-		uint64_t whole = 0, frac = 0, frac_scale = 1, unit_ns, part;
+		uint64_t whole = 0, frac = 0, frac_scale = 1, unit_ns, part, frac_ns;
 		int digits = 0;
 
 		if (!isdigit((unsigned char)*p) && *p != '.')
@@ -70,10 +70,10 @@ int duration_parse(const char *text, uint64_t *ns)
 			return -EINVAL;
 		}
 		bare = false;
-		if (whole > UINT64_MAX / unit_ns)
+		frac_ns = (uint64_t)((double)frac * (double)unit_ns / (double)frac_scale);
+		if (whole > UINT64_MAX / unit_ns || whole * unit_ns > UINT64_MAX - frac_ns)
 			return -ERANGE;
-		part = whole * unit_ns +
-		       (uint64_t)((double)frac * (double)unit_ns / (double)frac_scale);
+		part = whole * unit_ns + frac_ns;
 		if (part > UINT64_MAX - total)
 			return -ERANGE;
 		total += part;

@@ -86,8 +86,6 @@ static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *er
 	long page_size = sysconf(_SC_PAGESIZE);
 
 	*(volatile __u64 *)&skel->rodata->page_size = page_size;
-	/* One PMD-sized huge page (a page of page-table entries) plus a charge batch. */
-	*(volatile __u64 *)&skel->rodata->oom_limit_slack_pages = page_size / 8 + 64;
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		int64_t value;
 
@@ -184,6 +182,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	struct btf *btf = NULL;
 	char tp_btf_err[256] = "", cgroup_err[256] = "";
 	bool use_tp_btf = false;
+	bool kernel_btf;
 	int has_task, ret;
 
 	*out = NULL;
@@ -216,8 +215,12 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
 		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
 
-	/* tp_btf needs the victim's task_struct as the tracepoint's argument. */
+	/*
+	 * tp_btf needs the victim's task_struct as the tracepoint's argument, and
+	 * the kernel's own BTF to attach at all: --btf only serves CO-RE.
+	 */
 	has_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct");
+	kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	switch (opts->oom_hook) {
 	case OOM_HOOK_TP_BTF:
 		if (has_task != 1) {
@@ -230,8 +233,11 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		use_tp_btf = true;
 		break;
 	case OOM_HOOK_AUTO:
-		use_tp_btf = has_task == 1;
-		if (!use_tp_btf)
+		use_tp_btf = has_task == 1 && kernel_btf;
+		if (!kernel_btf)
+			snprintf(tp_btf_err, sizeof(tp_btf_err),
+				 "tp_btf needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+		else if (!use_tp_btf)
 			snprintf(tp_btf_err, sizeof(tp_btf_err),
 				 "mark_victim passes only the victim's pid on this kernel");
 		break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* memsight: per-container memory observer. Command dispatch and start-up checks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +64,30 @@ static const char *default_node_name(void)
 	return uts.nodename;
 }
 
+/* Data goes to stdout: a write that fails is a runtime failure, not a success. */
+static int finish_output(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno != EPIPE)
+			log_error("can't write to stdout: %s", strerror(errno));
+		return errno == EPIPE ? status : 1;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct env env;
 	char err[512];
+
+	/*
+	 * Started with stdout closed, the first file memsight opens would become
+	 * fd 1 and receive the JSON stream.
+	 */
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+		log_error("stdout is closed; redirect it (e.g. > /dev/null) instead");
+		return 1;
+	}
 
 	cli_env_defaults(&env);
 	if (cli_parse(argc, argv, &env, err, sizeof(err))) {
@@ -74,22 +95,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	switch (env.command) {
-	case CMD_HELP:
-		if (env.help_topic) {
-			for (enum command c = CMD_STREAM; c < CMD_HELP; c++)
-				if (!strcmp(cli_command_name(c), env.help_topic))
-					cli_print_help(stdout, c);
-		} else {
-			cli_print_help(stdout, CMD_DEFAULT);
-		}
-		return 0;
+	case CMD_HELP: {
+		/* `help help` and `--help` alike show the overview. */
+		enum command topic = CMD_DEFAULT;
+
+		for (enum command c = CMD_STREAM; env.help_topic && c < CMD_HELP; c++)
+			if (!strcmp(cli_command_name(c), env.help_topic))
+				topic = c;
+		cli_print_help(stdout, topic);
+		return finish_output(0);
+	}
 	case CMD_VERSION:
 		if (env.json)
 			printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n",
 			       MEMSIGHT_VERSION);
 		else
 			printf("memsight %s\n", MEMSIGHT_VERSION);
-		return 0;
+		return finish_output(0);
 	default:
 		break;
 	}
@@ -106,7 +128,7 @@ int main(int argc, char **argv)
 
 	switch (env.command) {
 	case CMD_FEATURES:
-		return features_run(&env);
+		return finish_output(features_run(&env));
 	case CMD_DEFAULT: /* `top` arrives with its own issue; until then, stream */
 	case CMD_STREAM:
 	default:

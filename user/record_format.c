@@ -163,6 +163,13 @@ void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 	jsonw_u64(w, "filtered_total", stats->records_filtered);
 	jsonw_u64(w, "lost_total", stats->lost_total);
 	jsonw_u64(w, "lost", stats->lost_interval);
+	jsonw_u64(w, "oom_kills_lost_total", stats->oom_kills_lost);
+	jsonw_u64(w, "malformed_total", stats->records_malformed);
+	jsonw_object_end(w);
+
+	jsonw_object_begin(w, "containers");
+	jsonw_u64(w, "cached", stats->containers_cached);
+	jsonw_u64(w, "cache_bytes", stats->containers_cache_bytes);
 	jsonw_object_end(w);
 
 	jsonw_object_begin(w, "process");

@@ -52,6 +52,10 @@ struct agent_stats {
 	uint64_t records_filtered; /* dropped by --cgroup */
 	uint64_t lost_total;	   /* ring buffer full, since start */
 	uint64_t lost_interval;
+	uint64_t oom_kills_lost;    /* tracepoint mode: too many victims pending at once */
+	uint64_t records_malformed; /* records of a size or type this build doesn't know */
+	uint64_t containers_cached;
+	uint64_t containers_cache_bytes;
 	uint64_t rss_bytes;
 	uint64_t cpu_user_ns; /* since start */
 	uint64_t cpu_system_ns;

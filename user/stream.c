@@ -33,6 +33,7 @@ struct stream {
 	struct format_context fmt;
 	struct jsonw line;
 	bool stdout_closed;
+	bool write_failed;
 	bool stop;
 	uint64_t records_total;
 	uint64_t records_filtered;
@@ -52,8 +53,11 @@ static void emit_line(struct stream *s, const struct jsonw *w)
 	}
 	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
 	    fflush(stdout) == EOF) {
-		if (errno != EPIPE)
+		/* A reader that left is a normal end; any other write error loses data. */
+		if (errno != EPIPE) {
 			log_error("can't write to stdout: %s", strerror(errno));
+			s->write_failed = true;
+		}
 		s->stdout_closed = true;
 		s->stop = true;
 	}
@@ -150,6 +154,10 @@ static void emit_agent_stats(struct stream *s)
 	stats.records_filtered = s->records_filtered;
 	stats.lost_total = counters.ringbuf_drops;
 	stats.lost_interval = counters.ringbuf_drops - s->lost_reported;
+	stats.oom_kills_lost = counters.oom_pending_drops;
+	stats.records_malformed = s->records_malformed;
+	stats.containers_cached = container_cache__count(s->containers);
+	stats.containers_cache_bytes = container_cache__memory_bytes(s->containers);
 	stats.rss_bytes = now.rss_bytes;
 	stats.cpu_user_ns = now.cpu_user_ns;
 	stats.cpu_system_ns = now.cpu_system_ns;
@@ -297,6 +305,8 @@ int stream_run(const struct env *env)
 				break;
 			case WAKE_INTERVAL:
 				drain_fd(interval_fd);
+				/* Follow clock steps (NTP at boot) so timestamps stay true. */
+				s.fmt.boot_to_realtime_ns = clock_boot_to_realtime_ns();
 				container_cache__expire(s.containers, monotonic_ns());
 				emit_agent_stats(&s);
 				break;
@@ -319,6 +329,8 @@ int stream_run(const struct env *env)
 	}
 	/* Records already in the ring buffer are delivered before exit. */
 	loader__consume(s.loader);
+	if (s.write_failed)
+		status = 1;
 	loader__counters(s.loader, &counters);
 	/* A reader that went away (`| head`) is a normal end, not news. */
 	if (!s.stdout_closed)

@@ -7,6 +7,7 @@
  *
  * Usage: hog [--comm NAME] [--comm-hex HEX] [--progress FILE] [--max-mib N] [--hold]
  *            [--delay-ms N]   (wait before allocating: a test acts in between)
+ *            [--reserve-mib N --address-file F]   (map N MiB untouched, write its address)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +72,8 @@ int main(int argc, char **argv)
 	const char *progress = NULL;
 	unsigned long max_mib = 0, touched = 0;
 	char name[64] = "";
-	unsigned long delay_ms = 0;
+	unsigned long delay_ms = 0, reserve_mib = 0;
+	const char *address_file = NULL;
 	int hold = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -86,6 +88,10 @@ int main(int argc, char **argv)
 			progress = argv[++i];
 		} else if (!strcmp(argv[i], "--max-mib") && i + 1 < argc) {
 			max_mib = strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--reserve-mib") && i + 1 < argc) {
+			reserve_mib = strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--address-file") && i + 1 < argc) {
+			address_file = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			delay_ms = strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--hold")) {
@@ -98,6 +104,25 @@ int main(int argc, char **argv)
 	if (name[0] && prctl(PR_SET_NAME, name)) {
 		perror("hog: prctl");
 		return 1;
+	}
+	if (reserve_mib && address_file) {
+		/* Untouched: another process (a test's poke) will charge it to our memcg. */
+		char *area = mmap(NULL, reserve_mib * STEP, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		FILE *f;
+
+		if (area == MAP_FAILED) {
+			perror("hog: mmap reserve");
+			return 1;
+		}
+		madvise(area, reserve_mib * STEP, MADV_NOHUGEPAGE);
+		f = fopen(address_file, "w");
+		if (!f) {
+			perror("hog: address file");
+			return 1;
+		}
+		fprintf(f, "%lx %lu\n", (unsigned long)area, reserve_mib * STEP);
+		fclose(f);
 	}
 	if (delay_ms)
 		usleep(delay_ms * 1000);

@@ -46,10 +46,22 @@ expect_exit "CAP_BPF alone" 1 "missing capability CAP_PERFMON" \
 cp /sys/kernel/btf/vmlinux "$WORK/vmlinux.btf"
 expect_exit "no kernel BTF" 1 "kernel BTF not found.*--btf FILE" \
 	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$MEMSIGHT' stream --duration 1s"
-check "--btf FILE works without /sys/kernel/btf/vmlinux" \
-	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && '$MEMSIGHT' features --json --btf '$WORK/vmlinux.btf' | jq -e '.btf == \"$WORK/vmlinux.btf\" and .hooks[0].status == \"attached\"' >/dev/null"
+# --btf serves CO-RE; tp_btf needs the kernel's own BTF, so the classic tracepoints carry it.
+unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$MEMSIGHT' features --json --btf '$WORK/vmlinux.btf'" >"$WORK/features-btf.json"
+check_jq "--btf FILE works without /sys/kernel/btf/vmlinux (classic tracepoints)" \
+	--arg btf "$WORK/vmlinux.btf" '.btf == $btf and .hooks[0].status == "attached" and (.hooks[0].hook | startswith("tracepoint/oom/mark_victim")) and (.hooks[0].reason | test("kernel.s own BTF"))' "$WORK/features-btf.json"
 head -c 4096 /dev/urandom >"$WORK/garbage.btf"
 expect_exit "--btf of a file that isn't BTF" 1 "can't read BTF from" "$MEMSIGHT" stream --btf "$WORK/garbage.btf"
+
+echo "output that can't be written"
+expect_exit "stream into a full disk" 1 "can't write to stdout: No space left on device" \
+	sh -c "exec '$MEMSIGHT' stream --interval 100ms --duration 2s >/dev/full"
+# expect_exit's own stdout check doesn't apply: run these by hand
+timeout 20 "$MEMSIGHT" version >/dev/full 2>"$WORK/full.err"
+expect_eq "version into a full disk: exit status" $? 1
+timeout 20 "$MEMSIGHT" stream --duration 1s >&- 2>"$WORK/closed.err"
+expect_eq "stream with stdout closed: exit status" $? 1
+check "stream with stdout closed says so" grep -q "stdout is closed" "$WORK/closed.err"
 
 echo "features"
 "$MEMSIGHT" features --json >"$WORK/features.json"

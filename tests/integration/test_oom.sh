@@ -84,10 +84,39 @@ kill_under_pod_limit() {
 	expect_eq "the container's own memcg has no limit" "$(jq -r .memcg.limit_bytes <<<"$line")" null
 }
 
+# The trigger outside the memcg: a process elsewhere writes into the victim's memory
+# through /proc/PID/mem, so the charges (and the OOM) are the victim memcg's.
+kill_by_remote_charge() {
+	local hook=$1 rel="kubepods/burstable/pod$POD_UID/remote-$1" dir out="$WORK/stream-remote-$1.json"
+	local pid poke_pid line addr len
+	echo "oom_kill by a remote charge (trigger outside the memcg), --oom-hook $hook"
+	dir=$(make_memcg "$rel" $LIMIT)
+	start_memsight "$out" --oom-hook "$hook" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm target --max-mib 1 --reserve-mib 128 --address-file "$WORK/addr-$hook" --hold
+	pid=$SPAWNED_PID
+	wait_for 10 test -s "$WORK/addr-$hook"
+	read -r addr len <"$WORK/addr-$hook"
+	"$HELPERS/poke" "$pid" "$addr" "$len" &
+	poke_pid=$!
+	reap "$pid"
+	expect_eq "victim was killed" "$REAPED_STATUS" 137
+	wait "$poke_pid" 2>/dev/null
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	expect_eq "victim.pid" "$(jq -r .victim.pid <<<"$line")" "$pid"
+	expect_eq "trigger is the remote writer" "$(jq -r .trigger.pid <<<"$line")" "$poke_pid"
+	check_jq_line "trigger's cgroup is not the victim's" '.trigger.cgroup.id != .cgroup.id' "$line"
+	expect_eq "constraint" "$(jq -r .constraint <<<"$line")" memcg
+	expect_eq "constraint_cgroup is the victim's memcg" "$(jq -r .constraint_cgroup.path <<<"$line")" "$PREFIX/$rel"
+}
+
 # quote, backslash, newline, escape byte: a name a workload is free to choose
 HOSTILE_HEX=61226222635c0a641b65
 kill_once tp_btf 686f67 hog
 kill_once tp_btf $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
 kill_once tracepoint $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
 kill_under_pod_limit
+kill_by_remote_charge tp_btf
+kill_by_remote_charge tracepoint
 finish

@@ -77,6 +77,22 @@ static void test_usage_errors(void **state)
 	expect_usage_error("must start with '/'", parse(2, "--cgroup", "kubepods"));
 	expect_usage_error("not one of", parse(2, "--oom-hook", "kprobe"));
 	expect_usage_error("unexpected argument 'extra'", parse(2, "stream", "extra"));
+	expect_usage_error("does not apply to 'features'",
+			   parse(3, "features", "--duration", "1s"));
+}
+
+static void test_option_scope_checked_however_often_given(void **state)
+{
+	char *argv[64] = { "memsight", "version" };
+	int argc = 2;
+
+	while (argc < 60)
+		argv[argc++] = "-v";
+	argv[argc++] = "--duration";
+	argv[argc++] = "1s";
+	cli_env_defaults(&env);
+	expect_usage_error("does not apply to 'version'",
+			   cli_parse(argc, argv, &env, err, sizeof(err)));
 }
 
 static void test_help_forms(void **state)
@@ -111,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_stream_options_both_spellings),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_option_scope_checked_however_often_given),
 		cmocka_unit_test(test_help_forms),
 		cmocka_unit_test(test_help_lists_only_real_commands),
 	};

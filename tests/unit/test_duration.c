@@ -61,6 +61,8 @@ static void test_overflow(void **state)
 	assert_int_equal(duration_parse("99999999999999999999s", &ns), -ERANGE);
 	assert_int_equal(duration_parse("6000000h", &ns), -ERANGE);
 	assert_int_equal(duration_parse("5000000h5000000h", &ns), -ERANGE);
+	/* the whole part fits, the fraction tips it over */
+	assert_int_equal(duration_parse("18446744073.9s", &ns), -ERANGE);
 }
 
 static void test_format(void **state)
