@@ -30,7 +30,7 @@ endif
 
 # Debian bookworm packages the build and the tests need (see `make deps`).
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin \
+	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc busybox-static
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
@@ -60,7 +60,19 @@ HELPER_SRCS := $(wildcard tests/integration/*.c)
 HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS)) \
 	$(OUTPUT)/tests/hog-static
 
-.PHONY: all deps run test unit integration check format vmlinux clean help
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+
+# SANITIZE=1: AddressSanitizer and UBSan in everything built (make test runs the unit
+# tests this way in $(OUTPUT)/asan).
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+.PHONY: all deps run test unit integration check format vmlinux clean help fuzz
 
 all: $(OUTPUT)/memsight
 
@@ -79,7 +91,7 @@ $(VMLINUX_H):
 	@echo "memsight: no $(VMLINUX_H) for arch '$(ARCH)'; run 'make vmlinux' on such a machine" >&2
 	@exit 1
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)/bpf
@@ -127,6 +139,23 @@ $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
+# libFuzzer targets: the parsers and the JSON writer against arbitrary bytes, each for
+# FUZZ_SECONDS, starting from the runtime fixtures.
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		corpus=$(OUTPUT)/fuzz/corpus-$$(basename $$f); mkdir -p $$corpus; \
+		cp tests/unit/fixtures/*.json $$corpus/ 2>/dev/null; \
+		echo "fuzz: $$(basename $$f) for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(OUTPUT)/fuzz/ $$corpus \
+			2>$$f.log || { tail -40 $$f.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$f.log | tr '\n' ' '; echo; \
+	done
+
 deps:
 	$(Q)tests/deps.sh $(DEPS_PACKAGES)
 
@@ -142,9 +171,12 @@ integration: $(OUTPUT)/memsight $(HELPER_BINS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 CLANG_FORMAT ?= clang-format
-FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/integration/*.c)
+FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/integration/*.c \
+	tests/fuzz/*.c)
 
 check:
 	$(call msg,FORMAT,check)

@@ -71,16 +71,20 @@ static bool id_between(struct segment seg, const char *prefix, const char *suffi
 /* A pod UID: 8-4-4-4-12 hex, with '-' or (systemd slices) '_' as separators. */
 static bool copy_pod_uid(const char *s, size_t len, char *out)
 {
+	char uid[POD_UID_LEN + 1];
+
 	if (len != POD_UID_LEN)
 		return false;
+	/* Validate whole before writing: a near-miss must leave out untouched. */
 	for (size_t i = 0; i < len; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
 		if (dash ? (s[i] != '-' && s[i] != '_') : !isxdigit((unsigned char)s[i]))
 			return false;
-		out[i] = dash ? '-' : (char)tolower((unsigned char)s[i]);
+		uid[i] = dash ? '-' : (char)tolower((unsigned char)s[i]);
 	}
-	out[len] = '\0';
+	uid[len] = '\0';
+	memcpy(out, uid, sizeof(uid));
 	return true;
 }
 

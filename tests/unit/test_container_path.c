@@ -134,6 +134,8 @@ static void test_near_misses(void **state)
 		container_path_parse(paths[i], &info);
 		if (info.id[0])
 			fail_msg("%s: unexpected container id %s", paths[i], info.id);
+		if (info.pod_uid[0])
+			fail_msg("%s: unexpected pod uid %s", paths[i], info.pod_uid);
 	}
 }
 
