@@ -31,7 +31,7 @@ endif
 # Debian bookworm packages the build and the tests need (see `make deps`).
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
-	docker.io runc busybox-static
+	docker.io runc podman busybox-static
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
 

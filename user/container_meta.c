@@ -156,6 +156,7 @@ int container_meta_from_storage_list(const char *json, size_t len, const char *i
 {
 	struct json_tokener *tok;
 	struct json_object *list, *names;
+	const char *encoded;
 	int ret = -ENOENT;
 
 	memset(meta, 0, sizeof(*meta));
@@ -178,6 +179,14 @@ int container_meta_from_storage_list(const char *json, size_t len, const char *i
 
 		if (!entry_id || strcmp(entry_id, id))
 			continue;
+		/* "metadata" is a JSON document inside a string, as in CRI-O's labels */
+		encoded = string_at(entry, "metadata");
+		if (encoded) {
+			struct json_object *metadata = parse_object(encoded, strlen(encoded));
+
+			take(meta->image, metadata, "image-name");
+			json_object_put(metadata);
+		}
 		if (json_object_object_get_ex(entry, "names", &names) &&
 		    json_object_is_type(names, json_type_array) &&
 		    json_object_array_length(names) > 0) {

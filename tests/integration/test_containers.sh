@@ -61,6 +61,34 @@ docker_case() {
 	fi
 }
 
+# --- podman ------------------------------------------------------------------------------
+podman_case() {
+	local name="memsight-test-pod-$$" out="$WORK/podman.json" id line
+	echo "podman run -m 32m --name $name"
+	make_rootfs "$WORK/podman-image"
+	printf 'FROM scratch\nCOPY . /\nENTRYPOINT ["/hog"]\n' >"$WORK/podman-image/Dockerfile"
+	# cgroupfs: no systemd here. Lower rlimits only: raising podman's defaults needs
+	# CAP_SYS_RESOURCE, which this machine doesn't grant.
+	local podman="podman --cgroup-manager cgroupfs"
+	check "podman image built from busybox-static" sh -c "$podman build -q -t memsight-test-hog '$WORK/podman-image' >/dev/null 2>&1"
+	"$MEMSIGHT" stream --interval 200ms --cgroup / >"$out" 2>"$out.err" &
+	MEMSIGHT_PID=$!
+	BG_PIDS+=("$MEMSIGHT_PID")
+	wait_for 20 grep -q agent_stats "$out"
+	$podman run --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -m 32m --memory-swap 32m \
+		--network none --name "$name" localhost/memsight-test-hog --comm podhog >/dev/null 2>"$WORK/podman.err"
+	expect_eq "container exited 137 (killed)" $? 137
+	id=$($podman inspect -f '{{.Id}}' "$name")
+	wait_for 10 sh -c "grep '\"type\":\"oom_kill\"' '$out' | grep -q '$id'"
+	stop_memsight
+	line=$(grep '"type":"oom_kill"' "$out" | grep "$id" | head -1)
+	expect_eq "container.id is podman's full id" "$(jq -r .container.id <<<"$line")" "$id"
+	expect_eq "container.name" "$(jq -r .container.name <<<"$line")" "$name"
+	expect_eq "container.runtime" "$(jq -r .container.runtime <<<"$line")" podman
+	expect_eq "container.image" "$(jq -r .container.image <<<"$line")" localhost/memsight-test-hog:latest
+	$podman rm -f "$name" >/dev/null 2>&1
+}
+
 # --- Kubernetes-shaped, through runc ----------------------------------------------------
 # kube_case RUNTIME: containerd or cri-o
 kube_case() {
@@ -171,6 +199,11 @@ if command -v dockerd >/dev/null && [ -x $DOCKER ]; then
 	docker_case
 else
 	not_ok "docker.io is not installed (make deps installs it)"
+fi
+if command -v podman >/dev/null; then
+	podman_case
+else
+	not_ok "podman is not installed (make deps installs it)"
 fi
 kube_case containerd
 kube_case cri-o

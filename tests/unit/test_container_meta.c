@@ -111,6 +111,7 @@ static void test_podman(void **state)
 
 	assert_int_equal(container_meta_from_storage_list(json, len, ID, &meta), 0);
 	assert_string_equal(meta.name, "db");
+	assert_string_equal(meta.image, "docker.io/library/postgres:16");
 	assert_int_equal(container_meta_from_storage_list(json, len, "nope", &meta), -ENOENT);
 	free(json);
 }
