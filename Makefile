@@ -72,7 +72,7 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-.PHONY: all deps run test unit integration check format vmlinux clean help fuzz
+.PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench
 
 all: $(OUTPUT)/memsight
 
@@ -156,6 +156,15 @@ fuzz: $(FUZZ_BINS)
 		grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$f.log | tr '\n' ' '; echo; \
 	done
 
+$(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT)/user/container_cache.o
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+
+# Userspace micro-benchmarks (BPF ones are scripts in bench/).
+bench: $(OUTPUT)/bench/container_lookup
+	$(Q)$(OUTPUT)/bench/container_lookup tests/unit/fixtures/containerd-cri-container.config.json 1000
+
 deps:
 	$(Q)tests/deps.sh $(DEPS_PACKAGES)
 
@@ -176,7 +185,7 @@ test: deps
 
 CLANG_FORMAT ?= clang-format
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/integration/*.c \
-	tests/fuzz/*.c)
+	tests/fuzz/*.c bench/*.c)
 
 check:
 	$(call msg,FORMAT,check)

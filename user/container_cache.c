@@ -42,7 +42,7 @@ static char *read_runtime_file(const char *path, size_t *len)
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, cap;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -50,11 +50,14 @@ static char *read_runtime_file(const char *path, size_t *len)
 		return NULL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		goto out;
-	buf = malloc(RUNTIME_FILE_MAX + 1);
+	/* Sized by the file, so the common few-KiB read costs a few KiB. */
+	cap = st.st_size > 0 && st.st_size < RUNTIME_FILE_MAX ? (size_t)st.st_size
+							      : RUNTIME_FILE_MAX;
+	buf = malloc(cap + 1);
 	if (!buf)
 		goto out;
-	while (got < RUNTIME_FILE_MAX) {
-		ssize_t n = read(fd, buf + got, RUNTIME_FILE_MAX - got);
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -304,22 +307,35 @@ size_t container_cache__memory_bytes(const struct container_cache *cache)
 
 unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runtime_presence *out)
 {
+	/*
+	 * Each runtime is detected by something only it leaves: CRI-O and podman
+	 * share containers/storage, so CRI-O is known by its own run folder.
+	 */
 	const struct {
 		const char *runtime;
 		const char *root;
+		const char *marker;	/* below root; NULL: root itself */
+		const char *marker_abs; /* or a fixed host path */
 	} known[RUNTIMES_MAX] = {
-		{ "containerd", roots->containerd_state },
-		{ "cri-o", roots->crio_state },
-		{ "docker", roots->docker_root },
-		{ "podman", roots->podman_storage },
+		{ "containerd", roots->containerd_state, NULL, NULL },
+		{ "cri-o", roots->crio_state, NULL, "/run/crio" },
+		{ "docker", roots->docker_root, "/containers", NULL },
+		{ "podman", roots->podman_storage, "/overlay-containers/containers.json", NULL },
 	};
 
 	for (unsigned int i = 0; i < RUNTIMES_MAX; i++) {
+		char marker[RUNTIME_ROOT_LEN * 3];
 		struct stat st;
 
 		out[i].runtime = known[i].runtime;
 		root_path(roots, known[i].root, out[i].root, sizeof(out[i].root));
-		out[i].present = !stat(out[i].root, &st) && S_ISDIR(st.st_mode);
+		if (known[i].marker_abs)
+			snprintf(marker, sizeof(marker), "%s%s", roots->host_root,
+				 known[i].marker_abs);
+		else
+			snprintf(marker, sizeof(marker), "%s%s", out[i].root,
+				 known[i].marker ? known[i].marker : "");
+		out[i].present = !stat(marker, &st);
 	}
 	return RUNTIMES_MAX;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +302,11 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	}
 	loader->report.attach_ms = now_ms() - start;
 	btf__free(btf);
+	/*
+	 * Loading parsed the kernel's BTF (megabytes) and freed it, but freed heap
+	 * below live allocations stays resident; hand those pages back.
+	 */
+	malloc_trim(0);
 	*out = loader;
 	return 0;
 fail:
