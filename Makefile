@@ -126,9 +126,12 @@ $(OUTPUT)/memsight: $(APP_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
+# The cache reads runtime files; its test gives it a fixture folder.
+$(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o
+
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
 
 # Static, for container images that hold nothing else.
 $(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests

@@ -86,10 +86,11 @@ if [ "$MEMCG_ROOT" == /sys/fs/cgroup ]; then CGROUP_V2=1; else CGROUP_V2=0; fi
 
 # make_memcg RELPATH [LIMIT_BYTES]: creates PREFIX/RELPATH, prints its directory.
 make_memcg() {
-	local dir="$MEMCG_ROOT$PREFIX/$1" part path="$MEMCG_ROOT"
+	local dir="$MEMCG_ROOT$PREFIX/$1" part path="$MEMCG_ROOT" parts
 	if [ $CGROUP_V2 -eq 1 ]; then
 		# v2: a controller reaches a child only when every ancestor enables it
-		for part in ${PREFIX#/} ${1//\// }; do
+		IFS=/ read -ra parts <<<"${PREFIX#/}/$1"
+		for part in "${parts[@]}"; do
 			echo +memory >"$path/cgroup.subtree_control" 2>/dev/null
 			path="$path/$part"
 			mkdir -p "$path"

@@ -84,6 +84,27 @@ kill_under_pod_limit() {
 	expect_eq "the container's own memcg has no limit" "$(jq -r .memcg.limit_bytes <<<"$line")" null
 }
 
+# Cgroup names are chosen by whoever makes them: quotes, backslashes, spaces and control
+# bytes must come out escaped and round-trip through a JSON parser. (The kernel itself
+# refuses a newline in a cgroup name.)
+kill_in_strange_cgroup() {
+	local name rel dir out="$WORK/stream-strange.json" line
+	name=$(printf 'we"ird\\ na\tme\033[31m line \xc3\xa9')
+	rel="kubepods/$name"
+	echo "oom_kill in a cgroup named $(printf '%q' "$name")"
+	dir=$(make_memcg "$rel" $LIMIT)
+	check "the strange cgroup exists" test -d "$dir"
+	start_memsight "$out" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm strange
+	reap $SPAWNED_PID
+	wait_for 10 grep -q '"type":"oom_kill"' "$out"
+	stop_memsight
+	check_jq "every line is one JSON object" . "$out"
+	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	expect_eq "cgroup.path round-trips byte for byte" "$(jq -j .cgroup.path <<<"$line" | od -An -tx1 | tr -d ' \n')" "$(printf '%s' "$PREFIX/$rel" | od -An -tx1 | tr -d ' \n')"
+	expect_eq "cgroup.id is the directory's inode" "$(jq -r .cgroup.id <<<"$line")" "$(stat -c %i "$dir")"
+}
+
 # The trigger outside the memcg: a process elsewhere writes into the victim's memory
 # through /proc/PID/mem, so the charges (and the OOM) are the victim memcg's.
 kill_by_remote_charge() {
@@ -117,6 +138,7 @@ kill_once tp_btf 686f67 hog
 kill_once tp_btf $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
 kill_once tracepoint $HOSTILE_HEX "$(printf 'a"b"c\\\nd\033e')"
 kill_under_pod_limit
+kill_in_strange_cgroup
 kill_by_remote_charge tp_btf
 kill_by_remote_charge tracepoint
 finish
