@@ -54,6 +54,8 @@ enum memsight_oom_source {
 	 * victim's memcg is only reachable once the victim itself runs.
 	 */
 	MEMSIGHT_OOM_SOURCE_TRACEPOINT = 2,
+	/* fentry/mark_oom_victim: as tp_btf, for kernels whose tracepoint has only the pid */
+	MEMSIGHT_OOM_SOURCE_FENTRY = 3,
 };
 
 /* Bits of memsight_oom_record.flags */

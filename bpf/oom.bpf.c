@@ -161,7 +161,7 @@ static __always_inline void fill_victim_task(struct memsight_oom_record *rec,
 	bpf_probe_read_kernel_str(rec->victim_comm, sizeof(rec->victim_comm), victim->comm);
 }
 
-static __always_inline int record_oom_victim(struct task_struct *victim)
+static __always_inline int record_oom_victim(struct task_struct *victim, __u32 source)
 {
 	struct cgroup_subsys_state *victim_css;
 	struct memsight_oom_record *rec;
@@ -173,7 +173,7 @@ static __always_inline int record_oom_victim(struct task_struct *victim)
 		return 0;
 	}
 	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_OOM_KILL);
-	rec->source = MEMSIGHT_OOM_SOURCE_TP_BTF;
+	rec->source = source;
 	rec->flags = 0;
 	fill_victim_task(rec, victim);
 
@@ -202,7 +202,17 @@ static __always_inline int record_oom_victim(struct task_struct *victim)
 SEC("tp_btf/mark_victim")
 int BPF_PROG(oom_mark_victim_btf, struct task_struct *victim)
 {
-	return record_oom_victim(victim);
+	return record_oom_victim(victim, MEMSIGHT_OOM_SOURCE_TP_BTF);
+}
+
+/*
+ * Kernels whose mark_victim passes only a pid still have the function that
+ * fires it: mark_oom_victim(victim), called with the victim's mm held.
+ */
+SEC("fentry/mark_oom_victim")
+int BPF_PROG(oom_mark_victim_fentry, struct task_struct *victim)
+{
+	return record_oom_victim(victim, MEMSIGHT_OOM_SOURCE_FENTRY);
 }
 
 /* Tracepoint mode, part one: everything the record and the trigger offer. */

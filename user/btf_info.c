@@ -55,6 +55,11 @@ int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value)
 	return -ENOENT;
 }
 
+bool btf_info_has_func(const struct btf *btf, const char *name)
+{
+	return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
 bool btf_info_has_struct(const struct btf *btf, const char *name)
 {
 	return btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0 ||

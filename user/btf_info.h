@@ -19,6 +19,9 @@ int btf_info_load(const char *path, struct btf **btf);
 /* Value of the enumerator `name` in any enum; -ENOENT if absent. */
 int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value);
 
+/* Whether function `name` exists (fentry can attach to it). */
+bool btf_info_has_func(const struct btf *btf, const char *name);
+
 /* Whether struct/union `name` exists. */
 bool btf_info_has_struct(const struct btf *btf, const char *name);
 

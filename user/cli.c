@@ -117,11 +117,14 @@ static int apply_oom_hook(struct env *env, const char *arg, char *err, size_t er
 		env->oom_hook = OOM_HOOK_AUTO;
 	else if (!strcmp(arg, "tp_btf"))
 		env->oom_hook = OOM_HOOK_TP_BTF;
+	else if (!strcmp(arg, "fentry"))
+		env->oom_hook = OOM_HOOK_FENTRY;
 	else if (!strcmp(arg, "tracepoint"))
 		env->oom_hook = OOM_HOOK_TRACEPOINT;
 	else
-		return usage_error(err, err_len,
-				   "--oom-hook: '%s' is not one of auto, tp_btf, tracepoint", arg);
+		return usage_error(
+			err, err_len,
+			"--oom-hook: '%s' is not one of auto, tp_btf, fentry, tracepoint", arg);
 	return 0;
 }
 
@@ -202,7 +205,8 @@ static const struct option_spec options[] = {
 	{ "node", 0, "NAME", ALL_RUNNING,
 	  "node name in every line (default: $NODE_NAME, else the host name)", apply_node },
 	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
-	  "auto, tp_btf or tracepoint: how OOM kills are traced (default auto)", apply_oom_hook },
+	  "auto, tp_btf, fentry or tracepoint: how OOM kills are traced (default auto)",
+	  apply_oom_hook },
 	{ "host-root", 0, "DIR", ALL_RUNNING,
 	  "the host's / mounted at DIR (DaemonSet); prefixes every runtime root", apply_host_root },
 	{ "containerd-state", 0, "DIR", ALL_RUNNING,

@@ -20,6 +20,7 @@ enum command {
 enum oom_hook {
 	OOM_HOOK_AUTO,
 	OOM_HOOK_TP_BTF,
+	OOM_HOOK_FENTRY,
 	OOM_HOOK_TRACEPOINT,
 };
 

@@ -101,9 +101,63 @@ static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *er
 	return 0;
 }
 
+/*
+ * The OOM hooks, best first. tp_btf and fentry read the victim's task at the
+ * kill; the classic tracepoint is completed at the victim's exit.
+ */
+enum oom_mode {
+	OOM_MODE_TP_BTF,
+	OOM_MODE_FENTRY,
+	OOM_MODE_TRACEPOINT,
+	OOM_MODE_COUNT,
+};
+
+static const struct {
+	enum oom_hook option; /* --oom-hook value that forces it */
+	const char *hook;
+	const char *how;
+} oom_modes[OOM_MODE_COUNT] = {
+	[OOM_MODE_TP_BTF] = { OOM_HOOK_TP_BTF, "tp_btf/mark_victim",
+			      "victim task read at the moment of the kill" },
+	[OOM_MODE_FENTRY] = { OOM_HOOK_FENTRY, "fentry/mark_oom_victim",
+			      "victim task read at the moment of the kill" },
+	[OOM_MODE_TRACEPOINT] = { OOM_HOOK_TRACEPOINT,
+				  "tracepoint/oom/mark_victim + "
+				  "tracepoint/sched/sched_process_exit",
+				  "victim's memcg read at its exit" },
+};
+
+/* Why a mode can't work on this kernel, before trying it; "" when it may. */
+static void oom_mode_precheck(enum oom_mode mode, const struct btf *btf, char *why, size_t len)
+{
+	bool kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+
+	why[0] = '\0';
+	switch (mode) {
+	case OOM_MODE_TP_BTF:
+		/* --btf serves CO-RE only; attaching tp_btf needs the kernel's own BTF. */
+		if (!kernel_btf)
+			snprintf(why, len, "needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+		else if (btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") != 1)
+			snprintf(
+				why, len,
+				"mark_victim passes only the victim's pid on this kernel (the task "
+				"argument came in 2024)");
+		break;
+	case OOM_MODE_FENTRY:
+		if (!kernel_btf)
+			snprintf(why, len, "needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+		else if (!btf_info_has_func(btf, "mark_oom_victim"))
+			snprintf(why, len, "mark_oom_victim is not a traceable function here");
+		break;
+	default:
+		break;
+	}
+}
+
 static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
-			    const struct btf *btf, bool use_tp_btf, bool cgroup_events, char *err,
-			    size_t err_len)
+			    const struct btf *btf, enum oom_mode mode, bool cgroup_events,
+			    char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct memsight_bpf *skel;
@@ -119,13 +173,15 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	ret = set_rodata(skel, btf, err, err_len);
 	if (ret)
 		goto fail;
-	bpf_program__set_autoload(skel->progs.oom_mark_victim_btf, use_tp_btf);
-	bpf_program__set_autoload(skel->progs.oom_mark_victim_tp, !use_tp_btf);
-	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, !use_tp_btf);
+	bpf_program__set_autoload(skel->progs.oom_mark_victim_btf, mode == OOM_MODE_TP_BTF);
+	bpf_program__set_autoload(skel->progs.oom_mark_victim_fentry, mode == OOM_MODE_FENTRY);
+	bpf_program__set_autoload(skel->progs.oom_mark_victim_tp, mode == OOM_MODE_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, mode == OOM_MODE_TRACEPOINT);
 	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, cgroup_events);
 	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, cgroup_events);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
-	bpf_map__set_max_entries(skel->maps.oom_pending, use_tp_btf ? 1 : OOM_PENDING_MAX);
+	bpf_map__set_max_entries(skel->maps.oom_pending,
+				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
 
 	ret = memsight_bpf__load(skel);
 	if (ret) {
@@ -152,16 +208,16 @@ fail:
  * sight only, and exited ones age out of the cache instead of being timed).
  */
 static int attach_all(struct loader *loader, const struct loader_opts *opts, const struct btf *btf,
-		      bool use_tp_btf, char *cgroup_err, size_t cgroup_err_len, char *err,
+		      enum oom_mode mode, char *cgroup_err, size_t cgroup_err_len, char *err,
 		      size_t err_len)
 {
 	int ret;
 
-	ret = open_load_attach(loader, opts, btf, use_tp_btf, true, err, err_len);
+	ret = open_load_attach(loader, opts, btf, mode, true, err, err_len);
 	if (!ret)
 		return 0;
 	snprintf(cgroup_err, cgroup_err_len, "%s", err);
-	return open_load_attach(loader, opts, btf, use_tp_btf, false, err, err_len);
+	return open_load_attach(loader, opts, btf, mode, false, err, err_len);
 }
 
 static void report_hook(struct loader *loader, const char *feature, const char *hook, bool fallback,
@@ -181,10 +237,8 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	double start = now_ms();
 	struct loader *loader;
 	struct btf *btf = NULL;
-	char tp_btf_err[256] = "", cgroup_err[256] = "";
-	bool use_tp_btf = false;
-	bool kernel_btf;
-	int has_task, ret;
+	char skipped[768] = "", cgroup_err[256] = "";
+	int ret;
 
 	*out = NULL;
 	loader = calloc(1, sizeof(*loader));
@@ -216,59 +270,40 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
 		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
 
-	/*
-	 * tp_btf needs the victim's task_struct as the tracepoint's argument, and
-	 * the kernel's own BTF to attach at all: --btf only serves CO-RE.
-	 */
-	has_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct");
-	kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
-	switch (opts->oom_hook) {
-	case OOM_HOOK_TP_BTF:
-		if (has_task != 1) {
-			snprintf(err, err_len,
-				 "--oom-hook tp_btf: this kernel's mark_victim tracepoint does not "
-				 "pass the victim's task (use --oom-hook tracepoint)");
-			ret = -EOPNOTSUPP;
-			goto fail;
-		}
-		use_tp_btf = true;
-		break;
-	case OOM_HOOK_AUTO:
-		use_tp_btf = has_task == 1 && kernel_btf;
-		if (!kernel_btf)
-			snprintf(tp_btf_err, sizeof(tp_btf_err),
-				 "tp_btf needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
-		else if (!use_tp_btf)
-			snprintf(tp_btf_err, sizeof(tp_btf_err),
-				 "mark_victim passes only the victim's pid on this kernel");
-		break;
-	case OOM_HOOK_TRACEPOINT:
-		snprintf(tp_btf_err, sizeof(tp_btf_err), "requested with --oom-hook tracepoint");
-		break;
-	}
+	/* Each hook in turn, best first; what ruled one out becomes the fallback's reason. */
+	for (enum oom_mode mode = 0; mode < OOM_MODE_COUNT && !loader->skel; mode++) {
+		char why[256];
+		size_t used = strlen(skipped);
 
-	if (use_tp_btf) {
-		ret = attach_all(loader, opts, btf, true, cgroup_err, sizeof(cgroup_err),
-				 tp_btf_err, sizeof(tp_btf_err));
-		if (!ret) {
-			report_hook(loader, "oom_kill", "tp_btf/mark_victim", false,
-				    "victim task read at the moment of the kill");
-		} else if (opts->oom_hook == OOM_HOOK_TP_BTF) {
-			snprintf(err, err_len, "%s", tp_btf_err);
-			goto fail;
+		if (opts->oom_hook != OOM_HOOK_AUTO && opts->oom_hook != oom_modes[mode].option) {
+			continue;
 		}
+		oom_mode_precheck(mode, btf, why, sizeof(why));
+		if (!why[0] && mode == OOM_MODE_TRACEPOINT)
+			ensure_tracefs(why, sizeof(why));
+		if (!why[0] && !attach_all(loader, opts, btf, mode, cgroup_err, sizeof(cgroup_err),
+					   why, sizeof(why))) {
+			char reason[sizeof(skipped) + 64];
+
+			if (opts->oom_hook != OOM_HOOK_AUTO)
+				snprintf(reason, sizeof(reason), "requested with --oom-hook; %s",
+					 oom_modes[mode].how);
+			else if (skipped[0])
+				snprintf(reason, sizeof(reason), "%s; %s", skipped,
+					 oom_modes[mode].how);
+			else
+				snprintf(reason, sizeof(reason), "%s", oom_modes[mode].how);
+			report_hook(loader, "oom_kill", oom_modes[mode].hook,
+				    mode != OOM_MODE_TP_BTF, reason);
+			break;
+		}
+		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "",
+			 oom_modes[mode].hook, why);
 	}
 	if (!loader->skel) {
-		ret = ensure_tracefs(err, err_len);
-		if (ret)
-			goto fail;
-		ret = attach_all(loader, opts, btf, false, cgroup_err, sizeof(cgroup_err), err,
-				 err_len);
-		if (ret)
-			goto fail;
-		report_hook(loader, "oom_kill",
-			    "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
-			    true, tp_btf_err);
+		snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
+		ret = -EOPNOTSUPP;
+		goto fail;
 	}
 	if (loader->skel->links.cgroup_mkdir_btf)
 		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",

@@ -39,8 +39,8 @@ struct hook_report {
 	const char *feature; /* "oom_kill" */
 	const char *hook;    /* program section used, NULL if none */
 	enum hook_status status;
-	bool fallback;	  /* not the preferred hook */
-	char reason[200]; /* why this hook (or why none) */
+	bool fallback;	   /* not the preferred hook */
+	char reason[1024]; /* why this hook (or why none) */
 };
 
 #define LOADER_HOOKS_MAX 4

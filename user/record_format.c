@@ -145,8 +145,9 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 	}
 
 	jsonw_string(w, "source",
-		     rec->source == MEMSIGHT_OOM_SOURCE_TP_BTF ? "tp_btf/mark_victim"
-							       : "tracepoint/oom/mark_victim");
+		     rec->source == MEMSIGHT_OOM_SOURCE_TP_BTF	 ? "tp_btf/mark_victim"
+		     : rec->source == MEMSIGHT_OOM_SOURCE_FENTRY ? "fentry/mark_oom_victim"
+								 : "tracepoint/oom/mark_victim");
 	jsonw_object_end(w);
 }
 
