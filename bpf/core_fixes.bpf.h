@@ -16,13 +16,19 @@ struct kernfs_node___pre615 {
 	struct kernfs_node *parent;
 } __attribute__((preserve_access_index));
 
+/* Both spellings are declared here, so any vmlinux.h (old or new) compiles this. */
+struct kernfs_node___615 {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
 static __always_inline struct kernfs_node *kernfs_parent_of(struct kernfs_node *kn)
 {
 	struct kernfs_node___pre615 *old = (void *)kn;
+	struct kernfs_node___615 *new = (void *)kn;
 
 	if (bpf_core_field_exists(old->parent))
 		return BPF_CORE_READ(old, parent);
-	return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ(new, __parent);
 }
 
 /*
@@ -44,9 +50,14 @@ struct mm_struct___pre62 {
 	struct mm_rss_stat___pre62 rss_stat;
 } __attribute__((preserve_access_index));
 
+struct mm_struct___62 {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64 mm_counter_pages(struct mm_struct *mm, __u32 member)
 {
 	struct mm_struct___pre62 *old = (void *)mm;
+	struct mm_struct___62 *new = (void *)mm;
 	__u64 offset;
 	__s64 pages = 0;
 
@@ -56,7 +67,7 @@ static __always_inline __u64 mm_counter_pages(struct mm_struct *mm, __u32 member
 		offset = bpf_core_field_offset(old->rss_stat) +
 			 member * bpf_core_type_size(atomic_long_t);
 	} else {
-		offset = bpf_core_field_offset(mm->rss_stat) +
+		offset = bpf_core_field_offset(new->rss_stat) +
 			 member * bpf_core_type_size(struct percpu_counter) +
 			 bpf_core_field_offset(struct percpu_counter, count);
 	}

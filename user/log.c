@@ -10,6 +10,9 @@ bool log_verbose;
 static char last_warning[256];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (log_verbose)
 		return vfprintf(stderr, fmt, args);

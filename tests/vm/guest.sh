@@ -1,0 +1,8 @@
+#!/bin/bash
+# Runs inside a test VM (see boot.sh): memsight's own report of this kernel, then the
+# integration tests, against cgroup v2 as the VM mounts it.
+cd /memsight || exit 1
+echo "guest: $(uname -r) $(uname -m), cgroup v2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+build/memsight features --json >/out/features.json 2>/out/features.err
+build/memsight features
+TESTS=${1:-} tests/integration/run.sh

@@ -1,0 +1,77 @@
+#!/bin/bash
+# make vmtest: the integration suite on other kernels, cgroup v2 and arm64, under qemu.
+# Each kernel boots with memsight (cross-built for arm64), the tests and the tools they
+# use; `memsight features --json` comes back from each into build/vm/results/<kernel>/.
+#
+# Usage: tests/vm/run.sh [KERNEL...]   (default: every kernel in tests/vm/kernels.list)
+#        TESTS="oom cli" limits the integration tests run inside.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+VM=${VM_DIR:-$ROOT/build/vm}
+cd "$ROOT" || exit 1
+
+KERNELS=("$@")
+[ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
+GUEST_TESTS=${TESTS:-oom cli lifecycle} # the container tests need dockerd: host only
+
+"$HERE/fetch.sh" "${KERNELS[@]}" || exit 1
+
+# tool_path NAME SYSROOT: where a Debian package put NAME (the host is /usr-merged,
+# an unpacked sysroot is not).
+tool_path() {
+	local d
+	for d in usr/bin bin usr/sbin sbin; do
+		[ -x "$2/$d/$1" ] && { echo "/$d/$1"; return; }
+	done
+	echo "vmtest: $1 not found in $2" >&2
+	return 1
+}
+
+declare -A RESULT
+failed=0
+for k in "${KERNELS[@]}"; do
+	arch=${k##*-}
+	if [ "$arch" = arm64 ]; then
+		build=build/aarch64 sysroot=$VM/sysroot-arm64
+		make --no-print-directory ARCH=aarch64 CROSS_SYSROOT="$sysroot" OUTPUT=$build \
+			all $build/tests/hog $build/tests/poke || exit 1
+	else
+		build=build sysroot=/
+		make --no-print-directory all build/tests/hog build/tests/poke || exit 1
+	fi
+	args=(-k "$VM/kernels/$k" -O "$VM/results/$k")
+	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
+	args+=(-b "$build/memsight:/memsight/build/memsight"
+		-b "$build/tests/hog:/memsight/build/tests/hog"
+		-b "$build/tests/poke:/memsight/build/tests/poke")
+	for tool in bash jq bpftool setpriv capsh date od stat timeout mktemp unshare; do
+		path=$(tool_path $tool "$sysroot") || exit 1
+		args+=(-b "$path:/usr/bin/$tool")
+	done
+	for f in tests/integration/*.sh; do args+=(-f "$f:/memsight/$f"); done
+	rm -rf "$VM/results/$k"
+	echo "== vmtest $k"
+	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$GUEST_TESTS" 2>&1 | tee "$VM/$k.log"
+	status=${PIPESTATUS[0]}
+	RESULT[$k]=$status
+	[ "$status" = 0 ] || failed=$((failed + 1))
+done
+
+# kernel x feature: the hook memsight attached, as `features --json` said in each VM.
+echo
+echo "| kernel | release | oom_kill | containers | tests |"
+echo "|---|---|---|---|---|"
+for k in "${KERNELS[@]}"; do
+	f=$VM/results/$k/features.json
+	if [ -s "$f" ]; then
+		jq -r --arg k "$k" --arg t "$([ "${RESULT[$k]}" = 0 ] && echo pass || echo "FAIL (${RESULT[$k]})")" '
+			def cell(name): (.hooks[] | select(.feature == name)) as $h
+				| if $h.status != "attached" then "unavailable"
+				  elif $h.fallback then "\($h.hook) (fallback)" else $h.hook end;
+			"| \($k) | \(.kernel.release) | \(cell("oom_kill")) | \(cell("containers")) | \($t) |"' "$f"
+	else
+		echo "| $k | ? | ? | ? | FAIL (${RESULT[$k]}) |"
+	fi
+done
+[ $failed -eq 0 ]
