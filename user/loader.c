@@ -43,6 +43,9 @@ static const char *error_text(int err)
 {
 	static char text[128];
 
+	/* ENOTSUPP (524) is kernel-internal: libc has no name for it. */
+	if (err == -524)
+		return "not supported by this kernel (ENOTSUPP)";
 	libbpf_strerror(err, text, sizeof(text));
 	return text;
 }

@@ -32,9 +32,13 @@ update_lists() {
 	touch "$APT_DIR/updated"
 }
 
-# newest version of PACKAGE in SUITE (or SUITE-security / -updates)
+# versions of PACKAGE in SUITE (and SUITE-security / -updates), newest first
+versions_in() {
+	apt_private apt-cache madison "$1" | awk -v s="$2" '$6 ~ "^"s"(-security|-updates)?/" { print $3 }'
+}
+
 version_in() {
-	apt_private apt-cache madison "$1" | awk -v s="$2" '$6 ~ "^"s"(-security|-updates)?/" { print $3; exit }'
+	versions_in "$@" | head -1
 }
 
 # download PACKAGE=VERSION... into DIR (apt-get download writes to the current folder)
@@ -53,12 +57,15 @@ fetch_kernel() {
 	[ -f "$dir/.done" ] && return
 	update_lists
 	meta="linux-image-cloud-$arch:$arch"
-	version=$(version_in "$meta" "$suite")
-	[ -n "$version" ] || { echo "fetch: no $meta in $suite" >&2; return 1; }
-	image=$(apt_private apt-cache show "$meta=$version" | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
-	echo "fetch: $name: $image ($version)"
 	rm -rf "$VM/debs/$name" "$dir"
-	download "$VM/debs/$name" "$image:$arch"
+	# Newest first; a mirror has been seen to list a kernel it didn't serve (404).
+	for version in $(versions_in "$meta" "$suite"); do
+		image=$(apt_private apt-cache show "$meta=$version" | sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -1)
+		echo "fetch: $name: $image ($version)"
+		download "$VM/debs/$name" "$image:$arch" && break
+		echo "fetch: $image could not be downloaded; trying an older one" >&2
+	done
+	ls "$VM"/debs/"$name"/*.deb >/dev/null 2>&1 || { echo "fetch: no $meta from $suite" >&2; return 1; }
 	mkdir -p "$dir"
 	dpkg-deb -x "$VM"/debs/"$name"/*.deb "$dir"
 	touch "$dir/.done"

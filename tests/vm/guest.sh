@@ -4,5 +4,8 @@
 cd /memsight || exit 1
 echo "guest: $(uname -r) $(uname -m), cgroup v2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 build/memsight features --json >/out/features.json 2>/out/features.err
+for hook in tp_btf fentry tracepoint; do
+	build/memsight features --json --oom-hook $hook >/out/features-$hook.json 2>/out/features-$hook.err
+done
 build/memsight features
 TESTS=${1:-} tests/integration/run.sh

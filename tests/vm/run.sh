@@ -58,20 +58,30 @@ for k in "${KERNELS[@]}"; do
 	[ "$status" = 0 ] || failed=$((failed + 1))
 done
 
-# kernel x feature: the hook memsight attached, as `features --json` said in each VM.
+# kernel x feature: what `features --json` said in each VM. oom_kill is the hook memsight
+# chose by itself; the three after it say whether each OOM hook attaches when asked for.
+hook_cell() { # FILE: the oom_kill hook attached, or why none could be
+	if [ -s "$1" ] && jq -e '.hooks[0].status == "attached"' "$1" >/dev/null 2>&1; then
+		echo attached
+	else
+		echo "unavailable: $(sed -E 's/.*can.t (load|attach) BPF programs: ([^:]*).*/\2 (\1)/' "${1%.json}.err" | head -c 70)"
+	fi
+}
 echo
-echo "| kernel | release | oom_kill | containers | tests |"
-echo "|---|---|---|---|---|"
+echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | memory controller | tests |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for k in "${KERNELS[@]}"; do
-	f=$VM/results/$k/features.json
+	r=$VM/results/$k f=$VM/results/$k/features.json
 	if [ -s "$f" ]; then
-		jq -r --arg k "$k" --arg t "$([ "${RESULT[$k]}" = 0 ] && echo pass || echo "FAIL (${RESULT[$k]})")" '
+		jq -r --arg k "$k" --arg t "$([ "${RESULT[$k]}" = 0 ] && echo pass || echo "FAIL (${RESULT[$k]})")" \
+			--arg tp "$(hook_cell "$r/features-tp_btf.json")" --arg fe "$(hook_cell "$r/features-fentry.json")" \
+			--arg cl "$(hook_cell "$r/features-tracepoint.json")" '
 			def cell(name): (.hooks[] | select(.feature == name)) as $h
 				| if $h.status != "attached" then "unavailable"
 				  elif $h.fallback then "\($h.hook) (fallback)" else $h.hook end;
-			"| \($k) | \(.kernel.release) | \(cell("oom_kill")) | \(cell("containers")) | \($t) |"' "$f"
+			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
 	else
-		echo "| $k | ? | ? | ? | FAIL (${RESULT[$k]}) |"
+		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
 	fi
-done
+done | tee "$VM/results/matrix.md"
 [ $failed -eq 0 ]
