@@ -205,6 +205,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan SANITIZE=1 unit
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(Q)$(MAKE) --no-print-directory vmtest
 
 CLANG_FORMAT ?= clang-format
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/integration/*.c \
