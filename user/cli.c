@@ -194,11 +194,11 @@ static int apply_help(struct env *env, const char *arg, char *err, size_t err_le
 }
 
 static const struct option_spec options[] = {
-	{ "interval", 0, "DUR", STREAMING,
+	{ "interval", 0, "DUR", ALL_RUNNING,
 	  "how often to report agent_stats (default 1s; minimum 10ms)", apply_interval },
-	{ "duration", 0, "DUR", STREAMING, "exit after DUR (default: run until stopped)",
+	{ "duration", 0, "DUR", ALL_RUNNING, "exit after DUR (default: run until stopped)",
 	  apply_duration },
-	{ "cgroup", 0, "PREFIX", STREAMING,
+	{ "cgroup", 0, "PREFIX", ALL_RUNNING,
 	  "only events whose cgroup path starts with PREFIX (e.g. /kubepods)", apply_cgroup },
 	{ "btf", 0, "FILE", ALL_RUNNING,
 	  "kernel BTF to use when /sys/kernel/btf/vmlinux is missing", apply_btf },
