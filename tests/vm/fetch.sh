@@ -67,7 +67,9 @@ fetch_kernel() {
 	done
 	ls "$VM"/debs/"$name"/*.deb >/dev/null 2>&1 || { echo "fetch: no $meta from $suite" >&2; return 1; }
 	mkdir -p "$dir"
-	dpkg-deb -x "$VM"/debs/"$name"/*.deb "$dir"
+	# The image and its config are all the tests use (the drivers they need are built
+	# in); unpacking hundreds of MiB of modules would triple the fetch time.
+	dpkg-deb --fsys-tarfile "$VM"/debs/"$name"/*.deb | tar -x -C "$dir" --wildcards './boot/*'
 	touch "$dir/.done"
 }
 
