@@ -33,6 +33,32 @@ static __always_inline struct cgroup_subsys_state *task_memcg_css(struct task_st
 	return css;
 }
 
+/* The memory css of a cgroup (NULL when memory is not enabled there, on v2). */
+static __always_inline struct cgroup_subsys_state *cgroup_memcg_css(struct cgroup *cgrp)
+{
+	int memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	int subsys_count = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
+	struct cgroup_subsys_state *css = NULL;
+
+	if (!cgrp || memory_id < 0 || memory_id >= subsys_count)
+		return NULL;
+	bpf_probe_read_kernel(&css, sizeof(css),
+			      (void *)cgrp + bpf_core_field_offset(struct cgroup, subsys) +
+				      memory_id * sizeof(css));
+	return css;
+}
+
+/* The memcg's own small id (1..65535), which indexes the fault slots. */
+static __always_inline __u32 memcg_private_id(struct cgroup_subsys_state *css)
+{
+	struct mem_cgroup *memcg;
+
+	if (!css)
+		return 0;
+	memcg = (void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+	return BPF_CORE_READ(memcg, id.id);
+}
+
 /* The memcg id: kernfs id of the css's cgroup, the cgroupfs inode number. */
 static __always_inline __u64 css_cgroup_id(struct cgroup_subsys_state *css)
 {

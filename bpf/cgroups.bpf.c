@@ -37,7 +37,7 @@ static __always_inline int record_cgroup(struct cgroup *cgrp, __u32 event)
 	}
 	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_CGROUP);
 	rec->event = event;
-	rec->reserved = 0;
+	rec->memcg_id = memcg_private_id(cgroup_memcg_css(cgrp));
 	capture_cgroup_path(&rec->cgroup, cgrp);
 	bpf_ringbuf_submit(rec, 0);
 	return 0;

@@ -121,9 +121,25 @@ struct memsight_oom_record {
 /* A memory cgroup was made or removed: containers start and end with one. */
 struct memsight_cgroup_record {
 	struct memsight_record_header hdr;
-	__u32 event; /* enum memsight_cgroup_event */
-	__u32 reserved;
+	__u32 event;	/* enum memsight_cgroup_event */
+	__u32 memcg_id; /* memcg->id.id: its fault slot is memcg_id % MEMSIGHT_FAULT_SLOTS */
 	struct memsight_cgroup cgroup;
+};
+
+/*
+ * Page faults per memcg, counted in the kernel. The hot path indexes a per-CPU
+ * array by the memcg's own small id (memcg->id.id, at most 65535) masked to
+ * MEMSIGHT_FAULT_SLOTS; a slot belongs to the cgroup named in it, and a memcg
+ * whose slot is held by another goes to a per-CPU hash keyed by cgroup id.
+ * Userspace sums both every interval and frees a slot when its cgroup goes.
+ */
+#define MEMSIGHT_FAULT_SLOTS	    4096
+#define MEMSIGHT_FAULT_OVERFLOW_MAX 16384
+
+struct memsight_fault_counts {
+	__u64 cgroup_id; /* owner of an array slot; unused in the overflow hash */
+	__u64 faults;	 /* all faults, as memory.stat pgfault counts them */
+	__u64 major;	 /* the major ones among them (pgmajfault) */
 };
 
 /* Counters kept by the BPF side, read by userspace each interval. */

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,8 +23,19 @@
 /* Victims awaiting their exit in tracepoint mode; more at once means a kill storm. */
 #define OOM_PENDING_MAX 64
 
+/* How faults are counted, best first (see faults.bpf.c). */
+enum fault_mode {
+	FAULT_MODE_MEMCG_EVENTS,
+	FAULT_MODE_PERF,
+	FAULT_MODE_NONE,
+};
+
 struct loader {
 	struct memsight_bpf *skel;
+	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
+	int perf_link_count;
+	enum fault_mode fault_mode;
+	bool cgroup_events;
 	struct ring_buffer *rb;
 	int stats_fd;
 	loader_record_fn on_record;
@@ -130,6 +143,77 @@ static const struct {
 				  "victim's memcg read at its exit" },
 };
 
+static const char *const fault_hooks[] = {
+	[FAULT_MODE_MEMCG_EVENTS] = "tp_btf/count_memcg_events",
+	[FAULT_MODE_PERF] = "perf_event/page-faults-min+maj (per CPU)",
+	[FAULT_MODE_NONE] = NULL,
+};
+
+static int perf_event_open_on(__u64 config, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.sample_period = 1, /* every fault runs the program, which only adds */
+	};
+
+	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* perf_event programs have no auto-attach: one event per CPU and kind. */
+static int attach_perf_faults(struct loader *loader, char *err, size_t err_len)
+{
+	int cpus = libbpf_num_possible_cpus(), n = 0;
+
+	if (cpus <= 0) {
+		snprintf(err, err_len, "can't count CPUs: %s", error_text(cpus));
+		return cpus ? cpus : -EINVAL;
+	}
+	loader->perf_links = calloc((size_t)cpus * 2, sizeof(*loader->perf_links));
+	if (!loader->perf_links)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < cpus; cpu++) {
+		for (int major = 0; major < 2; major++) {
+			struct bpf_program *prog = major ? loader->skel->progs.faults_perf_major
+							 : loader->skel->progs.faults_perf_minor;
+			int fd = perf_event_open_on(major ? PERF_COUNT_SW_PAGE_FAULTS_MAJ
+							  : PERF_COUNT_SW_PAGE_FAULTS_MIN,
+						    cpu);
+			struct bpf_link *link;
+
+			if (fd < 0) {
+				if (errno == ENODEV)
+					continue; /* a possible CPU that is not online */
+				snprintf(err, err_len, "perf_event_open(page faults, cpu %d): %s",
+					 cpu, strerror(errno));
+				return -errno;
+			}
+			link = bpf_program__attach_perf_event(prog, fd);
+			if (!link) {
+				int ret = -errno;
+
+				close(fd);
+				snprintf(err, err_len, "can't attach to page-fault events: %s",
+					 error_text(ret));
+				return ret;
+			}
+			loader->perf_links[n++] = link;
+			loader->perf_link_count = n;
+		}
+	}
+	return 0;
+}
+
+static void detach_perf_faults(struct loader *loader)
+{
+	for (int i = 0; i < loader->perf_link_count; i++)
+		bpf_link__destroy(loader->perf_links[i]);
+	free(loader->perf_links);
+	loader->perf_links = NULL;
+	loader->perf_link_count = 0;
+}
+
 /* Why a mode can't work on this kernel, before trying it; "" when it may. */
 static void oom_mode_precheck(enum oom_mode mode, const struct btf *btf, char *why, size_t len)
 {
@@ -160,7 +244,7 @@ static void oom_mode_precheck(enum oom_mode mode, const struct btf *btf, char *w
 
 static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
 			    const struct btf *btf, enum oom_mode mode, bool cgroup_events,
-			    char *err, size_t err_len)
+			    enum fault_mode faults, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct memsight_bpf *skel;
@@ -182,6 +266,10 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, mode == OOM_MODE_TRACEPOINT);
 	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, cgroup_events);
 	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, cgroup_events);
+	bpf_program__set_autoload(skel->progs.faults_memcg_events,
+				  faults == FAULT_MODE_MEMCG_EVENTS);
+	bpf_program__set_autoload(skel->progs.faults_perf_minor, faults == FAULT_MODE_PERF);
+	bpf_program__set_autoload(skel->progs.faults_perf_major, faults == FAULT_MODE_PERF);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
@@ -199,6 +287,14 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 		goto fail;
 	}
 	loader->skel = skel;
+	if (faults == FAULT_MODE_PERF) {
+		ret = attach_perf_faults(loader, err, err_len);
+		if (ret) {
+			detach_perf_faults(loader);
+			loader->skel = NULL;
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	memsight_bpf__destroy(skel);
@@ -206,21 +302,52 @@ fail:
 }
 
 /*
- * Everything at once; if the cgroup lifecycle programs are what fails, the
- * OOM programs still go in without them (containers are then named on first
- * sight only, and exited ones age out of the cache instead of being timed).
+ * Everything at once, then without what failed: the OOM hook is what must
+ * work; page faults and the cgroup lifecycle degrade (reported, with why).
  */
 static int attach_all(struct loader *loader, const struct loader_opts *opts, const struct btf *btf,
-		      enum oom_mode mode, char *cgroup_err, size_t cgroup_err_len, char *err,
+		      enum oom_mode mode, char *extras_err, size_t extras_err_len, char *err,
 		      size_t err_len)
 {
-	int ret;
+	bool memcg_events =
+		btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) > 0;
+	const struct {
+		bool cgroup_events;
+		enum fault_mode faults;
+	} tries[] = {
+		{ true, memcg_events ? FAULT_MODE_MEMCG_EVENTS : FAULT_MODE_PERF },
+		{ true, FAULT_MODE_PERF },
+		{ true, FAULT_MODE_NONE },
+		{ false, FAULT_MODE_NONE },
+	};
+	size_t used = 0;
+	int ret = -EINVAL;
 
-	ret = open_load_attach(loader, opts, btf, mode, true, err, err_len);
-	if (!ret)
-		return 0;
-	snprintf(cgroup_err, cgroup_err_len, "%s", err);
-	return open_load_attach(loader, opts, btf, mode, false, err, err_len);
+	extras_err[0] = '\0';
+	if (!memcg_events)
+		used += snprintf(extras_err, extras_err_len,
+				 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
+				 fault_hooks[FAULT_MODE_MEMCG_EVENTS]);
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (i > 0 && tries[i].cgroup_events == tries[i - 1].cgroup_events &&
+		    tries[i].faults == tries[i - 1].faults)
+			continue;
+		ret = open_load_attach(loader, opts, btf, mode, tries[i].cgroup_events,
+				       tries[i].faults, err, err_len);
+		if (!ret) {
+			loader->fault_mode = tries[i].faults;
+			loader->cgroup_events = tries[i].cgroup_events;
+			return 0;
+		}
+		if (used < extras_err_len)
+			used += snprintf(extras_err + used, extras_err_len - used, "%s%s; ",
+					 fault_hooks[tries[i].faults] ? fault_hooks[tries[i].faults]
+								      : "without faults",
+					 err[0] ? "" : "");
+		if (used < extras_err_len)
+			used += snprintf(extras_err + used, extras_err_len - used, "(%s) ", err);
+	}
+	return ret;
 }
 
 static void report_hook(struct loader *loader, const char *feature, const char *hook, bool fallback,
@@ -240,7 +367,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	double start = now_ms();
 	struct loader *loader;
 	struct btf *btf = NULL;
-	char skipped[768] = "", cgroup_err[256] = "";
+	char skipped[768] = "", cgroup_err[1024] = "";
 	int ret;
 
 	*out = NULL;
@@ -308,11 +435,18 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = -EOPNOTSUPP;
 		goto fail;
 	}
-	if (loader->skel->links.cgroup_mkdir_btf)
+	if (loader->cgroup_events)
 		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
 			    false, "containers named as their cgroup appears, kept after it goes");
 	else
 		report_hook(loader, "containers", NULL, false, cgroup_err);
+	if (loader->fault_mode == FAULT_MODE_MEMCG_EVENTS)
+		report_hook(loader, "faults", fault_hooks[FAULT_MODE_MEMCG_EVENTS], false,
+			    "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg");
+	else if (loader->fault_mode == FAULT_MODE_PERF)
+		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true, cgroup_err);
+	else
+		report_hook(loader, "faults", NULL, false, cgroup_err);
 
 	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
 				      loader, NULL);
@@ -403,6 +537,7 @@ void loader__free(struct loader *loader)
 	if (!loader)
 		return;
 	ring_buffer__free(loader->rb);
+	detach_perf_faults(loader);
 	memsight_bpf__destroy(loader->skel);
 	if (loader->stats_fd >= 0)
 		close(loader->stats_fd);

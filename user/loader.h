@@ -43,7 +43,7 @@ struct hook_report {
 	char reason[1024]; /* why this hook (or why none) */
 };
 
-#define LOADER_HOOKS_MAX 4
+#define LOADER_HOOKS_MAX 6
 
 struct loader_report {
 	char btf_source[256];
