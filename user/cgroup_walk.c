@@ -133,3 +133,46 @@ unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int 
 	free(w);
 	return visited;
 }
+
+static int read_u64_file(const char *path, uint64_t *value, bool *is_max)
+{
+	char text[64] = "";
+	FILE *f = fopen(path, "r");
+	char *end;
+
+	if (!f)
+		return -errno;
+	if (!fgets(text, sizeof(text), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	if (is_max)
+		*is_max = !strncmp(text, "max", 3);
+	if (is_max && *is_max)
+		return 0;
+	*value = strtoull(text, &end, 10);
+	return end == text ? -EINVAL : 0;
+}
+
+int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
+		       bool *has_limit, uint64_t *limit)
+{
+	char file[8192];
+	bool is_max = false;
+	int ret;
+
+	snprintf(file, sizeof(file), "%s%s/%s", root, path,
+		 v2 ? "memory.current" : "memory.usage_in_bytes");
+	ret = read_u64_file(file, usage, NULL);
+	if (ret)
+		return ret;
+	snprintf(file, sizeof(file), "%s%s/%s", root, path,
+		 v2 ? "memory.max" : "memory.limit_in_bytes");
+	*has_limit = false;
+	if (read_u64_file(file, limit, &is_max))
+		return 0;
+	/* v1 spells "no limit" as PAGE_COUNTER_MAX in bytes, rounded down to a page */
+	*has_limit = !is_max && *limit < (0x7fffffffffffffffULL & ~0xfffffULL);
+	return 0;
+}

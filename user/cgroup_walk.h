@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cgroup_mounts.h"
 
@@ -24,5 +25,13 @@ const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, si
  */
 unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int max_cgroups,
 			 void (*fn)(const char *path, void *ctx), void *ctx);
+
+/*
+ * The memcg's usage and limit from cgroupfs (v1 memory.usage_in_bytes and
+ * limit_in_bytes, v2 memory.current and memory.max). *has_limit is false for
+ * an unlimited memcg. Returns 0, or -errno when the cgroup can't be read.
+ */
+int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
+		       bool *has_limit, uint64_t *limit);
 
 #endif

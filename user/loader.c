@@ -532,6 +532,93 @@ unsigned int loader__program_stats(const struct loader *loader, struct agent_pro
 	return n;
 }
 
+bool loader__counts_faults(const struct loader *loader)
+{
+	return loader->fault_mode != FAULT_MODE_NONE;
+}
+
+const char *loader__fault_hook(const struct loader *loader)
+{
+	return loader->fault_mode == FAULT_MODE_MEMCG_EVENTS ? "tp_btf/count_memcg_events"
+	       : loader->fault_mode == FAULT_MODE_PERF	     ? "perf_event/page-faults"
+							     : NULL;
+}
+
+/* Per-CPU sums are folded per owner: each CPU's copy of a slot names its own. */
+static void fold_copies(const struct memsight_fault_counts *copies, int cpus, __u64 key_id,
+			loader_fault_fn fn, void *ctx)
+{
+	for (int cpu = 0; cpu < cpus; cpu++) {
+		const struct memsight_fault_counts *c = &copies[cpu];
+		__u64 owner = key_id ? key_id : c->cgroup_id;
+
+		if (owner && (c->faults || c->major))
+			fn(ctx, owner, c->faults, c->major);
+	}
+}
+
+int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx)
+{
+	int cpus = libbpf_num_possible_cpus();
+	int slots_fd = bpf_map__fd(loader->skel->maps.fault_slots);
+	int overflow_fd = bpf_map__fd(loader->skel->maps.fault_overflow);
+	struct memsight_fault_counts *copies;
+	__u64 key, next;
+	bool first = true;
+
+	if (loader->fault_mode == FAULT_MODE_NONE)
+		return 0;
+	if (cpus <= 0)
+		return cpus ? cpus : -EINVAL;
+	copies = calloc((size_t)cpus, sizeof(*copies));
+	if (!copies)
+		return -ENOMEM;
+	/*
+	 * One lookup per slot: 4096 syscalls a second is about 1 ms of CPU here;
+	 * bpf_map_lookup_batch would save most of it on kernels that have it.
+	 */
+	for (__u32 slot = 0; slot < MEMSIGHT_FAULT_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(slots_fd, &slot, copies))
+			continue;
+		fold_copies(copies, cpus, 0, fn, ctx);
+	}
+	while (!bpf_map_get_next_key(overflow_fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(overflow_fd, &key, copies))
+			fold_copies(copies, cpus, key, fn, ctx);
+	}
+	free(copies);
+	return 0;
+}
+
+void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id)
+{
+	int cpus = libbpf_num_possible_cpus();
+	__u32 slot = memcg_id & (MEMSIGHT_FAULT_SLOTS - 1);
+	struct memsight_fault_counts *copies;
+	bool changed = false;
+
+	if (loader->fault_mode == FAULT_MODE_NONE || cpus <= 0)
+		return;
+	bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.fault_overflow), &cgroup_id);
+	copies = calloc((size_t)cpus, sizeof(*copies));
+	if (!copies)
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(loader->skel->maps.fault_slots), &slot, copies)) {
+		for (int cpu = 0; cpu < cpus; cpu++) {
+			if (copies[cpu].cgroup_id == cgroup_id) {
+				memset(&copies[cpu], 0, sizeof(copies[cpu]));
+				changed = true;
+			}
+		}
+		if (changed)
+			bpf_map_update_elem(bpf_map__fd(loader->skel->maps.fault_slots), &slot,
+					    copies, BPF_ANY);
+	}
+	free(copies);
+}
+
 void loader__free(struct loader *loader)
 {
 	if (!loader)

@@ -62,6 +62,18 @@ int loader__consume(struct loader *loader);
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
 unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
 				   unsigned int max);
+/* Whether page faults are being counted (some fault hook attached). */
+bool loader__counts_faults(const struct loader *loader);
+/* The fault hook in use, for container_stats' faults.source (NULL: none). */
+const char *loader__fault_hook(const struct loader *loader);
+/*
+ * Calls fn once per cgroup with its cumulative fault counts, summed over CPUs
+ * and over the slot array and the overflow hash. Returns 0 or -errno.
+ */
+typedef void (*loader_fault_fn)(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major);
+int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx);
+/* The cgroup is gone: its slot (memcg_id's) and overflow entry are freed for others. */
+void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
 void loader__free(struct loader *loader);
 
 #endif

@@ -151,6 +151,31 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 	jsonw_object_end(w);
 }
 
+void format_container_stats(struct jsonw *w, const struct container_stats *stats,
+			    const struct format_context *ctx)
+{
+	jsonw_reset(w);
+	jsonw_object_begin(w, NULL);
+	common_fields(w, "container_stats", stats->realtime_ns, ctx);
+	jsonw_u64(w, "interval_ns", stats->interval_ns);
+	jsonw_object_begin(w, "cgroup");
+	jsonw_u64(w, "id", stats->cgroup_id);
+	jsonw_string(w, "path", stats->path);
+	jsonw_object_end(w);
+	if (stats->container)
+		format_container(w, "container", stats->container);
+	jsonw_object_begin(w, "faults");
+	jsonw_u64(w, "minor", stats->faults_minor);
+	jsonw_u64(w, "major", stats->faults_major);
+	jsonw_string(w, "source", stats->faults_source);
+	jsonw_object_end(w);
+	jsonw_object_begin(w, "memory");
+	bytes_or_null(w, "usage_bytes", stats->has_usage, stats->usage_bytes);
+	bytes_or_null(w, "limit_bytes", stats->has_limit, stats->limit_bytes);
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+}
+
 void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 			const struct format_context *ctx)
 {

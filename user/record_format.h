@@ -36,6 +36,25 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 /* The contract's "container" object. */
 void format_container(struct jsonw *w, const char *key, const struct container_info *info);
 
+/* One cgroup's figures for one interval. */
+struct container_stats {
+	int64_t realtime_ns;
+	uint64_t interval_ns;
+	uint64_t cgroup_id;
+	const char *path; /* NULL when unknown */
+	const struct container_info *container;
+	uint64_t faults_minor;
+	uint64_t faults_major;
+	const char *faults_source;
+	bool has_usage;
+	uint64_t usage_bytes;
+	bool has_limit; /* false: unlimited or unknown */
+	uint64_t limit_bytes;
+};
+
+void format_container_stats(struct jsonw *w, const struct container_stats *stats,
+			    const struct format_context *ctx);
+
 #define AGENT_PROGRAMS_MAX 8
 
 struct agent_program_stats {

@@ -2,16 +2,20 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroup_path.h"
+#include "cgroup_names.h"
 #include "cgroup_walk.h"
 #include "container_cache.h"
+#include "fault_totals.h"
 #include "loader.h"
 #include "log.h"
 #include "record_format.h"
@@ -30,6 +34,17 @@ struct stream {
 	const struct env *env;
 	struct loader *loader;
 	struct container_cache *containers;
+	struct cgroup_names *names;
+	struct fault_totals *faults;
+	/* cgroups removed this interval: reported once more, then their fault slots freed */
+	struct removed_cgroup {
+		uint64_t cgroup_id;
+		uint32_t memcg_id;
+	} * removed;
+	unsigned int removed_count, removed_cap;
+	char memcg_root[1024];
+	bool memcg_v2;
+	uint64_t interval_ns;
 	struct format_context fmt;
 	struct jsonw line;
 	bool stdout_closed;
@@ -89,24 +104,104 @@ static void on_oom_record(struct stream *s, const struct memsight_oom_record *re
 	emit_line(s, &s->line);
 }
 
+static void remember_removed(struct stream *s, uint64_t cgroup_id, uint32_t memcg_id)
+{
+	if (s->removed_count == s->removed_cap) {
+		unsigned int cap = s->removed_cap ? s->removed_cap * 2 : 64;
+		struct removed_cgroup *grown = realloc(s->removed, cap * sizeof(*grown));
+
+		if (!grown)
+			return; /* its slot stays taken: its successor is counted in the overflow */
+		s->removed = grown;
+		s->removed_cap = cap;
+	}
+	s->removed[s->removed_count++] = (struct removed_cgroup){ cgroup_id, memcg_id };
+}
+
 /* Containers are named when their cgroup appears, while the runtime's state is there. */
 static void on_cgroup_record(struct stream *s, const struct memsight_cgroup_record *rec)
 {
 	char path[CGROUP_PATH_MAX];
 	struct container_info info;
+	uint64_t now = monotonic_ns();
 
 	cgroup_path_from_record(&rec->cgroup, path, sizeof(path));
-	if (rec->event == MEMSIGHT_CGROUP_MKDIR)
-		container_cache__resolve(s->containers, path, monotonic_ns(), &info);
-	else if (rec->event == MEMSIGHT_CGROUP_RMDIR)
-		container_cache__cgroup_removed(s->containers, path, monotonic_ns());
+	if (rec->event == MEMSIGHT_CGROUP_MKDIR) {
+		cgroup_names__add(s->names, rec->cgroup.id, path);
+		container_cache__resolve(s->containers, path, now, &info);
+	} else if (rec->event == MEMSIGHT_CGROUP_RMDIR) {
+		cgroup_names__removed(s->names, rec->cgroup.id, now);
+		container_cache__cgroup_removed(s->containers, path, now);
+		remember_removed(s, rec->cgroup.id, rec->memcg_id);
+	}
 }
 
-static void warm_container(const char *path, void *ctx)
+static void warm_cgroup(const char *path, void *ctx)
 {
+	struct stream *s = ctx;
 	struct container_info info;
+	char full[8192];
+	struct stat st;
 
-	container_cache__resolve(ctx, path, monotonic_ns(), &info);
+	snprintf(full, sizeof(full), "%s%s", s->memcg_root, path);
+	/* A cgroup's id is its directory's inode number. */
+	if (!stat(full, &st))
+		cgroup_names__add(s->names, st.st_ino, path);
+	container_cache__resolve(s->containers, path, monotonic_ns(), &info);
+}
+
+static void add_fault_count(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major)
+{
+	fault_totals__add(ctx, cgroup_id, faults, major);
+}
+
+static void emit_container_stats(uint64_t cgroup_id, uint64_t minor, uint64_t major, void *ctx)
+{
+	struct stream *s = ctx;
+	const char *path = cgroup_names__path(s->names, cgroup_id);
+	struct container_info info;
+	struct container_stats stats = {
+		.realtime_ns = clock_realtime_ns(),
+		.interval_ns = s->interval_ns,
+		.cgroup_id = cgroup_id,
+		.path = path,
+		.faults_minor = minor,
+		.faults_major = major,
+		.faults_source = loader__fault_hook(s->loader),
+	};
+
+	if (!cgroup_path_matches(path ? path : "", s->env->cgroup_prefix) ||
+	    (!path && s->env->cgroup_prefix))
+		return;
+	if (path) {
+		container_cache__resolve(s->containers, path, monotonic_ns(), &info);
+		stats.container = &info;
+		stats.has_usage =
+			!cgroup_memory_read(s->memcg_root, s->memcg_v2, path, &stats.usage_bytes,
+					    &stats.has_limit, &stats.limit_bytes);
+	}
+	format_container_stats(&s->line, &stats, &s->fmt);
+	emit_line(s, &s->line);
+}
+
+/* Once per interval: fault counts in, one container_stats line per cgroup that moved. */
+static void emit_interval(struct stream *s)
+{
+	uint64_t now = monotonic_ns();
+
+	if (loader__counts_faults(s->loader)) {
+		fault_totals__begin(s->faults);
+		loader__fault_counts(s->loader, add_fault_count, s->faults);
+		fault_totals__deltas(s->faults, emit_container_stats, s);
+	}
+	/* Reported for the last time above: now their slots can serve new memcgs. */
+	for (unsigned int i = 0; i < s->removed_count; i++) {
+		loader__free_fault_slot(s->loader, s->removed[i].memcg_id, s->removed[i].cgroup_id);
+		fault_totals__forget(s->faults, s->removed[i].cgroup_id);
+	}
+	s->removed_count = 0;
+	cgroup_names__expire(s->names, now);
+	container_cache__expire(s->containers, now);
 }
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -203,7 +298,6 @@ int stream_run(const struct env *env)
 	struct memsight_bpf_counters counters;
 	struct cgroup_mounts mounts;
 	struct runtime_roots roots;
-	char memcg_root[1024];
 	int epfd = -1, interval_fd = -1, duration_fd = -1, signal_fd = -1;
 	int status = 1, ret;
 	char err[512];
@@ -235,7 +329,10 @@ int stream_run(const struct env *env)
 		.tombstone_ns = env->tombstone_ns,
 	};
 	s.containers = container_cache__new(&cache_opts);
-	if (!s.containers) {
+	s.names = cgroup_names__new(env->tombstone_ns);
+	s.faults = fault_totals__new();
+	s.interval_ns = env->interval_ns;
+	if (!s.containers || !s.names || !s.faults) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -244,13 +341,15 @@ int stream_run(const struct env *env)
 		log_error("%s", err);
 		goto out;
 	}
-	/* After attaching, so a container made during the walk is seen by one or the other. */
+	/* After attaching, so a cgroup made during the walk is seen by one or the other. */
 	cgroup_mounts_read(&mounts);
-	cgroup_memory_root(&mounts, memcg_root, sizeof(memcg_root));
-	if (memcg_root[0])
-		log_debug("named %u cgroups' containers at start",
-			  cgroup_walk(memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000,
-				      warm_container, s.containers));
+	s.memcg_v2 = !strcmp(cgroup_memory_root(&mounts, s.memcg_root, sizeof(s.memcg_root)), "v2");
+	if (s.memcg_root[0]) {
+		unsigned int walked = cgroup_walk(s.memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000,
+						  warm_cgroup, &s);
+
+		log_debug("named %u cgroups at start", walked);
+	}
 	log_debug("attached in %.1f ms; oom_kill via %s", loader__report(s.loader)->attach_ms,
 		  loader__report(s.loader)->hooks[0].hook);
 
@@ -307,7 +406,7 @@ int stream_run(const struct env *env)
 				drain_fd(interval_fd);
 				/* Follow clock steps (NTP at boot) so timestamps stay true. */
 				s.fmt.boot_to_realtime_ns = clock_boot_to_realtime_ns();
-				container_cache__expire(s.containers, monotonic_ns());
+				emit_interval(&s);
 				emit_agent_stats(&s);
 				break;
 			case WAKE_DURATION:
@@ -342,6 +441,9 @@ int stream_run(const struct env *env)
 out:
 	loader__free(s.loader);
 	container_cache__free(s.containers);
+	cgroup_names__free(s.names);
+	fault_totals__free(s.faults);
+	free(s.removed);
 	jsonw_free(&s.line);
 	if (epfd >= 0)
 		close(epfd);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup_names.h"
+#include "id_table.h"
+
+struct name_entry {
+	char *path;
+	uint64_t removed_ns;
+};
+
+struct cgroup_names {
+	struct id_table *table;
+	uint64_t keep_removed_ns;
+};
+
+struct cgroup_names *cgroup_names__new(uint64_t keep_removed_ns)
+{
+	struct cgroup_names *names = calloc(1, sizeof(*names));
+
+	if (!names)
+		return NULL;
+	names->keep_removed_ns = keep_removed_ns;
+	names->table = id_table__new(sizeof(struct name_entry));
+	if (!names->table) {
+		free(names);
+		return NULL;
+	}
+	return names;
+}
+
+static void free_path(uint64_t id, void *value, void *ctx)
+{
+	free(((struct name_entry *)value)->path);
+}
+
+void cgroup_names__free(struct cgroup_names *names)
+{
+	if (!names)
+		return;
+	id_table__each(names->table, free_path, NULL);
+	id_table__free(names->table);
+	free(names);
+}
+
+void cgroup_names__add(struct cgroup_names *names, uint64_t id, const char *path)
+{
+	struct name_entry *e = id_table__get(names->table, id);
+	char *copy;
+
+	if (!e)
+		return;
+	if (e->path && !strcmp(e->path, path)) {
+		e->removed_ns = 0;
+		return;
+	}
+	copy = strdup(path);
+	if (!copy)
+		return;
+	free(e->path);
+	e->path = copy;
+	e->removed_ns = 0;
+}
+
+void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now_ns)
+{
+	struct name_entry *e = id_table__find(names->table, id);
+
+	if (e && !e->removed_ns)
+		e->removed_ns = now_ns ? now_ns : 1;
+}
+
+const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id)
+{
+	struct name_entry *e = id_table__find(names->table, id);
+
+	return e ? e->path : NULL;
+}
+
+struct expiry {
+	struct cgroup_names *names;
+	uint64_t now_ns;
+	uint64_t *doomed;
+	unsigned int count, cap;
+};
+
+static void collect_expired(uint64_t id, void *value, void *ctx)
+{
+	struct name_entry *e = value;
+	struct expiry *x = ctx;
+
+	if (!e->removed_ns || x->now_ns - e->removed_ns < x->names->keep_removed_ns)
+		return;
+	if (x->count == x->cap) {
+		unsigned int cap = x->cap ? x->cap * 2 : 64;
+		uint64_t *grown = realloc(x->doomed, cap * sizeof(*grown));
+
+		if (!grown)
+			return;
+		x->doomed = grown;
+		x->cap = cap;
+	}
+	x->doomed[x->count++] = id;
+}
+
+void cgroup_names__expire(struct cgroup_names *names, uint64_t now_ns)
+{
+	struct expiry x = { .names = names, .now_ns = now_ns };
+
+	id_table__each(names->table, collect_expired, &x);
+	for (unsigned int i = 0; i < x.count; i++) {
+		struct name_entry *e = id_table__find(names->table, x.doomed[i]);
+
+		if (e)
+			free(e->path);
+		id_table__remove(names->table, x.doomed[i]);
+	}
+	free(x.doomed);
+}
+
+unsigned int cgroup_names__count(const struct cgroup_names *names)
+{
+	return id_table__count(names->table);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_CGROUP_NAMES_H
+#define MEMSIGHT_CGROUP_NAMES_H
+
+#include <stdint.h>
+
+/*
+ * cgroup id -> path for the memory hierarchy, fed by the start-up walk and by
+ * the kernel's mkdir/rmdir records; removed cgroups are kept for a while so
+ * their last interval can still be named. Pure.
+ */
+struct cgroup_names;
+
+struct cgroup_names *cgroup_names__new(uint64_t keep_removed_ns);
+void cgroup_names__free(struct cgroup_names *names);
+void cgroup_names__add(struct cgroup_names *names, uint64_t id, const char *path);
+void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now_ns);
+/* NULL when unknown. */
+const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id);
+void cgroup_names__expire(struct cgroup_names *names, uint64_t now_ns);
+unsigned int cgroup_names__count(const struct cgroup_names *names);
+
+#endif
