@@ -168,6 +168,23 @@ static int apply_podman_storage(struct env *env, const char *arg, char *err, siz
 	return absolute_dir("--podman-storage", arg, &env->podman_storage, err, err_len);
 }
 
+static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!strcmp(arg, "auto"))
+		env->fault_hook = FAULT_HOOK_AUTO;
+	else if (!strcmp(arg, "tp_btf"))
+		env->fault_hook = FAULT_HOOK_TP_BTF;
+	else if (!strcmp(arg, "perf_event"))
+		env->fault_hook = FAULT_HOOK_PERF_EVENT;
+	else if (!strcmp(arg, "off"))
+		env->fault_hook = FAULT_HOOK_OFF;
+	else
+		return usage_error(err, err_len,
+				   "--fault-hook: '%s' is not one of auto, tp_btf, perf_event, off",
+				   arg);
+	return 0;
+}
+
 static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->bpf_stats = false;
@@ -207,6 +224,9 @@ static const struct option_spec options[] = {
 	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf, fentry or tracepoint: how OOM kills are traced (default auto)",
 	  apply_oom_hook },
+	{ "fault-hook", 0, "HOOK", ALL_RUNNING,
+	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
+	  apply_fault_hook },
 	{ "host-root", 0, "DIR", ALL_RUNNING,
 	  "the host's / mounted at DIR (DaemonSet); prefixes every runtime root", apply_host_root },
 	{ "containerd-state", 0, "DIR", ALL_RUNNING,

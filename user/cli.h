@@ -17,6 +17,13 @@ enum command {
 	CMD_HELP,
 };
 
+enum fault_hook {
+	FAULT_HOOK_AUTO,
+	FAULT_HOOK_TP_BTF,
+	FAULT_HOOK_PERF_EVENT,
+	FAULT_HOOK_OFF,
+};
+
 enum oom_hook {
 	OOM_HOOK_AUTO,
 	OOM_HOOK_TP_BTF,
@@ -33,6 +40,7 @@ struct env {
 	const char *btf_path;
 	const char *node;
 	enum oom_hook oom_hook;
+	enum fault_hook fault_hook;
 	uint32_t ringbuf_bytes;
 	bool bpf_stats;
 	bool json;

@@ -144,6 +144,7 @@ int features_run(const struct env *env)
 		.sz = sizeof(opts),
 		.btf_path = env->btf_path,
 		.oom_hook = env->oom_hook,
+		.fault_hook = env->fault_hook,
 		.bpf_stats = env->bpf_stats,
 		.on_record = ignore_record,
 	};

@@ -324,13 +324,22 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 	int ret = -EINVAL;
 
 	extras_err[0] = '\0';
-	if (!memcg_events)
+	if (opts->fault_hook == FAULT_HOOK_OFF)
+		used += snprintf(extras_err, extras_err_len, "turned off with --fault-hook off; ");
+	else if (!memcg_events)
 		used += snprintf(extras_err, extras_err_len,
 				 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
 				 fault_hooks[FAULT_MODE_MEMCG_EVENTS]);
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		enum fault_mode faults = tries[i].faults;
+
 		if (i > 0 && tries[i].cgroup_events == tries[i - 1].cgroup_events &&
-		    tries[i].faults == tries[i - 1].faults)
+		    faults == tries[i - 1].faults)
+			continue;
+		/* A hook asked for by name is tried alone: no quiet fallback. */
+		if ((opts->fault_hook == FAULT_HOOK_TP_BTF && faults != FAULT_MODE_MEMCG_EVENTS) ||
+		    (opts->fault_hook == FAULT_HOOK_PERF_EVENT && faults != FAULT_MODE_PERF) ||
+		    (opts->fault_hook == FAULT_HOOK_OFF && faults != FAULT_MODE_NONE))
 			continue;
 		ret = open_load_attach(loader, opts, btf, mode, tries[i].cgroup_events,
 				       tries[i].faults, err, err_len);
@@ -435,6 +444,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = -EOPNOTSUPP;
 		goto fail;
 	}
+	for (size_t n = strlen(cgroup_err);
+	     n > 0 && (cgroup_err[n - 1] == ' ' || cgroup_err[n - 1] == ';');)
+		cgroup_err[--n] = '\0';
 	if (loader->cgroup_events)
 		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
 			    false, "containers named as their cgroup appears, kept after it goes");
@@ -444,7 +456,10 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		report_hook(loader, "faults", fault_hooks[FAULT_MODE_MEMCG_EVENTS], false,
 			    "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg");
 	else if (loader->fault_mode == FAULT_MODE_PERF)
-		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true, cgroup_err);
+		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true,
+			    opts->fault_hook == FAULT_HOOK_PERF_EVENT
+				    ? "requested with --fault-hook"
+				    : cgroup_err);
 	else
 		report_hook(loader, "faults", NULL, false, cgroup_err);
 

@@ -24,6 +24,7 @@ struct loader_opts {
 	size_t sz; /* sizeof(struct loader_opts), for forward compatibility */
 	const char *btf_path;
 	enum oom_hook oom_hook;
+	enum fault_hook fault_hook;
 	bool bpf_stats;
 	loader_record_fn on_record;
 	void *ctx;

@@ -318,6 +318,7 @@ int stream_run(const struct env *env)
 		.sz = sizeof(opts),
 		.btf_path = env->btf_path,
 		.oom_hook = env->oom_hook,
+		.fault_hook = env->fault_hook,
 		.bpf_stats = env->bpf_stats,
 		.on_record = on_record,
 		.ctx = &s,

@@ -13,7 +13,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults} # the container tests need dockerd: host only
 
 "$HERE/fetch.sh" "${KERNELS[@]}" || exit 1
 
@@ -35,16 +35,17 @@ for k in "${KERNELS[@]}"; do
 	if [ "$arch" = arm64 ]; then
 		build=build/aarch64 sysroot=$VM/sysroot-arm64
 		make --no-print-directory ARCH=aarch64 CROSS_SYSROOT="$sysroot" OUTPUT=$build \
-			all $build/tests/hog $build/tests/poke || exit 1
+			all $build/tests/hog $build/tests/poke $build/tests/readmap || exit 1
 	else
 		build=build sysroot=/
-		make --no-print-directory all build/tests/hog build/tests/poke || exit 1
+		make --no-print-directory all build/tests/hog build/tests/poke build/tests/readmap || exit 1
 	fi
 	args=(-k "$VM/kernels/$k" -O "$VM/results/$k")
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight"
 		-b "$build/tests/hog:/memsight/build/tests/hog"
-		-b "$build/tests/poke:/memsight/build/tests/poke")
+		-b "$build/tests/poke:/memsight/build/tests/poke"
+		-b "$build/tests/readmap:/memsight/build/tests/readmap")
 	for tool in bash jq bpftool setpriv capsh date od stat timeout mktemp unshare; do
 		path=$(tool_path $tool "$sysroot") || exit 1
 		args+=(-b "$path:/usr/bin/$tool")

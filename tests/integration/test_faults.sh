@@ -1,0 +1,96 @@
+#!/bin/bash
+# Page faults per container, counted in the kernel, against the memcg's own accounting
+# (memory.stat pgfault / pgmajfault) over the same window.
+source "$(dirname "$0")/lib.sh"
+
+MIB=$((1 << 20))
+PAGE=$(getconf PAGESIZE)
+
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+
+# sum_faults FILE PATH FIELD: the sum of faults.FIELD over the cgroup's container_stats lines
+sum_faults() {
+	jq -s --arg p "$2" --arg f "$3" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .faults[$f]] | add // 0' "$1"
+}
+
+# minor_case HOOK: a workload touching a known number of distinct pages.
+minor_case() {
+	local hook=$1 rel="kubepods/burstable/pod-faults/minor-$1" dir out="$WORK/minor-$1.json"
+	local mib=400 pages before after kernel minor major
+	echo "minor faults with --fault-hook $hook: a workload touching a known number of pages"
+	dir=$(make_memcg "$rel")
+	start_memsight "$out" --fault-hook "$hook" || return
+	pages=$((mib * MIB / PAGE)) # 102,400 distinct 4 KiB pages; the workload asks for no huge pages
+	before=$(stat_of "$dir" pgfault)
+	spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib $mib
+	reap $SPAWNED_PID
+	expect_eq "workload finished" "$REAPED_STATUS" 0
+	after=$(stat_of "$dir" pgfault)
+	sleep 0.6 # three intervals: the last deltas are out
+	stop_memsight
+	kernel=$((after - before))
+	minor=$(sum_faults "$out" "$PREFIX/$rel" minor)
+	major=$(sum_faults "$out" "$PREFIX/$rel" major)
+	within "reported minor faults >= the $pages pages touched" "$minor" "$pages" $((pages * 2))
+	within "minor+major within 2% of memory.stat pgfault delta ($kernel)" $((minor + major)) $((kernel * 98 / 100)) $((kernel * 102 / 100))
+	check_jq "faults.source names the hook" -s '[.[] | select(.type == "container_stats") | .faults.source] | all(. != null)' "$out"
+	check_jq "container_stats carries memory usage" -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .memory.usage_bytes] | all(. != null)' "$out"
+}
+
+# major_case HOOK: a file read through mmap with its page cache dropped.
+major_case() {
+	local hook=$1 rel="kubepods/burstable/pod-faults/major-$1" dir out="$WORK/major-$1.json"
+	local file file_dir=/var/tmp fs before after kernel major
+	echo "major faults with --fault-hook $hook: a file read through mmap, page cache dropped"
+	fs=$(stat -f -c %T "$file_dir")
+	# A block-backed file system is needed: tmpfs pages never come from disk.
+	if [ "$fs" = tmpfs ] || [ "$fs" = ramfs ]; then
+		skip "major faults: $file_dir is $fs; no block-backed file system here (the test VMs run from an initramfs)"
+		return
+	fi
+	file=$(mktemp "$file_dir/memsight-faults.XXXXXX")
+	head -c $((64 * MIB)) /dev/urandom >"$file"
+	dir=$(make_memcg "$rel")
+	start_memsight "$out" --fault-hook "$hook" || return
+	before=$(stat_of "$dir" pgmajfault)
+	spawn_in_memcg "$dir" "$HELPERS/readmap" "$file"
+	reap $SPAWNED_PID
+	expect_eq "reader finished" "$REAPED_STATUS" 0
+	after=$(stat_of "$dir" pgmajfault)
+	sleep 0.6
+	stop_memsight
+	rm -f "$file"
+	kernel=$((after - before))
+	major=$(sum_faults "$out" "$PREFIX/$rel" major)
+	check "the kernel saw major faults ($kernel)" test "$kernel" -gt 100
+	within "major faults within 5% of memory.stat pgmajfault delta ($kernel)" "$major" $((kernel * 95 / 100)) $((kernel * 105 / 100))
+}
+
+HOOKS=()
+for hook in tp_btf perf_event; do
+	if "$MEMSIGHT" features --json --fault-hook $hook 2>"$WORK/hook.err" | jq -e '.hooks[] | select(.feature == "faults") | .status == "attached"' >/dev/null; then
+		HOOKS+=($hook)
+	else
+		skip "--fault-hook $hook on $(uname -r): $(head -c 300 "$WORK/hook.err")"
+	fi
+done
+check "some fault hook attaches" test ${#HOOKS[@]} -gt 0
+for hook in ${HOOKS[@]+"${HOOKS[@]}"}; do
+	minor_case $hook
+	major_case $hook
+done
+finish
+	before=$(stat_of "$dir" pgmajfault)
+	spawn_in_memcg "$dir" "$HELPERS/readmap" "$file"
+	reap $SPAWNED_PID
+	expect_eq "reader finished" "$REAPED_STATUS" 0
+	after=$(stat_of "$dir" pgmajfault)
+	sleep 0.6
+	stop_memsight
+	rm -f "$file"
+	kernel=$((after - before))
+	major=$(sum_faults "$out" "$PREFIX/$rel" major)
+	check "the kernel saw major faults ($kernel)" test "$kernel" -gt 100
+	within "major faults within 5% of memory.stat pgmajfault delta ($kernel)" "$major" $((kernel * 95 / 100)) $((kernel * 105 / 100))
+fi
+finish
