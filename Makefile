@@ -86,7 +86,8 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-.PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest
+.PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
+	bench-faults
 
 all: $(OUTPUT)/memsight
 
@@ -178,6 +179,20 @@ $(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_H)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/empty_loader: bench/empty_loader.c
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
+
+# BPF cost per fault against an empty program and bpftrace (root; see bench/RESULTS.md).
+bench-faults: all $(OUTPUT)/tests/hog $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/empty_loader
+	$(Q)bench/faults.sh $(ROUNDS)
 
 # Userspace micro-benchmarks (BPF ones are scripts in bench/).
 bench: $(OUTPUT)/bench/container_lookup

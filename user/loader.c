@@ -409,6 +409,15 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
 		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
 
+	if (opts->fault_hook == FAULT_HOOK_TP_BTF &&
+	    btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) <= 0) {
+		snprintf(err, err_len,
+			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events tracepoint "
+			 "(use --fault-hook perf_event)");
+		ret = -EOPNOTSUPP;
+		goto fail;
+	}
+
 	/* Each hook in turn, best first; what ruled one out becomes the fallback's reason. */
 	for (enum oom_mode mode = 0; mode < OOM_MODE_COUNT && !loader->skel; mode++) {
 		char why[256];
