@@ -32,8 +32,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "empty_loader: can't load %s\n", argv[1]);
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program(prog, obj) {
 		if (!bpf_program__attach(prog)) {
 			fprintf(stderr, "empty_loader: can't attach %s\n", bpf_program__name(prog));
 			return 1;

@@ -100,3 +100,92 @@ int faults_perf_major(struct bpf_perf_event_data *ctx)
 {
 	return count_task_fault(true);
 }
+
+/*
+ * Fault samples (x86: the exceptions tracepoints carry the address and the
+ * hardware error code). At most fault_samples_per_sec node-wide in every
+ * wall-clock second. The second is cut into up to ten slots, each with its
+ * share of the budget, so samples spread over the second in proportion to
+ * who faults: a storm is sampled even when other tasks fault first. A sample
+ * over the budget is only counted.
+ */
+const volatile __u64 fault_samples_per_sec = 0;
+/*
+ * CLOCK_REALTIME minus CLOCK_BOOTTIME, kept current by userspace: the slots
+ * fall on wall-clock seconds, the seconds the lines' timestamps show.
+ */
+__s64 boot_to_realtime_ns;
+
+struct {
+	__u64 slot; /* wall-clock slot number the count belongs to */
+	__u64 taken;
+} sample_window;
+
+static __always_inline bool sample_allowed(void)
+{
+	__u64 slots = fault_samples_per_sec < 10 ? fault_samples_per_sec : 10;
+	__u64 slot_ns, slot, seen, budget;
+
+	if (!slots)
+		return false;
+	slot_ns = 1000000000ULL / slots;
+	slot = (bpf_ktime_get_boot_ns() + boot_to_realtime_ns) / slot_ns;
+	/* The slots' budgets add up to exactly the rate in each second. */
+	budget = fault_samples_per_sec / slots + (slot % slots < fault_samples_per_sec % slots);
+	seen = sample_window.slot;
+	if (seen != slot && __sync_val_compare_and_swap(&sample_window.slot, seen, slot) == seen)
+		sample_window.taken = 0; /* the CPU that moved the window resets it */
+	/* A plain read first: in a storm most faults stop here, without an atomic. */
+	if (sample_window.taken >= budget)
+		return false;
+	return __sync_fetch_and_add(&sample_window.taken, 1) < budget;
+}
+
+static __always_inline int sample_fault(unsigned long address, struct pt_regs *regs,
+					unsigned long error_code)
+{
+	struct memsight_fault_sample_record *rec;
+	struct cgroup_subsys_state *css;
+	__u64 pid_tgid;
+
+	if (!sample_allowed()) {
+		__sync_fetch_and_add(&counters.samples_suppressed, 1);
+		return 0;
+	}
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_ringbuf_drop();
+		return 0;
+	}
+	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_FAULT_SAMPLE);
+	pid_tgid = bpf_get_current_pid_tgid();
+	rec->pid = pid_tgid >> 32;
+	rec->tid = (__u32)pid_tgid;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	rec->address = address;
+	rec->ip = PT_REGS_IP_CORE(regs);
+	css = task_memcg_css((void *)bpf_get_current_task());
+	rec->cgroup_id = css_cgroup_id(css);
+	/* x86 page-fault error code: bit 0 present, 1 write, 2 user, 4 instruction fetch */
+	rec->access = ((error_code & 2) ? MEMSIGHT_FAULT_WRITE : 0) |
+		      ((error_code & 16) ? MEMSIGHT_FAULT_EXEC : 0) |
+		      ((error_code & 4) ? MEMSIGHT_FAULT_USER : 0) |
+		      ((error_code & 1) ? MEMSIGHT_FAULT_PROT : 0);
+	rec->reserved = 0;
+	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(fault_sample_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return sample_fault(address, regs, error_code);
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(fault_sample_kernel, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return sample_fault(address, regs, error_code);
+}

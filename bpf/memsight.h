@@ -31,6 +31,7 @@
 enum memsight_record_type {
 	MEMSIGHT_RECORD_OOM_KILL = 1,
 	MEMSIGHT_RECORD_CGROUP = 2,
+	MEMSIGHT_RECORD_FAULT_SAMPLE = 3,
 };
 
 /* What happened to a memory cgroup. */
@@ -142,10 +143,30 @@ struct memsight_fault_counts {
 	__u64 major;	 /* the major ones among them (pgmajfault) */
 };
 
+/* Bits of memsight_fault_sample_record.access */
+#define MEMSIGHT_FAULT_WRITE (1U << 0)
+#define MEMSIGHT_FAULT_EXEC  (1U << 1) /* instruction fetch */
+#define MEMSIGHT_FAULT_USER  (1U << 2) /* the faulting access came from user mode */
+#define MEMSIGHT_FAULT_PROT  (1U << 3) /* page present: a protection fault */
+
+/* One sampled fault: where a process is faulting (--fault-samples). */
+struct memsight_fault_sample_record {
+	struct memsight_record_header hdr;
+	__u32 pid;
+	__u32 tid;
+	char comm[MEMSIGHT_COMM_LEN];
+	__u64 address;
+	__u64 ip;
+	__u64 cgroup_id;
+	__u32 access; /* MEMSIGHT_FAULT_* */
+	__u32 reserved;
+};
+
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
-	__u64 ringbuf_drops;	 /* records lost: ring buffer full */
-	__u64 oom_pending_drops; /* tracepoint mode: kills lost, too many victims pending */
+	__u64 ringbuf_drops;	  /* records lost: ring buffer full */
+	__u64 oom_pending_drops;  /* tracepoint mode: kills lost, too many victims pending */
+	__u64 samples_suppressed; /* fault samples over the --fault-samples rate */
 };
 
 #endif /* MEMSIGHT_H */

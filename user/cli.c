@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -185,6 +186,20 @@ static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t 
 	return 0;
 }
 
+static int apply_fault_samples(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	char *end;
+	unsigned long n = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || arg[0] == '-' || n > 100000)
+		return usage_error(err, err_len,
+				   "--fault-samples: '%s' is not a number of samples per second "
+				   "from 0 to 100000",
+				   arg);
+	env->fault_samples = (uint32_t)n;
+	return 0;
+}
+
 static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->bpf_stats = false;
@@ -227,6 +242,9 @@ static const struct option_spec options[] = {
 	{ "fault-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
 	  apply_fault_hook },
+	{ "fault-samples", 0, "N", ALL_RUNNING,
+	  "emit at most N fault_sample events a second node-wide (x86; default 0: off)",
+	  apply_fault_samples },
 	{ "host-root", 0, "DIR", ALL_RUNNING,
 	  "the host's / mounted at DIR (DaemonSet); prefixes every runtime root", apply_host_root },
 	{ "containerd-state", 0, "DIR", ALL_RUNNING,

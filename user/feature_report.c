@@ -112,16 +112,16 @@ static void print_human(const struct utsname *uts, const struct cgroup_mounts *m
 	printf("  bpf run-time stats %s\n",
 	       report->bpf_stats_enabled ? "enabled while memsight runs" : "off");
 	printf("  attach time        %.1f ms\n\n", report->attach_ms);
-	printf("  %-10s %-12s %s\n", "FEATURE", "STATUS", "HOOK");
+	printf("  %-14s %-12s %s\n", "FEATURE", "STATUS", "HOOK");
 	for (unsigned int i = 0; i < report->hook_count; i++) {
 		const struct hook_report *h = &report->hooks[i];
 
-		printf("  %-10s %-12s %s\n", h->feature,
+		printf("  %-14s %-12s %s\n", h->feature,
 		       h->status != HOOK_ATTACHED ? "unavailable"
 		       : h->fallback		  ? "fallback"
 						  : "attached",
 		       h->hook ? h->hook : "-");
-		printf("  %-10s %-12s (%s)\n", "", "", h->reason);
+		printf("  %-14s %-12s (%s)\n", "", "", h->reason);
 	}
 }
 
@@ -145,6 +145,7 @@ int features_run(const struct env *env)
 		.btf_path = env->btf_path,
 		.oom_hook = env->oom_hook,
 		.fault_hook = env->fault_hook,
+		.fault_samples = env->fault_samples,
 		.bpf_stats = env->bpf_stats,
 		.on_record = ignore_record,
 	};

@@ -270,6 +270,13 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 				  faults == FAULT_MODE_MEMCG_EVENTS);
 	bpf_program__set_autoload(skel->progs.faults_perf_minor, faults == FAULT_MODE_PERF);
 	bpf_program__set_autoload(skel->progs.faults_perf_major, faults == FAULT_MODE_PERF);
+	/* Samples are opt-in, and x86 only: other arches have no exceptions tracepoints. */
+	bool samples =
+		opts->fault_samples &&
+		btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) > 0;
+	bpf_program__set_autoload(skel->progs.fault_sample_user, samples);
+	bpf_program__set_autoload(skel->progs.fault_sample_kernel, samples);
+	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = opts->fault_samples;
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
@@ -412,7 +419,8 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	if (opts->fault_hook == FAULT_HOOK_TP_BTF &&
 	    btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) <= 0) {
 		snprintf(err, err_len,
-			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events tracepoint "
+			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events "
+			 "tracepoint "
 			 "(use --fault-hook perf_event)");
 		ret = -EOPNOTSUPP;
 		goto fail;
@@ -471,6 +479,14 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 				    : cgroup_err);
 	else
 		report_hook(loader, "faults", NULL, false, cgroup_err);
+	if (loader->skel->links.fault_sample_user)
+		report_hook(loader, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
+			    false, "rate-limited in the kernel (--fault-samples)");
+	else
+		report_hook(loader, "fault_samples", NULL, false,
+			    !opts->fault_samples
+				    ? "off (--fault-samples N turns it on)"
+				    : "no exceptions:page_fault_user tracepoint (x86 only)");
 
 	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
 				      loader, NULL);
@@ -641,6 +657,12 @@ void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup
 					    copies, BPF_ANY);
 	}
 	free(copies);
+}
+
+void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns)
+{
+	/* .bss is memory-mapped: the kernel side sees the store at once. */
+	loader->skel->bss->boot_to_realtime_ns = boot_to_realtime_ns;
 }
 
 void loader__free(struct loader *loader)

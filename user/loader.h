@@ -25,6 +25,7 @@ struct loader_opts {
 	const char *btf_path;
 	enum oom_hook oom_hook;
 	enum fault_hook fault_hook;
+	uint32_t fault_samples;
 	bool bpf_stats;
 	loader_record_fn on_record;
 	void *ctx;
@@ -75,6 +76,8 @@ typedef void (*loader_fault_fn)(void *ctx, __u64 cgroup_id, __u64 faults, __u64 
 int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx);
 /* The cgroup is gone: its slot (memcg_id's) and overflow entry are freed for others. */
 void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
+/* CLOCK_REALTIME - CLOCK_BOOTTIME, for the kernel's wall-clock sample windows. */
+void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns);
 void loader__free(struct loader *loader);
 
 #endif

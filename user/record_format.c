@@ -176,6 +176,33 @@ void format_container_stats(struct jsonw *w, const struct container_stats *stats
 	jsonw_object_end(w);
 }
 
+void format_fault_sample(struct jsonw *w, const struct memsight_fault_sample_record *rec,
+			 const char *path, const struct container_info *container,
+			 const struct format_context *ctx)
+{
+	jsonw_reset(w);
+	jsonw_object_begin(w, NULL);
+	common_fields(w, "fault_sample", (int64_t)rec->hdr.boot_ns + ctx->boot_to_realtime_ns, ctx);
+	jsonw_object_begin(w, "cgroup");
+	jsonw_u64(w, "id", rec->cgroup_id);
+	jsonw_string(w, "path", path);
+	jsonw_object_end(w);
+	if (container)
+		format_container(w, "container", container);
+	jsonw_u64(w, "pid", rec->pid);
+	jsonw_u64(w, "tid", rec->tid);
+	jsonw_string_n(w, "comm", rec->comm, sizeof(rec->comm));
+	jsonw_u64(w, "address", rec->address);
+	jsonw_u64(w, "ip", rec->ip);
+	jsonw_string(w, "access",
+		     rec->access & MEMSIGHT_FAULT_EXEC	  ? "exec"
+		     : rec->access & MEMSIGHT_FAULT_WRITE ? "write"
+							  : "read");
+	jsonw_string(w, "mode", rec->access & MEMSIGHT_FAULT_USER ? "user" : "kernel");
+	jsonw_bool(w, "protection", rec->access & MEMSIGHT_FAULT_PROT);
+	jsonw_object_end(w);
+}
+
 void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 			const struct format_context *ctx)
 {
@@ -191,6 +218,7 @@ void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 	jsonw_u64(w, "lost", stats->lost_interval);
 	jsonw_u64(w, "oom_kills_lost_total", stats->oom_kills_lost);
 	jsonw_u64(w, "malformed_total", stats->records_malformed);
+	jsonw_u64(w, "samples_suppressed_total", stats->samples_suppressed);
 	jsonw_object_end(w);
 
 	jsonw_object_begin(w, "containers");

@@ -55,7 +55,12 @@ struct container_stats {
 void format_container_stats(struct jsonw *w, const struct container_stats *stats,
 			    const struct format_context *ctx);
 
-#define AGENT_PROGRAMS_MAX 8
+/* A fault_sample line; path/container as resolved from the record's cgroup id. */
+void format_fault_sample(struct jsonw *w, const struct memsight_fault_sample_record *rec,
+			 const char *path, const struct container_info *container,
+			 const struct format_context *ctx);
+
+#define AGENT_PROGRAMS_MAX 10
 
 struct agent_program_stats {
 	char name[64];
@@ -71,8 +76,9 @@ struct agent_stats {
 	uint64_t records_filtered; /* dropped by --cgroup */
 	uint64_t lost_total;	   /* ring buffer full, since start */
 	uint64_t lost_interval;
-	uint64_t oom_kills_lost;    /* tracepoint mode: too many victims pending at once */
-	uint64_t records_malformed; /* records of a size or type this build doesn't know */
+	uint64_t oom_kills_lost;     /* tracepoint mode: too many victims pending at once */
+	uint64_t records_malformed;  /* records of a size or type this build doesn't know */
+	uint64_t samples_suppressed; /* fault samples over the --fault-samples rate */
 	uint64_t containers_cached;
 	uint64_t containers_cache_bytes;
 	uint64_t rss_bytes;

@@ -150,6 +150,21 @@ static void warm_cgroup(const char *path, void *ctx)
 	container_cache__resolve(s->containers, path, monotonic_ns(), &info);
 }
 
+static void on_fault_sample(struct stream *s, const struct memsight_fault_sample_record *rec)
+{
+	const char *path = cgroup_names__path(s->names, rec->cgroup_id);
+	struct container_info info;
+
+	if (s->env->cgroup_prefix && (!path || !cgroup_path_matches(path, s->env->cgroup_prefix))) {
+		s->records_filtered++;
+		return;
+	}
+	if (path)
+		container_cache__resolve(s->containers, path, monotonic_ns(), &info);
+	format_fault_sample(&s->line, rec, path, path ? &info : NULL, &s->fmt);
+	emit_line(s, &s->line);
+}
+
 static void add_fault_count(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major)
 {
 	fault_totals__add(ctx, cgroup_id, faults, major);
@@ -222,6 +237,13 @@ static int on_record(void *ctx, const void *data, size_t size)
 		}
 		on_oom_record(s, data);
 		break;
+	case MEMSIGHT_RECORD_FAULT_SAMPLE:
+		if (size < sizeof(struct memsight_fault_sample_record)) {
+			s->records_malformed++;
+			return 0;
+		}
+		on_fault_sample(s, data);
+		break;
 	case MEMSIGHT_RECORD_CGROUP:
 		if (size < sizeof(struct memsight_cgroup_record)) {
 			s->records_malformed++;
@@ -251,6 +273,7 @@ static void emit_agent_stats(struct stream *s)
 	stats.lost_interval = counters.ringbuf_drops - s->lost_reported;
 	stats.oom_kills_lost = counters.oom_pending_drops;
 	stats.records_malformed = s->records_malformed;
+	stats.samples_suppressed = counters.samples_suppressed;
 	stats.containers_cached = container_cache__count(s->containers);
 	stats.containers_cache_bytes = container_cache__memory_bytes(s->containers);
 	stats.rss_bytes = now.rss_bytes;
@@ -319,6 +342,7 @@ int stream_run(const struct env *env)
 		.btf_path = env->btf_path,
 		.oom_hook = env->oom_hook,
 		.fault_hook = env->fault_hook,
+		.fault_samples = env->fault_samples,
 		.bpf_stats = env->bpf_stats,
 		.on_record = on_record,
 		.ctx = &s,
@@ -342,6 +366,7 @@ int stream_run(const struct env *env)
 		log_error("%s", err);
 		goto out;
 	}
+	loader__set_clock_offset(s.loader, s.fmt.boot_to_realtime_ns);
 	/* After attaching, so a cgroup made during the walk is seen by one or the other. */
 	cgroup_mounts_read(&mounts);
 	s.memcg_v2 = !strcmp(cgroup_memory_root(&mounts, s.memcg_root, sizeof(s.memcg_root)), "v2");
@@ -407,6 +432,7 @@ int stream_run(const struct env *env)
 				drain_fd(interval_fd);
 				/* Follow clock steps (NTP at boot) so timestamps stay true. */
 				s.fmt.boot_to_realtime_ns = clock_boot_to_realtime_ns();
+				loader__set_clock_offset(s.loader, s.fmt.boot_to_realtime_ns);
 				emit_interval(&s);
 				emit_agent_stats(&s);
 				break;

@@ -42,11 +42,12 @@ minor_case() {
 # major_case HOOK: a file read through mmap with its page cache dropped.
 major_case() {
 	local hook=$1 rel="kubepods/burstable/pod-faults/major-$1" dir out="$WORK/major-$1.json"
-	local file file_dir=/var/tmp fs before after kernel major
+	local file file_dir=/var/tmp fs fs_ok before after kernel major
 	echo "major faults with --fault-hook $hook: a file read through mmap, page cache dropped"
-	fs=$(stat -f -c %T "$file_dir")
+	fs=$(stat -f -c %T "$file_dir" 2>/dev/null || echo none)
 	# A block-backed file system is needed: tmpfs pages never come from disk.
-	if [ "$fs" = tmpfs ] || [ "$fs" = ramfs ]; then
+	case $fs in none | tmpfs | ramfs | rootfs) fs_ok=0 ;; *) fs_ok=1 ;; esac
+	if [ $fs_ok = 0 ]; then
 		skip "major faults: $file_dir is $fs; no block-backed file system here (the test VMs run from an initramfs)"
 		return
 	fi
@@ -68,6 +69,35 @@ major_case() {
 	within "major faults within 5% of memory.stat pgmajfault delta ($kernel)" "$major" $((kernel * 95 / 100)) $((kernel * 105 / 100))
 }
 
+# Fault samples under a storm: the rate holds node-wide, the excess is counted.
+sampling_case() {
+	local rate=25 rel="kubepods/burstable/pod-faults/sampled" dir out="$WORK/samples.json" pid
+	echo "fault samples: --fault-samples $rate under a storm"
+	if ! "$MEMSIGHT" features --json --fault-samples $rate | jq -e '.hooks[] | select(.feature == "fault_samples") | .status == "attached"' >/dev/null; then
+		skip "fault samples: no exceptions:page_fault_user tracepoint on $(uname -m) (x86 only)"
+		return
+	fi
+	dir=$(make_memcg "$rel")
+	# Node-wide budget: every sample counts, whoever faulted, so no --cgroup filter here.
+	"$MEMSIGHT" stream --interval 200ms --fault-samples $rate >"$out" 2>"$out.err" &
+	MEMSIGHT_PID=$!
+	BG_PIDS+=("$MEMSIGHT_PID")
+	wait_for 20 grep -q '"type":"agent_stats"' "$out"
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm sampled --max-mib 400
+	pid=$SPAWNED_PID
+	reap $pid
+	sleep 0.5
+	stop_memsight
+	check_jq "no second holds more than $rate samples" -s --argjson n $rate '[.[] | select(.type == "fault_sample") | .ts[0:19]] | group_by(.) | map(length) | all(. <= $n)' "$out"
+	check_jq "the storm was sampled: samples from the workload" -s --argjson p "$pid" '[.[] | select(.type == "fault_sample" and .pid == $p)] | length > 0' "$out"
+	check_jq "the workload's samples name its cgroup" -s --argjson p "$pid" --arg path "$PREFIX/$rel" '[.[] | select(.type == "fault_sample" and .pid == $p)] | all(.cgroup.path == $path and .address > 0)' "$out"
+	# Once named, the workload only writes fresh pages: nearly all its faults are user writes
+	# (a few reads of its own code and data remain).
+	check_jq "the named workload's samples are mostly user-mode writes" -s --argjson p "$pid" '[.[] | select(.type == "fault_sample" and .pid == $p and .comm == "sampled")] | (map(select(.access == "write" and .mode == "user")) | length) >= (length * 0.8)' "$out"
+	check_jq "the excess was counted, not silently dropped" -s '[.[] | select(.type == "agent_stats")] | last | .events.samples_suppressed_total > 1000' "$out"
+	check_jq "ring buffer losses are reported" -s '[.[] | select(.type == "agent_stats")] | last | .events | has("lost_total")' "$out"
+}
+
 HOOKS=()
 for hook in tp_btf perf_event; do
 	if "$MEMSIGHT" features --json --fault-hook $hook 2>"$WORK/hook.err" | jq -e '.hooks[] | select(.feature == "faults") | .status == "attached"' >/dev/null; then
@@ -81,6 +111,7 @@ for hook in ${HOOKS[@]+"${HOOKS[@]}"}; do
 	minor_case $hook
 	major_case $hook
 done
+sampling_case
 finish
 	before=$(stat_of "$dir" pgmajfault)
 	spawn_in_memcg "$dir" "$HELPERS/readmap" "$file"
