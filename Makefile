@@ -65,7 +65,7 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.
 	user/id_table.c user/fault_totals.c user/cgroup_names.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
-	user/container_cache.c user/cgroup_walk.c
+	user/container_cache.c user/cgroup_walk.c user/proc_faults.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

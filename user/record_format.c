@@ -168,6 +168,16 @@ void format_container_stats(struct jsonw *w, const struct container_stats *stats
 	jsonw_u64(w, "minor", stats->faults_minor);
 	jsonw_u64(w, "major", stats->faults_major);
 	jsonw_string(w, "source", stats->faults_source);
+	jsonw_array_begin(w, "top");
+	for (unsigned int i = 0; i < stats->top_count && i < PROC_FAULTS_TOP; i++) {
+		jsonw_object_begin(w, NULL);
+		jsonw_u64(w, "pid", stats->top[i].pid);
+		jsonw_string_n(w, "comm", stats->top[i].comm, sizeof(stats->top[i].comm));
+		jsonw_u64(w, "minor", stats->top[i].minor);
+		jsonw_u64(w, "major", stats->top[i].major);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
 	jsonw_object_end(w);
 	jsonw_object_begin(w, "memory");
 	bytes_or_null(w, "usage_bytes", stats->has_usage, stats->usage_bytes);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "container_info.h"
+#include "proc_faults.h"
 #include "jsonw.h"
 #include "memsight.h"
 
@@ -46,6 +47,8 @@ struct container_stats {
 	uint64_t faults_minor;
 	uint64_t faults_major;
 	const char *faults_source;
+	unsigned int top_count; /* the cgroup's most faulting processes this interval */
+	struct proc_fault_entry top[PROC_FAULTS_TOP];
 	bool has_usage;
 	uint64_t usage_bytes;
 	bool has_limit; /* false: unlimited or unknown */

@@ -16,6 +16,7 @@
 #include "cgroup_walk.h"
 #include "container_cache.h"
 #include "fault_totals.h"
+#include "proc_faults.h"
 #include "loader.h"
 #include "log.h"
 #include "record_format.h"
@@ -36,6 +37,7 @@ struct stream {
 	struct container_cache *containers;
 	struct cgroup_names *names;
 	struct fault_totals *faults;
+	struct proc_faults *procs;
 	/* cgroups removed this interval: reported once more, then their fault slots freed */
 	struct removed_cgroup {
 		uint64_t cgroup_id;
@@ -175,6 +177,7 @@ static void emit_container_stats(uint64_t cgroup_id, uint64_t minor, uint64_t ma
 	struct stream *s = ctx;
 	const char *path = cgroup_names__path(s->names, cgroup_id);
 	struct container_info info;
+	char dir[8192];
 	struct container_stats stats = {
 		.realtime_ns = clock_realtime_ns(),
 		.interval_ns = s->interval_ns,
@@ -194,6 +197,8 @@ static void emit_container_stats(uint64_t cgroup_id, uint64_t minor, uint64_t ma
 		stats.has_usage =
 			!cgroup_memory_read(s->memcg_root, s->memcg_v2, path, &stats.usage_bytes,
 					    &stats.has_limit, &stats.limit_bytes);
+		snprintf(dir, sizeof(dir), "%s%s", s->memcg_root, path);
+		stats.top_count = proc_faults__top(s->procs, dir, stats.top);
 	}
 	format_container_stats(&s->line, &stats, &s->fmt);
 	emit_line(s, &s->line);
@@ -217,6 +222,7 @@ static void emit_interval(struct stream *s)
 	s->removed_count = 0;
 	cgroup_names__expire(s->names, now);
 	container_cache__expire(s->containers, now);
+	proc_faults__expire(s->procs);
 }
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -356,8 +362,9 @@ int stream_run(const struct env *env)
 	s.containers = container_cache__new(&cache_opts);
 	s.names = cgroup_names__new(env->tombstone_ns);
 	s.faults = fault_totals__new();
+	s.procs = proc_faults__new();
 	s.interval_ns = env->interval_ns;
-	if (!s.containers || !s.names || !s.faults) {
+	if (!s.containers || !s.names || !s.faults || !s.procs) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -470,6 +477,7 @@ out:
 	container_cache__free(s.containers);
 	cgroup_names__free(s.names);
 	fault_totals__free(s.faults);
+	proc_faults__free(s.procs);
 	free(s.removed);
 	jsonw_free(&s.line);
 	if (epfd >= 0)

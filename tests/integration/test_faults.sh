@@ -98,6 +98,26 @@ sampling_case() {
 	check_jq "ring buffer losses are reported" -s '[.[] | select(.type == "agent_stats")] | last | .events | has("lost_total")' "$out"
 }
 
+# The top faulting processes of a container, checked against the kernel's own
+# per-process counter (minflt in /proc/PID/stat).
+top_case() {
+	local rel="kubepods/burstable/pod-faults/top" dir out="$WORK/top.json" pid minflt listed
+	echo "top faulting processes of a container"
+	dir=$(make_memcg "$rel")
+	start_memsight "$out" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --comm topper --max-mib 100 --hold --progress "$WORK/top-progress"
+	pid=$SPAWNED_PID
+	wait_for 20 sh -c "[ \"\$(cat '$WORK/top-progress' 2>/dev/null)\" = $((100 * MIB)) ]"
+	sleep 0.6 # the last interval with its faults is out
+	minflt=$(awk '{ sub(/.*\) /, ""); print $8 }' /proc/$pid/stat)
+	stop_memsight
+	kill $pid
+	reap $pid
+	listed=$(jq -s --argjson p "$pid" '[.[] | select(.type == "container_stats") | .faults.top[] | select(.pid == $p) | .minor] | add // 0' "$out")
+	check_jq "the workload leads its container's top list" -s --argjson p "$pid" --arg path "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $path and (.faults.top | length) > 0)] | all(.faults.top[0].pid == $p and .faults.top[0].comm == "topper")' "$out"
+	within "its listed minor faults add up to its minflt ($minflt)" "$listed" $((minflt * 99 / 100)) $((minflt * 101 / 100 + 1))
+}
+
 HOOKS=()
 for hook in tp_btf perf_event; do
 	if "$MEMSIGHT" features --json --fault-hook $hook 2>"$WORK/hook.err" | jq -e '.hooks[] | select(.feature == "faults") | .status == "attached"' >/dev/null; then
@@ -112,6 +132,7 @@ for hook in ${HOOKS[@]+"${HOOKS[@]}"}; do
 	major_case $hook
 done
 sampling_case
+top_case
 finish
 	before=$(stat_of "$dir" pgmajfault)
 	spawn_in_memcg "$dir" "$HELPERS/readmap" "$file"
