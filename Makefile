@@ -144,6 +144,7 @@ $(OUTPUT)/memsight: $(APP_OBJS)
 
 # The cache reads runtime files; its test gives it a fixture folder.
 $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o
+$(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/proc_faults.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

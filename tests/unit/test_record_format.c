@@ -223,6 +223,74 @@ static void test_agent_stats(void **state)
 	jsonw_free(&w);
 }
 
+static void test_container_stats(void **state)
+{
+	struct container_info info = { .runtime = RUNTIME_DOCKER };
+	struct container_stats stats = {
+		.realtime_ns = 1795766400000000000LL,
+		.interval_ns = 1000000000ULL,
+		.cgroup_id = 99,
+		.path = "/docker/abc",
+		.container = &info,
+		.faults_minor = 25600,
+		.faults_major = 3,
+		.faults_source = "tp_btf/count_memcg_events",
+		.top_count = 1,
+		.top = { { 77, "we\"ird", 25000, 3 } },
+		.has_usage = true,
+		.usage_bytes = 4096,
+	};
+	struct json_object *obj;
+	struct jsonw w;
+
+	snprintf(info.meta.name, sizeof(info.meta.name), "web");
+	jsonw_init(&w);
+	format_container_stats(&w, &stats, &ctx);
+	obj = json_tokener_parse(w.buf);
+	assert_non_null(obj);
+	expect_str(obj, "type", "container_stats");
+	expect_u64(obj, "cgroup.id", 99);
+	expect_str(obj, "container.name", "web");
+	expect_u64(obj, "faults.minor", 25600);
+	expect_u64(obj, "faults.major", 3);
+	expect_str(obj, "faults.source", "tp_btf/count_memcg_events");
+	expect_u64(json_object_array_get_idx(get(obj, "faults.top"), 0), "pid", 77);
+	expect_str(json_object_array_get_idx(get(obj, "faults.top"), 0), "comm", "we\"ird");
+	expect_u64(obj, "memory.usage_bytes", 4096);
+	assert_true(json_object_is_type(get(obj, "memory.limit_bytes"), json_type_null));
+	json_object_put(obj);
+	jsonw_free(&w);
+}
+
+static void test_fault_sample(void **state)
+{
+	struct memsight_fault_sample_record sample = {
+		.hdr = { MEMSIGHT_RECORD_FAULT_SAMPLE, MEMSIGHT_RECORD_VERSION, 100000000000ULL },
+		.pid = 5,
+		.tid = 6,
+		.comm = "hog",
+		.address = 0x7f0000001000ULL,
+		.ip = 0x401000,
+		.cgroup_id = 12,
+		.access = MEMSIGHT_FAULT_WRITE | MEMSIGHT_FAULT_USER,
+	};
+	struct json_object *obj;
+	struct jsonw w;
+
+	jsonw_init(&w);
+	format_fault_sample(&w, &sample, NULL, NULL, &ctx);
+	obj = json_tokener_parse(w.buf);
+	assert_non_null(obj);
+	expect_str(obj, "type", "fault_sample");
+	expect_str(obj, "ts", "2026-11-27T08:00:00.000000000Z");
+	assert_true(json_object_is_type(get(obj, "cgroup.path"), json_type_null));
+	expect_u64(obj, "address", 0x7f0000001000ULL);
+	expect_str(obj, "access", "write");
+	expect_str(obj, "mode", "user");
+	json_object_put(obj);
+	jsonw_free(&w);
+}
+
 static void test_timestamps(void **state)
 {
 	char buf[RFC3339_NS_LEN];
@@ -241,6 +309,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_cgroup_and_unterminated_comm),
 		cmocka_unit_test(test_constraint_above_captured_levels),
 		cmocka_unit_test(test_agent_stats),
+		cmocka_unit_test(test_container_stats),
+		cmocka_unit_test(test_fault_sample),
 		cmocka_unit_test(test_timestamps),
 	};
 
