@@ -143,6 +143,38 @@ struct memsight_fault_counts {
 	__u64 major;	 /* the major ones among them (pgmajfault) */
 };
 
+/*
+ * Charges per memcg and kind, from the memcg stat tracepoints: bytes charged
+ * (positive deltas) and uncharged (negative), in the same per-CPU slot layout
+ * as the fault counts. Item numbers and units are resolved from kernel BTF by
+ * name and handed to the BPF side as a table (MEMSIGHT_STAT_ITEMS_MAX items).
+ */
+enum memsight_charge_kind {
+	MEMSIGHT_CHARGE_ANON,
+	MEMSIGHT_CHARGE_FILE,
+	MEMSIGHT_CHARGE_SHMEM,
+	MEMSIGHT_CHARGE_KERNEL, /* slab, stacks, page tables, percpu, vmalloc */
+	MEMSIGHT_CHARGE_SOCK,
+	MEMSIGHT_CHARGE_KINDS,
+};
+
+#define MEMSIGHT_STAT_ITEMS_MAX 128
+
+struct memsight_charge_counts {
+	__u64 cgroup_id;
+	__u64 charged[MEMSIGHT_CHARGE_KINDS];	/* bytes */
+	__u64 uncharged[MEMSIGHT_CHARGE_KINDS]; /* bytes */
+};
+
+/* Reclaim stalls per memcg (of the stalled task): count, time, log2 histogram of ns. */
+#define MEMSIGHT_RECLAIM_BUCKETS 32
+
+struct memsight_reclaim_counts {
+	__u64 count;
+	__u64 stall_ns;
+	__u64 hist[MEMSIGHT_RECLAIM_BUCKETS]; /* bucket b: stalls of [2^b, 2^(b+1)) ns */
+};
+
 /* Bits of memsight_fault_sample_record.access */
 #define MEMSIGHT_FAULT_WRITE (1U << 0)
 #define MEMSIGHT_FAULT_EXEC  (1U << 1) /* instruction fetch */

@@ -123,3 +123,25 @@ unsigned int cgroup_names__count(const struct cgroup_names *names)
 {
 	return id_table__count(names->table);
 }
+
+struct each_walk {
+	void (*fn)(uint64_t id, const char *path, void *ctx);
+	void *ctx;
+};
+
+static void each_present(uint64_t id, void *value, void *ctx)
+{
+	struct name_entry *e = value;
+	struct each_walk *w = ctx;
+
+	if (!e->removed_ns && e->path)
+		w->fn(id, e->path, w->ctx);
+}
+
+void cgroup_names__each(struct cgroup_names *names,
+			void (*fn)(uint64_t id, const char *path, void *ctx), void *ctx)
+{
+	struct each_walk w = { fn, ctx };
+
+	id_table__each(names->table, each_present, &w);
+}

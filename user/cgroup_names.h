@@ -19,5 +19,8 @@ void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now
 const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id);
 void cgroup_names__expire(struct cgroup_names *names, uint64_t now_ns);
 unsigned int cgroup_names__count(const struct cgroup_names *names);
+/* fn for every cgroup still present (not removed). */
+void cgroup_names__each(struct cgroup_names *names,
+			void (*fn)(uint64_t id, const char *path, void *ctx), void *ctx);
 
 #endif

@@ -176,3 +176,52 @@ int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *us
 	*has_limit = !is_max && *limit < (0x7fffffffffffffffULL & ~0xfffffULL);
 	return 0;
 }
+
+int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *kinds)
+{
+	/* memory.stat names per kind; v2 kernels before "kernel" existed add up its parts */
+	static const char *const v1_names[] = { "rss", "cache", "shmem", NULL, NULL };
+	static const char *const v2_names[] = { "anon", "file", "shmem", "kernel", "sock" };
+	static const char *const v2_kernel_parts[] = { "slab", "kernel_stack", "pagetables",
+						       "percpu", "vmalloc" };
+	const char *const *names = v2 ? v2_names : v1_names;
+	char file[8192], key[64];
+	unsigned long long value;
+	uint64_t parts = 0;
+	bool kernel_seen = false;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s%s/memory.stat", root, path);
+	f = fopen(file, "r");
+	if (!f)
+		return -errno;
+	for (int k = 0; k < 5; k++)
+		kinds[k] = 0;
+	while (fscanf(f, "%63s %llu", key, &value) == 2) {
+		for (int k = 0; k < 5; k++)
+			if (names[k] && !strcmp(key, names[k])) {
+				kinds[k] = value;
+				kernel_seen |= k == 3;
+			}
+		for (size_t p = 0; v2 && p < sizeof(v2_kernel_parts) / sizeof(char *); p++)
+			if (!strcmp(key, v2_kernel_parts[p]))
+				parts += value;
+	}
+	fclose(f);
+	if (v2 && !kernel_seen)
+		kinds[3] = parts;
+	return 0;
+}
+
+int cgroup_memory_high(const char *root, const char *path, uint64_t *high)
+{
+	char file[8192];
+	bool is_max = false;
+	int ret;
+
+	snprintf(file, sizeof(file), "%s%s/memory.high", root, path);
+	ret = read_u64_file(file, high, &is_max);
+	if (ret)
+		return ret;
+	return is_max ? -ENOENT : 0;
+}

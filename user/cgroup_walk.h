@@ -34,4 +34,14 @@ unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int 
 int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
 		       bool *has_limit, uint64_t *limit);
 
+/*
+ * The memcg's memory.stat, in bytes per charge kind (anon, file, shmem, kernel,
+ * sock): v1 rss/cache/shmem (v1 has no kernel or sock figure: 0), v2
+ * anon/file/shmem/kernel/sock. For kernels without the memcg stat tracepoints.
+ */
+int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *kinds);
+
+/* v2 memory.high; -ENOENT on v1 or when it is "max". */
+int cgroup_memory_high(const char *root, const char *path, uint64_t *high);
+
 #endif

@@ -36,6 +36,8 @@ struct loader {
 	int perf_link_count;
 	enum fault_mode fault_mode;
 	bool cgroup_events;
+	bool charges; /* memcg stat tracepoints attached */
+	bool reclaim;
 	struct ring_buffer *rb;
 	int stats_fd;
 	loader_record_fn on_record;
@@ -242,9 +244,51 @@ static void oom_mode_precheck(enum oom_mode mode, const struct btf *btf, char *w
 	}
 }
 
+/*
+ * The memcg stat items memsight reports, by name: their numbers differ between
+ * kernels, and the name says the unit (_B bytes, _KB KiB, otherwise pages).
+ */
+static const struct {
+	const char *name;
+	enum memsight_charge_kind kind;
+} charge_items[] = {
+	{ "NR_ANON_MAPPED", MEMSIGHT_CHARGE_ANON },
+	{ "NR_FILE_PAGES", MEMSIGHT_CHARGE_FILE },
+	{ "NR_SHMEM", MEMSIGHT_CHARGE_SHMEM },
+	{ "NR_SLAB_RECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SLAB_UNRECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_KERNEL_STACK_KB", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SECONDARY_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_PERCPU_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_VMALLOC", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
+};
+
+static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
+		const char *name = charge_items[i].name;
+		size_t n = strlen(name);
+		int64_t item;
+		__u32 unit;
+
+		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
+		    item >= MEMSIGHT_STAT_ITEMS_MAX)
+			continue; /* not on this kernel: that part of the kind is not counted */
+		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
+		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
+							       : (__u32)page_size;
+		*(volatile __u8 *)&skel->rodata->item_kind[item] = charge_items[i].kind + 1;
+		*(volatile __u32 *)&skel->rodata->item_unit[item] = unit;
+	}
+}
+
 static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
 			    const struct btf *btf, enum oom_mode mode, bool cgroup_events,
-			    enum fault_mode faults, char *err, size_t err_len)
+			    enum fault_mode faults, bool extras, char *err, size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct memsight_bpf *skel;
@@ -277,6 +321,17 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	bpf_program__set_autoload(skel->progs.fault_sample_user, samples);
 	bpf_program__set_autoload(skel->progs.fault_sample_kernel, samples);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = opts->fault_samples;
+	/* Charges need the memcg stat tracepoints (newer kernels); reclaim is everywhere. */
+	bool charges = extras && btf__find_by_name_kind(btf, "btf_trace_mod_memcg_state",
+							BTF_KIND_TYPEDEF) > 0;
+	bpf_program__set_autoload(skel->progs.charges_memcg_state, charges);
+	bpf_program__set_autoload(skel->progs.charges_lruvec_state, charges);
+	bpf_program__set_autoload(skel->progs.reclaim_memcg_begin, extras);
+	bpf_program__set_autoload(skel->progs.reclaim_memcg_end, extras);
+	bpf_program__set_autoload(skel->progs.reclaim_direct_begin, extras);
+	bpf_program__set_autoload(skel->progs.reclaim_direct_end, extras);
+	if (charges)
+		set_charge_items(skel, btf);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
@@ -318,14 +373,17 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 {
 	bool memcg_events =
 		btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) > 0;
+	enum fault_mode best = memcg_events ? FAULT_MODE_MEMCG_EVENTS : FAULT_MODE_PERF;
 	const struct {
 		bool cgroup_events;
 		enum fault_mode faults;
+		bool extras; /* charges and reclaim */
 	} tries[] = {
-		{ true, memcg_events ? FAULT_MODE_MEMCG_EVENTS : FAULT_MODE_PERF },
-		{ true, FAULT_MODE_PERF },
-		{ true, FAULT_MODE_NONE },
-		{ false, FAULT_MODE_NONE },
+		{ true, best, true },
+		{ true, FAULT_MODE_PERF, true },
+		{ true, best, false },
+		{ true, FAULT_MODE_NONE, false },
+		{ false, FAULT_MODE_NONE, false },
 	};
 	size_t used = 0;
 	int ret = -EINVAL;
@@ -341,7 +399,7 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 		enum fault_mode faults = tries[i].faults;
 
 		if (i > 0 && tries[i].cgroup_events == tries[i - 1].cgroup_events &&
-		    faults == tries[i - 1].faults)
+		    faults == tries[i - 1].faults && tries[i].extras == tries[i - 1].extras)
 			continue;
 		/* A hook asked for by name is tried alone: no quiet fallback. */
 		if ((opts->fault_hook == FAULT_HOOK_TP_BTF && faults != FAULT_MODE_MEMCG_EVENTS) ||
@@ -349,10 +407,12 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 		    (opts->fault_hook == FAULT_HOOK_OFF && faults != FAULT_MODE_NONE))
 			continue;
 		ret = open_load_attach(loader, opts, btf, mode, tries[i].cgroup_events,
-				       tries[i].faults, err, err_len);
+				       tries[i].faults, tries[i].extras, err, err_len);
 		if (!ret) {
 			loader->fault_mode = tries[i].faults;
 			loader->cgroup_events = tries[i].cgroup_events;
+			loader->charges = loader->skel->links.charges_memcg_state != NULL;
+			loader->reclaim = loader->skel->links.reclaim_memcg_end != NULL;
 			return 0;
 		}
 		if (used < extras_err_len)
@@ -479,6 +539,18 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 				    : cgroup_err);
 	else
 		report_hook(loader, "faults", NULL, false, cgroup_err);
+	if (loader->charges)
+		report_hook(loader, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
+			    false, "charged and uncharged bytes per kind, counted per memcg");
+	else
+		report_hook(loader, "charges", "memory.stat deltas (userspace)", true,
+			    "no memcg:mod_memcg_state tracepoint on this kernel");
+	if (loader->reclaim)
+		report_hook(loader, "reclaim",
+			    "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*", false,
+			    "stall time of the stalled task's memcg, log2 histogram");
+	else
+		report_hook(loader, "reclaim", NULL, false, cgroup_err);
 	if (loader->skel->links.fault_sample_user)
 		report_hook(loader, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
 			    false, "rate-limited in the kernel (--fault-samples)");
@@ -632,6 +704,93 @@ int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx)
 	return 0;
 }
 
+static void free_charge_slot(struct loader *loader, __u32 slot, __u64 cgroup_id, int cpus)
+{
+	int fd = bpf_map__fd(loader->skel->maps.charge_slots);
+	struct memsight_charge_counts *copies = calloc((size_t)cpus, sizeof(*copies));
+	bool changed = false;
+
+	bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.charge_overflow), &cgroup_id);
+	if (!copies)
+		return;
+	if (!bpf_map_lookup_elem(fd, &slot, copies)) {
+		for (int cpu = 0; cpu < cpus; cpu++) {
+			if (copies[cpu].cgroup_id == cgroup_id) {
+				memset(&copies[cpu], 0, sizeof(copies[cpu]));
+				changed = true;
+			}
+		}
+		if (changed)
+			bpf_map_update_elem(fd, &slot, copies, BPF_ANY);
+	}
+	free(copies);
+}
+
+bool loader__counts_charges(const struct loader *loader)
+{
+	return loader->charges;
+}
+
+bool loader__counts_reclaim(const struct loader *loader)
+{
+	return loader->reclaim;
+}
+
+int loader__charge_counts(struct loader *loader, loader_charge_fn fn, void *ctx)
+{
+	int cpus = libbpf_num_possible_cpus();
+	int slots_fd, overflow_fd;
+	struct memsight_charge_counts *copies;
+	__u64 key, next;
+	bool first = true;
+
+	if (!loader->charges)
+		return 0;
+	if (cpus <= 0)
+		return cpus ? cpus : -EINVAL;
+	slots_fd = bpf_map__fd(loader->skel->maps.charge_slots);
+	overflow_fd = bpf_map__fd(loader->skel->maps.charge_overflow);
+	copies = calloc((size_t)cpus, sizeof(*copies));
+	if (!copies)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < MEMSIGHT_FAULT_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(slots_fd, &slot, copies))
+			continue;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			if (copies[cpu].cgroup_id)
+				fn(ctx, copies[cpu].cgroup_id, &copies[cpu]);
+	}
+	while (!bpf_map_get_next_key(overflow_fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(overflow_fd, &key, copies))
+			continue;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			fn(ctx, key, &copies[cpu]);
+	}
+	free(copies);
+	return 0;
+}
+
+int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx)
+{
+	int fd;
+	struct memsight_reclaim_counts r;
+	__u64 key, next;
+	bool first = true;
+
+	if (!loader->reclaim)
+		return 0;
+	fd = bpf_map__fd(loader->skel->maps.reclaim_stats);
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &r))
+			fn(ctx, key, &r);
+	}
+	return 0;
+}
+
 void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id)
 {
 	int cpus = libbpf_num_possible_cpus();
@@ -639,7 +798,13 @@ void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup
 	struct memsight_fault_counts *copies;
 	bool changed = false;
 
-	if (loader->fault_mode == FAULT_MODE_NONE || cpus <= 0)
+	if (cpus <= 0)
+		return;
+	if (loader->reclaim)
+		bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.reclaim_stats), &cgroup_id);
+	if (loader->charges)
+		free_charge_slot(loader, slot, cgroup_id, cpus);
+	if (loader->fault_mode == FAULT_MODE_NONE)
 		return;
 	bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.fault_overflow), &cgroup_id);
 	copies = calloc((size_t)cpus, sizeof(*copies));

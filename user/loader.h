@@ -45,7 +45,7 @@ struct hook_report {
 	char reason[1024]; /* why this hook (or why none) */
 };
 
-#define LOADER_HOOKS_MAX 6
+#define LOADER_HOOKS_MAX 8
 
 struct loader_report {
 	char btf_source[256];
@@ -74,6 +74,18 @@ const char *loader__fault_hook(const struct loader *loader);
  */
 typedef void (*loader_fault_fn)(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major);
 int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx);
+/* Whether charges come from the kernel (else: memory.stat deltas in userspace). */
+bool loader__counts_charges(const struct loader *loader);
+bool loader__counts_reclaim(const struct loader *loader);
+/* fn once per (cgroup, CPU copy) with cumulative charged[], uncharged[] (bytes). */
+typedef void (*loader_charge_fn)(void *ctx, __u64 cgroup_id,
+				 const struct memsight_charge_counts *c);
+int loader__charge_counts(struct loader *loader, loader_charge_fn fn, void *ctx);
+/* fn once per cgroup with its cumulative reclaim counts. */
+typedef void (*loader_reclaim_fn)(void *ctx, __u64 cgroup_id,
+				  const struct memsight_reclaim_counts *r);
+int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx);
+
 /* The cgroup is gone: its slot (memcg_id's) and overflow entry are freed for others. */
 void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, for the kernel's wall-clock sample windows. */

@@ -182,6 +182,44 @@ void format_container_stats(struct jsonw *w, const struct container_stats *stats
 	jsonw_object_begin(w, "memory");
 	bytes_or_null(w, "usage_bytes", stats->has_usage, stats->usage_bytes);
 	bytes_or_null(w, "limit_bytes", stats->has_limit, stats->limit_bytes);
+	bytes_or_null(w, "high_bytes", stats->has_high, stats->high_bytes);
+	jsonw_object_end(w);
+
+	static const char *const kinds[MEMSIGHT_CHARGE_KINDS] = { "anon", "file", "shmem", "kernel",
+								  "sock" };
+	int64_t net = 0;
+
+	jsonw_object_begin(w, "charge");
+	for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++) {
+		jsonw_object_begin(w, kinds[k]);
+		jsonw_u64(w, "charged_bytes", stats->charged[k]);
+		jsonw_u64(w, "uncharged_bytes", stats->uncharged[k]);
+		jsonw_object_end(w);
+		net += (int64_t)stats->charged[k] - (int64_t)stats->uncharged[k];
+	}
+	jsonw_string(w, "source", stats->has_charges ? stats->charge_source : NULL);
+	jsonw_object_end(w);
+	/* Net charge per second: how fast the container grows (or shrinks). */
+	if (stats->has_charges && stats->interval_ns)
+		jsonw_double(w, "growth_bytes_per_sec",
+			     (double)net * 1e9 / (double)stats->interval_ns, 0);
+	else
+		jsonw_null(w, "growth_bytes_per_sec");
+
+	jsonw_object_begin(w, "reclaim");
+	jsonw_u64(w, "count", stats->reclaim_count);
+	jsonw_u64(w, "stall_ns", stats->reclaim_stall_ns);
+	/* log2 buckets: "le_ns" is each bucket's upper bound; empty buckets left out */
+	jsonw_array_begin(w, "histogram");
+	for (int b = 0; b < MEMSIGHT_RECLAIM_BUCKETS; b++) {
+		if (!stats->reclaim_hist[b])
+			continue;
+		jsonw_object_begin(w, NULL);
+		jsonw_u64(w, "le_ns", (2ULL << b) - 1);
+		jsonw_u64(w, "count", stats->reclaim_hist[b]);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
 	jsonw_object_end(w);
 	jsonw_object_end(w);
 }

@@ -53,6 +53,18 @@ struct container_stats {
 	uint64_t usage_bytes;
 	bool has_limit; /* false: unlimited or unknown */
 	uint64_t limit_bytes;
+	bool has_high; /* v2 memory.high, when set */
+	uint64_t high_bytes;
+	/* charges in the interval, bytes per kind (enum memsight_charge_kind) */
+	bool has_charges;
+	const char *charge_source;
+	uint64_t charged[MEMSIGHT_CHARGE_KINDS];
+	uint64_t uncharged[MEMSIGHT_CHARGE_KINDS];
+	/* reclaim stalls of the cgroup's tasks in the interval */
+	bool has_reclaim;
+	uint64_t reclaim_count;
+	uint64_t reclaim_stall_ns;
+	uint64_t reclaim_hist[MEMSIGHT_RECLAIM_BUCKETS];
 };
 
 void format_container_stats(struct jsonw *w, const struct container_stats *stats,

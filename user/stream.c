@@ -15,7 +15,9 @@
 #include "cgroup_names.h"
 #include "cgroup_walk.h"
 #include "container_cache.h"
+#include "counter_deltas.h"
 #include "fault_totals.h"
+#include "id_table.h"
 #include "proc_faults.h"
 #include "loader.h"
 #include "log.h"
@@ -37,6 +39,10 @@ struct stream {
 	struct container_cache *containers;
 	struct cgroup_names *names;
 	struct fault_totals *faults;
+	struct counter_deltas *charges; /* charged[5], uncharged[5] */
+	struct counter_deltas *reclaim; /* count, stall_ns, hist[32] */
+	struct id_table *stat_last;	/* memory.stat fallback: last bytes per kind */
+	struct id_table *rows;		/* this interval's figures per cgroup */
 	struct proc_faults *procs;
 	/* cgroups removed this interval: reported once more, then their fault slots freed */
 	struct removed_cgroup {
@@ -172,8 +178,103 @@ static void add_fault_count(void *ctx, __u64 cgroup_id, __u64 faults, __u64 majo
 	fault_totals__add(ctx, cgroup_id, faults, major);
 }
 
-static void emit_container_stats(uint64_t cgroup_id, uint64_t minor, uint64_t major, void *ctx)
+/* One cgroup's figures for the interval, gathered from every source before the line. */
+struct interval_row {
+	bool faults, charges, reclaim;
+	uint64_t minor, major;
+	uint64_t charged[MEMSIGHT_CHARGE_KINDS], uncharged[MEMSIGHT_CHARGE_KINDS];
+	uint64_t reclaim_count, stall_ns, hist[MEMSIGHT_RECLAIM_BUCKETS];
+};
+
+static void row_faults(uint64_t cgroup_id, uint64_t minor, uint64_t major, void *ctx)
 {
+	struct interval_row *row = id_table__get(((struct stream *)ctx)->rows, cgroup_id);
+
+	if (!row)
+		return;
+	row->faults = true;
+	row->minor = minor;
+	row->major = major;
+}
+
+static void row_charges(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
+{
+	struct interval_row *row = id_table__get(((struct stream *)ctx)->rows, cgroup_id);
+
+	if (!row)
+		return;
+	row->charges = true;
+	memcpy(row->charged, delta, sizeof(row->charged));
+	memcpy(row->uncharged, delta + MEMSIGHT_CHARGE_KINDS, sizeof(row->uncharged));
+}
+
+static void row_reclaim(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
+{
+	struct interval_row *row = id_table__get(((struct stream *)ctx)->rows, cgroup_id);
+
+	if (!row)
+		return;
+	row->reclaim = true;
+	row->reclaim_count = delta[0];
+	row->stall_ns = delta[1];
+	memcpy(row->hist, delta + 2, sizeof(row->hist));
+}
+
+static void add_charge_count(void *ctx, __u64 cgroup_id, const struct memsight_charge_counts *c)
+{
+	uint64_t values[2 * MEMSIGHT_CHARGE_KINDS];
+
+	memcpy(values, c->charged, sizeof(c->charged));
+	memcpy(values + MEMSIGHT_CHARGE_KINDS, c->uncharged, sizeof(c->uncharged));
+	counter_deltas__add(ctx, cgroup_id, values);
+}
+
+static void add_reclaim_count(void *ctx, __u64 cgroup_id, const struct memsight_reclaim_counts *r)
+{
+	uint64_t values[2 + MEMSIGHT_RECLAIM_BUCKETS];
+
+	values[0] = r->count;
+	values[1] = r->stall_ns;
+	memcpy(values + 2, r->hist, sizeof(r->hist));
+	counter_deltas__add(ctx, cgroup_id, values);
+}
+
+/* Kernels without the memcg stat tracepoints: memory.stat deltas, net per interval. */
+static void stat_fallback(uint64_t cgroup_id, const char *path, void *ctx)
+{
+	struct stream *s = ctx;
+	uint64_t now[MEMSIGHT_CHARGE_KINDS], *last;
+	struct interval_row *row;
+	bool fresh, moved = false;
+
+	if (!strcmp(path, "/") || cgroup_memory_stat(s->memcg_root, s->memcg_v2, path, now))
+		return;
+	fresh = !id_table__find(s->stat_last, cgroup_id);
+	last = id_table__get(s->stat_last, cgroup_id);
+	if (!last)
+		return;
+	if (fresh) {
+		memcpy(last, now, sizeof(now)); /* first sight: a baseline, not a charge */
+		return;
+	}
+	for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++)
+		moved |= now[k] != last[k];
+	if (!moved)
+		return;
+	row = id_table__get(s->rows, cgroup_id);
+	if (!row)
+		return;
+	row->charges = true;
+	for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++) {
+		row->charged[k] = now[k] > last[k] ? now[k] - last[k] : 0;
+		row->uncharged[k] = now[k] < last[k] ? last[k] - now[k] : 0;
+	}
+	memcpy(last, now, sizeof(now));
+}
+
+static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
+{
+	const struct interval_row *row = value;
 	struct stream *s = ctx;
 	const char *path = cgroup_names__path(s->names, cgroup_id);
 	struct container_info info;
@@ -183,22 +284,36 @@ static void emit_container_stats(uint64_t cgroup_id, uint64_t minor, uint64_t ma
 		.interval_ns = s->interval_ns,
 		.cgroup_id = cgroup_id,
 		.path = path,
-		.faults_minor = minor,
-		.faults_major = major,
+		.faults_minor = row->minor,
+		.faults_major = row->major,
 		.faults_source = loader__fault_hook(s->loader),
+		.has_charges = row->charges,
+		.charge_source = loader__counts_charges(s->loader)
+					 ? "tp_btf/mod_memcg_state + mod_memcg_lruvec_state"
+					 : "memory.stat",
+		.has_reclaim = row->reclaim,
+		.reclaim_count = row->reclaim_count,
+		.reclaim_stall_ns = row->stall_ns,
 	};
 
 	if (!cgroup_path_matches(path ? path : "", s->env->cgroup_prefix) ||
 	    (!path && s->env->cgroup_prefix))
 		return;
+	memcpy(stats.charged, row->charged, sizeof(stats.charged));
+	memcpy(stats.uncharged, row->uncharged, sizeof(stats.uncharged));
+	memcpy(stats.reclaim_hist, row->hist, sizeof(stats.reclaim_hist));
 	if (path) {
 		container_cache__resolve(s->containers, path, monotonic_ns(), &info);
 		stats.container = &info;
 		stats.has_usage =
 			!cgroup_memory_read(s->memcg_root, s->memcg_v2, path, &stats.usage_bytes,
 					    &stats.has_limit, &stats.limit_bytes);
-		snprintf(dir, sizeof(dir), "%s%s", s->memcg_root, path);
-		stats.top_count = proc_faults__top(s->procs, dir, stats.top);
+		stats.has_high =
+			s->memcg_v2 && !cgroup_memory_high(s->memcg_root, path, &stats.high_bytes);
+		if (row->faults) {
+			snprintf(dir, sizeof(dir), "%s%s", s->memcg_root, path);
+			stats.top_count = proc_faults__top(s->procs, dir, stats.top);
+		}
 	}
 	format_container_stats(&s->line, &stats, &s->fmt);
 	emit_line(s, &s->line);
@@ -209,15 +324,36 @@ static void emit_interval(struct stream *s)
 {
 	uint64_t now = monotonic_ns();
 
+	s->rows = id_table__new(sizeof(struct interval_row));
+	if (!s->rows)
+		return;
 	if (loader__counts_faults(s->loader)) {
 		fault_totals__begin(s->faults);
 		loader__fault_counts(s->loader, add_fault_count, s->faults);
-		fault_totals__deltas(s->faults, emit_container_stats, s);
+		fault_totals__deltas(s->faults, row_faults, s);
 	}
+	if (loader__counts_charges(s->loader)) {
+		counter_deltas__begin(s->charges);
+		loader__charge_counts(s->loader, add_charge_count, s->charges);
+		counter_deltas__each(s->charges, row_charges, s);
+	} else {
+		cgroup_names__each(s->names, stat_fallback, s);
+	}
+	if (loader__counts_reclaim(s->loader)) {
+		counter_deltas__begin(s->reclaim);
+		loader__reclaim_counts(s->loader, add_reclaim_count, s->reclaim);
+		counter_deltas__each(s->reclaim, row_reclaim, s);
+	}
+	id_table__each(s->rows, emit_row, s);
+	id_table__free(s->rows);
+	s->rows = NULL;
 	/* Reported for the last time above: now their slots can serve new memcgs. */
 	for (unsigned int i = 0; i < s->removed_count; i++) {
 		loader__free_fault_slot(s->loader, s->removed[i].memcg_id, s->removed[i].cgroup_id);
 		fault_totals__forget(s->faults, s->removed[i].cgroup_id);
+		counter_deltas__forget(s->charges, s->removed[i].cgroup_id);
+		counter_deltas__forget(s->reclaim, s->removed[i].cgroup_id);
+		id_table__remove(s->stat_last, s->removed[i].cgroup_id);
 	}
 	s->removed_count = 0;
 	cgroup_names__expire(s->names, now);
@@ -363,8 +499,12 @@ int stream_run(const struct env *env)
 	s.names = cgroup_names__new(env->tombstone_ns);
 	s.faults = fault_totals__new();
 	s.procs = proc_faults__new();
+	s.charges = counter_deltas__new(2 * MEMSIGHT_CHARGE_KINDS);
+	s.reclaim = counter_deltas__new(2 + MEMSIGHT_RECLAIM_BUCKETS);
+	s.stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
 	s.interval_ns = env->interval_ns;
-	if (!s.containers || !s.names || !s.faults || !s.procs) {
+	if (!s.containers || !s.names || !s.faults || !s.procs || !s.charges || !s.reclaim ||
+	    !s.stat_last) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -478,6 +618,9 @@ out:
 	cgroup_names__free(s.names);
 	fault_totals__free(s.faults);
 	proc_faults__free(s.procs);
+	counter_deltas__free(s.charges);
+	counter_deltas__free(s.reclaim);
+	id_table__free(s.stat_last);
 	free(s.removed);
 	jsonw_free(&s.line);
 	if (epfd >= 0)

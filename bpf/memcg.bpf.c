@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Charges per memcg and kind, from memcg:mod_memcg_state and
+ * memcg:mod_memcg_lruvec_state (signed deltas per stat item, in the item's
+ * own unit). Only the items userspace listed are touched: the rest return at
+ * the first compare. Kernels without these tracepoints fall back to
+ * memory.stat deltas in userspace.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memsight.h"
+#include "events.bpf.h"
+
+/*
+ * Per stat item: its kind + 1 (0: not ours) and its unit in bytes (pages,
+ * KiB or bytes: item names say which). Filled by userspace from kernel BTF.
+ */
+const volatile __u8 item_kind[MEMSIGHT_STAT_ITEMS_MAX] = {};
+const volatile __u32 item_unit[MEMSIGHT_STAT_ITEMS_MAX] = {};
+
+_Static_assert(MEMSIGHT_STAT_ITEMS_MAX == 128, "the asm mask below is 127");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MEMSIGHT_FAULT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct memsight_charge_counts);
+} charge_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, MEMSIGHT_FAULT_OVERFLOW_MAX);
+	__type(key, __u64);
+	__type(value, struct memsight_charge_counts);
+} charge_overflow SEC(".maps");
+
+static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int val)
+{
+	struct memsight_charge_counts *c, fresh = {};
+	__u32 idx = (__u32)item, kind, slot, unit;
+	__u64 cgroup_id, bytes;
+
+	if (idx >= MEMSIGHT_STAT_ITEMS_MAX || !val)
+		return 0;
+	/*
+	 * The compiler drops a mask it can prove redundant, and the verifier then
+	 * loses the bound it checked on another register: mask in asm.
+	 */
+	asm volatile("%[idx] &= 127" : [idx] "+r"(idx));
+	kind = item_kind[idx];
+	unit = item_unit[idx];
+	if (!kind || kind > MEMSIGHT_CHARGE_KINDS || !memcg)
+		return 0;
+	kind--;
+	slot = memcg->id.id & (MEMSIGHT_FAULT_SLOTS - 1);
+	cgroup_id = memcg->css.cgroup->kn->id;
+	c = bpf_map_lookup_elem(&charge_slots, &slot);
+	if (!c)
+		return 0;
+	if (c->cgroup_id != cgroup_id) {
+		if (c->cgroup_id) {
+			c = bpf_map_lookup_elem(&charge_overflow, &cgroup_id);
+			if (!c) {
+				bpf_map_update_elem(&charge_overflow, &cgroup_id, &fresh,
+						    BPF_NOEXIST);
+				c = bpf_map_lookup_elem(&charge_overflow, &cgroup_id);
+				if (!c)
+					return 0;
+			}
+		} else {
+			c->cgroup_id = cgroup_id;
+		}
+	}
+	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */
+		return 0;
+	if (val > 0) {
+		bytes = (__u64)val * unit;
+		c->charged[kind] += bytes;
+	} else {
+		bytes = (__u64)(-(__s64)val) * unit;
+		c->uncharged[kind] += bytes;
+	}
+	return 0;
+}
+
+SEC("tp_btf/mod_memcg_state")
+int BPF_PROG(charges_memcg_state, struct mem_cgroup *memcg, int item, int val)
+{
+	return count_charge(memcg, item, val);
+}
+
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(charges_lruvec_state, struct mem_cgroup *memcg, int item, int val)
+{
+	return count_charge(memcg, item, val);
+}
