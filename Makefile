@@ -43,7 +43,7 @@ endif
 # Debian bookworm packages the build and the tests need (see `make deps`).
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
-	docker.io runc podman busybox-static lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
+	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3
 LIBS_PKG := libbpf json-c
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz

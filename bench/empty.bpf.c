@@ -11,3 +11,15 @@ int BPF_PROG(empty_memcg_events)
 {
 	return 0;
 }
+
+SEC("tp_btf/mod_memcg_state")
+int BPF_PROG(empty_memcg_state)
+{
+	return 0;
+}
+
+SEC("tp_btf/mod_memcg_lruvec_state")
+int BPF_PROG(empty_lruvec_state)
+{
+	return 0;
+}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# In-kernel cost per page fault: the run time of every BPF program a contender holds
+# In-kernel cost per page fault (faults, charges and reclaim hooks all fire on the way): the run time of every BPF program a contender holds
 # (kernel bpf_stats, programs found through /proc/PID/fdinfo prog_id lines) divided by
 # the benchmark memcg's pgfault delta, for a workload of known size. Contenders run
 # alone, alternated, ROUNDS times; medians are printed.
@@ -62,13 +62,14 @@ measure() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 declare -A results
-names=(floor-tp_btf floor-tracepoint memsight-tp_btf bpftrace-oneliner anchor.bt floor-perf
-	memsight-perf_event)
+names=(floor-tp_btf floor-tracepoint memsight-tp_btf bpftrace-oneliner bpftrace-charges anchor.bt
+	floor-perf memsight-perf_event)
 for r in $(seq "$rounds"); do
 	results[floor-tp_btf]+="$(measure floor build/bench/empty_loader build/bench/empty.bpf.o) "
-	results[floor-tracepoint]+="$(measure floor-tp bpftrace -e 'tracepoint:memcg:count_memcg_events {}') "
+	results[floor-tracepoint]+="$(measure floor-tp bpftrace -e 'tracepoint:memcg:count_memcg_events {} tracepoint:memcg:mod_memcg_state {} tracepoint:memcg:mod_memcg_lruvec_state {}') "
 	results[memsight-tp_btf]+="$(measure memsight $MEMSIGHT stream --fault-hook tp_btf) "
 	results[bpftrace-oneliner]+="$(measure oneliner bpftrace -e 'tracepoint:memcg:count_memcg_events { @[args->id, args->item] = sum(args->val); }') "
+	results[bpftrace-charges]+="$(measure charges bpftrace -e 'tracepoint:memcg:mod_memcg_state { @st[args->id, args->item] = sum(args->val); } tracepoint:memcg:mod_memcg_lruvec_state { @lru[args->id, args->item] = sum(args->val); }') "
 	results[anchor.bt]+="$(measure anchor bpftrace "$ANCHOR") "
 	results[floor-perf]+="$(measure floor-perf bpftrace -e 'software:page-faults:1 {}') "
 	results[memsight-perf_event]+="$(measure memsight-perf $MEMSIGHT stream --fault-hook perf_event) "

@@ -142,7 +142,7 @@ start_memsight() {
 	"$MEMSIGHT" stream --interval 200ms --cgroup "$PREFIX" "$@" >"$out" 2>"$out.err" &
 	MEMSIGHT_PID=$!
 	BG_PIDS+=("$MEMSIGHT_PID")
-	if ! wait_for 20 grep -q '"type":"agent_stats"' "$out"; then
+	if ! wait_for 20 grep -qs '"type":"agent_stats"' "$out"; then
 		not_ok "memsight attached (stderr: $(head -c 500 "$out.err"))"
 		return 1
 	fi

@@ -13,7 +13,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges} # the container tests need dockerd: host only
 
 "$HERE/fetch.sh" "${KERNELS[@]}" || exit 1
 

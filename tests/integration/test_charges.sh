@@ -1,0 +1,100 @@
+#!/bin/bash
+# Charges per container and kind, and reclaim stalls, against the memcg's own
+# accounting (memory.stat) and an independent bpftrace count of the same tracepoint.
+source "$(dirname "$0")/lib.sh"
+
+MIB=$((1 << 20))
+anon_key() { [ $CGROUP_V2 -eq 1 ] && echo anon || echo rss; }
+file_key() { [ $CGROUP_V2 -eq 1 ] && echo file || echo cache; }
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+# sum_charge FILE PATH KIND FIELD
+sum_charge() {
+	jq -s --arg p "$2" --arg k "$3" --arg f "$4" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .charge[$k][$f]] | add // 0' "$1"
+}
+block_backed() {
+	case $(stat -f -c %T "$1" 2>/dev/null || echo none) in none | tmpfs | ramfs | rootfs) return 1 ;; esac
+}
+
+echo "anon: 200 MiB allocated, touched, held, freed"
+rel="kubepods/burstable/pod-charges/anon"
+dir=$(make_memcg "$rel")
+out="$WORK/anon.json"
+start_memsight "$out" || finish
+before=$(stat_of "$dir" "$(anon_key)")
+spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 200 --hold --progress "$WORK/anon-progress"
+pid=$SPAWNED_PID
+wait_for 30 sh -c "[ \"\$(cat '$WORK/anon-progress' 2>/dev/null)\" = $((200 * MIB)) ]"
+sleep 0.6 # held across intervals, so the memory.stat fallback sees it too
+kill $pid
+reap $pid
+sleep 0.6
+after=$(stat_of "$dir" "$(anon_key)")
+stop_memsight
+charged=$(sum_charge "$out" "$PREFIX/$rel" anon charged_bytes)
+uncharged=$(sum_charge "$out" "$PREFIX/$rel" anon uncharged_bytes)
+within "anon charged 200-208 MiB" "$charged" $((200 * MIB)) $((208 * MIB))
+within "anon uncharged 200-208 MiB" "$uncharged" $((200 * MIB)) $((208 * MIB))
+within "charged - uncharged = memory.stat $(anon_key) change ($((after - before))) within 1 MiB" $((charged - uncharged)) $((after - before - MIB)) $((after - before + MIB))
+check_jq "each line names its charge source" -s '[.[] | select(.type == "container_stats") | .charge.source] | all(. != null)' "$out"
+check_jq "growth shows the allocation: a line above 50 MiB/s" -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .growth_bytes_per_sec] | max > 52428800' "$out"
+
+echo "file: a 100 MiB file read with a cold cache"
+if ! block_backed /var/tmp; then
+	skip "file charges: no block-backed file system here (the test VMs run from an initramfs)"
+else
+	file=$(mktemp /var/tmp/memsight-charges.XXXXXX)
+	head -c $((100 * MIB)) /dev/urandom >"$file"
+	rel="kubepods/burstable/pod-charges/file"
+	dir=$(make_memcg "$rel")
+	out="$WORK/file.json"
+	start_memsight "$out" || finish
+	before=$(stat_of "$dir" "$(file_key)")
+	# readmap drops the file's cached pages first (POSIX_FADV_DONTNEED), then reads it
+	spawn_in_memcg "$dir" "$HELPERS/readmap" "$file"
+	reap $SPAWNED_PID
+	sleep 0.6
+	after=$(stat_of "$dir" "$(file_key)")
+	stop_memsight
+	charged=$(sum_charge "$out" "$PREFIX/$rel" file charged_bytes)
+	uncharged=$(sum_charge "$out" "$PREFIX/$rel" file uncharged_bytes)
+	delta=$((after - before))
+	check "memory.stat $(file_key) grew by about the file ($delta)" test $delta -gt $((90 * MIB))
+	within "file charged - uncharged within 5% of memory.stat $(file_key) change" $((charged - uncharged)) $((delta * 95 / 100)) $((delta * 105 / 100))
+	rm -f "$file"
+fi
+
+echo "reclaim: 256 MiB of file data through a 64 MiB limit"
+if ! block_backed /var/tmp; then
+	skip "reclaim: no block-backed file system here (page cache can't be reclaimed from tmpfs)"
+elif ! command -v bpftrace >/dev/null; then
+	not_ok "bpftrace is not installed (make deps installs it)"
+else
+	file=$(mktemp /var/tmp/memsight-reclaim.XXXXXX)
+	head -c $((256 * MIB)) /dev/urandom >"$file"
+	rel="kubepods/burstable/pod-charges/reclaim"
+	dir=$(make_memcg "$rel" $((64 * MIB)))
+	out="$WORK/reclaim.json"
+	# A reader with a name of its own, so the independent count can filter on it.
+	cp "$HELPERS/readmap" "$WORK/msreclaimer"
+	bpftrace -e 'tracepoint:vmscan:mm_vmscan_memcg_reclaim_end, tracepoint:vmscan:mm_vmscan_direct_reclaim_end /comm == "msreclaimer"/ { @n = count(); }' >"$WORK/bpftrace.out" 2>&1 &
+	bt=$!
+	BG_PIDS+=("$bt")
+	wait_for 30 grep -qs Attaching "$WORK/bpftrace.out"
+	start_memsight "$out" || finish
+	spawn_in_memcg "$dir" "$WORK/msreclaimer" "$file"
+	reap $SPAWNED_PID
+	expect_eq "reader finished" "$REAPED_STATUS" 0
+	sleep 0.6
+	stop_memsight
+	kill -INT $bt
+	wait $bt 2>/dev/null
+	independent=$(sed -n 's/^@n: \([0-9]*\)/\1/p' "$WORK/bpftrace.out")
+	count=$(jq -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .reclaim.count] | add // 0' "$out")
+	stall=$(jq -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .reclaim.stall_ns] | add // 0' "$out")
+	check "reclaim happened (bpftrace counted ${independent:-0})" test "${independent:-0}" -gt 10
+	within "reclaim count within 5% of bpftrace's ($independent)" "$count" $((${independent:-0} * 95 / 100)) $((${independent:-0} * 105 / 100 + 1))
+	check "non-zero stall time ($stall ns)" test "$stall" -gt 0
+	check_jq "histogram counts add up to the count, buckets ordered" -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p and .reclaim.count > 0) | .reclaim] | all((.histogram | map(.count) | add) == .count and (.histogram | map(.le_ns)) == (.histogram | map(.le_ns) | sort))' "$out"
+	rm -f "$file"
+fi
+finish
