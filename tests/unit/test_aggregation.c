@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cgroup_names.h"
+#include "counter_deltas.h"
 #include "fault_totals.h"
 #include "id_table.h"
 #include "proc_faults.h"
@@ -79,6 +80,41 @@ static void test_fault_deltas(void **state)
 	fault_totals__free(t);
 }
 
+static uint64_t got[COUNTER_DELTAS_MAX];
+static unsigned int calls;
+
+static void take(uint64_t id, const uint64_t *delta, void *ctx)
+{
+	memcpy(got, delta, sizeof(got));
+	calls++;
+}
+
+static void test_counter_deltas(void **state)
+{
+	struct counter_deltas *cd = counter_deltas__new(3);
+	const uint64_t cpu0[3] = { 10, 0, 5 }, cpu1[3] = { 1, 2, 3 }, later[3] = { 20, 2, 8 };
+
+	assert_null(counter_deltas__new(COUNTER_DELTAS_MAX + 1));
+	counter_deltas__begin(cd);
+	counter_deltas__add(cd, 9, cpu0);
+	counter_deltas__add(cd, 9, cpu1);
+	calls = 0;
+	counter_deltas__each(cd, take, NULL);
+	assert_int_equal(calls, 1);
+	assert_true(got[0] == 11 && got[1] == 2 && got[2] == 8);
+	counter_deltas__begin(cd);
+	counter_deltas__add(cd, 9, later); /* one counter restarted (slot reused) */
+	calls = 0;
+	counter_deltas__each(cd, take, NULL);
+	assert_true(got[0] == 9 && got[1] == 0 && got[2] == 8);
+	counter_deltas__begin(cd);
+	counter_deltas__add(cd, 9, later);
+	calls = 0;
+	counter_deltas__each(cd, take, NULL);
+	assert_int_equal(calls, 0); /* nothing moved: no line */
+	counter_deltas__free(cd);
+}
+
 static void test_cgroup_names_tombstones(void **state)
 {
 	struct cgroup_names *n = cgroup_names__new(300);
@@ -122,6 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_table_grows_and_removes),
 		cmocka_unit_test(test_fault_deltas),
+		cmocka_unit_test(test_counter_deltas),
 		cmocka_unit_test(test_cgroup_names_tombstones),
 		cmocka_unit_test(test_proc_stat_parse),
 	};

@@ -239,6 +239,13 @@ static void test_container_stats(void **state)
 		.top = { { 77, "we\"ird", 25000, 3 } },
 		.has_usage = true,
 		.usage_bytes = 4096,
+		.has_charges = true,
+		.charge_source = "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
+		.charged = { 3000000000ULL },
+		.uncharged = { 0, 1000000000ULL },
+		.reclaim_count = 3,
+		.reclaim_stall_ns = 7000,
+		.reclaim_hist = { [10] = 2, [12] = 1 },
 	};
 	struct json_object *obj;
 	struct jsonw w;
@@ -257,6 +264,12 @@ static void test_container_stats(void **state)
 	expect_u64(json_object_array_get_idx(get(obj, "faults.top"), 0), "pid", 77);
 	expect_str(json_object_array_get_idx(get(obj, "faults.top"), 0), "comm", "we\"ird");
 	expect_u64(obj, "memory.usage_bytes", 4096);
+	expect_u64(obj, "charge.anon.charged_bytes", 3000000000ULL);
+	expect_u64(obj, "charge.file.uncharged_bytes", 1000000000ULL);
+	expect_u64(obj, "growth_bytes_per_sec", 2000000000ULL); /* net 2 GB over 1 s */
+	expect_u64(obj, "reclaim.count", 3);
+	assert_int_equal(json_object_array_length(get(obj, "reclaim.histogram")), 2);
+	expect_u64(json_object_array_get_idx(get(obj, "reclaim.histogram"), 0), "le_ns", 2047);
 	assert_true(json_object_is_type(get(obj, "memory.limit_bytes"), json_type_null));
 	json_object_put(obj);
 	jsonw_free(&w);
