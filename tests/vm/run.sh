@@ -69,8 +69,8 @@ hook_cell() { # FILE: the oom_kill hook attached, or why none could be
 	fi
 }
 echo
-echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | memory controller | tests |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | charges | reclaim | memory controller | tests |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for k in "${KERNELS[@]}"; do
 	r=$VM/results/$k f=$VM/results/$k/features.json
 	if [ -s "$f" ]; then
@@ -80,9 +80,9 @@ for k in "${KERNELS[@]}"; do
 			def cell(name): (.hooks[] | select(.feature == name)) as $h
 				| if $h.status != "attached" then "unavailable"
 				  elif $h.fallback then "\($h.hook) (fallback)" else $h.hook end;
-			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
+			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | \(cell("charges")) | \(cell("reclaim")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
 	else
-		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
+		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
 	fi
 done | tee "$VM/results/matrix.md"
 [ $failed -eq 0 ]
