@@ -62,7 +62,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
 PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.c user/cli.c \
 	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
-	user/id_table.c user/fault_totals.c user/cgroup_names.c user/counter_deltas.c
+	user/id_table.c user/cgroup_names.c user/counter_deltas.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
 	user/container_cache.c user/cgroup_walk.c user/proc_faults.c

@@ -81,42 +81,24 @@ const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id)
 struct expiry {
 	struct cgroup_names *names;
 	uint64_t now_ns;
-	uint64_t *doomed;
-	unsigned int count, cap;
 };
 
-static void collect_expired(uint64_t id, void *value, void *ctx)
+static bool expired(uint64_t id, void *value, void *ctx)
 {
 	struct name_entry *e = value;
 	struct expiry *x = ctx;
 
 	if (!e->removed_ns || x->now_ns - e->removed_ns < x->names->keep_removed_ns)
-		return;
-	if (x->count == x->cap) {
-		unsigned int cap = x->cap ? x->cap * 2 : 64;
-		uint64_t *grown = realloc(x->doomed, cap * sizeof(*grown));
-
-		if (!grown)
-			return;
-		x->doomed = grown;
-		x->cap = cap;
-	}
-	x->doomed[x->count++] = id;
+		return false;
+	free(e->path);
+	return true;
 }
 
 void cgroup_names__expire(struct cgroup_names *names, uint64_t now_ns)
 {
-	struct expiry x = { .names = names, .now_ns = now_ns };
+	struct expiry x = { names, now_ns };
 
-	id_table__each(names->table, collect_expired, &x);
-	for (unsigned int i = 0; i < x.count; i++) {
-		struct name_entry *e = id_table__find(names->table, x.doomed[i]);
-
-		if (e)
-			free(e->path);
-		id_table__remove(names->table, x.doomed[i]);
-	}
-	free(x.doomed);
+	id_table__remove_if(names->table, expired, &x);
 }
 
 unsigned int cgroup_names__count(const struct cgroup_names *names)

@@ -139,3 +139,23 @@ void id_table__each(struct id_table *table, void (*fn)(uint64_t id, void *value,
 		for (struct id_entry *e = table->buckets[b]; e; e = e->next)
 			fn(e->id, e->value, ctx);
 }
+
+void id_table__remove_if(struct id_table *table, bool (*pred)(uint64_t id, void *value, void *ctx),
+			 void *ctx)
+{
+	for (unsigned int b = 0; b < table->bucket_count; b++) {
+		struct id_entry **link = &table->buckets[b];
+
+		while (*link) {
+			struct id_entry *e = *link;
+
+			if (pred(e->id, e->value, ctx)) {
+				*link = e->next;
+				free(e);
+				table->count--;
+			} else {
+				link = &e->next;
+			}
+		}
+	}
+}

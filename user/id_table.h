@@ -2,6 +2,7 @@
 #ifndef MEMSIGHT_ID_TABLE_H
 #define MEMSIGHT_ID_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,9 @@ unsigned int id_table__count(const struct id_table *table);
 /* Calls fn for every entry; fn may not add or remove entries. */
 void id_table__each(struct id_table *table, void (*fn)(uint64_t id, void *value, void *ctx),
 		    void *ctx);
+
+/* Removes every entry for which pred returns true. */
+void id_table__remove_if(struct id_table *table, bool (*pred)(uint64_t id, void *value, void *ctx),
+			 void *ctx);
 
 #endif

@@ -656,74 +656,104 @@ const char *loader__fault_hook(const struct loader *loader)
 							     : NULL;
 }
 
-/* Per-CPU sums are folded per owner: each CPU's copy of a slot names its own. */
-static void fold_copies(const struct memsight_fault_counts *copies, int cpus, __u64 key_id,
-			loader_fault_fn fn, void *ctx)
-{
-	for (int cpu = 0; cpu < cpus; cpu++) {
-		const struct memsight_fault_counts *c = &copies[cpu];
-		__u64 owner = key_id ? key_id : c->cgroup_id;
+/*
+ * The per-CPU slot arrays (faults, charges) and their overflow hashes hold
+ * values that start with their owner's cgroup id: each CPU's copy of a slot
+ * names its own owner; an overflow entry's key is its cgroup id.
+ */
+typedef void (*slot_copy_fn)(void *ctx, __u64 cgroup_id, const void *value);
 
-		if (owner && (c->faults || c->major))
-			fn(ctx, owner, c->faults, c->major);
-	}
-}
-
-int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx)
+static int read_slot_maps(int slots_fd, int overflow_fd, size_t value_size, slot_copy_fn fn,
+			  void *ctx)
 {
 	int cpus = libbpf_num_possible_cpus();
-	int slots_fd = bpf_map__fd(loader->skel->maps.fault_slots);
-	int overflow_fd = bpf_map__fd(loader->skel->maps.fault_overflow);
-	struct memsight_fault_counts *copies;
 	__u64 key, next;
 	bool first = true;
+	char *copies;
 
-	if (loader->fault_mode == FAULT_MODE_NONE)
-		return 0;
 	if (cpus <= 0)
 		return cpus ? cpus : -EINVAL;
-	copies = calloc((size_t)cpus, sizeof(*copies));
+	copies = calloc((size_t)cpus, value_size);
 	if (!copies)
 		return -ENOMEM;
 	/*
-	 * One lookup per slot: 4096 syscalls a second is about 1 ms of CPU here;
+	 * One lookup per slot: 4096 syscalls an interval is about 1 ms of CPU here;
 	 * bpf_map_lookup_batch would save most of it on kernels that have it.
 	 */
 	for (__u32 slot = 0; slot < MEMSIGHT_FAULT_SLOTS; slot++) {
 		if (bpf_map_lookup_elem(slots_fd, &slot, copies))
 			continue;
-		fold_copies(copies, cpus, 0, fn, ctx);
+		for (int cpu = 0; cpu < cpus; cpu++) {
+			const void *value = copies + (size_t)cpu * value_size;
+			__u64 owner = *(const __u64 *)value;
+
+			if (owner)
+				fn(ctx, owner, value);
+		}
 	}
 	while (!bpf_map_get_next_key(overflow_fd, first ? NULL : &key, &next)) {
 		first = false;
 		key = next;
-		if (!bpf_map_lookup_elem(overflow_fd, &key, copies))
-			fold_copies(copies, cpus, key, fn, ctx);
+		if (bpf_map_lookup_elem(overflow_fd, &key, copies))
+			continue;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			fn(ctx, key, copies + (size_t)cpu * value_size);
 	}
 	free(copies);
 	return 0;
 }
 
-static void free_charge_slot(struct loader *loader, __u32 slot, __u64 cgroup_id, int cpus)
+/* Zeroes the CPU copies of a slot its cgroup owned, and drops its overflow entry. */
+static void free_slot(int slots_fd, int overflow_fd, size_t value_size, __u32 slot, __u64 cgroup_id)
 {
-	int fd = bpf_map__fd(loader->skel->maps.charge_slots);
-	struct memsight_charge_counts *copies = calloc((size_t)cpus, sizeof(*copies));
+	int cpus = libbpf_num_possible_cpus();
 	bool changed = false;
+	char *copies;
 
-	bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.charge_overflow), &cgroup_id);
+	bpf_map_delete_elem(overflow_fd, &cgroup_id);
+	if (cpus <= 0)
+		return;
+	copies = calloc((size_t)cpus, value_size);
 	if (!copies)
 		return;
-	if (!bpf_map_lookup_elem(fd, &slot, copies)) {
+	if (!bpf_map_lookup_elem(slots_fd, &slot, copies)) {
 		for (int cpu = 0; cpu < cpus; cpu++) {
-			if (copies[cpu].cgroup_id == cgroup_id) {
-				memset(&copies[cpu], 0, sizeof(copies[cpu]));
+			char *value = copies + (size_t)cpu * value_size;
+
+			if (*(__u64 *)value == cgroup_id) {
+				memset(value, 0, value_size);
 				changed = true;
 			}
 		}
 		if (changed)
-			bpf_map_update_elem(fd, &slot, copies, BPF_ANY);
+			bpf_map_update_elem(slots_fd, &slot, copies, BPF_ANY);
 	}
 	free(copies);
+}
+
+struct fault_reader {
+	loader_fault_fn fn;
+	void *ctx;
+};
+
+static void fault_copy(void *ctx, __u64 cgroup_id, const void *value)
+{
+	const struct memsight_fault_counts *c = value;
+	struct fault_reader *r = ctx;
+
+	if (c->faults || c->major)
+		r->fn(r->ctx, cgroup_id, c->faults, c->major);
+}
+
+int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx)
+{
+	struct fault_reader r = { fn, ctx };
+
+	if (loader->fault_mode == FAULT_MODE_NONE)
+		return 0;
+	return read_slot_maps(bpf_map__fd(loader->skel->maps.fault_slots),
+			      bpf_map__fd(loader->skel->maps.fault_overflow),
+			      sizeof(struct memsight_fault_counts), fault_copy, &r);
 }
 
 bool loader__counts_charges(const struct loader *loader)
@@ -736,40 +766,27 @@ bool loader__counts_reclaim(const struct loader *loader)
 	return loader->reclaim;
 }
 
+struct charge_reader {
+	loader_charge_fn fn;
+	void *ctx;
+};
+
+static void charge_copy(void *ctx, __u64 cgroup_id, const void *value)
+{
+	struct charge_reader *r = ctx;
+
+	r->fn(r->ctx, cgroup_id, value);
+}
+
 int loader__charge_counts(struct loader *loader, loader_charge_fn fn, void *ctx)
 {
-	int cpus = libbpf_num_possible_cpus();
-	int slots_fd, overflow_fd;
-	struct memsight_charge_counts *copies;
-	__u64 key, next;
-	bool first = true;
+	struct charge_reader r = { fn, ctx };
 
 	if (!loader->charges)
 		return 0;
-	if (cpus <= 0)
-		return cpus ? cpus : -EINVAL;
-	slots_fd = bpf_map__fd(loader->skel->maps.charge_slots);
-	overflow_fd = bpf_map__fd(loader->skel->maps.charge_overflow);
-	copies = calloc((size_t)cpus, sizeof(*copies));
-	if (!copies)
-		return -ENOMEM;
-	for (__u32 slot = 0; slot < MEMSIGHT_FAULT_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(slots_fd, &slot, copies))
-			continue;
-		for (int cpu = 0; cpu < cpus; cpu++)
-			if (copies[cpu].cgroup_id)
-				fn(ctx, copies[cpu].cgroup_id, &copies[cpu]);
-	}
-	while (!bpf_map_get_next_key(overflow_fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(overflow_fd, &key, copies))
-			continue;
-		for (int cpu = 0; cpu < cpus; cpu++)
-			fn(ctx, key, &copies[cpu]);
-	}
-	free(copies);
-	return 0;
+	return read_slot_maps(bpf_map__fd(loader->skel->maps.charge_slots),
+			      bpf_map__fd(loader->skel->maps.charge_overflow),
+			      sizeof(struct memsight_charge_counts), charge_copy, &r);
 }
 
 int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx)
@@ -791,37 +808,20 @@ int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ct
 	return 0;
 }
 
-void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id)
+void loader__forget_cgroup(struct loader *loader, __u32 memcg_id, __u64 cgroup_id)
 {
-	int cpus = libbpf_num_possible_cpus();
 	__u32 slot = memcg_id & (MEMSIGHT_FAULT_SLOTS - 1);
-	struct memsight_fault_counts *copies;
-	bool changed = false;
 
-	if (cpus <= 0)
-		return;
 	if (loader->reclaim)
 		bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.reclaim_stats), &cgroup_id);
 	if (loader->charges)
-		free_charge_slot(loader, slot, cgroup_id, cpus);
-	if (loader->fault_mode == FAULT_MODE_NONE)
-		return;
-	bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.fault_overflow), &cgroup_id);
-	copies = calloc((size_t)cpus, sizeof(*copies));
-	if (!copies)
-		return;
-	if (!bpf_map_lookup_elem(bpf_map__fd(loader->skel->maps.fault_slots), &slot, copies)) {
-		for (int cpu = 0; cpu < cpus; cpu++) {
-			if (copies[cpu].cgroup_id == cgroup_id) {
-				memset(&copies[cpu], 0, sizeof(copies[cpu]));
-				changed = true;
-			}
-		}
-		if (changed)
-			bpf_map_update_elem(bpf_map__fd(loader->skel->maps.fault_slots), &slot,
-					    copies, BPF_ANY);
-	}
-	free(copies);
+		free_slot(bpf_map__fd(loader->skel->maps.charge_slots),
+			  bpf_map__fd(loader->skel->maps.charge_overflow),
+			  sizeof(struct memsight_charge_counts), slot, cgroup_id);
+	if (loader->fault_mode != FAULT_MODE_NONE)
+		free_slot(bpf_map__fd(loader->skel->maps.fault_slots),
+			  bpf_map__fd(loader->skel->maps.fault_overflow),
+			  sizeof(struct memsight_fault_counts), slot, cgroup_id);
 }
 
 void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns)

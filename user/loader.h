@@ -86,8 +86,8 @@ typedef void (*loader_reclaim_fn)(void *ctx, __u64 cgroup_id,
 				  const struct memsight_reclaim_counts *r);
 int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx);
 
-/* The cgroup is gone: its slot (memcg_id's) and overflow entry are freed for others. */
-void loader__free_fault_slot(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
+/* The cgroup is gone: its fault and charge slots and reclaim entry serve others now. */
+void loader__forget_cgroup(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, for the kernel's wall-clock sample windows. */
 void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns);
 void loader__free(struct loader *loader);

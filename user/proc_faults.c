@@ -137,36 +137,13 @@ unsigned int proc_faults__top(struct proc_faults *pf, const char *cgroup_dir,
 	return count;
 }
 
-struct expiry {
-	uint64_t *doomed;
-	unsigned int count, cap;
-};
-
-static void age(uint64_t pid, void *value, void *ctx)
+static bool idle_long(uint64_t pid, void *value, void *ctx)
 {
-	struct proc_state *st = value;
-	struct expiry *x = ctx;
-
-	if (++st->idle_rounds < 60)
-		return;
-	if (x->count == x->cap) {
-		unsigned int cap = x->cap ? x->cap * 2 : 64;
-		uint64_t *grown = realloc(x->doomed, cap * sizeof(*grown));
-
-		if (!grown)
-			return;
-		x->doomed = grown;
-		x->cap = cap;
-	}
-	x->doomed[x->count++] = pid;
+	/* Not seen in a minute of intervals: exited, or no longer in a faulting cgroup. */
+	return ++((struct proc_state *)value)->idle_rounds >= 60;
 }
 
 void proc_faults__expire(struct proc_faults *pf)
 {
-	struct expiry x = { 0 };
-
-	id_table__each(pf->procs, age, &x);
-	for (unsigned int i = 0; i < x.count; i++)
-		id_table__remove(pf->procs, x.doomed[i]);
-	free(x.doomed);
+	id_table__remove_if(pf->procs, idle_long, NULL);
 }

@@ -16,7 +16,6 @@
 #include "cgroup_walk.h"
 #include "container_cache.h"
 #include "counter_deltas.h"
-#include "fault_totals.h"
 #include "id_table.h"
 #include "proc_faults.h"
 #include "loader.h"
@@ -38,7 +37,7 @@ struct stream {
 	struct loader *loader;
 	struct container_cache *containers;
 	struct cgroup_names *names;
-	struct fault_totals *faults;
+	struct counter_deltas *faults;	/* all faults, major ones */
 	struct counter_deltas *charges; /* charged[5], uncharged[5] */
 	struct counter_deltas *reclaim; /* count, stall_ns, hist[32] */
 	struct id_table *stat_last;	/* memory.stat fallback: last bytes per kind */
@@ -175,7 +174,9 @@ static void on_fault_sample(struct stream *s, const struct memsight_fault_sample
 
 static void add_fault_count(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major)
 {
-	fault_totals__add(ctx, cgroup_id, faults, major);
+	const uint64_t values[2] = { faults, major };
+
+	counter_deltas__add(ctx, cgroup_id, values);
 }
 
 /* One cgroup's figures for the interval, gathered from every source before the line. */
@@ -186,15 +187,16 @@ struct interval_row {
 	uint64_t reclaim_count, stall_ns, hist[MEMSIGHT_RECLAIM_BUCKETS];
 };
 
-static void row_faults(uint64_t cgroup_id, uint64_t minor, uint64_t major, void *ctx)
+static void row_faults(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
 {
 	struct interval_row *row = id_table__get(((struct stream *)ctx)->rows, cgroup_id);
 
 	if (!row)
 		return;
 	row->faults = true;
-	row->minor = minor;
-	row->major = major;
+	/* the kernel counts a major fault as a fault too: minor = all - major */
+	row->minor = delta[0] >= delta[1] ? delta[0] - delta[1] : 0;
+	row->major = delta[1];
 }
 
 static void row_charges(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
@@ -328,9 +330,9 @@ static void emit_interval(struct stream *s)
 	if (!s->rows)
 		return;
 	if (loader__counts_faults(s->loader)) {
-		fault_totals__begin(s->faults);
+		counter_deltas__begin(s->faults);
 		loader__fault_counts(s->loader, add_fault_count, s->faults);
-		fault_totals__deltas(s->faults, row_faults, s);
+		counter_deltas__each(s->faults, row_faults, s);
 	}
 	if (loader__counts_charges(s->loader)) {
 		counter_deltas__begin(s->charges);
@@ -349,8 +351,8 @@ static void emit_interval(struct stream *s)
 	s->rows = NULL;
 	/* Reported for the last time above: now their slots can serve new memcgs. */
 	for (unsigned int i = 0; i < s->removed_count; i++) {
-		loader__free_fault_slot(s->loader, s->removed[i].memcg_id, s->removed[i].cgroup_id);
-		fault_totals__forget(s->faults, s->removed[i].cgroup_id);
+		loader__forget_cgroup(s->loader, s->removed[i].memcg_id, s->removed[i].cgroup_id);
+		counter_deltas__forget(s->faults, s->removed[i].cgroup_id);
 		counter_deltas__forget(s->charges, s->removed[i].cgroup_id);
 		counter_deltas__forget(s->reclaim, s->removed[i].cgroup_id);
 		id_table__remove(s->stat_last, s->removed[i].cgroup_id);
@@ -497,7 +499,7 @@ int stream_run(const struct env *env)
 	};
 	s.containers = container_cache__new(&cache_opts);
 	s.names = cgroup_names__new(env->tombstone_ns);
-	s.faults = fault_totals__new();
+	s.faults = counter_deltas__new(2);
 	s.procs = proc_faults__new();
 	s.charges = counter_deltas__new(2 * MEMSIGHT_CHARGE_KINDS);
 	s.reclaim = counter_deltas__new(2 + MEMSIGHT_RECLAIM_BUCKETS);
@@ -616,7 +618,7 @@ out:
 	loader__free(s.loader);
 	container_cache__free(s.containers);
 	cgroup_names__free(s.names);
-	fault_totals__free(s.faults);
+	counter_deltas__free(s.faults);
 	proc_faults__free(s.procs);
 	counter_deltas__free(s.charges);
 	counter_deltas__free(s.reclaim);

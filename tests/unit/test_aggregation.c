@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Per-cgroup state between intervals: the id table, fault deltas, cgroup names. */
+/* Per-cgroup state between intervals: the id table, counter deltas, cgroup names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,6 @@
 
 #include "cgroup_names.h"
 #include "counter_deltas.h"
-#include "fault_totals.h"
 #include "id_table.h"
 #include "proc_faults.h"
 
@@ -30,54 +29,6 @@ static void test_id_table_grows_and_removes(void **state)
 	assert_null(id_table__find(t, 4099));
 	assert_non_null(id_table__find(t, 2 * 4099));
 	id_table__free(t);
-}
-
-struct seen {
-	uint64_t id[8];
-	uint64_t minor[8], major[8];
-	unsigned int n;
-};
-
-static void record(uint64_t id, uint64_t minor, uint64_t major, void *ctx)
-{
-	struct seen *s = ctx;
-
-	s->id[s->n] = id;
-	s->minor[s->n] = minor;
-	s->major[s->n++] = major;
-}
-
-static void test_fault_deltas(void **state)
-{
-	struct fault_totals *t = fault_totals__new();
-	struct seen s = { 0 };
-
-	/* interval 1: cgroup 7 seen on two CPUs (two partial sums) */
-	fault_totals__begin(t);
-	fault_totals__add(t, 7, 100, 10);
-	fault_totals__add(t, 7, 50, 0);
-	fault_totals__deltas(t, record, &s);
-	assert_int_equal(s.n, 1);
-	assert_true(s.minor[0] == 140 && s.major[0] == 10); /* minor = all faults - major */
-
-	/* interval 2: nothing moved, no line */
-	s.n = 0;
-	fault_totals__begin(t);
-	fault_totals__add(t, 7, 100, 10);
-	fault_totals__add(t, 7, 50, 0);
-	fault_totals__deltas(t, record, &s);
-	assert_int_equal(s.n, 0);
-
-	/* interval 3: the slot was freed and reused: counts restart from zero */
-	fault_totals__begin(t);
-	fault_totals__add(t, 7, 30, 3);
-	fault_totals__deltas(t, record, &s);
-	assert_int_equal(s.n, 1);
-	assert_true(s.minor[0] == 27 && s.major[0] == 3);
-
-	fault_totals__forget(t, 7);
-	assert_int_equal(fault_totals__count(t), 0);
-	fault_totals__free(t);
 }
 
 static uint64_t got[COUNTER_DELTAS_MAX];
@@ -157,7 +108,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_table_grows_and_removes),
-		cmocka_unit_test(test_fault_deltas),
 		cmocka_unit_test(test_counter_deltas),
 		cmocka_unit_test(test_cgroup_names_tombstones),
 		cmocka_unit_test(test_proc_stat_parse),
