@@ -36,7 +36,8 @@ struct loader {
 	int perf_link_count;
 	enum fault_mode fault_mode;
 	bool cgroup_events;
-	bool charges; /* memcg stat tracepoints attached */
+	bool charges;	       /* memcg stat tracepoints attached */
+	char samples_err[512]; /* why --fault-samples could not be served */
 	bool reclaim;
 	struct ring_buffer *rb;
 	int stats_fd;
@@ -288,7 +289,8 @@ static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
 
 static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
 			    const struct btf *btf, enum oom_mode mode, bool cgroup_events,
-			    enum fault_mode faults, bool extras, char *err, size_t err_len)
+			    enum fault_mode faults, bool extras, bool samples, char *err,
+			    size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
 	struct memsight_bpf *skel;
@@ -314,10 +316,6 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 				  faults == FAULT_MODE_MEMCG_EVENTS);
 	bpf_program__set_autoload(skel->progs.faults_perf_minor, faults == FAULT_MODE_PERF);
 	bpf_program__set_autoload(skel->progs.faults_perf_major, faults == FAULT_MODE_PERF);
-	/* Samples are opt-in, and x86 only: other arches have no exceptions tracepoints. */
-	bool samples =
-		opts->fault_samples &&
-		btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) > 0;
 	bpf_program__set_autoload(skel->progs.fault_sample_user, samples);
 	bpf_program__set_autoload(skel->progs.fault_sample_kernel, samples);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = opts->fault_samples;
@@ -389,6 +387,25 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 	int ret = -EINVAL;
 
 	extras_err[0] = '\0';
+	/*
+	 * Samples are opt-in and x86 only (other arches have no exceptions
+	 * tracepoints); tried once with the best set, then left out with the reason.
+	 */
+	if (opts->fault_samples &&
+	    btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) > 0) {
+		if (!open_load_attach(loader, opts, btf, mode, true, best, true, true, err,
+				      err_len)) {
+			loader->fault_mode = best;
+			loader->cgroup_events = true;
+			loader->charges = loader->skel->links.charges_memcg_state != NULL;
+			loader->reclaim = loader->skel->links.reclaim_memcg_end != NULL;
+			return 0;
+		}
+		/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
+		snprintf(loader->samples_err, sizeof(loader->samples_err),
+			 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or later)",
+			 err);
+	}
 	if (opts->fault_hook == FAULT_HOOK_OFF)
 		used += snprintf(extras_err, extras_err_len, "turned off with --fault-hook off; ");
 	else if (!memcg_events)
@@ -407,7 +424,7 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 		    (opts->fault_hook == FAULT_HOOK_OFF && faults != FAULT_MODE_NONE))
 			continue;
 		ret = open_load_attach(loader, opts, btf, mode, tries[i].cgroup_events,
-				       tries[i].faults, tries[i].extras, err, err_len);
+				       tries[i].faults, tries[i].extras, false, err, err_len);
 		if (!ret) {
 			loader->fault_mode = tries[i].faults;
 			loader->cgroup_events = tries[i].cgroup_events;
@@ -556,8 +573,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 			    false, "rate-limited in the kernel (--fault-samples)");
 	else
 		report_hook(loader, "fault_samples", NULL, false,
-			    !opts->fault_samples
-				    ? "off (--fault-samples N turns it on)"
+			    !opts->fault_samples ? "off (--fault-samples N turns it on)"
+			    : loader->samples_err[0]
+				    ? loader->samples_err
 				    : "no exceptions:page_fault_user tracepoint (x86 only)");
 
 	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,

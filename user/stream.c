@@ -516,6 +516,13 @@ int stream_run(const struct env *env)
 		goto out;
 	}
 	loader__set_clock_offset(s.loader, s.fmt.boot_to_realtime_ns);
+	/* Asked for and not served: say so once, the stream goes on without it. */
+	for (unsigned int i = 0; i < loader__report(s.loader)->hook_count; i++) {
+		const struct hook_report *h = &loader__report(s.loader)->hooks[i];
+
+		if (env->fault_samples && !strcmp(h->feature, "fault_samples") && !h->hook)
+			log_error("--fault-samples: not available here: %s", h->reason);
+	}
 	/* After attaching, so a cgroup made during the walk is seen by one or the other. */
 	cgroup_mounts_read(&mounts);
 	s.memcg_v2 = !strcmp(cgroup_memory_root(&mounts, s.memcg_root, sizeof(s.memcg_root)), "v2");

@@ -73,8 +73,9 @@ major_case() {
 sampling_case() {
 	local rate=25 rel="kubepods/burstable/pod-faults/sampled" dir out="$WORK/samples.json" pid
 	echo "fault samples: --fault-samples $rate under a storm"
-	if ! "$MEMSIGHT" features --json --fault-samples $rate | jq -e '.hooks[] | select(.feature == "fault_samples") | .status == "attached"' >/dev/null; then
-		skip "fault samples: no exceptions:page_fault_user tracepoint on $(uname -m) (x86 only)"
+	"$MEMSIGHT" features --json --fault-samples $rate >"$WORK/samples-features.json"
+	if ! jq -e '.hooks[] | select(.feature == "fault_samples") | .status == "attached"' "$WORK/samples-features.json" >/dev/null 2>&1; then
+		skip "fault samples on $(uname -r) $(uname -m): $(jq -r '.hooks[] | select(.feature == "fault_samples") | .reason' "$WORK/samples-features.json" 2>/dev/null | head -c 300)"
 		return
 	fi
 	dir=$(make_memcg "$rel")
@@ -120,7 +121,7 @@ top_case() {
 
 HOOKS=()
 for hook in tp_btf perf_event; do
-	if "$MEMSIGHT" features --json --fault-hook $hook 2>"$WORK/hook.err" | jq -e '.hooks[] | select(.feature == "faults") | .status == "attached"' >/dev/null; then
+	if "$MEMSIGHT" features --json --fault-hook $hook 2>"$WORK/hook.err" | jq -e '.hooks[] | select(.feature == "faults") | .status == "attached"' >/dev/null 2>&1; then
 		HOOKS+=($hook)
 	else
 		skip "--fault-hook $hook on $(uname -r): $(head -c 300 "$WORK/hook.err")"
