@@ -197,7 +197,8 @@ void format_container_stats(struct jsonw *w, const struct container_stats *stats
 		jsonw_object_end(w);
 		net += (int64_t)stats->charged[k] - (int64_t)stats->uncharged[k];
 	}
-	jsonw_string(w, "source", stats->has_charges ? stats->charge_source : NULL);
+	/* the method, named whether or not charges moved this interval */
+	jsonw_string(w, "source", stats->charge_source);
 	jsonw_object_end(w);
 	/* Net charge per second: how fast the container grows (or shrinks). */
 	if (stats->has_charges && stats->interval_ns)
