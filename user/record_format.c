@@ -158,10 +158,7 @@ void format_container_stats(struct jsonw *w, const struct container_stats *stats
 	jsonw_object_begin(w, NULL);
 	common_fields(w, "container_stats", stats->realtime_ns, ctx);
 	jsonw_u64(w, "interval_ns", stats->interval_ns);
-	jsonw_object_begin(w, "cgroup");
-	jsonw_u64(w, "id", stats->cgroup_id);
-	jsonw_string(w, "path", stats->path);
-	jsonw_object_end(w);
+	cgroup_object(w, "cgroup", stats->cgroup_id, stats->path);
 	if (stats->container)
 		format_container(w, "container", stats->container);
 	jsonw_object_begin(w, "faults");
@@ -232,10 +229,7 @@ void format_fault_sample(struct jsonw *w, const struct memsight_fault_sample_rec
 	jsonw_reset(w);
 	jsonw_object_begin(w, NULL);
 	common_fields(w, "fault_sample", (int64_t)rec->hdr.boot_ns + ctx->boot_to_realtime_ns, ctx);
-	jsonw_object_begin(w, "cgroup");
-	jsonw_u64(w, "id", rec->cgroup_id);
-	jsonw_string(w, "path", path);
-	jsonw_object_end(w);
+	cgroup_object(w, "cgroup", rec->cgroup_id, path);
 	if (container)
 		format_container(w, "container", container);
 	jsonw_u64(w, "pid", rec->pid);
