@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -8,9 +9,12 @@
 #include "runtime_roots.h"
 #include "duration.h"
 
-#define CMD_BIT(c)  (1U << (c))
-#define ALL_RUNNING (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_FEATURES))
-#define STREAMING   (CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_STREAM))
+#define CMD_BIT(c) (1U << (c))
+#define ALL_RUNNING                                                                                \
+	(CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_TOP) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_RUN) |        \
+	 CMD_BIT(CMD_FEATURES))
+#define AGGREGATING                                                                                \
+	(CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_TOP) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_RUN))
 
 static const struct command_spec {
 	const char *name;
@@ -18,12 +22,28 @@ static const struct command_spec {
 	const char *summary;
 	const char *description;
 } commands[] = {
+	{ "top", CMD_TOP, "live per-container view of memory, faults, reclaim and OOM kills",
+	  "A full-screen table with one row per container (or cgroup): usage, limit,\n"
+	  "% of limit, growth, page faults per second, reclaim stall, OOM kills and\n"
+	  "how long ago the last one was, under a header with node totals. Keys: sort\n"
+	  "with the letters in the footer, / filters by name, space pauses, h helps,\n"
+	  "q quits. Exited containers stay on screen, marked, for --tombstone.\n"
+	  "Without a terminal (or with --batch) it prints plain-text snapshots." },
 	{ "stream", CMD_STREAM, "stream events as JSON lines on stdout",
 	  "Attaches memsight's BPF programs and prints one JSON object per line: an\n"
-	  "oom_kill line for every OOM kill on the node (victim, trigger, cgroup, the\n"
-	  "memcg's usage and limit) and an agent_stats line every interval (lost\n"
-	  "events, BPF run time, memsight's own RSS and CPU). Runs until SIGINT or\n"
-	  "SIGTERM, --duration, or a closed stdout." },
+	  "oom_kill line for every OOM kill on the node (victim, trigger, cgroup,\n"
+	  "container, the memcg's usage and limit), a container_stats line per\n"
+	  "active cgroup every interval (faults, charges, reclaim, usage, limit) and\n"
+	  "an agent_stats line (lost events, BPF run time, memsight's own RSS and\n"
+	  "CPU). Runs until SIGINT or SIGTERM, --duration, or a closed stdout." },
+	{ "run", CMD_RUN, "DaemonSet mode: the stream plus /metrics, /healthz and /readyz",
+	  "Everything `stream` prints, plus an HTTP server on --listen:\n"
+	  "  /metrics  Prometheus text format: per-container counters and gauges\n"
+	  "            (memsight_oom_kills_total, memsight_page_faults_total, ...)\n"
+	  "            and the agent's own figures\n"
+	  "  /healthz  200 while the main loop turns, 503 when it has stalled\n"
+	  "  /readyz   200 once the BPF programs are attached\n"
+	  "A container's series go away when its tombstone expires (--tombstone)." },
 	{ "features", CMD_FEATURES, "show the kernel's features and the hooks memsight uses",
 	  "Loads and attaches the BPF programs as `stream` would, reports which hooks\n"
 	  "are in use, which fallbacks were taken and why, then detaches and exits.\n"
@@ -200,6 +220,74 @@ static int apply_fault_samples(struct env *env, const char *arg, char *err, size
 	return 0;
 }
 
+int cli_parse_listen(const char *arg, char *host, size_t host_len, uint16_t *port, char *err,
+		     size_t err_len)
+{
+	const char *colon = strrchr(arg, ':'), *start = arg, *end;
+	char *port_end;
+	unsigned long n;
+	size_t len;
+
+	if (!colon || colon == arg)
+		return usage_error(err, err_len,
+				   "--listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:9464, "
+				   "0.0.0.0:9464, [::]:9464)",
+				   arg);
+	end = colon;
+	if (arg[0] == '[') {
+		if (end[-1] != ']')
+			return usage_error(err, err_len,
+					   "--listen: '%s': an IPv6 address goes in brackets, e.g. "
+					   "[::1]:9464",
+					   arg);
+		start++;
+		end--;
+	} else if (memchr(arg, ':', (size_t)(colon - arg))) {
+		return usage_error(
+			err, err_len,
+			"--listen: '%s': put an IPv6 address in brackets, e.g. [::1]:9464", arg);
+	}
+	len = (size_t)(end - start);
+	if (!len || len >= host_len)
+		return usage_error(err, err_len, "--listen: '%s' has no usable address", arg);
+	errno = 0;
+	n = strtoul(colon + 1, &port_end, 10);
+	if (!colon[1] || *port_end || colon[1] == '-' || colon[1] == '+' || errno || n > 65535)
+		return usage_error(err, err_len,
+				   "--listen: port '%s' is not a number from 0 to 65535",
+				   colon + 1);
+	memcpy(host, start, len);
+	host[len] = '\0';
+	*port = (uint16_t)n;
+	return 0;
+}
+
+static int apply_listen(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return cli_parse_listen(arg, env->listen_host, sizeof(env->listen_host), &env->listen_port,
+				err, err_len);
+}
+
+static int apply_batch(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->batch = true;
+	return 0;
+}
+
+static int apply_iterations(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || errno || n == 0 || n > 1000000000UL)
+		return usage_error(err, err_len,
+				   "--iterations: '%s' is not a positive number of snapshots", arg);
+	env->iterations = (uint32_t)n;
+	return 0;
+}
+
 static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->bpf_stats = false;
@@ -227,7 +315,8 @@ static int apply_help(struct env *env, const char *arg, char *err, size_t err_le
 
 static const struct option_spec options[] = {
 	{ "interval", 0, "DUR", ALL_RUNNING,
-	  "how often to report agent_stats (default 1s; minimum 10ms)", apply_interval },
+	  "how often figures are reported and top refreshes (default 1s; min 10ms)",
+	  apply_interval },
 	{ "duration", 0, "DUR", ALL_RUNNING, "exit after DUR (default: run until stopped)",
 	  apply_duration },
 	{ "cgroup", 0, "PREFIX", ALL_RUNNING,
@@ -257,12 +346,19 @@ static const struct option_spec options[] = {
 	  apply_docker_root },
 	{ "podman-storage", 0, "DIR", ALL_RUNNING,
 	  "podman's storage root (default /var/lib/containers/storage)", apply_podman_storage },
-	{ "tombstone", 0, "DUR", STREAMING,
+	{ "tombstone", 0, "DUR", AGGREGATING,
 	  "how long an exited container keeps its name for late events (default 5m)",
 	  apply_tombstone },
 	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
 	  "don't enable kernel BPF run-time statistics (agent_stats run_time_ns stays 0)",
 	  apply_no_bpf_stats },
+	{ "listen", 0, "ADDR:PORT", CMD_BIT(CMD_RUN),
+	  "where /metrics, /healthz, /readyz listen (default 127.0.0.1:9464; port 0: any free)",
+	  apply_listen },
+	{ "batch", 'b', NULL, CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
+	  "plain-text snapshots every interval instead of the full-screen view", apply_batch },
+	{ "iterations", 'n', "N", CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
+	  "exit after N refreshes (default: run until q or stopped)", apply_iterations },
 	{ "json", 0, NULL, CMD_BIT(CMD_FEATURES) | CMD_BIT(CMD_VERSION),
 	  "print the report as one JSON object", apply_json },
 	{ "verbose", 'v', NULL, ~0U, "print libbpf's debug output on stderr", apply_verbose },
@@ -279,6 +375,8 @@ void cli_env_defaults(struct env *env)
 	env->oom_hook = OOM_HOOK_AUTO;
 	env->bpf_stats = true;
 	env->tombstone_ns = 300ULL * 1000000000ULL;
+	snprintf(env->listen_host, sizeof(env->listen_host), "127.0.0.1");
+	env->listen_port = 9464;
 }
 
 void cli_runtime_roots(const struct env *env, struct runtime_roots *roots)
@@ -440,7 +538,8 @@ void cli_print_help(FILE *out, enum command command)
 		     "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nWith no command, memsight runs `stream`.\n\nOptions:\n");
+	fprintf(out, "\nWith no command, memsight runs `top` on a terminal and `stream` "
+		     "otherwise.\n\nOptions:\n");
 	print_options(out, CMD_DEFAULT);
 	fprintf(out, "\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
 		     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"

@@ -11,7 +11,9 @@
 
 enum command {
 	CMD_DEFAULT, /* none given: decided by main */
+	CMD_TOP,
 	CMD_STREAM,
+	CMD_RUN,
 	CMD_FEATURES,
 	CMD_VERSION,
 	CMD_HELP,
@@ -54,6 +56,12 @@ struct env {
 	const char *docker_root;
 	const char *podman_storage;
 	uint64_t tombstone_ns;
+	/* run: where /metrics, /healthz and /readyz listen */
+	char listen_host[64]; /* numeric IPv4 or IPv6 address */
+	uint16_t listen_port; /* 0: any free port (printed at start) */
+	/* top */
+	bool batch;
+	uint32_t iterations; /* 0: until stopped */
 };
 
 void cli_env_defaults(struct env *env);
@@ -70,6 +78,13 @@ void cli_print_help(FILE *out, enum command command);
 struct runtime_roots;
 /* The runtime state roots the options name, defaults for the rest. */
 void cli_runtime_roots(const struct env *env, struct runtime_roots *roots);
+
+/*
+ * Splits "ADDR:PORT" ("127.0.0.1:9464", "[::1]:9464", "0.0.0.0:0") into host
+ * (brackets removed) and port. Returns 0, or -EINVAL with a message in err.
+ */
+int cli_parse_listen(const char *arg, char *host, size_t host_len, uint16_t *port, char *err,
+		     size_t err_len);
 
 /* Name of a command, for messages. */
 const char *cli_command_name(enum command command);

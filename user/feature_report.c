@@ -78,8 +78,8 @@ static void print_json(const struct env *env, const struct utsname *uts,
 	}
 	jsonw_string(&w, "error", error);
 	jsonw_object_end(&w);
-	if (!w.failed)
-		printf("%s\n", w.buf);
+	if (!w.out.failed)
+		printf("%s\n", w.out.buf);
 	jsonw_free(&w);
 }
 

@@ -13,82 +13,31 @@ void jsonw_init(struct jsonw *w)
 
 void jsonw_reset(struct jsonw *w)
 {
-	w->len = 0;
+	strbuf_reset(&w->out);
 	w->depth = 0;
-	w->failed = false;
 	memset(w->need_comma, 0, sizeof(w->need_comma));
-	if (w->buf)
-		w->buf[0] = '\0';
 }
 
 void jsonw_free(struct jsonw *w)
 {
-	free(w->buf);
+	strbuf_free(&w->out);
 	jsonw_init(w);
-}
-
-static bool reserve(struct jsonw *w, size_t extra)
-{
-	size_t want = w->len + extra + 1;
-	char *grown;
-	size_t cap;
-
-	if (w->failed)
-		return false;
-	if (want <= w->cap)
-		return true;
-	cap = w->cap ? w->cap : 512;
-	while (cap < want)
-		cap *= 2;
-	grown = realloc(w->buf, cap);
-	if (!grown) {
-		w->failed = true;
-		return false;
-	}
-	w->buf = grown;
-	w->cap = cap;
-	return true;
 }
 
 static void append(struct jsonw *w, const char *text, size_t len)
 {
-	if (!reserve(w, len))
-		return;
-	memcpy(w->buf + w->len, text, len);
-	w->len += len;
-	w->buf[w->len] = '\0';
+	strbuf_append(&w->out, text, len);
 }
 
-/* Decodes one well-formed UTF-8 sequence; returns its length, or 0 if malformed. */
-static size_t utf8_sequence(const unsigned char *s, size_t len, uint32_t *cp)
+/* Appends value escaped, in place. */
+static void append_escaped(struct jsonw *w, const char *value, size_t n)
 {
-	size_t n;
-	uint32_t c = s[0], min;
+	size_t need = json_escape(NULL, 0, value, n);
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 2, c &= 0x1f, min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3, c &= 0x0f, min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
+	if (strbuf_reserve(&w->out, need)) {
+		w->out.len += json_escape(w->out.buf + w->out.len, need, value, n);
+		w->out.buf[w->out.len] = '\0';
 	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates and values past Unicode are malformed. */
-	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
 }
 
 size_t json_escape(char *out, size_t out_len, const char *value, size_t len)
@@ -136,7 +85,7 @@ size_t json_escape(char *out, size_t out_len, const char *value, size_t len)
 					piece = tmp, piece_len = 6;
 					break;
 				}
-				consumed = utf8_sequence(s + i, len - i, &cp);
+				consumed = utf8_decode(s + i, len - i, &cp);
 				if (!consumed) {
 					piece = "\\ufffd", piece_len = 6;
 					consumed = 1;
@@ -168,13 +117,8 @@ static void separator(struct jsonw *w, const char *key)
 		w->need_comma[w->depth - 1] = true;
 	if (key) {
 		/* Keys are memsight's own constants, still escaped for safety. */
-		size_t n = strlen(key), need = json_escape(NULL, 0, key, n);
-
 		append(w, "\"", 1);
-		if (reserve(w, need)) {
-			w->len += json_escape(w->buf + w->len, need, key, n);
-			w->buf[w->len] = '\0';
-		}
+		append_escaped(w, key, strlen(key));
 		append(w, "\":", 2);
 	}
 }
@@ -184,7 +128,7 @@ static void open_scope(struct jsonw *w, const char *key, char bracket)
 	separator(w, key);
 	append(w, &bracket, 1);
 	if (w->depth >= JSONW_DEPTH_MAX) {
-		w->failed = true;
+		w->out.failed = true;
 		return;
 	}
 	w->need_comma[w->depth++] = false;
@@ -193,7 +137,7 @@ static void open_scope(struct jsonw *w, const char *key, char bracket)
 static void close_scope(struct jsonw *w, char bracket)
 {
 	if (w->depth <= 0) {
-		w->failed = true;
+		w->out.failed = true;
 		return;
 	}
 	w->depth--;
@@ -222,14 +166,9 @@ void jsonw_array_end(struct jsonw *w)
 
 void jsonw_string_n(struct jsonw *w, const char *key, const char *value, size_t len)
 {
-	size_t n = strnlen(value, len), need = json_escape(NULL, 0, value, n);
-
 	separator(w, key);
 	append(w, "\"", 1);
-	if (reserve(w, need)) {
-		w->len += json_escape(w->buf + w->len, need, value, n);
-		w->buf[w->len] = '\0';
-	}
+	append_escaped(w, value, strnlen(value, len));
 	append(w, "\"", 1);
 }
 

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 /*
  * A small JSON writer for memsight's output lines. Every string goes through
  * json_escape: the strings memsight prints (task names, cgroup names,
@@ -16,12 +18,9 @@
 #define JSONW_DEPTH_MAX 16
 
 struct jsonw {
-	char *buf;
-	size_t len;
-	size_t cap;
+	struct strbuf out; /* out.failed: out of memory or nesting too deep, unusable */
 	int depth;
 	bool need_comma[JSONW_DEPTH_MAX];
-	bool failed; /* out of memory or nesting too deep: the line is unusable */
 };
 
 void jsonw_init(struct jsonw *w);

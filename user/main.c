@@ -130,6 +130,8 @@ int main(int argc, char **argv)
 	case CMD_FEATURES:
 		return finish_output(features_run(&env));
 	case CMD_DEFAULT: /* `top` arrives with its own issue; until then, stream */
+	case CMD_TOP:
+	case CMD_RUN:
 	case CMD_STREAM:
 	default:
 		return stream_run(&env);

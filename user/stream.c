@@ -15,14 +15,23 @@
 #include "cgroup_names.h"
 #include "cgroup_walk.h"
 #include "container_cache.h"
+#include "aggregate.h"
 #include "counter_deltas.h"
+#include "http_server.h"
 #include "id_table.h"
 #include "proc_faults.h"
 #include "loader.h"
 #include "log.h"
+#include "prom_format.h"
 #include "record_format.h"
 #include "self_stats.h"
 #include "stream.h"
+#include "version.h"
+
+/* Tracked cgroups at most: ~2.5 KiB each. */
+#define AGGREGATE_MAX_ENTRIES 100000
+/* How often idle cgroups' usage and limit are read again for /metrics. */
+#define IDLE_GAUGES_EVERY_NS (10ULL * 1000000000ULL)
 
 enum wake_source {
 	WAKE_RINGBUF = 1,
@@ -43,6 +52,12 @@ struct stream {
 	struct id_table *stat_last;	/* memory.stat fallback: last bytes per kind */
 	struct id_table *rows;		/* this interval's figures per cgroup */
 	struct proc_faults *procs;
+	struct aggregate *agg;	    /* running totals for /metrics */
+	struct http_server *server; /* `run` only */
+	struct strbuf page;
+	struct prom_context prom;
+	struct prom_hook hooks[16];
+	uint64_t idle_gauges_ns; /* when idle cgroups' gauges were last read */
 	/* cgroups removed this interval: reported once more, then their fault slots freed */
 	struct removed_cgroup {
 		uint64_t cgroup_id;
@@ -69,11 +84,11 @@ static void emit_line(struct stream *s, const struct jsonw *w)
 {
 	if (s->stdout_closed)
 		return;
-	if (w->failed) {
+	if (w->out.failed) {
 		log_error("dropped an output line: out of memory");
 		return;
 	}
-	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
+	if (fwrite(w->out.buf, 1, w->out.len, stdout) != w->out.len || fputc('\n', stdout) == EOF ||
 	    fflush(stdout) == EOF) {
 		/* A reader that left is a normal end; any other write error loses data. */
 		if (errno != EPIPE) {
@@ -105,6 +120,8 @@ static void on_oom_record(struct stream *s, const struct memsight_oom_record *re
 		return;
 	}
 	container_cache__resolve(s->containers, path, now, &victim);
+	aggregate__add_oom_kill(s->agg, rec->victim_cgroup.id, path, &victim,
+				(int64_t)rec->hdr.boot_ns + s->fmt.boot_to_realtime_ns);
 	cgroup_path_from_record(&rec->trigger_cgroup, path, sizeof(path));
 	container_cache__resolve(s->containers, path, now, &trigger);
 	format_oom_record(&s->line, rec, &victim, &trigger, &s->fmt);
@@ -139,6 +156,7 @@ static void on_cgroup_record(struct stream *s, const struct memsight_cgroup_reco
 	} else if (rec->event == MEMSIGHT_CGROUP_RMDIR) {
 		cgroup_names__removed(s->names, rec->cgroup.id, now);
 		container_cache__cgroup_removed(s->containers, path, now);
+		aggregate__cgroup_removed(s->agg, rec->cgroup.id, now);
 		remember_removed(s, rec->cgroup.id, rec->memcg_id);
 	}
 }
@@ -317,8 +335,30 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 			stats.top_count = proc_faults__top(s->procs, dir, stats.top);
 		}
 	}
+	aggregate__add_stats(s->agg, &stats);
 	format_container_stats(&s->line, &stats, &s->fmt);
 	emit_line(s, &s->line);
+}
+
+/* Idle cgroups send no rows; their usage and limit are read now and then instead. */
+static void refresh_idle_gauges(uint64_t cgroup_id, void *value, void *ctx)
+{
+	struct aggregate_entry *e = value;
+	struct stream *s = ctx;
+	uint64_t usage, limit, high;
+	bool has_limit;
+
+	if (e->removed_ns || !e->path || e->interval_minor || e->interval_major ||
+	    e->interval_net_charge)
+		return;
+	if (cgroup_memory_read(s->memcg_root, s->memcg_v2, e->path, &usage, &has_limit, &limit))
+		return;
+	e->has_usage = true;
+	e->usage_bytes = usage;
+	e->has_limit = has_limit;
+	e->limit_bytes = limit;
+	e->has_high = s->memcg_v2 && !cgroup_memory_high(s->memcg_root, e->path, &high);
+	e->high_bytes = e->has_high ? high : 0;
 }
 
 /* Once per interval: fault counts in, one container_stats line per cgroup that moved. */
@@ -329,6 +369,7 @@ static void emit_interval(struct stream *s)
 	s->rows = id_table__new(sizeof(struct interval_row));
 	if (!s->rows)
 		return;
+	aggregate__begin_interval(s->agg, s->interval_ns);
 	if (loader__counts_faults(s->loader)) {
 		counter_deltas__begin(s->faults);
 		loader__fault_counts(s->loader, add_fault_count, s->faults);
@@ -349,6 +390,10 @@ static void emit_interval(struct stream *s)
 	id_table__each(s->rows, emit_row, s);
 	id_table__free(s->rows);
 	s->rows = NULL;
+	if (s->server && now - s->idle_gauges_ns >= IDLE_GAUGES_EVERY_NS) {
+		aggregate__each(s->agg, refresh_idle_gauges, s);
+		s->idle_gauges_ns = now;
+	}
 	/* Reported for the last time above: now their slots can serve new memcgs. */
 	for (unsigned int i = 0; i < s->removed_count; i++) {
 		loader__forget_cgroup(s->loader, s->removed[i].memcg_id, s->removed[i].cgroup_id);
@@ -360,6 +405,7 @@ static void emit_interval(struct stream *s)
 	s->removed_count = 0;
 	cgroup_names__expire(s->names, now);
 	container_cache__expire(s->containers, now);
+	aggregate__expire(s->agg, now);
 	proc_faults__expire(s->procs);
 }
 
@@ -401,6 +447,19 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/* Renders /metrics once per interval; scrapes are served the last page. */
+static void publish_metrics(struct stream *s, const struct agent_stats *stats)
+{
+	strbuf_reset(&s->page);
+	prom_format(&s->page, s->agg, stats, &s->prom);
+	if (s->page.failed) {
+		log_error("/metrics: out of memory; serving the previous page");
+		return;
+	}
+	http_server__publish(s->server, &s->page);
+	http_server__heartbeat(s->server);
+}
+
 static void emit_agent_stats(struct stream *s)
 {
 	struct memsight_bpf_counters counters;
@@ -430,6 +489,8 @@ static void emit_agent_stats(struct stream *s)
 	s->last_sample = now;
 	format_agent_stats(&s->line, &stats, &s->fmt);
 	emit_line(s, &s->line);
+	if (s->server)
+		publish_metrics(s, &stats);
 }
 
 static int arm_timer(int fd, uint64_t first_ns, uint64_t every_ns)
@@ -504,11 +565,28 @@ int stream_run(const struct env *env)
 	s.charges = counter_deltas__new(2 * MEMSIGHT_CHARGE_KINDS);
 	s.reclaim = counter_deltas__new(2 + MEMSIGHT_RECLAIM_BUCKETS);
 	s.stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
+	s.agg = aggregate__new(env->tombstone_ns, AGGREGATE_MAX_ENTRIES);
 	s.interval_ns = env->interval_ns;
+	strbuf_init(&s.page);
 	if (!s.containers || !s.names || !s.faults || !s.procs || !s.charges || !s.reclaim ||
-	    !s.stat_last) {
+	    !s.stat_last || !s.agg) {
 		log_error("out of memory");
 		goto out;
+	}
+	if (env->command == CMD_RUN) {
+		/* Up before the slow load, so probes get "not ready" rather than no answer. */
+		uint64_t stall_ns = 5 * env->interval_ns;
+
+		if (stall_ns < 10000000000ULL)
+			stall_ns = 10000000000ULL;
+		s.server = http_server__start(env->listen_host, env->listen_port, stall_ns, err,
+					      sizeof(err));
+		if (!s.server) {
+			log_error("%s", err);
+			goto out;
+		}
+		log_info("serving http://%s/metrics, /healthz and /readyz",
+			 http_server__address(s.server));
 	}
 	ret = loader__new(&opts, &s.loader, err, sizeof(err));
 	if (ret) {
@@ -522,6 +600,22 @@ int stream_run(const struct env *env)
 
 		if (env->fault_samples && !strcmp(h->feature, "fault_samples") && !h->hook)
 			log_error("--fault-samples: not available here: %s", h->reason);
+	}
+	if (s.server) {
+		const struct loader_report *report = loader__report(s.loader);
+		struct agent_stats none = {};
+
+		for (unsigned int i = 0; i < report->hook_count && i < 16; i++)
+			s.hooks[i] = (struct prom_hook){ report->hooks[i].feature,
+							 report->hooks[i].hook };
+		s.prom = (struct prom_context){
+			.version = MEMSIGHT_VERSION,
+			.start_realtime_ns = clock_realtime_ns(),
+			.hooks = s.hooks,
+			.hook_count = report->hook_count < 16 ? report->hook_count : 16,
+		};
+		publish_metrics(&s, &none);
+		http_server__set_ready(s.server, true);
 	}
 	/* After attaching, so a cgroup made during the walk is seen by one or the other. */
 	cgroup_mounts_read(&mounts);
@@ -622,7 +716,10 @@ int stream_run(const struct env *env)
 			 (unsigned long long)counters.ringbuf_drops,
 			 (unsigned long long)s.records_malformed);
 out:
+	http_server__stop(s.server);
 	loader__free(s.loader);
+	aggregate__free(s.agg);
+	strbuf_free(&s.page);
 	container_cache__free(s.containers);
 	cgroup_names__free(s.names);
 	counter_deltas__free(s.faults);

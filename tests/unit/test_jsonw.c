@@ -23,8 +23,8 @@ static char *round_trip(const char *raw, size_t len)
 	jsonw_object_begin(&w, NULL);
 	jsonw_string_n(&w, "s", raw, len);
 	jsonw_object_end(&w);
-	assert_false(w.failed);
-	obj = json_tokener_parse(w.buf);
+	assert_false(w.out.failed);
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	snprintf(decoded, sizeof(decoded), "%s",
 		 json_object_get_string(json_object_object_get(obj, "s")));
@@ -122,10 +122,10 @@ static void test_nesting_and_types(void **state)
 	jsonw_object_end(&w);
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
-	assert_false(w.failed);
-	assert_string_equal(w.buf, "{\"big\":18446744073709551615,\"neg\":-1000,\"none\":null,"
-				   "\"yes\":true,\"nan\":null,\"list\":[1,{\"k\":\"v\"}]}");
-	obj = json_tokener_parse(w.buf);
+	assert_false(w.out.failed);
+	assert_string_equal(w.out.buf, "{\"big\":18446744073709551615,\"neg\":-1000,\"none\":null,"
+				       "\"yes\":true,\"nan\":null,\"list\":[1,{\"k\":\"v\"}]}");
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	arr = json_object_object_get(obj, "list");
 	assert_int_equal(json_object_array_length(arr), 2);
@@ -139,7 +139,7 @@ static void test_unbalanced_close_fails(void **state)
 
 	jsonw_init(&w);
 	jsonw_object_end(&w);
-	assert_true(w.failed);
+	assert_true(w.out.failed);
 	jsonw_free(&w);
 }
 

@@ -71,9 +71,9 @@ static struct json_object *format_and_parse(void)
 
 	jsonw_init(&w);
 	format_oom_record(&w, &rec, NULL, NULL, &ctx);
-	assert_false(w.failed);
-	assert_null(strchr(w.buf, '\n'));
-	obj = json_tokener_parse(w.buf);
+	assert_false(w.out.failed);
+	assert_null(strchr(w.out.buf, '\n'));
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	jsonw_free(&w);
 	return obj;
@@ -209,7 +209,7 @@ static void test_agent_stats(void **state)
 
 	jsonw_init(&w);
 	format_agent_stats(&w, &stats, &ctx);
-	obj = json_tokener_parse(w.buf);
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	expect_str(obj, "type", "agent_stats");
 	expect_str(obj, "ts", "2026-11-27T08:00:00.000000000Z");
@@ -253,7 +253,7 @@ static void test_container_stats(void **state)
 	snprintf(info.meta.name, sizeof(info.meta.name), "web");
 	jsonw_init(&w);
 	format_container_stats(&w, &stats, &ctx);
-	obj = json_tokener_parse(w.buf);
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	expect_str(obj, "type", "container_stats");
 	expect_u64(obj, "cgroup.id", 99);
@@ -292,7 +292,7 @@ static void test_fault_sample(void **state)
 
 	jsonw_init(&w);
 	format_fault_sample(&w, &sample, NULL, NULL, &ctx);
-	obj = json_tokener_parse(w.buf);
+	obj = json_tokener_parse(w.out.buf);
 	assert_non_null(obj);
 	expect_str(obj, "type", "fault_sample");
 	expect_str(obj, "ts", "2026-11-27T08:00:00.000000000Z");

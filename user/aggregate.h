@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_AGGREGATE_H
+#define MEMSIGHT_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "container_info.h"
+#include "memsight.h"
+
+/*
+ * Per-cgroup running totals across intervals, for the sinks that show state
+ * rather than a stream of lines: /metrics and the top view. Fed with the same
+ * figures the JSON lines carry. A cgroup that is removed stays for the
+ * tombstone period (its OOM kill usually arrives as it dies), then goes. Pure.
+ */
+
+struct container_stats;
+
+struct aggregate_entry {
+	uint64_t cgroup_id;
+	char *path;
+	bool has_container;
+	struct container_info container;
+	/* totals since memsight started */
+	uint64_t faults_minor, faults_major;
+	uint64_t charged[MEMSIGHT_CHARGE_KINDS], uncharged[MEMSIGHT_CHARGE_KINDS];
+	uint64_t reclaim_count, reclaim_stall_ns;
+	uint64_t reclaim_hist[MEMSIGHT_RECLAIM_BUCKETS];
+	uint64_t oom_kills;
+	int64_t last_oom_realtime_ns; /* 0: none seen */
+	/* the latest figures read from cgroupfs */
+	bool has_usage, has_limit, has_high;
+	uint64_t usage_bytes, limit_bytes, high_bytes;
+	/* the last interval, for rates; zero when the cgroup was idle in it */
+	uint64_t interval_minor, interval_major;
+	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */
+	uint64_t interval_stall_ns;
+	uint64_t removed_ns; /* CLOCK_MONOTONIC when its cgroup went; 0: present */
+};
+
+struct aggregate;
+
+/* max_entries bounds memory: past it, new cgroups are not tracked (counted). */
+struct aggregate *aggregate__new(uint64_t tombstone_ns, unsigned int max_entries);
+void aggregate__free(struct aggregate *agg);
+
+/* A new interval of interval_ns starts: every entry's interval figures go to zero. */
+void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns);
+uint64_t aggregate__interval_ns(const struct aggregate *agg);
+
+/* One cgroup's figures for the interval (the container_stats line's). */
+void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats);
+
+/* The entry for a cgroup, made when absent (NULL when full or out of memory). */
+struct aggregate_entry *aggregate__entry(struct aggregate *agg, uint64_t cgroup_id,
+					 const char *path, const struct container_info *info);
+
+void aggregate__add_oom_kill(struct aggregate *agg, uint64_t cgroup_id, const char *path,
+			     const struct container_info *info, int64_t realtime_ns);
+
+/* Its cgroup was removed at now_ns (CLOCK_MONOTONIC): the tombstone period starts. */
+void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64_t now_ns);
+
+/* Drops the entries whose tombstone period is over. */
+void aggregate__expire(struct aggregate *agg, uint64_t now_ns);
+
+/* Calls fn for every entry; fn may change the entry, not add or remove any. */
+void aggregate__each(struct aggregate *agg, void (*fn)(uint64_t cgroup_id, void *entry, void *ctx),
+		     void *ctx);
+
+unsigned int aggregate__count(const struct aggregate *agg);
+/* cgroups not tracked because the table was full */
+uint64_t aggregate__overflows(const struct aggregate *agg);
+
+/*
+ * The entries, sorted by cgroup path, in a NULL-terminated array owned by the
+ * caller (free() it); valid until the next call that changes agg. NULL when
+ * out of memory.
+ */
+const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count);
+
+/* Net charge per second over the last interval. */
+double aggregate_entry_growth(const struct aggregate_entry *e, uint64_t interval_ns);
+
+#endif

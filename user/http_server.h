@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_HTTP_SERVER_H
+#define MEMSIGHT_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+/*
+ * `memsight run`'s HTTP endpoints, served by libmicrohttpd on its own thread:
+ *   /metrics  the last page the main loop published (a scrape never waits on it)
+ *   /healthz  200 while the main loop's heartbeat is recent, else 503
+ *   /readyz   200 once the agent says it is ready (programs attached), else 503
+ */
+
+struct http_server;
+
+/*
+ * Listens on host:port (port 0: any free port). stall_ns: how old a heartbeat
+ * may get before /healthz fails. NULL with a one-line reason in err.
+ */
+struct http_server *http_server__start(const char *host, uint16_t port, uint64_t stall_ns,
+				       char *err, size_t err_len);
+void http_server__stop(struct http_server *server);
+
+/* The address actually bound, e.g. "127.0.0.1:9464" or "[::1]:9464". */
+const char *http_server__address(const struct http_server *server);
+
+/* Swaps page in as the new /metrics body; page gets the old buffer to reuse. */
+void http_server__publish(struct http_server *server, struct strbuf *page);
+void http_server__heartbeat(struct http_server *server);
+void http_server__set_ready(struct http_server *server, bool ready);
+
+#endif
