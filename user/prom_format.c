@@ -116,7 +116,7 @@ static void stall_histogram(struct strbuf *out, const struct aggregate_entry *e)
 		/* log2 bucket b holds stalls in [2^b, 2^(b+1)) ns */
 		for (; b <= stall_bucket_edges[i]; b++)
 			cumulative += e->reclaim_hist[b];
-		snprintf(le, sizeof(le), "%.9g", (double)(2ULL << stall_bucket_edges[i]) / 1e9);
+		snprintf(le, sizeof(le), "%.12g", (double)(2ULL << stall_bucket_edges[i]) / 1e9);
 		series_u64(out, "memsight_reclaim_stall_seconds_bucket", e, "le", le, cumulative);
 	}
 	series_u64(out, "memsight_reclaim_stall_seconds_bucket", e, "le", "+Inf", e->reclaim_count);

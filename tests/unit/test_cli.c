@@ -120,7 +120,33 @@ static void test_help_lists_only_real_commands(void **state)
 	assert_non_null(strstr(buf, "--interval DUR"));
 	/* commands later issues build stay out of help until they exist */
 	assert_null(strstr(buf, "  top "));
-	assert_null(strstr(buf, "  run "));
+	assert_non_null(strstr(buf, "  run "));
+}
+
+static void test_listen_addresses(void **state)
+{
+	assert_int_equal(parse(1, "run"), 0);
+	assert_string_equal(env.listen_host, "127.0.0.1");
+	assert_int_equal(env.listen_port, 9464);
+	assert_int_equal(parse(3, "run", "--listen", "0.0.0.0:9100"), 0);
+	assert_string_equal(env.listen_host, "0.0.0.0");
+	assert_int_equal(env.listen_port, 9100);
+	assert_int_equal(parse(2, "run", "--listen=[::1]:0"), 0);
+	assert_string_equal(env.listen_host, "::1");
+	assert_int_equal(env.listen_port, 0);
+	assert_int_equal(parse(3, "run", "--listen", "localhost:65535"), 0);
+	assert_int_equal(env.listen_port, 65535);
+
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a:65536"));
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a:-1"));
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a:"));
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a:9x"));
+	expect_usage_error("is not ADDR:PORT", parse(3, "run", "--listen", "9464"));
+	expect_usage_error("is not ADDR:PORT", parse(3, "run", "--listen", ":9464"));
+	expect_usage_error("in brackets", parse(3, "run", "--listen", "::1:9464"));
+	expect_usage_error("in brackets", parse(3, "run", "--listen", "[::1:9464"));
+	expect_usage_error("no usable address", parse(3, "run", "--listen", "[]:9464"));
+	expect_usage_error("does not apply to 'stream'", parse(3, "stream", "--listen", "a:1"));
 }
 
 int main(void)
@@ -132,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_option_scope_checked_however_often_given),
 		cmocka_unit_test(test_help_forms),
 		cmocka_unit_test(test_help_lists_only_real_commands),
+		cmocka_unit_test(test_listen_addresses),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
