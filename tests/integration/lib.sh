@@ -110,6 +110,9 @@ make_memcg() {
 	echo "$dir"
 }
 
+# stat_of DIR KEY: one figure of the memcg's memory.stat.
+stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+
 # oom_kill_count DIR: the kernel's own count of OOM kills in that memcg.
 oom_kill_count() {
 	if [ $CGROUP_V2 -eq 1 ]; then
@@ -168,10 +171,46 @@ remove_memcgs() {
 	done
 }
 
+DOCKER=/usr/bin/docker # Debian's client, matching Debian's dockerd
+DOCKERD_PID=
+
+# ensure_dockerd: starts Debian's dockerd when none answers (no bridge: nothing here
+# needs a network); it is stopped again at exit. Returns 1 when it can't be had.
+ensure_dockerd() {
+	command -v dockerd >/dev/null && [ -x $DOCKER ] || return 1
+	$DOCKER info >/dev/null 2>&1 && return 0
+	dockerd --iptables=false --bridge=none >"$WORK/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	wait_for 30 sh -c "$DOCKER info >/dev/null 2>&1"
+}
+
+# make_rootfs DIR: busybox and the static hog, enough for a test container.
+make_rootfs() {
+	local dir=$1
+	mkdir -p "$dir/bin" "$dir/proc" "$dir/dev" "$dir/sys" "$dir/tmp"
+	cp /bin/busybox "$dir/bin/busybox"
+	cp "$HELPERS/hog-static" "$dir/hog"
+}
+
+# build_hog_image: docker image memsight-test-hog (the hog as entrypoint), built
+# locally from busybox-static: no registry is reachable.
+build_hog_image() {
+	make_rootfs "$WORK/image"
+	printf 'FROM scratch\nCOPY . /\nENTRYPOINT ["/hog"]\n' >"$WORK/image/Dockerfile"
+	$DOCKER build -q -t memsight-test-hog "$WORK/image" >/dev/null 2>"$WORK/image.err"
+}
+
 cleanup() {
 	local pid
-	for pid in "${BG_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null # no job notices
+	done
 	remove_memcgs
+	if [ -n "$DOCKERD_PID" ]; then
+		kill "$DOCKERD_PID" 2>/dev/null
+		wait "$DOCKERD_PID" 2>/dev/null
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -6,7 +6,6 @@ source "$(dirname "$0")/lib.sh"
 MIB=$((1 << 20))
 anon_key() { [ $CGROUP_V2 -eq 1 ] && echo anon || echo rss; }
 file_key() { [ $CGROUP_V2 -eq 1 ] && echo file || echo cache; }
-stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 # sum_charge FILE PATH KIND FIELD
 sum_charge() {
 	jq -s --arg p "$2" --arg k "$3" --arg f "$4" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .charge[$k][$f]] | add // 0' "$1"

@@ -9,33 +9,18 @@
 #    from what memsight read when the container's cgroup appeared.
 source "$(dirname "$0")/lib.sh"
 
-DOCKER=/usr/bin/docker # Debian's client, matching Debian's dockerd
 MIB=$((1 << 20))
 POD_UID=7e3a1f00-1111-4222-8333-944455556666
 
-make_rootfs() {
-	local dir=$1
-	mkdir -p "$dir/bin" "$dir/proc" "$dir/dev" "$dir/sys" "$dir/tmp"
-	cp /bin/busybox "$dir/bin/busybox"
-	cp "$HELPERS/hog-static" "$dir/hog"
-}
-
 # --- docker ---------------------------------------------------------------------------
 docker_case() {
-	local name="memsight-test-$$" out="$WORK/docker.json" id line started=0
+	local name="memsight-test-$$" out="$WORK/docker.json" id line
 	echo "docker run -m 32m --name $name"
-	if ! $DOCKER info >/dev/null 2>&1; then
-		dockerd --iptables=false --bridge=none >"$WORK/dockerd.log" 2>&1 &
-		DOCKERD_PID=$!
-		started=1
-		if ! wait_for 30 sh -c "$DOCKER info >/dev/null 2>&1"; then
-			not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log"))"
-			return
-		fi
+	if ! ensure_dockerd; then
+		not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log" 2>/dev/null))"
+		return
 	fi
-	make_rootfs "$WORK/image"
-	printf 'FROM scratch\nCOPY . /\nENTRYPOINT ["/hog"]\n' >"$WORK/image/Dockerfile"
-	check "image built from busybox-static" sh -c "$DOCKER build -q -t memsight-test-hog '$WORK/image' >/dev/null"
+	check "image built from busybox-static" build_hog_image
 
 	"$MEMSIGHT" stream --interval 200ms --cgroup / >"$out" 2>"$out.err" &
 	MEMSIGHT_PID=$!
@@ -55,10 +40,6 @@ docker_case() {
 	expect_eq "memcg.limit_bytes is the -m limit" "$(jq -r .memcg.limit_bytes <<<"$line")" $((32 * MIB))
 	check_jq_line "cgroup.path ends with the id" ".cgroup.path | endswith(\"$id\")" "$line"
 	$DOCKER rm -f "$name" >/dev/null 2>&1
-	if [ $started -eq 1 ]; then
-		kill "$DOCKERD_PID"
-		wait "$DOCKERD_PID" 2>/dev/null
-	fi
 }
 
 # --- podman ------------------------------------------------------------------------------

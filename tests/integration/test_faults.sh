@@ -8,7 +8,6 @@ MIB=$((1 << 20))
 PAGE=$(getconf PAGESIZE 2>/dev/null || awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
 check "page size known ($PAGE)" test "${PAGE:-0}" -gt 0
 
-stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 
 # sum_faults FILE PATH FIELD: the sum of faults.FIELD over the cgroup's container_stats lines
 sum_faults() {
