@@ -20,9 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jsonw_object_begin(&w, NULL);
 	jsonw_string_n(&w, "comm", (const char *)data, size);
 	jsonw_object_end(&w);
-	if (w.failed || memchr(w.buf, '\n', w.len))
+	if (w.out.failed || memchr(w.out.buf, '\n', w.out.len))
 		abort();
-	obj = json_tokener_parse(w.buf);
+	obj = json_tokener_parse(w.out.buf);
 	if (!obj || !json_object_object_get_ex(obj, "comm", &value) ||
 	    !json_object_is_type(value, json_type_string))
 		abort();
