@@ -44,9 +44,10 @@ endif
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
-	binutils python3 libmicrohttpd-dev curl prometheus python3-prometheus-client
-LIBS_PKG := libbpf json-c libmicrohttpd
-LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd) -lelf -lz -lpthread
+	binutils python3 libmicrohttpd-dev curl prometheus python3-prometheus-client \
+	libncurses-dev tmux
+LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
@@ -63,10 +64,11 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.c user/cli.c \
 	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
 	user/id_table.c user/cgroup_names.c user/counter_deltas.c user/strbuf.c user/aggregate.c \
-	user/prom_format.c
+	user/prom_format.c user/top_view.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
-	user/container_cache.c user/cgroup_walk.c user/proc_faults.c user/http_server.c
+	user/container_cache.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
+	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

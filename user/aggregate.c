@@ -102,9 +102,15 @@ struct aggregate_entry *aggregate__entry(struct aggregate *agg, uint64_t cgroup_
 
 void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats)
 {
-	struct aggregate_entry *e =
-		aggregate__entry(agg, stats->cgroup_id, stats->path, stats->container);
+	struct aggregate_entry *e;
 
+	/*
+	 * A cgroup memsight never saw named (a dying memcg still uncharging its
+	 * page cache) can't be shown or labelled: its line in the stream says so.
+	 */
+	if (!stats->path)
+		return;
+	e = aggregate__entry(agg, stats->cgroup_id, stats->path, stats->container);
 	if (!e)
 		return;
 	e->faults_minor += stats->faults_minor;

@@ -49,7 +49,7 @@ void aggregate__free(struct aggregate *agg);
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns);
 uint64_t aggregate__interval_ns(const struct aggregate *agg);
 
-/* One cgroup's figures for the interval (the container_stats line's). */
+/* One cgroup's figures for the interval (the container_stats line's); unnamed ones are skipped. */
 void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats);
 
 /* The entry for a cgroup, made when absent (NULL when full or out of memory). */

@@ -22,6 +22,13 @@ static const struct command_spec {
 	const char *summary;
 	const char *description;
 } commands[] = {
+	{ "top", CMD_TOP, "live per-container view of memory, faults, reclaim and OOM kills",
+	  "A full-screen table with one row per container (or cgroup): usage, limit,\n"
+	  "% of limit, growth, page faults per second, reclaim stall, OOM kills and\n"
+	  "how long ago the last one was, under a header with node totals. Keys: sort\n"
+	  "with the letters in the footer, / filters by name, space pauses, h helps,\n"
+	  "q quits. Exited containers stay on screen, marked, for --tombstone.\n"
+	  "Without a terminal (or with --batch) it prints plain-text snapshots." },
 	{ "stream", CMD_STREAM, "stream events as JSON lines on stdout",
 	  "Attaches memsight's BPF programs and prints one JSON object per line: an\n"
 	  "oom_kill line for every OOM kill on the node (victim, trigger, cgroup,\n"
@@ -261,6 +268,26 @@ static int apply_listen(struct env *env, const char *arg, char *err, size_t err_
 				err, err_len);
 }
 
+static int apply_batch(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->batch = true;
+	return 0;
+}
+
+static int apply_iterations(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || errno || n == 0 || n > 1000000000UL)
+		return usage_error(err, err_len,
+				   "--iterations: '%s' is not a positive number of snapshots", arg);
+	env->iterations = (uint32_t)n;
+	return 0;
+}
+
 static int apply_no_bpf_stats(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->bpf_stats = false;
@@ -328,6 +355,10 @@ static const struct option_spec options[] = {
 	{ "listen", 0, "ADDR:PORT", CMD_BIT(CMD_RUN),
 	  "where /metrics, /healthz, /readyz listen (default 127.0.0.1:9464; port 0: any free)",
 	  apply_listen },
+	{ "batch", 'b', NULL, CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
+	  "plain-text snapshots every interval instead of the full-screen view", apply_batch },
+	{ "iterations", 'n', "N", CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
+	  "exit after N refreshes (default: run until q or stopped)", apply_iterations },
 	{ "json", 0, NULL, CMD_BIT(CMD_FEATURES) | CMD_BIT(CMD_VERSION),
 	  "print the report as one JSON object", apply_json },
 	{ "verbose", 'v', NULL, ~0U, "print libbpf's debug output on stderr", apply_verbose },
@@ -507,7 +538,8 @@ void cli_print_help(FILE *out, enum command command)
 		     "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nWith no command, memsight runs `stream`.\n\nOptions:\n");
+	fprintf(out, "\nWith no command, memsight runs `top` on a terminal and `stream` "
+		     "otherwise.\n\nOptions:\n");
 	print_options(out, CMD_DEFAULT);
 	fprintf(out, "\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
 		     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"

@@ -15,6 +15,7 @@
 #include "feature_report.h"
 #include "log.h"
 #include "stream.h"
+#include "top.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 		/* `help help` and `--help` alike show the overview. */
 		enum command topic = CMD_DEFAULT;
 
-		for (enum command c = CMD_STREAM; env.help_topic && c < CMD_HELP; c++)
+		for (enum command c = CMD_TOP; env.help_topic && c < CMD_HELP; c++)
 			if (!strcmp(cli_command_name(c), env.help_topic))
 				topic = c;
 		cli_print_help(stdout, topic);
@@ -129,8 +130,13 @@ int main(int argc, char **argv)
 	switch (env.command) {
 	case CMD_FEATURES:
 		return finish_output(features_run(&env));
-	case CMD_DEFAULT: /* `top` arrives with its own issue; until then, stream */
+	case CMD_DEFAULT:
+		/* A person at a terminal gets the view; a pipe or a log file gets lines. */
+		if (env.batch || env.iterations || isatty(STDOUT_FILENO))
+			return top_run(&env);
+		return stream_run(&env);
 	case CMD_TOP:
+		return top_run(&env);
 	case CMD_RUN:
 	case CMD_STREAM:
 	default:

@@ -39,6 +39,7 @@ enum wake_source {
 	WAKE_DURATION,
 	WAKE_SIGNAL,
 	WAKE_STDOUT,
+	WAKE_INPUT,
 };
 
 struct stream {
@@ -54,6 +55,7 @@ struct stream {
 	struct proc_faults *procs;
 	struct aggregate *agg;	    /* running totals for /metrics */
 	struct http_server *server; /* `run` only */
+	const struct stream_view *view; /* `top` only: no JSON lines then */
 	struct strbuf page;
 	struct prom_context prom;
 	struct prom_hook hooks[16];
@@ -82,7 +84,7 @@ struct stream {
 /* Writes one whole line; a reader that went away ends the stream quietly. */
 static void emit_line(struct stream *s, const struct jsonw *w)
 {
-	if (s->stdout_closed)
+	if (s->stdout_closed || s->view)
 		return;
 	if (w->out.failed) {
 		log_error("dropped an output line: out of memory");
@@ -330,14 +332,34 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 					    &stats.has_limit, &stats.limit_bytes);
 		stats.has_high =
 			s->memcg_v2 && !cgroup_memory_high(s->memcg_root, path, &stats.high_bytes);
-		if (row->faults) {
+		if (row->faults && !s->view) {
 			snprintf(dir, sizeof(dir), "%s%s", s->memcg_root, path);
 			stats.top_count = proc_faults__top(s->procs, dir, stats.top);
 		}
 	}
 	aggregate__add_stats(s->agg, &stats);
+	if (s->view)
+		return;
 	format_container_stats(&s->line, &stats, &s->fmt);
 	emit_line(s, &s->line);
+}
+
+static bool is_container(const struct container_info *info)
+{
+	return info->runtime != RUNTIME_NONE && info->runtime != RUNTIME_SYSTEMD && !info->monitor;
+}
+
+/* A view shows every container, also those idle since memsight started. */
+static void seed_container(uint64_t cgroup_id, const char *path, void *ctx)
+{
+	struct stream *s = ctx;
+	struct container_info info;
+
+	if (!cgroup_path_matches(path, s->env->cgroup_prefix))
+		return;
+	container_cache__resolve(s->containers, path, monotonic_ns(), &info);
+	if (is_container(&info))
+		aggregate__entry(s->agg, cgroup_id, path, &info);
 }
 
 /* Idle cgroups send no rows; their usage and limit are read now and then instead. */
@@ -390,7 +412,9 @@ static void emit_interval(struct stream *s)
 	id_table__each(s->rows, emit_row, s);
 	id_table__free(s->rows);
 	s->rows = NULL;
-	if (s->server && now - s->idle_gauges_ns >= IDLE_GAUGES_EVERY_NS) {
+	if (s->view)
+		cgroup_names__each(s->names, seed_container, s);
+	if (s->view || (s->server && now - s->idle_gauges_ns >= IDLE_GAUGES_EVERY_NS)) {
 		aggregate__each(s->agg, refresh_idle_gauges, s);
 		s->idle_gauges_ns = now;
 	}
@@ -491,6 +515,18 @@ static void emit_agent_stats(struct stream *s)
 	emit_line(s, &s->line);
 	if (s->server)
 		publish_metrics(s, &stats);
+	if (s->view && !s->view->on_interval(s->view->ctx, s->agg, &stats))
+		s->stop = true;
+}
+
+/* Reads one queued signal; returns its number (0 when none). */
+static int drain_signal(int fd)
+{
+	struct signalfd_siginfo info;
+
+	if (read(fd, &info, sizeof(info)) != sizeof(info))
+		return 0;
+	return (int)info.ssi_signo;
 }
 
 static int arm_timer(int fd, uint64_t first_ns, uint64_t every_ns)
@@ -522,7 +558,12 @@ static void drain_fd(int fd)
 
 int stream_run(const struct env *env)
 {
-	struct stream s = { .env = env };
+	return stream_run_view(env, NULL);
+}
+
+int stream_run_view(const struct env *env, const struct stream_view *view)
+{
+	struct stream s = { .env = env, .view = view };
 	struct memsight_bpf_counters counters;
 	struct cgroup_mounts mounts;
 	struct runtime_roots roots;
@@ -535,6 +576,8 @@ int stream_run(const struct env *env)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
+	if (view)
+		sigaddset(&stop_signals, SIGWINCH); /* a resize, through the same signalfd */
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -653,7 +696,12 @@ int stream_run(const struct env *env)
 	 * ends at once instead of at the next write. Files and ttys can't be
 	 * watched and needn't be.
 	 */
-	watch(epfd, STDOUT_FILENO, 0, WAKE_STDOUT);
+	if (!view)
+		watch(epfd, STDOUT_FILENO, 0, WAKE_STDOUT);
+	else if (view->input_fd >= 0 && watch(epfd, view->input_fd, EPOLLIN, WAKE_INPUT)) {
+		log_error("can't watch the keyboard: %s", strerror(errno));
+		goto out;
+	}
 
 	self_stats_sample(&s.last_sample);
 	status = 0;
@@ -691,7 +739,11 @@ int stream_run(const struct env *env)
 				s.stop = true;
 				break;
 			case WAKE_SIGNAL:
-				drain_fd(signal_fd);
+				if (drain_signal(signal_fd) == SIGWINCH) {
+					if (view && view->on_resize)
+						view->on_resize(view->ctx, s.agg);
+					break;
+				}
 				/* A second Ctrl-C during teardown ends the process at once. */
 				sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 				s.stop = true;
@@ -699,6 +751,10 @@ int stream_run(const struct env *env)
 			case WAKE_STDOUT:
 				s.stdout_closed = true;
 				s.stop = true;
+				break;
+			case WAKE_INPUT:
+				if (!view->on_input(view->ctx, s.agg))
+					s.stop = true;
 				break;
 			}
 		}
@@ -708,8 +764,8 @@ int stream_run(const struct env *env)
 	if (s.write_failed)
 		status = 1;
 	loader__counters(s.loader, &counters);
-	/* A reader that went away (`| head`) is a normal end, not news. */
-	if (!s.stdout_closed)
+	/* A reader that went away (`| head`) is a normal end, not news; a view says nothing. */
+	if (!s.stdout_closed && !view)
 		log_info("stopped: %llu records received, %llu lost (ring buffer full), %llu "
 			 "malformed",
 			 (unsigned long long)s.records_total,

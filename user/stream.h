@@ -2,9 +2,35 @@
 #ifndef MEMSIGHT_STREAM_H
 #define MEMSIGHT_STREAM_H
 
+#include <stdbool.h>
+
 #include "cli.h"
 
-/* `memsight stream`: JSON lines on stdout until stopped. Returns the exit status. */
+struct aggregate;
+struct agent_stats;
+
+/*
+ * A view shows the agent's figures instead of the JSON lines: `memsight top`.
+ * It runs inside the agent's loop, so it never misses an interval or a kill.
+ */
+struct stream_view {
+	void *ctx;
+	int input_fd; /* watched for reading (the keyboard); -1: none */
+	/* Once per interval, with the figures in agg. Returns false to stop. */
+	bool (*on_interval)(void *ctx, struct aggregate *agg, const struct agent_stats *agent);
+	/* input_fd is readable. Returns false to stop. */
+	bool (*on_input)(void *ctx, struct aggregate *agg);
+	/* The terminal was resized (SIGWINCH). */
+	void (*on_resize)(void *ctx, struct aggregate *agg);
+};
+
+/* `memsight stream` and `run`: JSON lines on stdout until stopped. Returns the exit status. */
 int stream_run(const struct env *env);
+
+/*
+ * The same loop feeding a view: no JSON lines; every container known is in
+ * the aggregate, idle or not, and its usage and limit are read every interval.
+ */
+int stream_run_view(const struct env *env, const struct stream_view *view);
 
 #endif
