@@ -53,8 +53,8 @@ struct stream {
 	struct id_table *stat_last;	/* memory.stat fallback: last bytes per kind */
 	struct id_table *rows;		/* this interval's figures per cgroup */
 	struct proc_faults *procs;
-	struct aggregate *agg;	    /* running totals for /metrics */
-	struct http_server *server; /* `run` only */
+	struct aggregate *agg;		/* running totals for /metrics */
+	struct http_server *server;	/* `run` only */
 	const struct stream_view *view; /* `top` only: no JSON lines then */
 	struct strbuf page;
 	struct prom_context prom;

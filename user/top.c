@@ -76,8 +76,7 @@ static void take_rows(struct top *t, struct aggregate *agg)
 		t->rows = grown;
 		t->rows_cap = count;
 	}
-	top_rows_build(entries, count, aggregate__interval_ns(agg), clock_realtime_ns(),
-		       t->rows);
+	top_rows_build(entries, count, aggregate__interval_ns(agg), clock_realtime_ns(), t->rows);
 	t->row_count = count;
 	free(entries);
 }
@@ -219,7 +218,8 @@ static void draw_screen(struct top *t)
 			draw_line(y++, t->text.buf, t->text.len - 1, cols, attr);
 	}
 	if (!count && y < lines - 1)
-		mvaddstr(y, 0, *t->filter ? "  (no row matches the filter)" : "  (no containers yet)");
+		mvaddstr(y, 0,
+			 *t->filter ? "  (no row matches the filter)" : "  (no containers yet)");
 	if (t->editing) {
 		strbuf_reset(&t->text);
 		strbuf_printf(&t->text, "filter: %s_   (Enter applies, Esc clears)", t->edit);
@@ -364,6 +364,7 @@ static void on_resize(void *ctx, struct aggregate *agg)
 	if (!t->screen || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row || !ws.ws_col)
 		return;
 	resize_term(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE); /* repaint all: the terminal reflowed what was there */
 	redraw(t);
 }
 

@@ -13,8 +13,8 @@ static const struct {
 	char key;
 	const char *name;
 } sorts[TOP_SORTS] = {
-	[TOP_SORT_USAGE] = { 'u', "usage" },	[TOP_SORT_PERCENT] = { 'p', "% of limit" },
-	[TOP_SORT_GROWTH] = { 'g', "growth" },	[TOP_SORT_FAULTS] = { 'f', "faults" },
+	[TOP_SORT_USAGE] = { 'u', "usage" },	 [TOP_SORT_PERCENT] = { 'p', "% of limit" },
+	[TOP_SORT_GROWTH] = { 'g', "growth" },	 [TOP_SORT_FAULTS] = { 'f', "faults" },
 	[TOP_SORT_RECLAIM] = { 'r', "reclaim" }, [TOP_SORT_OOM] = { 'o', "OOM kills" },
 	[TOP_SORT_NAME] = { 'n', "name" },
 };
@@ -112,9 +112,10 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		r->major_per_sec = (double)e->interval_major / secs;
 		r->stall_ms_per_sec = (double)e->interval_stall_ns / 1e6 / secs;
 		r->oom_kills = e->oom_kills;
-		r->last_oom_age_s = e->last_oom_realtime_ns
-					    ? (now_realtime_ns - e->last_oom_realtime_ns) / 1000000000
-					    : -1;
+		r->last_oom_age_s =
+			e->last_oom_realtime_ns
+				? (now_realtime_ns - e->last_oom_realtime_ns) / 1000000000
+				: -1;
 		if (e->last_oom_realtime_ns && r->last_oom_age_s < 0)
 			r->last_oom_age_s = 0;
 		r->exited = e->removed_ns || (e->has_container && e->container.exited);
@@ -343,7 +344,9 @@ void top_format_row(struct strbuf *out, const struct top_layout *layout, const s
 		if (layout->shown[c])
 			strbuf_printf(out, "%*s ", (int)columns[c].width, cell[c]);
 	snprintf(name, sizeof(name), "%s%s", row->name,
-		 !row->exited ? "" : row->oom_kills ? " [exited: OOM-killed]" : " [exited]");
+		 !row->exited	  ? ""
+		 : row->oom_kills ? " [exited: OOM-killed]"
+				  : " [exited]");
 	append_cut(out, name, layout->name_width);
 	strbuf_append(out, "\n", 1);
 }
@@ -367,8 +370,9 @@ void top_format_summary(struct strbuf *out, const struct top_summary *sum, unsig
 	strbuf_append(out, "\n", 1);
 
 	strbuf_reset(&line);
-	strbuf_printf(&line, "%u containers (%u exited) | memsight %.1f%% CPU, %llu events lost | "
-			     "sort: %s%s",
+	strbuf_printf(&line,
+		      "%u containers (%u exited) | memsight %.1f%% CPU, %llu events lost | "
+		      "sort: %s%s",
 		      sum->containers, sum->exited, sum->agent_cpu_percent,
 		      (unsigned long long)sum->lost_total, top_sort_name(sum->sort),
 		      sum->paused ? " | PAUSED" : "");

@@ -41,9 +41,9 @@ struct top_row {
 	bool is_container;
 	bool has_usage, has_limit;
 	uint64_t usage_bytes, limit_bytes;
-	double percent;	       /* of the limit; < 0 when unlimited */
-	double growth;	       /* net charge, bytes per second */
-	double minor_per_sec;  /* page faults per second, last interval */
+	double percent;	      /* of the limit; < 0 when unlimited */
+	double growth;	      /* net charge, bytes per second */
+	double minor_per_sec; /* page faults per second, last interval */
 	double major_per_sec;
 	double stall_ms_per_sec; /* ms stalled in reclaim per second of wall time */
 	uint64_t oom_kills;
@@ -78,8 +78,7 @@ bool top_parse_meminfo(const char *text, uint64_t *total_bytes, uint64_t *availa
 bool top_parse_psi(const char *text, double *some_avg10, double *full_avg10);
 
 /* The two header lines, each ending in '\n', cut to width. */
-void top_format_summary(struct strbuf *out, const struct top_summary *summary,
-			unsigned int width);
+void top_format_summary(struct strbuf *out, const struct top_summary *summary, unsigned int width);
 
 /* Which columns fit width; the name takes what is left. */
 struct top_layout {
