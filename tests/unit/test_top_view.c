@@ -123,7 +123,7 @@ static void test_narrow_terminals_drop_the_least_important_first(void **state)
 	struct top_layout layout;
 	struct top_row row;
 	struct strbuf out;
-	unsigned int widths[] = { 200, 100, 60, 40, 10 };
+	unsigned int widths[] = { 200, 100, 80, 60, 40, 10 };
 
 	top_rows_build(entries, 1, SEC, 0, &row);
 	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
@@ -144,6 +144,8 @@ static void test_narrow_terminals_drop_the_least_important_first(void **state)
 		/* usage always stays; the limit column is the first to go */
 		assert_non_null(strstr(out.buf, "USAGE"));
 		if (widths[i] == 100)
+			assert_non_null(strstr(out.buf, "LIMIT"));
+		if (widths[i] == 80)
 			assert_null(strstr(out.buf, "LIMIT"));
 		if (widths[i] == 60) {
 			assert_non_null(strstr(out.buf, "%LIM"));
