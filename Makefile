@@ -90,7 +90,7 @@ CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame
 endif
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
-	bench-faults
+	bench-faults chart-test image-test
 
 all: $(OUTPUT)/memsight
 
@@ -98,8 +98,11 @@ help:
 	@echo 'make              build build/memsight'
 	@echo 'make deps         install missing Debian packages (root)'
 	@echo 'make run          deps + build + start memsight (root)'
-	@echo 'make test         deps + build + unit and integration tests (root)'
+	@echo 'make test         deps + build + every test below, fuzzing, and vmtest (root)'
 	@echo 'make unit         unit tests only (no root)'
+	@echo 'make integration  root: real BPF programs, memcgs, containers (TESTS="oom top")'
+	@echo 'make chart-test   the Helm chart: lint, template, Kubernetes schemas (offline)'
+	@echo 'make image-test   build the container image, run it as the DaemonSet does (root)'
 	@echo 'make check        clang-format check and warning-free build'
 	@echo 'make vmtest       the integration tests on other kernels under qemu (KERNEL=name)'
 	@echo 'make vmlinux      regenerate $(VMLINUX_H) from the running kernel'
@@ -210,6 +213,7 @@ vmtest:
 
 deps:
 	$(Q)tests/deps.sh $(DEPS_PACKAGES)
+	$(Q)command -v npm >/dev/null || tests/deps.sh nodejs npm # the chart tests' helm and schemas
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -221,8 +225,16 @@ unit: $(UNIT_BINS)
 integration: $(OUTPUT)/memsight $(HELPER_BINS)
 	$(Q)tests/integration/run.sh
 
+# The Helm chart, offline: helm lint/template and Kubernetes schemas (helm from npm).
+chart-test:
+	$(Q)tests/chart/run.sh
+
+# The container image built with the local docker engine and run as the DaemonSet runs it.
+image-test: $(HELPER_BINS)
+	$(Q)tests/image/run.sh
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit integration
+	$(Q)$(MAKE) --no-print-directory all unit integration chart-test image-test
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan SANITIZE=1 unit
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(Q)$(MAKE) --no-print-directory vmtest
