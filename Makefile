@@ -65,7 +65,7 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.
 	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
 	user/id_table.c user/cgroup_names.c user/counter_deltas.c user/strbuf.c user/aggregate.c \
 	user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/stream.c user/feature_report.c \
+APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/agent.c user/api.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
 	user/container_cache.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c

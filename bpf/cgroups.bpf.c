@@ -13,6 +13,16 @@
 #include "events.bpf.h"
 
 /*
+ * A ring buffer of its own: `events` (OOM kills, fault samples) can be handed
+ * to another consumer (--pin) while memsight keeps naming cgroups from these.
+ * 512 KiB: about 120 records (4.1 KiB each) for a burst of pod starts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 19);
+} cgroup_events SEC(".maps");
+
+/*
  * Only the hierarchy that carries the memory controller: on a v1 host every
  * controller has its own tree and each mkdir would show up once per tree.
  */
@@ -30,7 +40,7 @@ static __always_inline int record_cgroup(struct cgroup *cgrp, __u32 event)
 
 	if (!on_memory_hierarchy(cgrp))
 		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	rec = bpf_ringbuf_reserve(&cgroup_events, sizeof(*rec), 0);
 	if (!rec) {
 		count_ringbuf_drop();
 		return 0;

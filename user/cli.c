@@ -268,6 +268,11 @@ static int apply_listen(struct env *env, const char *arg, char *err, size_t err_
 				err, err_len);
 }
 
+static int apply_pin(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	return absolute_dir("--pin", arg, &env->pin_dir, err, err_len);
+}
+
 static int apply_batch(struct env *env, const char *arg, char *err, size_t err_len)
 {
 	env->batch = true;
@@ -355,6 +360,9 @@ static const struct option_spec options[] = {
 	{ "listen", 0, "ADDR:PORT", CMD_BIT(CMD_RUN),
 	  "where /metrics, /healthz, /readyz listen (default 127.0.0.1:9464; port 0: any free)",
 	  apply_listen },
+	{ "pin", 0, "DIR", CMD_BIT(CMD_RUN),
+	  "pin the event ring buffer and counting maps in DIR (bpffs) for another reader",
+	  apply_pin },
 	{ "batch", 'b', NULL, CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
 	  "plain-text snapshots every interval instead of the full-screen view", apply_batch },
 	{ "iterations", 'n', "N", CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),

@@ -62,6 +62,7 @@ struct env {
 	/* top */
 	bool batch;
 	uint32_t iterations; /* 0: until stopped */
+	const char *pin_dir; /* run: pin the event ring buffer and counting maps here */
 };
 
 void cli_env_defaults(struct env *env);

@@ -578,8 +578,15 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 				    ? loader->samples_err
 				    : "no exceptions:page_fault_user tracepoint (x86 only)");
 
-	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
+	/* cgroup records on their own ring; `events` too unless another consumer has it */
+	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events), ringbuf_sample,
 				      loader, NULL);
+	if (loader->rb && !opts->leave_events &&
+	    ring_buffer__add(loader->rb, bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
+			     loader)) {
+		ring_buffer__free(loader->rb);
+		loader->rb = NULL;
+	}
 	if (!loader->rb) {
 		ret = -errno;
 		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
@@ -630,6 +637,53 @@ int loader__epoll_fd(const struct loader *loader)
 int loader__consume(struct loader *loader)
 {
 	return ring_buffer__consume(loader->rb);
+}
+
+/* What --pin exposes, by the names the maps have in the BPF object. */
+static struct bpf_map *pinned_map(const struct loader *loader, unsigned int i)
+{
+	struct bpf_map *maps[] = {
+		loader->skel->maps.events,	    loader->skel->maps.fault_slots,
+		loader->skel->maps.fault_overflow,  loader->skel->maps.charge_slots,
+		loader->skel->maps.charge_overflow, loader->skel->maps.reclaim_stats,
+	};
+
+	return i < sizeof(maps) / sizeof(maps[0]) ? maps[i] : NULL;
+}
+
+int loader__pin(struct loader *loader, const char *dir, char *err, size_t err_len)
+{
+	struct bpf_map *map;
+	char path[4096];
+	int ret;
+
+	for (unsigned int i = 0; (map = pinned_map(loader, i)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		ret = bpf_map__pin(map, path);
+		if (ret) {
+			snprintf(err, err_len, "--pin: can't pin %s: %s%s", path, error_text(ret),
+				 ret == -EEXIST ? " (another memsight pinned there?)"
+				 : ret == -EINVAL || ret == -EPERM
+					 ? " (is the directory in a bpf file system?)"
+					 : "");
+			loader__unpin(loader, dir);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void loader__unpin(struct loader *loader, const char *dir)
+{
+	struct bpf_map *map;
+	char path[4096];
+
+	for (unsigned int i = 0; (map = pinned_map(loader, i)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		/* only what this process pinned: bpf_map__unpin checks the path it pinned */
+		if (bpf_map__is_pinned(map))
+			bpf_map__unpin(map, path);
+	}
 }
 
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters)

@@ -29,6 +29,8 @@ struct loader_opts {
 	bool bpf_stats;
 	loader_record_fn on_record;
 	void *ctx;
+	/* leave the `events` ring buffer to another consumer (pinned); cgroup records still come */
+	bool leave_events;
 };
 
 enum hook_status {
@@ -88,6 +90,13 @@ int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ct
 
 /* The cgroup is gone: its fault and charge slots and reclaim entry serve others now. */
 void loader__forget_cgroup(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
+/*
+ * Pins the event ring buffer and the counting maps under dir (bpffs) for
+ * other processes; 0 or -errno with a reason in err. loader__unpin removes them.
+ */
+int loader__pin(struct loader *loader, const char *dir, char *err, size_t err_len);
+void loader__unpin(struct loader *loader, const char *dir);
+
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, for the kernel's wall-clock sample windows. */
 void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns);
 void loader__free(struct loader *loader);

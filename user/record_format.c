@@ -59,6 +59,18 @@ static void string_or_null(struct jsonw *w, const char *key, const char *value)
 		jsonw_null(w, key);
 }
 
+const char *oom_source_name(uint32_t source)
+{
+	switch (source) {
+	case MEMSIGHT_OOM_SOURCE_TP_BTF:
+		return "tp_btf/mark_victim";
+	case MEMSIGHT_OOM_SOURCE_FENTRY:
+		return "fentry/mark_oom_victim";
+	default:
+		return "tracepoint/oom/mark_victim";
+	}
+}
+
 void format_container(struct jsonw *w, const char *key, const struct container_info *info)
 {
 	/* A systemd unit is named by its unit; a container by what its runtime says. */
@@ -144,10 +156,7 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 		jsonw_object_end(w);
 	}
 
-	jsonw_string(w, "source",
-		     rec->source == MEMSIGHT_OOM_SOURCE_TP_BTF	 ? "tp_btf/mark_victim"
-		     : rec->source == MEMSIGHT_OOM_SOURCE_FENTRY ? "fentry/mark_oom_victim"
-								 : "tracepoint/oom/mark_victim");
+	jsonw_string(w, "source", oom_source_name(rec->source));
 	jsonw_object_end(w);
 }
 

@@ -34,6 +34,9 @@ void format_oom_record(struct jsonw *w, const struct memsight_oom_record *rec,
 		       const struct container_info *victim, const struct container_info *trigger,
 		       const struct format_context *ctx);
 
+/* The hook an OOM record came from, as "source" names it. */
+const char *oom_source_name(uint32_t source);
+
 /* The contract's "container" object. */
 void format_container(struct jsonw *w, const char *key, const struct container_info *info);
 
