@@ -5,6 +5,7 @@
 OUTPUT ?= build
 CC ?= gcc
 CLANG ?= clang
+OBJCOPY ?= objcopy
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0$(shell git rev-parse --short HEAD 2>/dev/null | sed "s/^/+g/")
@@ -44,8 +45,8 @@ endif
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
-	binutils python3 libmicrohttpd-dev curl prometheus python3-prometheus-client \
-	libncurses-dev tmux
+	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
+	libncurses-dev tmux containerd
 LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread
 
@@ -70,6 +71,11 @@ APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/agent.c user/api.c user/
 	user/container_cache.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
+# libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
+LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/btf_info.c \
+	user/self_stats.c user/log.c user/container_cache.c user/cgroup_walk.c user/proc_faults.c
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+PREFIX ?= /usr/local
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -90,7 +96,7 @@ CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame
 endif
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
-	bench-faults chart-test image-test
+	bench-faults chart-test image-test lib install
 
 all: $(OUTPUT)/memsight
 
@@ -100,6 +106,8 @@ help:
 	@echo 'make run          deps + build + start memsight (root)'
 	@echo 'make test         deps + build + every test below, fuzzing, and vmtest (root)'
 	@echo 'make unit         unit tests only (no root)'
+	@echo 'make lib          build/libmemsight.a'
+	@echo 'make install      PREFIX=/usr/local: binary, library, headers, memsight.pc'
 	@echo 'make integration  root: real BPF programs, memcgs, containers (TESTS="oom top")'
 	@echo 'make chart-test   the Helm chart: lint, template, Kubernetes schemas (offline)'
 	@echo 'make image-test   build the container image, run it as the DaemonSet does (root)'
@@ -130,7 +138,9 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
 $(OUTPUT)/user/loader.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/memsight.skel.h
-$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/version.h
+# Every object may include it; ordered so a parallel build never races ahead of it.
+$(APP_OBJS): | $(OUTPUT)/version.h
+$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/stream.o: $(OUTPUT)/version.h
 
 # Rewritten only when the version changes, so a new commit rebuilds just what prints it.
 $(OUTPUT)/version.h: FORCE | $(OUTPUT)
@@ -148,6 +158,33 @@ $(OUTPUT)/memsight: $(APP_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# One relocatable object with only the API global, so a program that links the
+# archive can't collide with memsight's internal names (log_error, strbuf_...).
+$(OUTPUT)/libmemsight.o: $(LIB_OBJS) user/libmemsight.syms
+	$(call msg,LD-R,$@)
+	$(Q)$(LD) -r -o $@.tmp $(LIB_OBJS)
+	$(Q)$(OBJCOPY) --keep-global-symbols=user/libmemsight.syms $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/libmemsight.a: $(OUTPUT)/libmemsight.o
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $<
+
+lib: $(OUTPUT)/libmemsight.a
+
+# make install PREFIX=/opt/memsight (DESTDIR for staging): the binary, the library,
+# its header, the raw record layout for pinned readers, and memsight.pc.
+install: all lib
+	$(Q)install -D -m 0755 $(OUTPUT)/memsight $(DESTDIR)$(PREFIX)/bin/memsight
+	$(Q)install -D -m 0644 $(OUTPUT)/libmemsight.a $(DESTDIR)$(PREFIX)/lib/libmemsight.a
+	$(Q)install -D -m 0644 user/include/memsight.h $(DESTDIR)$(PREFIX)/include/memsight.h
+	$(Q)install -D -m 0644 bpf/memsight.h $(DESTDIR)$(PREFIX)/include/memsight/records.h
+	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' user/memsight.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/memsight.pc
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+
 # The cache reads runtime files; its test gives it a fixture folder.
 $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/proc_faults.o
@@ -164,6 +201,11 @@ $(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+# Reads the pinned ring buffer with plain libbpf, as another agent would.
+$(OUTPUT)/tests/pin_reader: tests/integration/pin_reader.c bpf/memsight.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ -lbpf -lelf -lz
 
 # libFuzzer targets: the parsers and the JSON writer against arbitrary bytes, each for
 # FUZZ_SECONDS, starting from the runtime fixtures.
@@ -240,7 +282,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 CLANG_FORMAT ?= clang-format
-FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/integration/*.c \
+FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/include/*.h tests/unit/*.c \
+	tests/integration/*.c tests/library/*.c \
 	tests/fuzz/*.c bench/*.c)
 
 check:

@@ -31,6 +31,12 @@
 
 /* Tracked cgroups at most: ~2.5 KiB each. */
 #define AGGREGATE_MAX_ENTRIES 100000
+/*
+ * How long one memsight_poll() may deliver ring buffer records: a slow
+ * callback then returns control to its caller's loop (the kernel side never
+ * waits; what doesn't fit in the ring buffer meanwhile is counted as lost).
+ */
+#define POLL_BUDGET_NS (20ULL * 1000000ULL)
 /* How often idle cgroups' usage and limit are read again for /metrics. */
 #define IDLE_GAUGES_EVERY_NS (10ULL * 1000000000ULL)
 
@@ -86,6 +92,7 @@ struct memsight {
 	uint64_t idle_gauges_ns;
 	struct format_context fmt;
 	int delivered; /* events delivered by the current memsight_poll */
+	uint64_t consume_deadline_ns;
 	uint64_t records_total;
 	uint64_t records_filtered;
 	uint64_t records_malformed;
@@ -299,6 +306,9 @@ static int on_record(void *ctx, const void *data, size_t size)
 		on_fault_sample(ms, data);
 	else
 		on_cgroup_record(ms, data);
+	/* over budget: libbpf stops after this record, the rest waits for the next poll */
+	if (ms->consume_deadline_ns && monotonic_ns() > ms->consume_deadline_ns)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -740,8 +750,10 @@ int memsight_poll(struct memsight *ms, int timeout_ms)
 	ms->delivered = 0;
 	for (int i = 0; i < n; i++) {
 		if (events[i].data.u32 == WAKE_RINGBUF) {
+			ms->consume_deadline_ns = monotonic_ns() + POLL_BUDGET_NS;
 			ret = loader__consume(ms->loader);
-			if (ret < 0 && ret != -EINTR)
+			ms->consume_deadline_ns = 0;
+			if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
 				return ret;
 		} else if (read(ms->interval_fd, &expirations, sizeof(expirations)) > 0) {
 			/* Follow clock steps (NTP at boot) so timestamps stay true. */

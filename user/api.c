@@ -78,6 +78,8 @@ struct memsight *memsight_open(const struct memsight_opts *opts)
 	env.btf_path = OPT(opts, btf_path, NULL);
 	env.fault_samples = OPT(opts, fault_samples, 0);
 	env.host_root = OPT(opts, host_root, NULL);
+	/* libbpf's messages: kept for the reasons in err, printed only with -v in the CLI */
+	log_setup_libbpf(false);
 	config.env = &env;
 	config.on_event = opts->on_event;
 	config.ctx = OPT(opts, ctx, NULL);

@@ -292,7 +292,17 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 			    enum fault_mode faults, bool extras, bool samples, char *err,
 			    size_t err_len)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	/*
+	 * Name vmlinux's BTF even when it is the default: libbpf 1.1 otherwise also
+	 * searches kernel modules' BTF for a type CO-RE can't find (the pre-6.2
+	 * rss_stat shim), and listing them needs CAP_SYS_ADMIN, which a container
+	 * with only CAP_BPF + CAP_PERFMON lacks: the load would fail outright.
+	 */
+	const char *btf_path = opts->btf_path ? opts->btf_path
+			       : !access("/sys/kernel/btf/vmlinux", R_OK)
+				       ? "/sys/kernel/btf/vmlinux"
+				       : NULL;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	struct memsight_bpf *skel;
 	int ret;
 
@@ -461,6 +471,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	struct loader *loader;
 	struct btf *btf = NULL;
 	char skipped[768] = "", cgroup_err[1024] = "";
+	struct bpf_map *first;
 	int ret;
 
 	*out = NULL;
@@ -578,12 +589,15 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 				    ? loader->samples_err
 				    : "no exceptions:page_fault_user tracepoint (x86 only)");
 
-	/* cgroup records on their own ring; `events` too unless another consumer has it */
-	loader->rb = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events), ringbuf_sample,
-				      loader, NULL);
+	/*
+	 * `events` first, unless another consumer has it, then the cgroup records:
+	 * an OOM kill is handled before the removal of its cgroup read in the same pass.
+	 */
+	first = opts->leave_events ? loader->skel->maps.cgroup_events : loader->skel->maps.events;
+	loader->rb = ring_buffer__new(bpf_map__fd(first), ringbuf_sample, loader, NULL);
 	if (loader->rb && !opts->leave_events &&
-	    ring_buffer__add(loader->rb, bpf_map__fd(loader->skel->maps.events), ringbuf_sample,
-			     loader)) {
+	    ring_buffer__add(loader->rb, bpf_map__fd(loader->skel->maps.cgroup_events),
+			     ringbuf_sample, loader)) {
 		ring_buffer__free(loader->rb);
 		loader->rb = NULL;
 	}

@@ -70,7 +70,7 @@ struct memsight_cgroup_ref {
 
 /* The container of a cgroup. Strings are "" when unknown, never NULL. */
 struct memsight_container {
-	bool known; /* false: the cgroup is no container memsight recognizes */
+	bool known;	     /* false: the cgroup is no container memsight recognizes */
 	const char *runtime; /* "docker", "containerd", "cri-o", "podman", "systemd", "none", ... */
 	const char *id;
 	const char *name; /* container name (in its pod, for Kubernetes); a systemd unit */
@@ -97,7 +97,7 @@ struct memsight_oom_kill {
 	const char *constraint; /* "memcg" (a limit was hit) or "global" (the node ran out) */
 	bool has_limit;		/* false: the victim's memcg is unlimited */
 	uint64_t usage_bytes, limit_bytes; /* the victim's memcg, read at the kill */
-	const char *source; /* the kernel hook that saw it */
+	const char *source;		   /* the kernel hook that saw it */
 };
 
 struct memsight_container_stats {
@@ -151,21 +151,23 @@ struct memsight_opts {
 	unsigned int interval_ms;  /* container_stats and agent_stats period; 0: 1000 */
 	void (*on_event)(const struct memsight_event *ev, void *ctx);
 	void *ctx;
-	const char *node;	     /* NULL: $NODE_NAME, else the host name */
-	const char *btf_path;	     /* NULL: /sys/kernel/btf/vmlinux */
-	unsigned int fault_samples;  /* fault_sample events per second, node-wide; 0: off */
-	const char *host_root;	     /* the host's / when running in a container; NULL: / */
-	unsigned int tombstone_ms;   /* how long exited containers stay named; 0: 300000 */
-	bool skip_container_stats;   /* only OOM kills, fault samples and agent_stats */
-	const char *pin_dir;	     /* see memsight_open(); NULL: no pinning */
-	char *err_buf;		     /* when memsight_open() fails: why, in one line */
+	const char *node;	    /* NULL: $NODE_NAME, else the host name */
+	const char *btf_path;	    /* NULL: /sys/kernel/btf/vmlinux */
+	unsigned int fault_samples; /* fault_sample events per second, node-wide; 0: off */
+	const char *host_root;	    /* the host's / when running in a container; NULL: / */
+	unsigned int tombstone_ms;  /* how long exited containers stay named; 0: 300000 */
+	bool skip_container_stats;  /* only OOM kills, fault samples and agent_stats */
+	const char *pin_dir;	    /* see memsight_open(); NULL: no pinning */
+	char *err_buf;		    /* when memsight_open() fails: why, in one line */
 	size_t err_len;
 };
 #define memsight_opts__last_field err_len
 
 /*
  * Loads and attaches memsight's BPF programs. Returns NULL and sets errno on
- * failure (EPERM: privileges; ENOENT: no BTF; EINVAL: bad opts; ...).
+ * failure (EPERM: privileges; ENOENT: no BTF; EINVAL: bad opts; ...), with
+ * the reason in opts->err_buf. libbpf's own messages are routed through
+ * memsight (libbpf_set_print) and kept out of stderr.
  *
  * pin_dir (a directory in bpffs, e.g. /sys/fs/bpf/memsight): the raw event
  * ring buffer ("events") and the counting maps are pinned there for another

@@ -1,0 +1,127 @@
+#!/bin/bash
+# libmemsight as an outside program uses it: `make install` into a fresh prefix, a
+# consumer compiled only against the installed header and `pkg-config --static`, the
+# same OOM kill seen by the consumer and by `memsight stream`, a slow callback that
+# costs counted losses and not a hang, and `memsight run --pin` read by a separate
+# process with plain libbpf.
+source "$(dirname "$0")/lib.sh"
+
+MIB=$((1 << 20))
+PFX="$WORK/prefix"
+
+echo "make install PREFIX=... and a consumer built against it"
+check "make install" make -s -C "$ROOT" install PREFIX="$PFX"
+for f in bin/memsight lib/libmemsight.a include/memsight.h include/memsight/records.h lib/pkgconfig/memsight.pc; do
+	check "installs $f" test -f "$PFX/$f"
+done
+export PKG_CONFIG_PATH="$PFX/lib/pkgconfig"
+static_libs=$(pkg-config --libs --static memsight)
+for lib in -lmemsight -lbpf -lelf -lz; do
+	check "pkg-config --static names $lib" grep -qw -- "$lib" <<<"$static_libs"
+done
+check "only the API is global in the archive" sh -c "[ \"\$(nm -g --defined-only '$PFX/lib/libmemsight.a' | awk 'NF == 3 { print \$3 }' | sort | tr '\n' ' ')\" = 'memsight_close memsight_event_json memsight_fd memsight_open memsight_poll ' ]"
+# shellcheck disable=SC2046
+check "the consumer compiles with the installed header and pkg-config alone" \
+	cc -Wall -Wextra -Werror -o "$WORK/consumer" "$ROOT/tests/library/consumer.c" $(pkg-config --cflags --libs --static memsight)
+[ -x "$WORK/consumer" ] || finish
+
+echo "an OOM kill in a test container, through the callback and through memsight stream"
+if ! ensure_dockerd || ! build_hog_image; then
+	not_ok "docker and the test image (log: $(tail -3 "$WORK/dockerd.log" "$WORK/image.err" 2>/dev/null))"
+else
+	name="memsight-lib-$$"
+	"$WORK/consumer" --prefix /docker --seconds 25 >"$WORK/consumer.out" 2>"$WORK/consumer.err" &
+	consumer=$!
+	BG_PIDS+=($consumer)
+	"$MEMSIGHT" stream --cgroup /docker --interval 200ms >"$WORK/stream.json" 2>"$WORK/stream.err" &
+	MEMSIGHT_PID=$!
+	BG_PIDS+=($MEMSIGHT_PID)
+	wait_for 20 grep -q '^ready' "$WORK/consumer.out"
+	wait_for 20 grep -q agent_stats "$WORK/stream.json"
+	$DOCKER run -m 32m --memory-swap 32m --network none --name "$name" memsight-test-hog --comm libhog >/dev/null 2>&1
+	expect_eq "the container was OOM-killed (137)" $? 137
+	id=$($DOCKER inspect -f '{{.Id}}' "$name")
+	$DOCKER rm -f "$name" >/dev/null 2>&1
+	check "the callback received the kill" wait_for 10 sh -c "grep '^oom ' '$WORK/consumer.out' | grep -q 'container_id=$id'"
+	line=$(grep '^oom ' "$WORK/consumer.out" | grep "container_id=$id" | head -1)
+	check "decoded: the victim's comm" grep -q 'comm=libhog ' <<<"$line"
+	check "decoded: the container's name and runtime" grep -q "name=$name runtime=docker" <<<"$line"
+	check "decoded: a memcg constraint at the 32 MiB limit" grep -q "constraint=memcg limit=$((32 * MIB))" <<<"$line"
+	wait_for 10 sh -c "grep '\"type\":\"oom_kill\"' '$WORK/stream.json' | grep -q '$id'"
+	stop_memsight
+	mine=$(grep '^json ' "$WORK/consumer.out" | grep "$id" | head -1 | cut -c6-)
+	theirs=$(grep '"type":"oom_kill"' "$WORK/stream.json" | grep "$id" | head -1)
+	check "memsight_event_json's line is valid JSON" sh -c "printf '%s' \"\$1\" | jq -e . >/dev/null" _ "$mine"
+	# Two processes date the same kernel timestamp with their own clock offsets: ts may
+	# differ by the offsets' jitter; every other byte must match.
+	expect_eq "... and the line memsight stream printed, but for ts" "$(jq -cS 'del(.ts)' <<<"$mine")" "$(jq -cS 'del(.ts)' <<<"$theirs")"
+	within "ts within 1 ms of the CLI's" "$(($(date -d "$(jq -r .ts <<<"$mine")" +%s%N) - $(date -d "$(jq -r .ts <<<"$theirs")" +%s%N)))" -1000000 1000000
+	kill "$consumer" 2>/dev/null
+fi
+
+echo "a callback that sleeps: losses are counted, nothing hangs"
+if ! "$MEMSIGHT" features --json --fault-samples 1 | jq -e '.hooks[] | select(.feature == "fault_samples") | .status == "attached"' >/dev/null 2>&1; then
+	skip "slow consumer: fault samples need exceptions:page_fault_user (x86, 5.12+): not on $(uname -r) $(uname -m)"
+else
+	dir=$(make_memcg storm)
+	spawn_in_memcg "$dir" sh -c 'while :; do "$0" --max-mib 64; done' "$HELPERS/hog"
+	storm=$SPAWNED_PID
+	BG_PIDS+=($storm)
+	start=$(date +%s%N)
+	"$WORK/consumer" --prefix "$PREFIX" --seconds 4 --fault-samples 100000 --sleep-ms 100 >"$WORK/slow.out" 2>"$WORK/slow.err"
+	status=$?
+	took=$((($(date +%s%N) - start) / 1000000))
+	expect_eq "the consumer ran and exited cleanly" $status 0
+	within "it returned on time: 4 s asked, ms taken" $took 3900 6000
+	last=$(grep '^agent ' "$WORK/slow.out" | tail -1)
+	lost=$(sed -n 's/.*lost=\([0-9]*\).*/\1/p' <<<"$last")
+	within "the kernel's drops were counted ($last)" "${lost:-0}" 1 1000000000
+	within "the slow callback was called" "$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' <<<"$last")" 1 1000000
+	# the workload never waited for the consumer: it still finishes 64 MiB runs
+	before=$(stat_of "$dir" pgfault)
+	sleep 1
+	within "the storm kept faulting meanwhile (pgfault per second)" $(($(stat_of "$dir" pgfault) - before)) 1000 1000000000
+	kill "$storm" 2>/dev/null
+fi
+
+echo "memsight run --pin: a separate process reads the raw OOM record with plain libbpf"
+BPFFS=/sys/fs/bpf
+if ! mountpoint -q $BPFFS; then
+	mount -t bpf bpf $BPFFS 2>/dev/null || not_ok "bpffs mounted at $BPFFS"
+fi
+pin="$BPFFS/memsight-test-$$"
+mkdir -p "$pin"
+"$MEMSIGHT" run --pin "$pin" --listen 127.0.0.1:0 --interval 200ms --cgroup "$PREFIX" >"$WORK/pinned.json" 2>"$WORK/pinned.err" &
+MEMSIGHT_PID=$!
+BG_PIDS+=($MEMSIGHT_PID)
+wait_for 20 grep -q agent_stats "$WORK/pinned.json"
+for map in events fault_slots fault_overflow charge_slots charge_overflow reclaim_stats; do
+	check "pinned $map" test -e "$pin/$map"
+done
+check "stderr says who reads the events now" grep -q "whoever reads $pin/events" "$WORK/pinned.err"
+"$HELPERS/pin_reader" "$pin" 30 >"$WORK/reader.out" 2>"$WORK/reader.err" &
+reader=$!
+BG_PIDS+=($reader)
+wait_for 10 grep -q '^reading' "$WORK/reader.out"
+dir=$(make_memcg pinned-victim $((32 * MIB)))
+spawn_in_memcg "$dir" "$HELPERS/hog" --comm pinhog
+victim=$SPAWNED_PID
+reap $victim
+expect_eq "the kernel killed it (memory.oom_control/events)" "$(oom_kill_count "$dir")" 1
+reap $reader
+expect_eq "the reader got an OOM record" "$REAPED_STATUS" 0
+rec=$(grep '^oom ' "$WORK/reader.out" | head -1)
+check "raw record: layout version $(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h")" grep -q "version=$(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h") " <<<"$rec"
+check "raw record: the victim's pid" grep -q " pid=$victim " <<<"$rec"
+check "raw record: its comm" grep -q "comm=pinhog " <<<"$rec"
+check "raw record: the memcg's id is its directory's inode" grep -q "cgroup_id=$(stat -c %i "$dir") " <<<"$rec"
+check "raw record: the memcg's path" grep -qF "path=$PREFIX/pinned-victim " <<<"$rec"
+check "raw record: the limit" grep -q "limit=$((32 * MIB))" <<<"$rec"
+sleep 0.6
+check "memsight left the kill to the reader (no oom_kill line of its own)" sh -c "! grep -q '\"type\":\"oom_kill\"' '$WORK/pinned.json'"
+check_jq "... and kept counting: the victim's faults are in its stream" -s --arg p "$PREFIX/pinned-victim" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .faults.minor] | add > 1000' "$WORK/pinned.json"
+stop_memsight
+check "the pins are gone after it exits" sh -c "[ -z \"\$(ls -A '$pin')\" ]"
+rmdir "$pin"
+
+finish

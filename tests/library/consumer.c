@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A libmemsight consumer written only against the installed <memsight.h>, as
+ * an outside program would be. Prints every OOM kill twice, as the JSON line
+ * memsight_event_json() gives ("json ...") and from the decoded fields
+ * ("oom ..."), and each agent_stats as "agent ...". Its own poll() loop holds
+ * memsight_fd().
+ *
+ * Usage: consumer [--prefix PATH] [--seconds N] [--fault-samples N] [--sleep-ms N]
+ *   --sleep-ms: sleep that long in the callback for every fault sample (a slow consumer)
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memsight.h>
+
+static unsigned int sleep_ms;
+static unsigned long samples;
+
+static void on_event(const struct memsight_event *ev, void *ctx)
+{
+	char line[65536];
+	int len;
+
+	(void)ctx;
+	switch (ev->type) {
+	case MEMSIGHT_EVENT_OOM_KILL:
+		len = memsight_event_json(ev, line, sizeof(line));
+		if (len < 0) {
+			fprintf(stderr, "consumer: memsight_event_json: %s\n", strerror(-len));
+			exit(1);
+		}
+		printf("json %s\n", line);
+		printf("oom pid=%u comm=%s cgroup=%s container_id=%s name=%s runtime=%s "
+		       "constraint=%s limit=%llu\n",
+		       ev->oom_kill.victim_pid, ev->oom_kill.victim_comm, ev->oom_kill.cgroup.path,
+		       ev->oom_kill.container.id, ev->oom_kill.container.name,
+		       ev->oom_kill.container.runtime, ev->oom_kill.constraint,
+		       (unsigned long long)ev->oom_kill.limit_bytes);
+		break;
+	case MEMSIGHT_EVENT_FAULT_SAMPLE:
+		samples++;
+		if (sleep_ms)
+			usleep(sleep_ms * 1000);
+		break;
+	case MEMSIGHT_EVENT_AGENT_STATS:
+		printf("agent received=%llu lost=%llu samples=%lu\n",
+		       (unsigned long long)ev->agent_stats.events_received,
+		       (unsigned long long)ev->agent_stats.events_lost, samples);
+		break;
+	default:
+		break;
+	}
+	fflush(stdout);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct memsight_opts opts = { .sz = sizeof(opts),
+				      .on_event = on_event,
+				      .interval_ms = 200,
+				      .skip_container_stats = true };
+	char err[512] = "";
+	struct memsight *ms;
+	double seconds = 5, end;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--prefix"))
+			opts.cgroup_prefix = argv[i + 1];
+		else if (!strcmp(argv[i], "--seconds"))
+			seconds = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--fault-samples"))
+			opts.fault_samples = (unsigned int)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--sleep-ms"))
+			sleep_ms = (unsigned int)atoi(argv[i + 1]);
+	}
+	opts.err_buf = err;
+	opts.err_len = sizeof(err);
+	ms = memsight_open(&opts);
+	if (!ms) {
+		fprintf(stderr, "consumer: memsight_open: %s (%s)\n", err, strerror(errno));
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	end = now_s() + seconds;
+	while (now_s() < end) {
+		struct pollfd pfd = { .fd = memsight_fd(ms), .events = POLLIN };
+		int n = poll(&pfd, 1, 100), ret;
+
+		if (n > 0 && (ret = memsight_poll(ms, 0)) < 0) {
+			fprintf(stderr, "consumer: memsight_poll: %s\n", strerror(-ret));
+			break;
+		}
+	}
+	memsight_close(ms);
+	return 0;
+}
