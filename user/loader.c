@@ -66,6 +66,21 @@ static const char *error_text(int err)
 	return text;
 }
 
+/* Whether a seccomp filter confines this process (Seccomp: 2 in /proc/self/status). */
+static bool seccomp_filtered(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int mode = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return mode == 2;
+}
+
 static int ringbuf_sample(void *ctx, void *data, size_t size)
 {
 	struct loader *loader = ctx;
@@ -475,6 +490,23 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	int ret;
 
 	*out = NULL;
+	/*
+	 * With the capabilities in hand, a seccomp profile can still refuse bpf():
+	 * say so once, before libbpf's hints (RLIMIT_MEMLOCK) point the wrong way.
+	 */
+	if (seccomp_filtered()) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+
+		if (fd < 0 && errno == EPERM) {
+			snprintf(err, err_len,
+				 "bpf() refused (EPERM) by this process's seccomp filter: the "
+				 "container runtime's profile may allow bpf() only with "
+				 "CAP_SYS_ADMIN; use one that allows bpf() and perf_event_open()");
+			return -EPERM;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	loader = calloc(1, sizeof(*loader));
 	if (!loader) {
 		snprintf(err, err_len, "out of memory");

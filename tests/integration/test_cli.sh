@@ -41,6 +41,8 @@ expect_exit "not root" 1 "missing capabilities CAP_BPF and CAP_PERFMON" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$WORK/memsight" stream
 expect_exit "CAP_BPF alone" 1 "missing capability CAP_PERFMON" \
 	capsh --caps="cap_bpf+eip cap_setpcap,cap_setuid,cap_setgid+ep" --keep=1 --user=nobody --addamb=cap_bpf -- -c "exec '$WORK/memsight' stream"
+expect_exit "a seccomp filter refusing bpf()" 1 "refused .EPERM. by this process's seccomp filter" \
+	"$HELPERS/seccomp_deny" "$MEMSIGHT" stream
 
 # No kernel BTF: hide /sys/kernel/btf in a private mount namespace.
 cp /sys/kernel/btf/vmlinux "$WORK/vmlinux.btf"
