@@ -28,6 +28,9 @@ tool_path() {
 	return 1
 }
 
+# The test helpers the guest tests run.
+HELPERS=(hog poke readmap seccomp_deny)
+
 declare -A RESULT
 failed=0
 for k in "${KERNELS[@]}"; do
@@ -35,20 +38,20 @@ for k in "${KERNELS[@]}"; do
 	if [ "$arch" = arm64 ]; then
 		build=build/aarch64 sysroot=$VM/sysroot-arm64
 		make --no-print-directory ARCH=aarch64 CROSS_SYSROOT="$sysroot" OUTPUT=$build \
-			all $build/tests/hog $build/tests/poke $build/tests/readmap || exit 1
+			all "${HELPERS[@]/#/$build/tests/}" || exit 1
 	else
 		build=build sysroot=/
-		make --no-print-directory all build/tests/hog build/tests/poke build/tests/readmap || exit 1
+		make --no-print-directory all "${HELPERS[@]/#/$build/tests/}" || exit 1
 	fi
 	# One vCPU: with two, a guest once died in the perf overflow path on a breakpoint
 	# left by live kernel text patching (int3 oops), which multi-threaded TCG emulates
 	# racily; one vCPU has no cross-CPU code modification to race with.
 	args=(-k "$VM/kernels/$k" -O "$VM/results/$k" -s "${VM_CPUS:-1}")
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
-	args+=(-b "$build/memsight:/memsight/build/memsight"
-		-b "$build/tests/hog:/memsight/build/tests/hog"
-		-b "$build/tests/poke:/memsight/build/tests/poke"
-		-b "$build/tests/readmap:/memsight/build/tests/readmap")
+	args+=(-b "$build/memsight:/memsight/build/memsight")
+	for helper in "${HELPERS[@]}"; do
+		args+=(-b "$build/tests/$helper:/memsight/build/tests/$helper")
+	done
 	for tool in bash jq bpftool setpriv capsh date od stat timeout mktemp unshare; do
 		path=$(tool_path $tool "$sysroot") || exit 1
 		args+=(-b "$path:/usr/bin/$tool")
