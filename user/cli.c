@@ -336,7 +336,7 @@ static const struct option_spec options[] = {
 	{ "fault-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
 	  apply_fault_hook },
-	{ "fault-samples", 0, "N", ALL_RUNNING,
+	{ "fault-samples", 0, "N", ALL_RUNNING & ~CMD_BIT(CMD_TOP),
 	  "emit at most N fault_sample events a second node-wide (x86; default 0: off)",
 	  apply_fault_samples },
 	{ "host-root", 0, "DIR", ALL_RUNNING,
@@ -524,7 +524,7 @@ static void print_options(FILE *out, enum command command)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		fprintf(out, "  %-24s %s\n", left, o->help);
+		fprintf(out, "  %-26s %s\n", left, o->help);
 	}
 }
 
