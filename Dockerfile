@@ -9,8 +9,9 @@
 # and the Debian packages of the shared libraries it loads (found with ldd in the build
 # stage, so a library added to the Makefile reaches the image by itself).
 #
-# BASE_IMAGE: any Debian bookworm image (both stages use it, so the libraries at run
-# time are the ones the binary was built with). Works with the classic builder and
+# BASE_IMAGE: any Debian bookworm image; both stages use it, so the libraries at run
+# time are the ones the binary was built with. The default is the slim one (the image
+# is 76 MB on it, 114 MB on debian:bookworm). Works with the classic builder and
 # BuildKit; no registry is needed beyond the one that serves BASE_IMAGE.
 #
 # Run it as the DaemonSet does (no --privileged, no host PID namespace; Docker Engine 23+,
@@ -21,7 +22,7 @@
 #     -v /sys/kernel/tracing:/sys/kernel/tracing:ro \
 #     -v /var/lib/docker/containers:/host/var/lib/docker/containers:ro \
 #     memsight run --listen 0.0.0.0:9464 --host-root /host
-ARG BASE_IMAGE=debian:bookworm
+ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
