@@ -80,11 +80,15 @@ ARM64_PACKAGES="libc6 libc6-dev libgcc-s1 libgcc-12-dev linux-libc-dev libbpf1 l
 	bash libtinfo6 jq libjq1 libonig5 bpftool libcap2 libcap2-bin libcap-ng0 util-linux
 	libblkid1 libmount1 libsmartcols1 libuuid1 libselinux1 libpcre2-8-0 libsystemd0 liblzma5
 	liblz4-1 libgcrypt20 libgpg-error0 libudev1 coreutils libacl1 libattr1 libgmp10
-	libssl3 busybox-static"
+	libssl3 busybox-static
+	libmicrohttpd12 libmicrohttpd-dev libgnutls30 libp11-kit0 libidn2-0 libunistring2
+	libtasn1-6 libnettle8 libhogweed6 libffi8 libncursesw6 libncurses6 libncurses-dev"
 
 fetch_arm64_userland() {
-	local dir=$VM/sysroot-arm64 pkgs=() p v
-	[ -f "$dir/.done" ] && return
+	local dir=$VM/sysroot-arm64 pkgs=() p v want
+	# fetched again when the package list changes
+	want=$(echo $ARM64_PACKAGES | md5sum | cut -d' ' -f1)
+	[ "$(cat "$dir/.done" 2>/dev/null)" = "$want" ] && return
 	update_lists
 	for p in $ARM64_PACKAGES; do
 		v=$(version_in "$p:arm64" bookworm)
@@ -96,7 +100,7 @@ fetch_arm64_userland() {
 	download "$VM/debs/arm64-userland" "${pkgs[@]}"
 	mkdir -p "$dir"
 	for deb in "$VM"/debs/arm64-userland/*.deb; do dpkg-deb -x "$deb" "$dir"; done
-	touch "$dir/.done"
+	echo "$want" >"$dir/.done"
 }
 
 [ $# -gt 0 ] || { echo "usage: $0 KERNEL..." >&2; exit 2; }
