@@ -2,8 +2,7 @@
 # libmemsight as an outside program uses it: `make install` into a fresh prefix, a
 # consumer compiled only against the installed header and `pkg-config --static`, the
 # same OOM kill seen by the consumer and by `memsight stream`, a slow callback that
-# costs counted losses and not a hang, and `memsight run --pin` read by a separate
-# process with plain libbpf.
+# costs counted losses and not a hang. (`run --pin` is test_pin.sh: it runs in the VMs too.)
 source "$(dirname "$0")/lib.sh"
 
 MIB=$((1 << 20))
@@ -83,45 +82,5 @@ else
 	within "the storm kept faulting meanwhile (pgfault per second)" $(($(stat_of "$dir" pgfault) - before)) 1000 1000000000
 	kill "$storm" 2>/dev/null
 fi
-
-echo "memsight run --pin: a separate process reads the raw OOM record with plain libbpf"
-BPFFS=/sys/fs/bpf
-if ! mountpoint -q $BPFFS; then
-	mount -t bpf bpf $BPFFS 2>/dev/null || not_ok "bpffs mounted at $BPFFS"
-fi
-pin="$BPFFS/memsight-test-$$"
-mkdir -p "$pin"
-"$MEMSIGHT" run --pin "$pin" --listen 127.0.0.1:0 --interval 200ms --cgroup "$PREFIX" >"$WORK/pinned.json" 2>"$WORK/pinned.err" &
-MEMSIGHT_PID=$!
-BG_PIDS+=($MEMSIGHT_PID)
-wait_for 20 grep -q agent_stats "$WORK/pinned.json"
-for map in events fault_slots fault_overflow charge_slots charge_overflow reclaim_stats; do
-	check "pinned $map" test -e "$pin/$map"
-done
-check "stderr says who reads the events now" grep -q "whoever reads $pin/events" "$WORK/pinned.err"
-"$HELPERS/pin_reader" "$pin" 30 >"$WORK/reader.out" 2>"$WORK/reader.err" &
-reader=$!
-BG_PIDS+=($reader)
-wait_for 10 grep -q '^reading' "$WORK/reader.out"
-dir=$(make_memcg pinned-victim $((32 * MIB)))
-spawn_in_memcg "$dir" "$HELPERS/hog" --comm pinhog
-victim=$SPAWNED_PID
-reap $victim
-expect_eq "the kernel killed it (memory.oom_control/events)" "$(oom_kill_count "$dir")" 1
-reap $reader
-expect_eq "the reader got an OOM record" "$REAPED_STATUS" 0
-rec=$(grep '^oom ' "$WORK/reader.out" | head -1)
-check "raw record: layout version $(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h")" grep -q "version=$(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h") " <<<"$rec"
-check "raw record: the victim's pid" grep -q " pid=$victim " <<<"$rec"
-check "raw record: its comm" grep -q "comm=pinhog " <<<"$rec"
-check "raw record: the memcg's id is its directory's inode" grep -q "cgroup_id=$(stat -c %i "$dir") " <<<"$rec"
-check "raw record: the memcg's path" grep -qF "path=$PREFIX/pinned-victim " <<<"$rec"
-check "raw record: the limit" grep -q "limit=$((32 * MIB))" <<<"$rec"
-sleep 0.6
-check "memsight left the kill to the reader (no oom_kill line of its own)" sh -c "! grep -q '\"type\":\"oom_kill\"' '$WORK/pinned.json'"
-check_jq "... and kept counting: the victim's faults are in its stream" -s --arg p "$PREFIX/pinned-victim" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .faults.minor] | add > 1000' "$WORK/pinned.json"
-stop_memsight
-check "the pins are gone after it exits" sh -c "[ -z \"\$(ls -A '$pin')\" ]"
-rmdir "$pin"
 
 finish

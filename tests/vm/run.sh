@@ -13,7 +13,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin} # the container tests need dockerd: host only
 
 "$HERE/fetch.sh" "${KERNELS[@]}" || exit 1
 
@@ -29,7 +29,7 @@ tool_path() {
 }
 
 # The test helpers the guest tests run.
-HELPERS=(hog poke readmap seccomp_deny)
+HELPERS=(hog poke readmap seccomp_deny pin_reader)
 
 declare -A RESULT
 failed=0
