@@ -53,6 +53,11 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -lj
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
 CFLAGS ?= -O2 -g
+# SANITIZE=1: AddressSanitizer and UBSan in everything built (make test runs the unit
+# tests this way in $(OUTPUT)/asan).
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-I$(OUTPUT) -Ibpf -Iuser \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
@@ -89,11 +94,6 @@ FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 
-# SANITIZE=1: AddressSanitizer and UBSan in everything built (make test runs the unit
-# tests this way in $(OUTPUT)/asan).
-ifeq ($(SANITIZE),1)
-CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-endif
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
 	bench-faults chart-test image-test lib install
