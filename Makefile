@@ -81,6 +81,8 @@ LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/btf_info.c \
 	user/self_stats.c user/log.c user/container_cache.c user/cgroup_walk.c user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
+# integration tests also run against the ASan/UBSan build in `make test`
+ASAN_TESTS ?= cli lifecycle top metrics library pin
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -277,7 +279,9 @@ image-test: $(HELPER_BINS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit integration chart-test image-test
-	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan SANITIZE=1 unit all
+	@echo "integration under ASan/UBSan: the front ends and the agent's lifecycle"
+	$(Q)MEMSIGHT=$(abspath $(OUTPUT)/asan/memsight) TESTS="$(ASAN_TESTS)" tests/integration/run.sh
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(Q)$(MAKE) --no-print-directory vmtest
 

@@ -87,7 +87,7 @@ static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Conn
 	if (server->published) {
 		len = server->page.len;
 		copy = malloc(len ? len : 1);
-		if (copy)
+		if (copy && len)
 			memcpy(copy, server->page.buf, len);
 	}
 	pthread_mutex_unlock(&server->lock);

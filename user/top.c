@@ -113,7 +113,8 @@ static struct top_row *visible_rows(struct top *t, unsigned int *count)
 		*count = 0;
 		return NULL;
 	}
-	memcpy(view, t->rows, t->row_count * sizeof(*view));
+	if (t->row_count)
+		memcpy(view, t->rows, t->row_count * sizeof(*view));
 	*count = top_rows_filter(view, t->row_count, t->filter);
 	top_rows_sort(view, *count, t->sort);
 	return view;
