@@ -3,7 +3,8 @@
  * Test helper: reads the ring buffer `memsight run --pin DIR` pinned, with
  * plain libbpf and the raw record layout of memsight/records.h (bpf/memsight.h
  * in the tree), as another agent would. Prints one line per OOM record:
- *   oom version=V pid=P tid=T comm=C cgroup_id=N path=/a/b limit=L
+ *   oom version=V header=H pid=P tid=T comm=C cgroup_id=N path=/a/b limit=L
+ * (V: the record's layout version, H: the one this reader was built with)
  * and exits after the first one, or after SECONDS (status 1).
  *
  * Usage: pin_reader DIR SECONDS
@@ -37,8 +38,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*hdr) || hdr->type != MEMSIGHT_RECORD_OOM_KILL || size < sizeof(*rec))
 		return 0;
-	printf("oom version=%u pid=%u tid=%u comm=%.*s cgroup_id=%llu path=", hdr->version,
-	       rec->victim_pid, rec->victim_tid, MEMSIGHT_COMM_LEN, rec->victim_comm,
+	printf("oom version=%u header=%u pid=%u tid=%u comm=%.*s cgroup_id=%llu path=",
+	       hdr->version, MEMSIGHT_RECORD_VERSION, rec->victim_pid, rec->victim_tid, MEMSIGHT_COMM_LEN, rec->victim_comm,
 	       (unsigned long long)rec->victim_cgroup.id);
 	print_path(&rec->victim_cgroup);
 	printf(" limit=%llu\n", (unsigned long long)rec->memcg_limit_bytes);

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 MIB=$((1 << 20))
 echo "memsight run --pin: a separate process reads the raw OOM record with plain libbpf"
 BPFFS=/sys/fs/bpf
-if ! mountpoint -q $BPFFS; then
+if ! awk -v m=$BPFFS '$2 == m && $3 == "bpf" { found = 1 } END { exit !found }' /proc/mounts; then
 	mount -t bpf bpf $BPFFS 2>/dev/null || not_ok "bpffs mounted at $BPFFS"
 fi
 pin="$BPFFS/memsight-test-$$"
@@ -33,7 +33,8 @@ expect_eq "the kernel killed it (memory.oom_control/events)" "$(oom_kill_count "
 reap $reader
 expect_eq "the reader got an OOM record" "$REAPED_STATUS" 0
 rec=$(grep '^oom ' "$WORK/reader.out" | head -1)
-check "raw record: layout version $(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h")" grep -q "version=$(awk '/define MEMSIGHT_RECORD_VERSION/ { print $3 }' "$ROOT/bpf/memsight.h") " <<<"$rec"
+[[ $rec =~ \ version=([0-9]+)\ header=([0-9]+)\  ]]
+expect_eq "raw record: the layout version the reader was built for (${BASH_REMATCH[2]:-?})" "${BASH_REMATCH[1]:-none}" "${BASH_REMATCH[2]:-?}"
 check "raw record: the victim's pid" grep -q " pid=$victim " <<<"$rec"
 check "raw record: its comm" grep -q "comm=pinhog " <<<"$rec"
 check "raw record: the memcg's id is its directory's inode" grep -q "cgroup_id=$(stat -c %i "$dir") " <<<"$rec"
