@@ -39,6 +39,7 @@ struct stream {
 	const struct stream_view *view; /* `top`: no JSON lines then */
 	struct http_server *server;	/* `run` only */
 	struct strbuf page;
+	struct agent_stats last_agent; /* for a page rendered between intervals */
 	struct prom_context prom;
 	struct prom_hook hooks[LOADER_HOOKS_MAX];
 	struct jsonw line;
@@ -91,9 +92,13 @@ static void on_event(const struct memsight_event *ev, void *ctx)
 		if (!agent_event_format(ev, &s->line))
 			emit_line(s, &s->line);
 	}
+	/* A kill is on /metrics at once, not at the end of the interval. */
+	if (ev->type == MEMSIGHT_EVENT_OOM_KILL && s->server)
+		publish_metrics(s, &s->last_agent);
 	if (ev->type != MEMSIGHT_EVENT_AGENT_STATS)
 		return;
 	stats = agent_event_agent_stats(ev);
+	s->last_agent = *stats;
 	if (s->server)
 		publish_metrics(s, stats);
 	if (s->view && !s->view->on_interval(s->view->ctx, agent_aggregate(s->ms), stats))

@@ -39,8 +39,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*hdr) || hdr->type != MEMSIGHT_RECORD_OOM_KILL || size < sizeof(*rec))
 		return 0;
 	printf("oom version=%u header=%u pid=%u tid=%u comm=%.*s cgroup_id=%llu path=",
-	       hdr->version, MEMSIGHT_RECORD_VERSION, rec->victim_pid, rec->victim_tid, MEMSIGHT_COMM_LEN, rec->victim_comm,
-	       (unsigned long long)rec->victim_cgroup.id);
+	       hdr->version, MEMSIGHT_RECORD_VERSION, rec->victim_pid, rec->victim_tid,
+	       MEMSIGHT_COMM_LEN, rec->victim_comm, (unsigned long long)rec->victim_cgroup.id);
 	print_path(&rec->victim_cgroup);
 	printf(" limit=%llu\n", (unsigned long long)rec->memcg_limit_bytes);
 	fflush(stdout);

@@ -30,6 +30,12 @@ has_sample() {
 	$PYTHON "$ROOT/tests/integration/prom_value.py" "$@" >/dev/null
 }
 
+# has_sample_now SAMPLE LABEL=VALUE...: in a fresh scrape, with value 1.
+has_sample_now() {
+	scrape /metrics >"$WORK/now.txt"
+	[ "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/now.txt" "$@")" = 1 ]
+}
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -143,6 +149,20 @@ expect_eq "... with the container's name as a label" "$(curl -s "http://127.0.0.
 echo "series go once the tombstone ($TOMBSTONE_S s) expires"
 check "the container's series are gone" wait_for $((TOMBSTONE_S + 10)) sh -c "! curl -s http://$ADDR/metrics | grep -q '$id'"
 check "the test memcg's series stay" sh -c "curl -s http://$ADDR/metrics | grep -q 'faulter'"
+stop_memsight
+
+echo "an OOM kill is on /metrics at once, not at the end of the interval (--interval 1h)"
+"$MEMSIGHT" run --listen 127.0.0.1:0 --interval 1h --cgroup "$PREFIX" >"$WORK/slow.json" 2>"$WORK/slow.err" &
+MEMSIGHT_PID=$!
+BG_PIDS+=("$MEMSIGHT_PID")
+wait_for 20 grep -q 'serving http://' "$WORK/slow.err"
+ADDR=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/slow.err" | head -1)
+wait_for 20 sh -c "curl -sf http://$ADDR/readyz >/dev/null"
+dir=$(make_memcg killed-now $((32 * MIB)))
+spawn_in_memcg "$dir" "$HELPERS/hog" --comm killednow
+reap $SPAWNED_PID
+expect_eq "the kernel killed it" "$(oom_kill_count "$dir")" 1
+check "memsight_oom_kills_total is 1 within seconds" wait_for 5 has_sample_now memsight_oom_kills_total cgroup="$PREFIX/killed-now"
 stop_memsight
 
 echo "/healthz fails when the main loop stalls (stdout blocked: a stuck log pipeline)"
