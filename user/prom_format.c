@@ -103,7 +103,7 @@ static void series_double(struct strbuf *out, const char *name, const struct agg
 			  const char *extra_key, const char *extra_value, double value)
 {
 	series_start(out, name, e, extra_key, extra_value);
-	strbuf_printf(out, "%.9g\n", value);
+	strbuf_printf(out, "%.15g\n", value);
 }
 
 static void stall_histogram(struct strbuf *out, const struct aggregate_entry *e)
@@ -219,7 +219,7 @@ static void agent_counter(struct strbuf *out, const char *name, const char *help
 static void agent_gauge(struct strbuf *out, const char *name, const char *help, double value)
 {
 	family(out, name, "gauge", help);
-	strbuf_printf(out, "%s %.9g\n", name, value);
+	strbuf_printf(out, "%s %.15g\n", name, value);
 }
 
 static void agent_families(struct strbuf *out, const struct aggregate *agg,
@@ -270,9 +270,9 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 		    (double)a->rss_bytes);
 
 	family(out, "memsight_cpu_seconds_total", "counter", "CPU time memsight used, by mode.");
-	strbuf_printf(out, "memsight_cpu_seconds_total{mode=\"user\"} %.9g\n",
+	strbuf_printf(out, "memsight_cpu_seconds_total{mode=\"user\"} %.15g\n",
 		      (double)a->cpu_user_ns / 1e9);
-	strbuf_printf(out, "memsight_cpu_seconds_total{mode=\"system\"} %.9g\n",
+	strbuf_printf(out, "memsight_cpu_seconds_total{mode=\"system\"} %.15g\n",
 		      (double)a->cpu_system_ns / 1e9);
 
 	agent_gauge(out, "memsight_bpf_stats_enabled",
@@ -284,7 +284,7 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 		first = true;
 		strbuf_puts(out, "memsight_bpf_run_time_seconds_total");
 		label(out, &first, "program", a->programs[i].name);
-		strbuf_printf(out, "} %.9g\n", (double)a->programs[i].run_time_ns / 1e9);
+		strbuf_printf(out, "} %.15g\n", (double)a->programs[i].run_time_ns / 1e9);
 	}
 	family(out, "memsight_bpf_runs_total", "counter",
 	       "How many times each of memsight's BPF programs ran.");

@@ -100,6 +100,34 @@ static void test_counters_add_up_across_intervals(void **state)
 	aggregate__free(agg);
 }
 
+/* Timestamps and large gauges keep their digits (a %.9g once rounded times to 10 s). */
+static void test_wide_values_keep_their_precision(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_stats a = stats_for(11, "/a", 1);
+	struct prom_context wide = { .version = "test",
+				     .start_realtime_ns = 1795783030987654321LL };
+	struct agent_stats agent = { .rss_bytes = 123456789012ULL };
+	struct strbuf page;
+	double ts;
+
+	a.usage_bytes = 98765432109ULL;
+	aggregate__begin_interval(agg, SEC);
+	aggregate__add_stats(agg, &a);
+	aggregate__add_oom_kill(agg, 11, "/a", NULL, 1795783030123456789LL);
+	strbuf_init(&page);
+	prom_format(&page, agg, &agent, &wide);
+	ts = value_of(page.buf, "memsight_last_oom_kill_timestamp_seconds" LABELS("/a") "}");
+	assert_true(ts > 1795783030.1234 && ts < 1795783030.1235);
+	ts = value_of(page.buf, "memsight_start_time_seconds");
+	assert_true(ts > 1795783030.9876 && ts < 1795783030.9877);
+	assert_true(value_of(page.buf, "memsight_memory_usage_bytes" LABELS("/a") "}") ==
+		    98765432109.0);
+	assert_true(value_of(page.buf, "memsight_resident_memory_bytes") == 123456789012.0);
+	strbuf_free(&page);
+	aggregate__free(agg);
+}
+
 static void test_interval_figures_reset_when_idle(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
@@ -221,6 +249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counters_add_up_across_intervals),
+		cmocka_unit_test(test_wide_values_keep_their_precision),
 		cmocka_unit_test(test_interval_figures_reset_when_idle),
 		cmocka_unit_test(test_series_go_when_the_tombstone_expires),
 		cmocka_unit_test(test_table_is_bounded),
