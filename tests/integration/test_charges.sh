@@ -35,7 +35,10 @@ within "anon charged 200-208 MiB" "$charged" $((200 * MIB)) $((208 * MIB))
 within "anon uncharged 200-208 MiB" "$uncharged" $((200 * MIB)) $((208 * MIB))
 within "charged - uncharged = memory.stat $(anon_key) change ($((after - before))) within 1 MiB" $((charged - uncharged)) $((after - before - MIB)) $((after - before + MIB))
 check_jq "each line names its charge source" -s '[.[] | select(.type == "container_stats") | .charge.source] | all(. != null)' "$out"
-check_jq "growth shows the allocation: a line above 50 MiB/s" -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .growth_bytes_per_sec] | max > 52428800' "$out"
+# Growth is net charge per second: over the lines that grew it adds up to the allocation,
+# however fast the machine allocated it (a rate threshold failed under TCG emulation).
+grown=$(jq -s --arg p "$PREFIX/$rel" '[.[] | select(.type == "container_stats" and .cgroup.path == $p and .growth_bytes_per_sec > 0) | .growth_bytes_per_sec * .interval_ns / 1e9] | add // 0 | floor' "$out")
+within "growth x interval over the growing lines adds up to the 200 MiB allocated" "$grown" $((200 * MIB)) $((216 * MIB))
 
 echo "file: a 100 MiB file read with a cold cache"
 if ! block_backed /var/tmp; then
