@@ -67,7 +67,7 @@ struct interval_row {
 
 struct memsight {
 	struct env env; /* a copy; its strings belong to the caller or to owned[] */
-	char *owned[4];
+	char *owned[3]; /* cgroup_prefix, node, btf_path */
 	struct agent_config config;
 	struct loader *loader;
 	struct container_cache *containers;
@@ -99,14 +99,6 @@ struct memsight {
 	uint64_t lost_reported;
 	struct self_sample last_sample;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void public_cgroup(struct memsight_cgroup_ref *out, uint64_t id, const char *path)
 {
@@ -150,7 +142,7 @@ static void on_oom_record(struct memsight *ms, const struct memsight_oom_record 
 {
 	struct container_info victim, trigger;
 	char path[CGROUP_PATH_MAX], trigger_path[CGROUP_PATH_MAX];
-	uint64_t now = monotonic_ns();
+	uint64_t now = clock_monotonic_ns();
 	struct memsight_event ev = { .type = MEMSIGHT_EVENT_OOM_KILL };
 	struct memsight_oom_kill *k = &ev.oom_kill;
 	struct event_source src = { .fmt = &ms->fmt, .oom = rec };
@@ -213,7 +205,7 @@ static void on_cgroup_record(struct memsight *ms, const struct memsight_cgroup_r
 {
 	char path[CGROUP_PATH_MAX];
 	struct container_info info;
-	uint64_t now = monotonic_ns();
+	uint64_t now = clock_monotonic_ns();
 
 	cgroup_path_from_record(&rec->cgroup, path, sizeof(path));
 	if (rec->event == MEMSIGHT_CGROUP_MKDIR) {
@@ -238,7 +230,7 @@ static void warm_cgroup(const char *path, void *ctx)
 	/* A cgroup's id is its directory's inode number. */
 	if (!stat(full, &st))
 		cgroup_names__add(ms->names, st.st_ino, path);
-	container_cache__resolve(ms->containers, path, monotonic_ns(), &info);
+	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &info);
 }
 
 static void on_fault_sample(struct memsight *ms, const struct memsight_fault_sample_record *rec)
@@ -254,7 +246,7 @@ static void on_fault_sample(struct memsight *ms, const struct memsight_fault_sam
 		return;
 	}
 	if (path) {
-		container_cache__resolve(ms->containers, path, monotonic_ns(), &info);
+		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &info);
 		src.sample_container = &info;
 	}
 	ev.ts_ns = (int64_t)rec->hdr.boot_ns + ms->fmt.boot_to_realtime_ns;
@@ -307,7 +299,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 	else
 		on_cgroup_record(ms, data);
 	/* over budget: libbpf stops after this record, the rest waits for the next poll */
-	if (ms->consume_deadline_ns && monotonic_ns() > ms->consume_deadline_ns)
+	if (ms->consume_deadline_ns && clock_monotonic_ns() > ms->consume_deadline_ns)
 		return -EAGAIN;
 	return 0;
 }
@@ -440,7 +432,7 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	memcpy(stats.uncharged, row->uncharged, sizeof(stats.uncharged));
 	memcpy(stats.reclaim_hist, row->hist, sizeof(stats.reclaim_hist));
 	if (path) {
-		container_cache__resolve(ms->containers, path, monotonic_ns(), &info);
+		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &info);
 		stats.container = &info;
 		stats.has_usage =
 			!cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &stats.usage_bytes,
@@ -476,11 +468,6 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	deliver(ms, &ev, &src);
 }
 
-static bool is_container(const struct container_info *info)
-{
-	return info->runtime != RUNTIME_NONE && info->runtime != RUNTIME_SYSTEMD && !info->monitor;
-}
-
 /* A view shows every container, also those idle since memsight started. */
 static void seed_container(uint64_t cgroup_id, const char *path, void *ctx)
 {
@@ -489,8 +476,8 @@ static void seed_container(uint64_t cgroup_id, const char *path, void *ctx)
 
 	if (!cgroup_path_matches(path, ms->env.cgroup_prefix))
 		return;
-	container_cache__resolve(ms->containers, path, monotonic_ns(), &info);
-	if (is_container(&info))
+	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &info);
+	if (container_info_is_container(&info))
 		aggregate__entry(ms->agg, cgroup_id, path, &info);
 }
 
@@ -518,7 +505,7 @@ static void refresh_idle_gauges(uint64_t cgroup_id, void *value, void *ctx)
 /* Once per interval: counts in, one container_stats event per cgroup that moved. */
 static void run_interval(struct memsight *ms)
 {
-	uint64_t now = monotonic_ns();
+	uint64_t now = clock_monotonic_ns();
 
 	ms->rows = id_table__new(sizeof(struct interval_row));
 	if (!ms->rows)
@@ -750,7 +737,7 @@ int memsight_poll(struct memsight *ms, int timeout_ms)
 	ms->delivered = 0;
 	for (int i = 0; i < n; i++) {
 		if (events[i].data.u32 == WAKE_RINGBUF) {
-			ms->consume_deadline_ns = monotonic_ns() + POLL_BUDGET_NS;
+			ms->consume_deadline_ns = clock_monotonic_ns() + POLL_BUDGET_NS;
 			ret = loader__consume(ms->loader);
 			ms->consume_deadline_ns = 0;
 			if (ret < 0 && ret != -EINTR && ret != -EAGAIN)

@@ -27,4 +27,7 @@ struct container_info {
 void container_info_build(const struct container_path_info *path, const struct container_meta *meta,
 			  enum container_runtime found_runtime, struct container_info *info);
 
+/* A container (not a plain cgroup, a systemd unit or CRI-O's monitor). */
+bool container_info_is_container(const struct container_info *info);
+
 #endif

@@ -276,3 +276,8 @@ void container_info_build(const struct container_path_info *path, const struct c
 		memcpy(info->meta.pod_uid, path->pod_uid, sizeof(path->pod_uid));
 	snprintf(info->pod_uid, sizeof(info->pod_uid), "%.*s", POD_UID_LEN, info->meta.pod_uid);
 }
+
+bool container_info_is_container(const struct container_info *info)
+{
+	return info->runtime != RUNTIME_NONE && info->runtime != RUNTIME_SYSTEMD && !info->monitor;
+}

@@ -15,6 +15,7 @@
 
 #include "http_server.h"
 #include "log.h"
+#include "self_stats.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -29,14 +30,6 @@ struct http_server {
 	atomic_uint_fast64_t heartbeat_ns;
 	atomic_bool ready;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 			     const char *content_type, char *body, size_t len, bool owned)
@@ -101,7 +94,7 @@ static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Conn
 
 static enum MHD_Result serve_healthz(struct http_server *server, struct MHD_Connection *conn)
 {
-	uint64_t age = monotonic_ns() - atomic_load(&server->heartbeat_ns);
+	uint64_t age = clock_monotonic_ns() - atomic_load(&server->heartbeat_ns);
 
 	if (age > server->stall_ns)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -212,7 +205,7 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 	server->stall_ns = stall_ns;
 	pthread_mutex_init(&server->lock, NULL);
 	strbuf_init(&server->page);
-	atomic_store(&server->heartbeat_ns, monotonic_ns());
+	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
 	if (open_listener(server, host, port, err, err_len)) {
 		http_server__stop(server);
 		return NULL;
@@ -265,7 +258,7 @@ void http_server__publish(struct http_server *server, struct strbuf *page)
 
 void http_server__heartbeat(struct http_server *server)
 {
-	atomic_store(&server->heartbeat_ns, monotonic_ns());
+	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
 }
 
 void http_server__set_ready(struct http_server *server, bool ready)

@@ -19,6 +19,11 @@ int64_t clock_realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
+uint64_t clock_monotonic_ns(void)
+{
+	return (uint64_t)clock_ns(CLOCK_MONOTONIC);
+}
+
 int64_t clock_boot_to_realtime_ns(void)
 {
 	/* Bracket the boot-time read to halve the error of two separate reads. */

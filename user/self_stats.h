@@ -18,5 +18,6 @@ double self_stats_cpu_percent(const struct self_sample *before, const struct sel
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME now: adds to a BPF boot-time stamp to date it. */
 int64_t clock_boot_to_realtime_ns(void);
 int64_t clock_realtime_ns(void);
+uint64_t clock_monotonic_ns(void);
 
 #endif

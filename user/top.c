@@ -40,14 +40,6 @@ struct top {
 	struct strbuf text;
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -259,7 +251,7 @@ static void redraw(struct top *t)
 static bool on_interval(void *ctx, struct aggregate *agg, const struct agent_stats *agent)
 {
 	struct top *t = ctx;
-	uint64_t start = monotonic_ns();
+	uint64_t start = clock_monotonic_ns();
 
 	t->agent = *agent;
 	if (!t->paused)
@@ -268,7 +260,7 @@ static bool on_interval(void *ctx, struct aggregate *agg, const struct agent_sta
 		draw_screen(t);
 	else
 		print_snapshot(t);
-	t->render_ns = monotonic_ns() - start;
+	t->render_ns = clock_monotonic_ns() - start;
 	log_debug("refresh of %u rows took %.2f ms", t->row_count, (double)t->render_ns / 1e6);
 	t->refreshes++;
 	return !t->env->iterations || t->refreshes < t->env->iterations;

@@ -98,8 +98,7 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		r->cgroup_id = e->cgroup_id;
 		row_name(r->name, sizeof(r->name), e);
 		printable(r->path, sizeof(r->path), e->path ? e->path : "");
-		r->is_container = e->has_container && e->container.runtime != RUNTIME_NONE &&
-				  e->container.runtime != RUNTIME_SYSTEMD && !e->container.monitor;
+		r->is_container = e->has_container && container_info_is_container(&e->container);
 		r->has_usage = e->has_usage;
 		r->usage_bytes = e->usage_bytes;
 		r->has_limit = e->has_usage && e->has_limit;

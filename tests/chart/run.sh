@@ -18,19 +18,7 @@ NAMESPACE=observability
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/memsight-chart.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 export CHART_NODE_MODULES=$TOOLS/node_modules
-FAILURES=0
-CHECKS=0
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-	echo "  ok   $*"
-}
-
-not_ok() {
-	CHECKS=$((CHECKS + 1))
-	FAILURES=$((FAILURES + 1))
-	echo "  FAIL $*"
-}
+source "$ROOT/tests/report.sh"
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds; shows its output if not.
 check() {

@@ -24,7 +24,6 @@ source "$(dirname "$0")/../integration/lib.sh"
 # shellcheck disable=SC2034 # finish (lib.sh) names the test with it
 TEST_NAME=image
 
-DOCKER=/usr/bin/docker # Debian's client, matching Debian's dockerd
 CACHE=$ROOT/build/image
 BASE_TARBALL=$CACHE/debian-bookworm-minbase.tar
 LOCAL_BASE=memsight-image-test-base:bookworm
@@ -41,7 +40,6 @@ WANT_CAPS=000000c000000000
 CONTAINERD_DEFAULT_CAPS=(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP
 	SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE)
 
-DOCKERD_PID=
 DOCKER_CONTAINERS=()
 CTR_CONTAINERS=()
 declare -A CTR_CLIENT=()
@@ -68,11 +66,7 @@ image_cleanup() {
 	for name in "${DOCKER_CONTAINERS[@]}"; do
 		$DOCKER rm -f "$name" >/dev/null 2>&1
 	done
-	if [ -n "$DOCKERD_PID" ]; then
-		kill "$DOCKERD_PID" 2>/dev/null
-		wait "$DOCKERD_PID" 2>/dev/null
-	fi
-	cleanup
+	cleanup # lib.sh's: also stops a dockerd that ensure_dockerd started
 }
 trap image_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -80,19 +74,6 @@ trap 'exit 130' INT TERM
 ms_now() { date +%s%3N; }
 
 # --- the engine, the base image, the build ----------------------------------------------
-ensure_dockerd() {
-	if $DOCKER info >/dev/null 2>&1; then
-		return 0
-	fi
-	echo "starting dockerd (--iptables=false --bridge=none)"
-	dockerd --iptables=false --bridge=none >"$WORK/dockerd.log" 2>&1 &
-	DOCKERD_PID=$!
-	if ! wait_for 30 sh -c "$DOCKER info >/dev/null 2>&1"; then
-		not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log"))"
-		return 1
-	fi
-}
-
 # The base both stages build FROM: BASE_IMAGE if given, else a debootstrap of bookworm
 # imported as memsight-image-test-base:bookworm (the tarball is cached).
 ensure_base() {
@@ -504,7 +485,10 @@ if [ ! -x "$HELPERS/hog-static" ]; then
 fi
 
 echo "image build"
-ensure_dockerd || finish
+if ! ensure_dockerd; then
+	not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log" 2>/dev/null))"
+	finish
+fi
 ensure_base || finish
 build_image || finish
 DOCKER_ROOT=$($DOCKER info -f '{{.DockerRootDir}}')

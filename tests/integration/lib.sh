@@ -10,20 +10,8 @@ HELPERS=$ROOT/build/tests
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/memsight-$TEST_NAME.XXXXXX")
 PREFIX="/memsight-test-$TEST_NAME-$$"
-FAILURES=0
-CHECKS=0
 BG_PIDS=()
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-	echo "  ok   $*"
-}
-
-not_ok() {
-	CHECKS=$((CHECKS + 1))
-	FAILURES=$((FAILURES + 1))
-	echo "  FAIL $*"
-}
+source "$ROOT/tests/report.sh"
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() {
@@ -43,24 +31,6 @@ check_jq() {
 # check_jq_line DESCRIPTION FILTER JSON_TEXT
 check_jq_line() {
 	if jq -e "$2" >/dev/null 2>&1 <<<"$3"; then ok "$1"; else not_ok "$1: jq -e '$2' on $3"; fi
-}
-
-# expect_eq DESCRIPTION ACTUAL EXPECTED
-expect_eq() {
-	if [ "$2" == "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', expected '$3'"; fi
-}
-
-# within DESCRIPTION VALUE LOW HIGH (integers, inclusive)
-within() {
-	if [ "$2" -ge "$3" ] 2>/dev/null && [ "$2" -le "$4" ]; then
-		ok "$1 ($2 in [$3, $4])"
-	else
-		not_ok "$1: $2 not in [$3, $4]"
-	fi
-}
-
-skip() {
-	echo "  SKIP $*"
 }
 
 # wait_for SECONDS COMMAND...: polls every 0.1 s.

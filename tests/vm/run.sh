@@ -56,7 +56,7 @@ for k in "${KERNELS[@]}"; do
 		path=$(tool_path $tool "$sysroot") || exit 1
 		args+=(-b "$path:/usr/bin/$tool")
 	done
-	for f in tests/integration/*.sh; do args+=(-f "$f:/memsight/$f"); done
+	for f in tests/report.sh tests/integration/*.sh; do args+=(-f "$f:/memsight/$f"); done
 	rm -rf "$VM/results/$k"
 	echo "== vmtest $k"
 	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$GUEST_TESTS" 2>&1 | tee "$VM/$k.log"
