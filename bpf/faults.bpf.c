@@ -17,47 +17,35 @@
 #include "memsight.h"
 #include "cgroup.bpf.h"
 #include "events.bpf.h"
+#include "counting.bpf.h"
 
+/* Sized by userspace before load (memsight.h: "Counting per memcg"). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MEMSIGHT_FAULT_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MEMSIGHT_SLOTS_DEFAULT);
 	__type(key, __u32);
 	__type(value, struct memsight_fault_counts);
 } fault_slots SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, MEMSIGHT_FAULT_OVERFLOW_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
 	__type(key, __u64);
 	__type(value, struct memsight_fault_counts);
 } fault_overflow SEC(".maps");
 
 static __always_inline void count_fault(__u32 memcg_id, __u64 cgroup_id, __u64 faults, __u64 major)
 {
-	__u32 slot = memcg_id & (MEMSIGHT_FAULT_SLOTS - 1);
-	struct memsight_fault_counts *c, fresh = {};
+	struct memsight_fault_counts *c, fresh = { .cgroup_id = cgroup_id };
 
-	c = bpf_map_lookup_elem(&fault_slots, &slot);
+	c = (void *)counting_cell(&fault_slots, &fault_overflow, memcg_id, cgroup_id, &fresh);
 	if (!c)
 		return;
-	if (c->cgroup_id != cgroup_id) {
-		if (c->cgroup_id) {
-			/* The slot is another memcg's: count this one by its cgroup id. */
-			c = bpf_map_lookup_elem(&fault_overflow, &cgroup_id);
-			if (!c) {
-				bpf_map_update_elem(&fault_overflow, &cgroup_id, &fresh,
-						    BPF_NOEXIST);
-				c = bpf_map_lookup_elem(&fault_overflow, &cgroup_id);
-				if (!c)
-					return;
-			}
-		} else {
-			/* Per-CPU: no other CPU writes this copy of the slot. */
-			c->cgroup_id = cgroup_id;
-		}
-	}
-	c->faults += faults;
-	c->major += major;
+	if (faults)
+		__sync_fetch_and_add(&c->faults, faults);
+	if (major)
+		__sync_fetch_and_add(&c->major, major);
 }
 
 SEC("tp_btf/count_memcg_events")

@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
 #include "events.bpf.h"
+#include "counting.bpf.h"
 
 /*
  * Per stat item: its kind + 1 (0: not ours) and its unit in bytes (pages,
@@ -22,16 +23,18 @@ const volatile __u32 item_unit[MEMSIGHT_STAT_ITEMS_MAX] = {};
 
 _Static_assert(MEMSIGHT_STAT_ITEMS_MAX == 128, "the asm mask below is 127");
 
+/* Sized by userspace before load (memsight.h: "Counting per memcg"). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MEMSIGHT_FAULT_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MEMSIGHT_SLOTS_DEFAULT);
 	__type(key, __u32);
 	__type(value, struct memsight_charge_counts);
 } charge_slots SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, MEMSIGHT_FAULT_OVERFLOW_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
 	__type(key, __u64);
 	__type(value, struct memsight_charge_counts);
 } charge_overflow SEC(".maps");
@@ -39,7 +42,7 @@ struct {
 static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int val)
 {
 	struct memsight_charge_counts *c, fresh = {};
-	__u32 idx = (__u32)item, kind, slot, unit;
+	__u32 idx = (__u32)item, kind, unit;
 	__u64 cgroup_id, bytes;
 
 	if (idx >= MEMSIGHT_STAT_ITEMS_MAX || !val)
@@ -54,33 +57,19 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 	if (!kind || kind > MEMSIGHT_CHARGE_KINDS || !memcg)
 		return 0;
 	kind--;
-	slot = memcg->id.id & (MEMSIGHT_FAULT_SLOTS - 1);
 	cgroup_id = memcg->css.cgroup->kn->id;
-	c = bpf_map_lookup_elem(&charge_slots, &slot);
+	fresh.cgroup_id = cgroup_id;
+	c = (void *)counting_cell(&charge_slots, &charge_overflow, memcg->id.id, cgroup_id, &fresh);
 	if (!c)
 		return 0;
-	if (c->cgroup_id != cgroup_id) {
-		if (c->cgroup_id) {
-			c = bpf_map_lookup_elem(&charge_overflow, &cgroup_id);
-			if (!c) {
-				bpf_map_update_elem(&charge_overflow, &cgroup_id, &fresh,
-						    BPF_NOEXIST);
-				c = bpf_map_lookup_elem(&charge_overflow, &cgroup_id);
-				if (!c)
-					return 0;
-			}
-		} else {
-			c->cgroup_id = cgroup_id;
-		}
-	}
 	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */
 		return 0;
 	if (val > 0) {
 		bytes = (__u64)val * unit;
-		c->charged[kind] += bytes;
+		__sync_fetch_and_add(&c->charged[kind], bytes);
 	} else {
 		bytes = (__u64)(-(__s64)val) * unit;
-		c->uncharged[kind] += bytes;
+		__sync_fetch_and_add(&c->uncharged[kind], bytes);
 	}
 	return 0;
 }

@@ -123,30 +123,45 @@ struct memsight_oom_record {
 struct memsight_cgroup_record {
 	struct memsight_record_header hdr;
 	__u32 event;	/* enum memsight_cgroup_event */
-	__u32 memcg_id; /* memcg->id.id: its fault slot is memcg_id % MEMSIGHT_FAULT_SLOTS */
+	__u32 memcg_id; /* memcg->id.id: the index of its counting slots */
 	struct memsight_cgroup cgroup;
 };
 
 /*
- * Page faults per memcg, counted in the kernel. The hot path indexes a per-CPU
- * array by the memcg's own small id (memcg->id.id, at most 65535) masked to
- * MEMSIGHT_FAULT_SLOTS; a slot belongs to the cgroup named in it, and a memcg
- * whose slot is held by another goes to a per-CPU hash keyed by cgroup id.
- * Userspace sums both every interval and frees a slot when its cgroup goes.
+ * Counting per memcg (faults, charges). Every counting map is shared by all
+ * CPUs and updated with atomic adds, so its memory does not grow with the
+ * CPU count:
+ * - a slot array indexed by the memcg's own small id (memcg->id.id, 1..65535,
+ *   unique among live memcgs and handed out lowest first), each slot starting
+ *   with its owner's cgroup id. The array is memory-mapped: userspace drains a
+ *   slot by atomic exchange (read and reset), so no delta is ever taken across
+ *   two owners of a slot;
+ * - an overflow hash keyed by cgroup id for a memcg whose slot is held by
+ *   another (a removed memcg's slot not yet released), whose id is past the
+ *   array, or which has no id any more (a dying memcg: the kernel zeroes
+ *   id.id when it releases the id). Its values only grow; userspace takes
+ *   deltas per key (a key is never reused) and deletes the entries of removed
+ *   cgroups.
+ * A slot's owner word goes 0 -> cgroup id (claimed by the BPF side) ->
+ * MEMSIGHT_SLOT_RETIRING (userspace: the owner was removed; new events of
+ * either memcg go to the overflow hash) -> 0 one interval later, after
+ * userspace has drained what was counted before the retirement.
  */
-#define MEMSIGHT_FAULT_SLOTS	    4096
-#define MEMSIGHT_FAULT_OVERFLOW_MAX 16384
+#define MEMSIGHT_SLOTS_DEFAULT 4096
+#define MEMSIGHT_SLOTS_MAX     65536 /* memcg ids are 16 bits */
+#define MEMSIGHT_OVERFLOW_MAX  8192
+#define MEMSIGHT_SLOT_RETIRING (~0ULL) /* never a cgroup id */
 
 struct memsight_fault_counts {
-	__u64 cgroup_id; /* owner of an array slot; unused in the overflow hash */
+	__u64 cgroup_id; /* a slot's owner; an overflow entry's own key */
 	__u64 faults;	 /* all faults, as memory.stat pgfault counts them */
 	__u64 major;	 /* the major ones among them (pgmajfault) */
 };
 
 /*
  * Charges per memcg and kind, from the memcg stat tracepoints: bytes charged
- * (positive deltas) and uncharged (negative), in the same per-CPU slot layout
- * as the fault counts. Item numbers and units are resolved from kernel BTF by
+ * (positive deltas) and uncharged (negative), in the same slot layout as the
+ * fault counts. Item numbers and units are resolved from kernel BTF by
  * name and handed to the BPF side as a table (MEMSIGHT_STAT_ITEMS_MAX items).
  */
 enum memsight_charge_kind {
@@ -199,6 +214,7 @@ struct memsight_bpf_counters {
 	__u64 ringbuf_drops;	  /* records lost: ring buffer full */
 	__u64 oom_pending_drops;  /* tracepoint mode: kills lost, too many victims pending */
 	__u64 samples_suppressed; /* fault samples over the --fault-samples rate */
+	__u64 overflow_full;	  /* counts lost: an overflow hash was full */
 };
 
 #endif /* MEMSIGHT_H */

@@ -21,9 +21,10 @@ struct {
 	__type(value, __u64);
 } reclaim_start SEC(".maps");
 
+/* Not LRU: userspace deletes a removed cgroup's entry after its last read. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MEMSIGHT_FAULT_OVERFLOW_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
 	__type(key, __u64); /* cgroup id */
 	__type(value, struct memsight_reclaim_counts);
 } reclaim_stats SEC(".maps");
@@ -69,8 +70,10 @@ static __always_inline int reclaim_end(void)
 	if (!r) {
 		bpf_map_update_elem(&reclaim_stats, &cgroup_id, &fresh, BPF_NOEXIST);
 		r = bpf_map_lookup_elem(&reclaim_stats, &cgroup_id);
-		if (!r)
+		if (!r) {
+			__sync_fetch_and_add(&counters.overflow_full, 1);
 			return 0;
+		}
 	}
 	bucket = log2_bucket(stall);
 	__sync_fetch_and_add(&r->count, 1);

@@ -21,8 +21,8 @@
 #include "cgroup_path.h"
 #include "cgroup_walk.h"
 #include "container_cache.h"
-#include "counter_deltas.h"
 #include "id_table.h"
+#include "interval_counts.h"
 #include "loader.h"
 #include "log.h"
 #include "proc_faults.h"
@@ -72,18 +72,14 @@ struct memsight {
 	struct loader *loader;
 	struct container_cache *containers;
 	struct cgroup_names *names;
-	struct counter_deltas *faults;	/* all faults, major ones */
-	struct counter_deltas *charges; /* charged[5], uncharged[5] */
-	struct counter_deltas *reclaim; /* count, stall_ns, hist[32] */
-	struct id_table *stat_last;	/* memory.stat fallback: last bytes per kind */
-	struct id_table *rows;		/* this interval's figures per cgroup */
+	struct interval_counts *counts[COUNT_FAMILIES]; /* NULL: family not counted */
+	struct id_table *major_debt; /* major faults reported ahead of their PGFAULT */
+	struct id_table *stat_last;  /* memory.stat fallback: last bytes per kind */
+	struct id_table *rows;	     /* this interval's figures per cgroup */
 	struct proc_faults *procs;
 	struct aggregate *agg;
-	/* cgroups removed this interval: reported once more, then their fault slots freed */
-	struct removed_cgroup {
-		uint64_t cgroup_id;
-		uint32_t memcg_id;
-	} * removed;
+	/* cgroups removed this interval: reported once more, then forgotten */
+	uint64_t *removed;
 	unsigned int removed_count, removed_cap;
 	char memcg_root[1024];
 	bool memcg_v2;
@@ -186,18 +182,18 @@ static void on_oom_record(struct memsight *ms, const struct memsight_oom_record 
 	deliver(ms, &ev, &src);
 }
 
-static void remember_removed(struct memsight *ms, uint64_t cgroup_id, uint32_t memcg_id)
+static void remember_removed(struct memsight *ms, uint64_t cgroup_id)
 {
 	if (ms->removed_count == ms->removed_cap) {
 		unsigned int cap = ms->removed_cap ? ms->removed_cap * 2 : 64;
-		struct removed_cgroup *grown = realloc(ms->removed, cap * sizeof(*grown));
+		uint64_t *grown = realloc(ms->removed, cap * sizeof(*grown));
 
 		if (!grown)
-			return; /* its slot stays taken: its successor is counted in the overflow */
+			return; /* its memory.stat baseline stays until the agent exits */
 		ms->removed = grown;
 		ms->removed_cap = cap;
 	}
-	ms->removed[ms->removed_count++] = (struct removed_cgroup){ cgroup_id, memcg_id };
+	ms->removed[ms->removed_count++] = cgroup_id;
 }
 
 /* Containers are named when their cgroup appears, while the runtime's state is there. */
@@ -215,7 +211,7 @@ static void on_cgroup_record(struct memsight *ms, const struct memsight_cgroup_r
 		cgroup_names__removed(ms->names, rec->cgroup.id, now);
 		container_cache__cgroup_removed(ms->containers, path, now);
 		aggregate__cgroup_removed(ms->agg, rec->cgroup.id, now);
-		remember_removed(ms, rec->cgroup.id, rec->memcg_id);
+		remember_removed(ms, rec->cgroup.id);
 	}
 }
 
@@ -304,22 +300,39 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static void add_fault_count(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major)
+/*
+ * The kernel counts a major fault twice, PGFAULT first and PGMAJFAULT after,
+ * so an interval can end between the two: minor = faults - major can then be
+ * negative. What is short is owed and paid from the cgroup's next minor
+ * faults, so minor + major add up to memory.stat's pgfault over the intervals.
+ */
+static uint64_t minor_faults(struct memsight *ms, uint64_t cgroup_id, uint64_t faults,
+			     uint64_t major)
 {
-	const uint64_t values[2] = { faults, major };
+	uint64_t *debt = id_table__find(ms->major_debt, cgroup_id);
+	uint64_t owed = major + (debt ? *debt : 0);
 
-	counter_deltas__add(ctx, cgroup_id, values);
+	if (faults >= owed) {
+		if (debt)
+			id_table__remove(ms->major_debt, cgroup_id);
+		return faults - owed;
+	}
+	if (!debt)
+		debt = id_table__get(ms->major_debt, cgroup_id);
+	if (debt)
+		*debt = owed - faults;
+	return 0;
 }
 
 static void row_faults(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
 {
-	struct interval_row *row = id_table__get(((struct memsight *)ctx)->rows, cgroup_id);
+	struct memsight *ms = ctx;
+	struct interval_row *row = id_table__get(ms->rows, cgroup_id);
 
 	if (!row)
 		return;
 	row->faults = true;
-	/* the kernel counts a major fault as a fault too: minor = all - major */
-	row->minor = delta[0] >= delta[1] ? delta[0] - delta[1] : 0;
+	row->minor = minor_faults(ms, cgroup_id, delta[0], delta[1]);
 	row->major = delta[1];
 }
 
@@ -344,25 +357,6 @@ static void row_reclaim(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
 	row->reclaim_count = delta[0];
 	row->stall_ns = delta[1];
 	memcpy(row->hist, delta + 2, sizeof(row->hist));
-}
-
-static void add_charge_count(void *ctx, __u64 cgroup_id, const struct memsight_charge_counts *c)
-{
-	uint64_t values[2 * MEMSIGHT_CHARGE_KINDS];
-
-	memcpy(values, c->charged, sizeof(c->charged));
-	memcpy(values + MEMSIGHT_CHARGE_KINDS, c->uncharged, sizeof(c->uncharged));
-	counter_deltas__add(ctx, cgroup_id, values);
-}
-
-static void add_reclaim_count(void *ctx, __u64 cgroup_id, const struct memsight_reclaim_counts *r)
-{
-	uint64_t values[2 + MEMSIGHT_RECLAIM_BUCKETS];
-
-	values[0] = r->count;
-	values[1] = r->stall_ns;
-	memcpy(values + 2, r->hist, sizeof(r->hist));
-	counter_deltas__add(ctx, cgroup_id, values);
 }
 
 /* Kernels without the memcg stat tracepoints: memory.stat deltas, net per interval. */
@@ -502,6 +496,27 @@ static void refresh_idle_gauges(uint64_t cgroup_id, void *value, void *ctx)
 	e->high_bytes = e->has_high ? high : 0;
 }
 
+static bool cgroup_removed(uint64_t cgroup_id, void *ctx)
+{
+	return cgroup_names__is_removed(((struct memsight *)ctx)->names, cgroup_id);
+}
+
+/* Each counted family's deltas into this interval's rows. */
+static void collect_counts(struct memsight *ms)
+{
+	static const interval_delta_fn rows[COUNT_FAMILIES] = {
+		[COUNT_FAULTS] = row_faults,
+		[COUNT_CHARGES] = row_charges,
+		[COUNT_RECLAIM] = row_reclaim,
+	};
+
+	for (int f = 0; f < COUNT_FAMILIES; f++)
+		if (ms->counts[f] &&
+		    interval_counts__collect(ms->counts[f], cgroup_removed, ms, rows[f], ms))
+			log_debug(
+				"counting: out of memory, some counts wait for the next interval");
+}
+
 /* Once per interval: counts in, one container_stats event per cgroup that moved. */
 static void run_interval(struct memsight *ms)
 {
@@ -511,23 +526,9 @@ static void run_interval(struct memsight *ms)
 	if (!ms->rows)
 		return;
 	aggregate__begin_interval(ms->agg, ms->env.interval_ns);
-	if (loader__counts_faults(ms->loader)) {
-		counter_deltas__begin(ms->faults);
-		loader__fault_counts(ms->loader, add_fault_count, ms->faults);
-		counter_deltas__each(ms->faults, row_faults, ms);
-	}
-	if (loader__counts_charges(ms->loader)) {
-		counter_deltas__begin(ms->charges);
-		loader__charge_counts(ms->loader, add_charge_count, ms->charges);
-		counter_deltas__each(ms->charges, row_charges, ms);
-	} else {
+	collect_counts(ms);
+	if (!ms->counts[COUNT_CHARGES])
 		cgroup_names__each(ms->names, stat_fallback, ms);
-	}
-	if (loader__counts_reclaim(ms->loader)) {
-		counter_deltas__begin(ms->reclaim);
-		loader__reclaim_counts(ms->loader, add_reclaim_count, ms->reclaim);
-		counter_deltas__each(ms->reclaim, row_reclaim, ms);
-	}
 	id_table__each(ms->rows, emit_row, ms);
 	id_table__free(ms->rows);
 	ms->rows = NULL;
@@ -537,14 +538,10 @@ static void run_interval(struct memsight *ms)
 		aggregate__each(ms->agg, refresh_idle_gauges, ms);
 		ms->idle_gauges_ns = now;
 	}
-	/* Reported for the last time above: now their slots can serve new memcgs. */
+	/* Reported for the last time above (their slots retire in collect_counts). */
 	for (unsigned int i = 0; i < ms->removed_count; i++) {
-		loader__forget_cgroup(ms->loader, ms->removed[i].memcg_id,
-				      ms->removed[i].cgroup_id);
-		counter_deltas__forget(ms->faults, ms->removed[i].cgroup_id);
-		counter_deltas__forget(ms->charges, ms->removed[i].cgroup_id);
-		counter_deltas__forget(ms->reclaim, ms->removed[i].cgroup_id);
-		id_table__remove(ms->stat_last, ms->removed[i].cgroup_id);
+		id_table__remove(ms->stat_last, ms->removed[i]);
+		id_table__remove(ms->major_debt, ms->removed[i]);
 	}
 	ms->removed_count = 0;
 	cgroup_names__expire(ms->names, now);
@@ -655,15 +652,13 @@ struct memsight *agent_open(const struct agent_config *config, char *err, size_t
 	};
 	ms->containers = container_cache__new(&cache_opts);
 	ms->names = cgroup_names__new(env->tombstone_ns);
-	ms->faults = counter_deltas__new(2);
 	ms->procs = proc_faults__new();
-	ms->charges = counter_deltas__new(2 * MEMSIGHT_CHARGE_KINDS);
-	ms->reclaim = counter_deltas__new(2 + MEMSIGHT_RECLAIM_BUCKETS);
+	ms->major_debt = id_table__new(sizeof(uint64_t));
 	ms->stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
 	ms->agg = aggregate__new(env->tombstone_ns, AGGREGATE_MAX_ENTRIES);
-	if (!ms->containers || !ms->names || !ms->faults || !ms->procs || !ms->charges ||
-	    !ms->reclaim || !ms->stat_last || !ms->agg || (env->cgroup_prefix && !ms->owned[0]) ||
-	    (env->node && !ms->owned[1]) || (env->btf_path && !ms->owned[2])) {
+	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last ||
+	    !ms->agg || (env->cgroup_prefix && !ms->owned[0]) || (env->node && !ms->owned[1]) ||
+	    (env->btf_path && !ms->owned[2])) {
 		fail(ms, err, err_len, ENOMEM, "can't start");
 		return NULL;
 	}
@@ -685,6 +680,14 @@ struct memsight *agent_open(const struct agent_config *config, char *err, size_t
 		return NULL;
 	}
 	loader__set_clock_offset(ms->loader, ms->fmt.boot_to_realtime_ns);
+	for (int f = 0; f < COUNT_FAMILIES; f++) {
+		const struct count_source *source = loader__count_source(ms->loader, f);
+
+		if (source && !(ms->counts[f] = interval_counts__new(source))) {
+			fail(ms, err, err_len, ENOMEM, "can't start");
+			return NULL;
+		}
+	}
 	if (config->pin_dir) {
 		ret = loader__pin(ms->loader, config->pin_dir, err, err_len);
 		ms->pinned = ret ? NULL : strdup(config->pin_dir);
@@ -773,10 +776,10 @@ void memsight_close(struct memsight *ms)
 	loader__free(ms->loader);
 	container_cache__free(ms->containers);
 	cgroup_names__free(ms->names);
-	counter_deltas__free(ms->faults);
+	for (int f = 0; f < COUNT_FAMILIES; f++)
+		interval_counts__free(ms->counts[f]);
+	id_table__free(ms->major_debt);
 	proc_faults__free(ms->procs);
-	counter_deltas__free(ms->charges);
-	counter_deltas__free(ms->reclaim);
 	id_table__free(ms->stat_last);
 	aggregate__free(ms->agg);
 	free(ms->removed);

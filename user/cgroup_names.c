@@ -65,10 +65,18 @@ void cgroup_names__add(struct cgroup_names *names, uint64_t id, const char *path
 
 void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now_ns)
 {
-	struct name_entry *e = id_table__find(names->table, id);
+	/* Also an id never named: its counting slot must still be released. */
+	struct name_entry *e = id_table__get(names->table, id);
 
 	if (e && !e->removed_ns)
 		e->removed_ns = now_ns ? now_ns : 1;
+}
+
+bool cgroup_names__is_removed(const struct cgroup_names *names, uint64_t id)
+{
+	const struct name_entry *e = id_table__find(names->table, id);
+
+	return e && e->removed_ns;
 }
 
 const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id)

@@ -2,6 +2,7 @@
 #ifndef MEMSIGHT_CGROUP_NAMES_H
 #define MEMSIGHT_CGROUP_NAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -15,6 +16,8 @@ struct cgroup_names *cgroup_names__new(uint64_t keep_removed_ns);
 void cgroup_names__free(struct cgroup_names *names);
 void cgroup_names__add(struct cgroup_names *names, uint64_t id, const char *path);
 void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now_ns);
+/* Whether the cgroup was removed (and not yet expired). */
+bool cgroup_names__is_removed(const struct cgroup_names *names, uint64_t id);
 /* NULL when unknown. */
 const char *cgroup_names__path(const struct cgroup_names *names, uint64_t id);
 void cgroup_names__expire(struct cgroup_names *names, uint64_t now_ns);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_info.h"
+#include "count_maps.h"
 #include "loader.h"
 #include "log.h"
 #include "memsight.skel.h"
@@ -44,6 +45,10 @@ struct loader {
 	loader_record_fn on_record;
 	void *ctx;
 	struct loader_report report;
+	struct loader_counts {
+		struct count_source source;
+		struct count_table table;
+	} counts[COUNT_FAMILIES];
 };
 
 static double now_ms(void)
@@ -318,6 +323,7 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 				       ? "/sys/kernel/btf/vmlinux"
 				       : NULL;
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
+	uint32_t slots = count_slots_wanted();
 	struct memsight_bpf *skel;
 	int ret;
 
@@ -355,6 +361,8 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	bpf_program__set_autoload(skel->progs.reclaim_direct_end, extras);
 	if (charges)
 		set_charge_items(skel, btf);
+	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
+	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
@@ -478,6 +486,39 @@ static void report_hook(struct loader *loader, const char *feature, const char *
 	h->status = hook ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
 	h->fallback = fallback;
 	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+}
+
+/* The counting maps of what was attached, as count sources for the interval logic. */
+static int open_count_sources(struct loader *loader, char *err, size_t err_len)
+{
+	__typeof__(loader->skel->maps) *maps = &loader->skel->maps;
+	const struct {
+		bool on;
+		struct bpf_map *slots, *hash;
+		uint32_t skip, counters;
+	} families[COUNT_FAMILIES] = {
+		[COUNT_FAULTS] = { loader->fault_mode != FAULT_MODE_NONE, maps->fault_slots,
+				   maps->fault_overflow, 1, 2 },
+		[COUNT_CHARGES] = { loader->charges, maps->charge_slots, maps->charge_overflow, 1,
+				    2 * MEMSIGHT_CHARGE_KINDS },
+		[COUNT_RECLAIM] = { loader->reclaim, NULL, maps->reclaim_stats, 0,
+				    2 + MEMSIGHT_RECLAIM_BUCKETS },
+	};
+
+	for (int f = 0; f < COUNT_FAMILIES; f++) {
+		struct loader_counts *c = &loader->counts[f];
+		int ret;
+
+		if (!families[f].on)
+			continue;
+		ret = count_maps__open(&c->source, &c->table, families[f].slots, families[f].hash,
+				       families[f].skip, families[f].counters);
+		if (ret) {
+			snprintf(err, err_len, "can't map the counting maps: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len)
@@ -639,6 +680,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		goto fail;
 	}
 
+	ret = open_count_sources(loader, err, err_len);
+	if (ret)
+		goto fail;
 	/* Run-time statistics stay on while this fd is open, and only then. */
 	if (opts->bpf_stats)
 		loader->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -774,147 +818,6 @@ const char *loader__fault_hook(const struct loader *loader)
 							     : NULL;
 }
 
-/*
- * The per-CPU slot arrays (faults, charges) and their overflow hashes hold
- * values that start with their owner's cgroup id: each CPU's copy of a slot
- * names its own owner; an overflow entry's key is its cgroup id.
- */
-typedef void (*slot_copy_fn)(void *ctx, __u64 cgroup_id, const void *value);
-
-/* The CPU copies of one slot (key_id 0) or one overflow entry (key_id its cgroup id). */
-static void visit_copies(const char *copies, int cpus, size_t value_size, __u64 key_id,
-			 slot_copy_fn fn, void *ctx)
-{
-	for (int cpu = 0; cpu < cpus; cpu++) {
-		const void *value = copies + (size_t)cpu * value_size;
-		__u64 owner = key_id ? key_id : *(const __u64 *)value;
-
-		if (owner)
-			fn(ctx, owner, value);
-	}
-}
-
-static int read_slots_batch(int slots_fd, int cpus, size_t value_size, slot_copy_fn fn, void *ctx)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = MEMSIGHT_FAULT_SLOTS, out_batch, *keys;
-	char *values;
-	int ret;
-
-	keys = calloc(MEMSIGHT_FAULT_SLOTS, sizeof(*keys));
-	values = calloc((size_t)MEMSIGHT_FAULT_SLOTS * cpus, value_size);
-	if (!keys || !values) {
-		free(keys);
-		free(values);
-		return -ENOMEM;
-	}
-	ret = bpf_map_lookup_batch(slots_fd, NULL, &out_batch, keys, values, &count, &opts);
-	/*
-	 * ENOENT: the walk reached the array's end, which is every slot here. Only
-	 * a complete read is used, so the per-key fallback never counts twice.
-	 */
-	if (ret && errno != ENOENT) {
-		ret = -errno;
-	} else if (count != MEMSIGHT_FAULT_SLOTS) {
-		ret = -EAGAIN;
-	} else {
-		for (__u32 i = 0; i < count; i++)
-			visit_copies(values + (size_t)i * cpus * value_size, cpus, value_size, 0,
-				     fn, ctx);
-		ret = 0;
-	}
-	free(keys);
-	free(values);
-	return ret;
-}
-
-static int read_slot_maps(int slots_fd, int overflow_fd, size_t value_size, slot_copy_fn fn,
-			  void *ctx)
-{
-	int cpus = libbpf_num_possible_cpus();
-	__u64 key, next;
-	bool first = true;
-	char *copies;
-
-	if (cpus <= 0)
-		return cpus ? cpus : -EINVAL;
-	copies = calloc((size_t)cpus, value_size);
-	if (!copies)
-		return -ENOMEM;
-	/*
-	 * The whole array in one bpf_map_lookup_batch call (5.6+): 4,096 single
-	 * lookups per map per interval were slow enough to overrun a 100 ms
-	 * interval on an emulated CPU. Per-key lookups remain the fallback.
-	 */
-	if (read_slots_batch(slots_fd, cpus, value_size, fn, ctx))
-		for (__u32 slot = 0; slot < MEMSIGHT_FAULT_SLOTS; slot++) {
-			if (bpf_map_lookup_elem(slots_fd, &slot, copies))
-				continue;
-			visit_copies(copies, cpus, value_size, 0, fn, ctx);
-		}
-	while (!bpf_map_get_next_key(overflow_fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (!bpf_map_lookup_elem(overflow_fd, &key, copies))
-			visit_copies(copies, cpus, value_size, key, fn, ctx);
-	}
-	free(copies);
-	return 0;
-}
-
-/* Zeroes the CPU copies of a slot its cgroup owned, and drops its overflow entry. */
-static void free_slot(int slots_fd, int overflow_fd, size_t value_size, __u32 slot, __u64 cgroup_id)
-{
-	int cpus = libbpf_num_possible_cpus();
-	bool changed = false;
-	char *copies;
-
-	bpf_map_delete_elem(overflow_fd, &cgroup_id);
-	if (cpus <= 0)
-		return;
-	copies = calloc((size_t)cpus, value_size);
-	if (!copies)
-		return;
-	if (!bpf_map_lookup_elem(slots_fd, &slot, copies)) {
-		for (int cpu = 0; cpu < cpus; cpu++) {
-			char *value = copies + (size_t)cpu * value_size;
-
-			if (*(__u64 *)value == cgroup_id) {
-				memset(value, 0, value_size);
-				changed = true;
-			}
-		}
-		if (changed)
-			bpf_map_update_elem(slots_fd, &slot, copies, BPF_ANY);
-	}
-	free(copies);
-}
-
-struct fault_reader {
-	loader_fault_fn fn;
-	void *ctx;
-};
-
-static void fault_copy(void *ctx, __u64 cgroup_id, const void *value)
-{
-	const struct memsight_fault_counts *c = value;
-	struct fault_reader *r = ctx;
-
-	if (c->faults || c->major)
-		r->fn(r->ctx, cgroup_id, c->faults, c->major);
-}
-
-int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx)
-{
-	struct fault_reader r = { fn, ctx };
-
-	if (loader->fault_mode == FAULT_MODE_NONE)
-		return 0;
-	return read_slot_maps(bpf_map__fd(loader->skel->maps.fault_slots),
-			      bpf_map__fd(loader->skel->maps.fault_overflow),
-			      sizeof(struct memsight_fault_counts), fault_copy, &r);
-}
-
 bool loader__counts_charges(const struct loader *loader)
 {
 	return loader->charges;
@@ -925,62 +828,12 @@ bool loader__counts_reclaim(const struct loader *loader)
 	return loader->reclaim;
 }
 
-struct charge_reader {
-	loader_charge_fn fn;
-	void *ctx;
-};
-
-static void charge_copy(void *ctx, __u64 cgroup_id, const void *value)
+const struct count_source *loader__count_source(const struct loader *loader,
+						enum count_family family)
 {
-	struct charge_reader *r = ctx;
+	const struct count_source *source = &loader->counts[family].source;
 
-	r->fn(r->ctx, cgroup_id, value);
-}
-
-int loader__charge_counts(struct loader *loader, loader_charge_fn fn, void *ctx)
-{
-	struct charge_reader r = { fn, ctx };
-
-	if (!loader->charges)
-		return 0;
-	return read_slot_maps(bpf_map__fd(loader->skel->maps.charge_slots),
-			      bpf_map__fd(loader->skel->maps.charge_overflow),
-			      sizeof(struct memsight_charge_counts), charge_copy, &r);
-}
-
-int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx)
-{
-	int fd;
-	struct memsight_reclaim_counts r;
-	__u64 key, next;
-	bool first = true;
-
-	if (!loader->reclaim)
-		return 0;
-	fd = bpf_map__fd(loader->skel->maps.reclaim_stats);
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &r))
-			fn(ctx, key, &r);
-	}
-	return 0;
-}
-
-void loader__forget_cgroup(struct loader *loader, __u32 memcg_id, __u64 cgroup_id)
-{
-	__u32 slot = memcg_id & (MEMSIGHT_FAULT_SLOTS - 1);
-
-	if (loader->reclaim)
-		bpf_map_delete_elem(bpf_map__fd(loader->skel->maps.reclaim_stats), &cgroup_id);
-	if (loader->charges)
-		free_slot(bpf_map__fd(loader->skel->maps.charge_slots),
-			  bpf_map__fd(loader->skel->maps.charge_overflow),
-			  sizeof(struct memsight_charge_counts), slot, cgroup_id);
-	if (loader->fault_mode != FAULT_MODE_NONE)
-		free_slot(bpf_map__fd(loader->skel->maps.fault_slots),
-			  bpf_map__fd(loader->skel->maps.fault_overflow),
-			  sizeof(struct memsight_fault_counts), slot, cgroup_id);
+	return source->read_table ? source : NULL;
 }
 
 void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns)
@@ -994,6 +847,8 @@ void loader__free(struct loader *loader)
 	if (!loader)
 		return;
 	ring_buffer__free(loader->rb);
+	for (int f = 0; f < COUNT_FAMILIES; f++)
+		count_maps__close(&loader->counts[f].source, &loader->counts[f].table);
 	detach_perf_faults(loader);
 	memsight_bpf__destroy(loader->skel);
 	if (loader->stats_fd >= 0)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "interval_counts.h"
 #include "memsight.h"
 #include "record_format.h"
 
@@ -70,26 +71,21 @@ unsigned int loader__program_stats(const struct loader *loader, struct agent_pro
 bool loader__counts_faults(const struct loader *loader);
 /* The fault hook in use, for container_stats' faults.source (NULL: none). */
 const char *loader__fault_hook(const struct loader *loader);
-/*
- * Calls fn once per cgroup with its cumulative fault counts, summed over CPUs
- * and over the slot array and the overflow hash. Returns 0 or -errno.
- */
-typedef void (*loader_fault_fn)(void *ctx, __u64 cgroup_id, __u64 faults, __u64 major);
-int loader__fault_counts(struct loader *loader, loader_fault_fn fn, void *ctx);
 /* Whether charges come from the kernel (else: memory.stat deltas in userspace). */
 bool loader__counts_charges(const struct loader *loader);
 bool loader__counts_reclaim(const struct loader *loader);
-/* fn once per (cgroup, CPU copy) with cumulative charged[], uncharged[] (bytes). */
-typedef void (*loader_charge_fn)(void *ctx, __u64 cgroup_id,
-				 const struct memsight_charge_counts *c);
-int loader__charge_counts(struct loader *loader, loader_charge_fn fn, void *ctx);
-/* fn once per cgroup with its cumulative reclaim counts. */
-typedef void (*loader_reclaim_fn)(void *ctx, __u64 cgroup_id,
-				  const struct memsight_reclaim_counts *r);
-int loader__reclaim_counts(struct loader *loader, loader_reclaim_fn fn, void *ctx);
 
-/* The cgroup is gone: its fault and charge slots and reclaim entry serve others now. */
-void loader__forget_cgroup(struct loader *loader, __u32 memcg_id, __u64 cgroup_id);
+enum count_family {
+	COUNT_FAULTS,  /* all faults, major ones */
+	COUNT_CHARGES, /* charged[kinds], uncharged[kinds] (bytes) */
+	COUNT_RECLAIM, /* count, stall_ns, hist[MEMSIGHT_RECLAIM_BUCKETS] */
+	COUNT_FAMILIES,
+};
+
+/* The maps of one family for interval_counts, NULL when it is not counted. */
+const struct count_source *loader__count_source(const struct loader *loader,
+						enum count_family family);
+
 /*
  * Pins the event ring buffer and the counting maps under dir (bpffs) for
  * other processes; 0 or -errno with a reason in err. loader__unpin removes them.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Per-cgroup state between intervals: the id table, counter deltas, cgroup names. */
+/* Per-cgroup state between intervals: the id table, cgroup names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include "cgroup_names.h"
-#include "counter_deltas.h"
 #include "id_table.h"
 #include "proc_faults.h"
 
@@ -29,41 +28,6 @@ static void test_id_table_grows_and_removes(void **state)
 	assert_null(id_table__find(t, 4099));
 	assert_non_null(id_table__find(t, 2 * 4099));
 	id_table__free(t);
-}
-
-static uint64_t got[COUNTER_DELTAS_MAX];
-static unsigned int calls;
-
-static void take(uint64_t id, const uint64_t *delta, void *ctx)
-{
-	memcpy(got, delta, sizeof(got));
-	calls++;
-}
-
-static void test_counter_deltas(void **state)
-{
-	struct counter_deltas *cd = counter_deltas__new(3);
-	const uint64_t cpu0[3] = { 10, 0, 5 }, cpu1[3] = { 1, 2, 3 }, later[3] = { 20, 1, 8 };
-
-	assert_null(counter_deltas__new(COUNTER_DELTAS_MAX + 1));
-	counter_deltas__begin(cd);
-	counter_deltas__add(cd, 9, cpu0);
-	counter_deltas__add(cd, 9, cpu1);
-	calls = 0;
-	counter_deltas__each(cd, take, NULL);
-	assert_int_equal(calls, 1);
-	assert_true(got[0] == 11 && got[1] == 2 && got[2] == 8);
-	counter_deltas__begin(cd);
-	counter_deltas__add(cd, 9, later); /* one counter restarted (slot reused) */
-	calls = 0;
-	counter_deltas__each(cd, take, NULL);
-	assert_true(got[0] == 9 && got[1] == 1 && got[2] == 0);
-	counter_deltas__begin(cd);
-	counter_deltas__add(cd, 9, later);
-	calls = 0;
-	counter_deltas__each(cd, take, NULL);
-	assert_int_equal(calls, 0); /* nothing moved: no line */
-	counter_deltas__free(cd);
 }
 
 static void test_cgroup_names_tombstones(void **state)
@@ -108,7 +72,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_table_grows_and_removes),
-		cmocka_unit_test(test_counter_deltas),
 		cmocka_unit_test(test_cgroup_names_tombstones),
 		cmocka_unit_test(test_proc_stat_parse),
 	};
