@@ -205,6 +205,8 @@ static void on_cgroup_record(struct memsight *ms, const struct memsight_cgroup_r
 
 	cgroup_path_from_record(&rec->cgroup, path, sizeof(path));
 	if (rec->event == MEMSIGHT_CGROUP_MKDIR) {
+		log_debug("cgroup %llu made: memcg id %u", (unsigned long long)rec->cgroup.id,
+			  rec->memcg_id);
 		cgroup_names__add(ms->names, rec->cgroup.id, path);
 		container_cache__resolve(ms->containers, path, now, &info);
 	} else if (rec->event == MEMSIGHT_CGROUP_RMDIR) {
@@ -525,6 +527,8 @@ static void run_interval(struct memsight *ms)
 	ms->rows = id_table__new(sizeof(struct interval_row));
 	if (!ms->rows)
 		return;
+	/* every cgroup that counted something was made before: name it first */
+	loader__consume_cgroups(ms->loader);
 	aggregate__begin_interval(ms->agg, ms->env.interval_ns);
 	collect_counts(ms);
 	if (!ms->counts[COUNT_CHARGES])
@@ -548,6 +552,26 @@ static void run_interval(struct memsight *ms)
 	container_cache__expire(ms->containers, now);
 	aggregate__expire(ms->agg, now);
 	proc_faults__expire(ms->procs);
+}
+
+static void counting_stats(const struct memsight *ms, const struct memsight_bpf_counters *bpf,
+			   struct agent_counting_stats *out)
+{
+	for (int f = 0; f < COUNT_FAMILIES; f++) {
+		const struct count_source *source = loader__count_source(ms->loader, f);
+		const struct interval_counts_stats *s;
+
+		if (!ms->counts[f])
+			continue;
+		s = interval_counts__stats(ms->counts[f]);
+		if (source->slot_count)
+			out->slots = source->slot_count;
+		out->slots_in_use += s->slots_in_use;
+		out->slots_retired += s->slots_retired;
+		out->resyncs += s->resyncs;
+		out->failed_reads += s->failed_reads;
+	}
+	out->overflow_full = bpf->overflow_full;
 }
 
 static void emit_agent_stats(struct memsight *ms)
@@ -578,6 +602,7 @@ static void emit_agent_stats(struct memsight *ms)
 	stats.cpu_percent = self_stats_cpu_percent(&ms->last_sample, &now);
 	stats.bpf_stats_enabled = loader__report(ms->loader)->bpf_stats_enabled;
 	stats.program_count = loader__program_stats(ms->loader, stats.programs, AGENT_PROGRAMS_MAX);
+	counting_stats(ms, &counters, &stats.counting);
 	ms->lost_reported = counters.ringbuf_drops;
 	ms->last_sample = now;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/perf_event.h>
+#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,7 +41,9 @@ struct loader {
 	bool charges;	       /* memcg stat tracepoints attached */
 	char samples_err[512]; /* why --fault-samples could not be served */
 	bool reclaim;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb_events;	/* NULL when `events` is left to another reader */
+	struct ring_buffer *rb_cgroups; /* cgroup records */
+	int epfd;			/* both of them */
 	int stats_fd;
 	loader_record_fn on_record;
 	void *ctx;
@@ -426,9 +429,16 @@ static int attach_all(struct loader *loader, const struct loader_opts *opts, con
 	 */
 	if (opts->fault_samples &&
 	    btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) > 0) {
-		if (!open_load_attach(loader, opts, btf, mode, true, best, true, true, err,
+		/* samples come with the fault hook asked for, not always the best one */
+		enum fault_mode with = opts->fault_hook == FAULT_HOOK_TP_BTF
+					       ? FAULT_MODE_MEMCG_EVENTS
+				       : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? FAULT_MODE_PERF
+				       : opts->fault_hook == FAULT_HOOK_OFF	   ? FAULT_MODE_NONE
+										   : best;
+
+		if (!open_load_attach(loader, opts, btf, mode, true, with, true, true, err,
 				      err_len)) {
-			loader->fault_mode = best;
+			loader->fault_mode = with;
 			loader->cgroup_events = true;
 			loader->charges = loader->skel->links.charges_memcg_state != NULL;
 			loader->reclaim = loader->skel->links.reclaim_memcg_end != NULL;
@@ -488,6 +498,35 @@ static void report_hook(struct loader *loader, const char *feature, const char *
 	snprintf(h->reason, sizeof(h->reason), "%s", reason);
 }
 
+/*
+ * One ring buffer manager per map, both behind one epoll fd: the cgroup
+ * records can then be read on their own, before each interval's counts, so
+ * every cgroup with counts has been named.
+ */
+static int open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret = 0;
+
+	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!leave_events)
+		loader->rb_events = ring_buffer__new(bpf_map__fd(loader->skel->maps.events),
+						     ringbuf_sample, loader, NULL);
+	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
+					      ringbuf_sample, loader, NULL);
+	if (loader->epfd < 0 || (!leave_events && !loader->rb_events) || !loader->rb_cgroups)
+		ret = -errno;
+	if (!ret && loader->rb_events &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
+		ret = -errno;
+	if (!ret &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
+		ret = -errno;
+	if (ret)
+		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
+	return ret;
+}
+
 /* The counting maps of what was attached, as count sources for the interval logic. */
 static int open_count_sources(struct loader *loader, char *err, size_t err_len)
 {
@@ -527,7 +566,6 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	struct loader *loader;
 	struct btf *btf = NULL;
 	char skipped[768] = "", cgroup_err[1024] = "";
-	struct bpf_map *first;
 	int ret;
 
 	*out = NULL;
@@ -554,6 +592,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		return -ENOMEM;
 	}
 	loader->stats_fd = -1;
+	loader->epfd = -1;
 	loader->on_record = opts->on_record;
 	loader->ctx = opts->ctx;
 
@@ -662,24 +701,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 				    ? loader->samples_err
 				    : "no exceptions:page_fault_user tracepoint (x86 only)");
 
-	/*
-	 * `events` first, unless another consumer has it, then the cgroup records:
-	 * an OOM kill is handled before the removal of its cgroup read in the same pass.
-	 */
-	first = opts->leave_events ? loader->skel->maps.cgroup_events : loader->skel->maps.events;
-	loader->rb = ring_buffer__new(bpf_map__fd(first), ringbuf_sample, loader, NULL);
-	if (loader->rb && !opts->leave_events &&
-	    ring_buffer__add(loader->rb, bpf_map__fd(loader->skel->maps.cgroup_events),
-			     ringbuf_sample, loader)) {
-		ring_buffer__free(loader->rb);
-		loader->rb = NULL;
-	}
-	if (!loader->rb) {
-		ret = -errno;
-		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
+	ret = open_ring_buffers(loader, opts->leave_events, err, err_len);
+	if (ret)
 		goto fail;
-	}
-
 	ret = open_count_sources(loader, err, err_len);
 	if (ret)
 		goto fail;
@@ -721,12 +745,26 @@ const struct loader_report *loader__report(const struct loader *loader)
 
 int loader__epoll_fd(const struct loader *loader)
 {
-	return ring_buffer__epoll_fd(loader->rb);
+	return loader->epfd;
 }
 
 int loader__consume(struct loader *loader)
 {
-	return ring_buffer__consume(loader->rb);
+	int events = 0, cgroups;
+
+	/* `events` first: an OOM kill is handled before its cgroup's removal read in the same pass */
+	if (loader->rb_events) {
+		events = ring_buffer__consume(loader->rb_events);
+		if (events < 0)
+			return events; /* over the caller's budget: the cgroup records wait too */
+	}
+	cgroups = ring_buffer__consume(loader->rb_cgroups);
+	return cgroups < 0 ? cgroups : events + cgroups;
+}
+
+int loader__consume_cgroups(struct loader *loader)
+{
+	return ring_buffer__consume(loader->rb_cgroups);
 }
 
 /* What --pin exposes, by the names the maps have in the BPF object. */
@@ -846,7 +884,10 @@ void loader__free(struct loader *loader)
 {
 	if (!loader)
 		return;
-	ring_buffer__free(loader->rb);
+	ring_buffer__free(loader->rb_events);
+	ring_buffer__free(loader->rb_cgroups);
+	if (loader->epfd >= 0)
+		close(loader->epfd);
 	for (int f = 0; f < COUNT_FAMILIES; f++)
 		count_maps__close(&loader->counts[f].source, &loader->counts[f].table);
 	detach_perf_faults(loader);

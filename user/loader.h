@@ -64,6 +64,8 @@ const struct loader_report *loader__report(const struct loader *loader);
 int loader__epoll_fd(const struct loader *loader);
 /* Delivers every pending record; returns how many, or -errno. */
 int loader__consume(struct loader *loader);
+/* Only the cgroup records (made, removed); returns how many, or -errno. */
+int loader__consume_cgroups(struct loader *loader);
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
 unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
 				   unsigned int max);

@@ -259,6 +259,9 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 	agent_counter(out, "memsight_fault_samples_suppressed_total",
 		      "Fault samples over the --fault-samples rate, not sent.",
 		      a->samples_suppressed);
+	agent_counter(out, "memsight_counts_lost_total",
+		      "Per-cgroup counts lost because an in-kernel overflow table was full.",
+		      a->counting.overflow_full);
 	agent_gauge(out, "memsight_tracked_cgroups", "cgroups with figures on this page.",
 		    aggregate__count(agg));
 	agent_counter(out, "memsight_tracked_cgroups_overflow_total",

@@ -273,6 +273,15 @@ void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 	jsonw_u64(w, "samples_suppressed_total", stats->samples_suppressed);
 	jsonw_object_end(w);
 
+	jsonw_object_begin(w, "counting");
+	jsonw_u64(w, "slots", stats->counting.slots);
+	jsonw_u64(w, "slots_in_use", stats->counting.slots_in_use);
+	jsonw_u64(w, "slots_retired_total", stats->counting.slots_retired);
+	jsonw_u64(w, "resyncs_total", stats->counting.resyncs);
+	jsonw_u64(w, "failed_reads_total", stats->counting.failed_reads);
+	jsonw_u64(w, "lost_total", stats->counting.overflow_full);
+	jsonw_object_end(w);
+
 	jsonw_object_begin(w, "containers");
 	jsonw_u64(w, "cached", stats->containers_cached);
 	jsonw_u64(w, "cache_bytes", stats->containers_cache_bytes);

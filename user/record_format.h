@@ -78,7 +78,8 @@ void format_fault_sample(struct jsonw *w, const struct memsight_fault_sample_rec
 			 const char *path, const struct container_info *container,
 			 const struct format_context *ctx);
 
-#define AGENT_PROGRAMS_MAX 10
+/* Programs memsight can hold at once: 14 today (see bpf/), room for more. */
+#define AGENT_PROGRAMS_MAX 32
 
 struct agent_program_stats {
 	char name[64];
@@ -104,6 +105,14 @@ struct agent_stats {
 	uint64_t cpu_system_ns;
 	double cpu_percent;	/* over the interval, 100 = one core */
 	bool bpf_stats_enabled; /* run time is only counted while enabled */
+	struct agent_counting_stats {
+		uint64_t slots;		/* per counting array */
+		uint64_t slots_in_use;	/* fault and charge arrays together */
+		uint64_t slots_retired; /* since start: owners removed, slots freed for reuse */
+		uint64_t resyncs;	/* table entries that read lower than before */
+		uint64_t failed_reads;	/* table reads that failed (counted later) */
+		uint64_t overflow_full; /* counts lost: an overflow table was full */
+	} counting;
 	unsigned int program_count;
 	struct agent_program_stats programs[AGENT_PROGRAMS_MAX];
 };
