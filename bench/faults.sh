@@ -6,6 +6,7 @@
 #
 # Usage: sudo make bench-faults [ROUNDS=5]  or  sudo bench/faults.sh [ROUNDS] [MIB]
 #        (defaults 5 rounds, 200 MiB; needs build/bench/empty_loader: make bench-faults)
+#        BASELINE=path/to/an/older/memsight adds it as contenders, for before/after figures.
 set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -73,7 +74,12 @@ for r in $(seq "$rounds"); do
 	results[anchor.bt]+="$(measure anchor bpftrace "$ANCHOR") "
 	results[floor-perf]+="$(measure floor-perf bpftrace -e 'software:page-faults:1 {}') "
 	results[memsight-perf_event]+="$(measure memsight-perf $MEMSIGHT stream --fault-hook perf_event) "
+	if [ -n "${BASELINE:-}" ]; then
+		results[baseline-tp_btf]+="$(measure baseline "$BASELINE" stream --fault-hook tp_btf) "
+		results[baseline-perf_event]+="$(measure baseline-perf "$BASELINE" stream --fault-hook perf_event) "
+	fi
 done
+[ -n "${BASELINE:-}" ] && names+=(baseline-tp_btf baseline-perf_event)
 echo "ns of BPF run time per page fault ($rounds rounds of a $mib MiB workload, $(uname -r)):"
 for n in "${names[@]}"; do
 	printf '  %-22s median %5s   rounds: %s\n' "$n" "$(printf '%s\n' ${results[$n]} | median)" "${results[$n]}"

@@ -86,6 +86,8 @@ struct memsight {
 	char *pinned; /* --pin directory, unpinned at close */
 	int epfd, interval_fd;
 	uint64_t idle_gauges_ns;
+	uint64_t counted_ns;  /* when the counts were last collected */
+	uint64_t interval_ns; /* measured: a stalled agent's interval is longer than asked */
 	struct format_context fmt;
 	int delivered; /* events delivered by the current memsight_poll */
 	uint64_t consume_deadline_ns;
@@ -403,7 +405,7 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	char dir[8192];
 	struct container_stats stats = {
 		.realtime_ns = clock_realtime_ns(),
-		.interval_ns = ms->env.interval_ns,
+		.interval_ns = ms->interval_ns,
 		.cgroup_id = cgroup_id,
 		.path = path,
 		.faults_minor = row->minor,
@@ -529,8 +531,11 @@ static void run_interval(struct memsight *ms)
 		return;
 	/* every cgroup that counted something was made before: name it first */
 	loader__consume_cgroups(ms->loader);
-	aggregate__begin_interval(ms->agg, ms->env.interval_ns);
+	/* rates use the time these counts took to gather, not the interval asked for */
+	ms->interval_ns = now - ms->counted_ns;
+	aggregate__begin_interval(ms->agg, ms->interval_ns);
 	collect_counts(ms);
+	ms->counted_ns = now;
 	if (!ms->counts[COUNT_CHARGES])
 		cgroup_names__each(ms->names, stat_fallback, ms);
 	id_table__each(ms->rows, emit_row, ms);
@@ -705,6 +710,7 @@ struct memsight *agent_open(const struct agent_config *config, char *err, size_t
 		return NULL;
 	}
 	loader__set_clock_offset(ms->loader, ms->fmt.boot_to_realtime_ns);
+	ms->counted_ns = clock_monotonic_ns(); /* counting began at the attach */
 	for (int f = 0; f < COUNT_FAMILIES; f++) {
 		const struct count_source *source = loader__count_source(ms->loader, f);
 

@@ -113,7 +113,35 @@ fault_hook_case() {
 	done
 }
 
+# After a stall (SIGSTOP), the interval a line covers is the time it really took.
+stall_case() {
+	local out="$WORK/stall.json" dir line kernel reported
+	echo "a 3 s stall: the next lines say how long they cover"
+	dir=$(make_memcg stall)
+	start_memsight "$out" || return
+	spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 512 --delay-ms 500
+	local hog=$SPAWNED_PID
+	kill -STOP "$MEMSIGHT_PID"
+	sleep 3
+	kill -CONT "$MEMSIGHT_PID"
+	reap $hog
+	sleep 2.5 # memory.stat is exact after the kernel's periodic flush
+	kernel=$(stat_of "$dir" pgfault)
+	stop_memsight
+	line=$(jq -c --arg p "$PREFIX/stall" 'select(.type == "container_stats" and .cgroup.path == $p)' "$out" |
+		jq -s -c 'max_by(.interval_ns)')
+	check_jq_line "a line after the stall covers it (interval_ns >= 2.5 s)" '.interval_ns >= 2500000000' "$line"
+	check_jq_line "and its growth rate is per real second (< 1 GiB/s for 512 MiB)" '.growth_bytes_per_sec == null or .growth_bytes_per_sec < 1073741824' "$line"
+	reported=$(jq -s --arg p "$PREFIX/stall" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .faults.minor + .faults.major] | add' "$out")
+	if jq -r 'select(.type == "container_stats") | .faults.source' "$out" | grep -q count_memcg_events; then
+		expect_eq "faults across the stall = memory.stat pgfault" "$reported" "$kernel"
+	else
+		within "faults across the stall within 2% of memory.stat pgfault ($kernel)" "$reported" $((kernel * 98 / 100)) $((kernel * 102 / 100 + 2))
+	fi
+}
+
 churn_case
+stall_case
 programs_case
 fault_hook_case
 finish

@@ -10,6 +10,7 @@
 #   -m MODULE    insmod MODULE and what it depends on, before the script
 #   -O DIR       the guest's /out comes back into DIR (tar over the console)
 #   -M MB        memory (1024); -s N cpus (2); -T SEC timeout (900)
+#   -A ARGS      more kernel command line (e.g. possible_cpus=256)
 #   -S DIR       sysroot for -b (default / for amd64, build/vm/sysroot-arm64 for arm64)
 #   -v           print the whole console log on stderr
 # Exit: the script's status; 124 on timeout; 125 when the guest never reported an end
@@ -17,13 +18,13 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VM=${VM_DIR:-$(cd "$HERE/../.." && pwd)/build/vm}
-ARCH='' KDIR='' MEM=1024 SMP=2 TIMEOUT=900 VERBOSE=0 OUTDIR='' SYSROOT=''
+ARCH='' KDIR='' MEM=1024 SMP=2 TIMEOUT=900 VERBOSE=0 OUTDIR='' SYSROOT='' CMDLINE=''
 BINS=() FILES=() MODS=()
-while getopts "k:a:b:f:m:O:M:s:T:S:v" o; do
+while getopts "k:a:b:f:m:O:M:s:T:S:A:v" o; do
 	case $o in
 	k) KDIR=$OPTARG ;; a) ARCH=$OPTARG ;; b) BINS+=("$OPTARG") ;; f) FILES+=("$OPTARG") ;;
 	m) MODS+=("$OPTARG") ;; O) OUTDIR=$OPTARG ;; M) MEM=$OPTARG ;; s) SMP=$OPTARG ;;
-	T) TIMEOUT=$OPTARG ;; S) SYSROOT=$OPTARG ;; v) VERBOSE=1 ;;
+	T) TIMEOUT=$OPTARG ;; S) SYSROOT=$OPTARG ;; A) CMDLINE=$OPTARG ;; v) VERBOSE=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -169,7 +170,7 @@ start=$(date +%s%N)
 set +e
 timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" -smp "$SMP" -m "$MEM" -nodefaults \
 	-no-user-config -display none -no-reboot -serial "file:$LOG" -kernel "$VMLINUZ" \
-	-initrd "$WORK/initrd.gz" -append "console=$CONSOLE panic=-1 quiet" </dev/null
+	-initrd "$WORK/initrd.gz" -append "console=$CONSOLE panic=-1 quiet $CMDLINE" </dev/null
 qemu_rc=$?
 set -e
 wall=$((($(date +%s%N) - start) / 1000000))

@@ -5,6 +5,8 @@
 #
 # Usage: tests/vm/run.sh [KERNEL...]   (default: every kernel in tests/vm/kernels.list)
 #        TESTS="oom cli" limits the integration tests run inside.
+# A KERNEL may carry kernel parameters after '+': bookworm-amd64+possible_cpus=256 boots
+# that kernel with them and runs only the tests that concern them (BIG_NODE_TESTS).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -13,9 +15,10 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint} # the container tests need dockerd: host only
+BIG_NODE_TESTS=${TESTS:-faults footprint}
 
-"$HERE/fetch.sh" "${KERNELS[@]}" || exit 1
+"$HERE/fetch.sh" $(printf '%s\n' "${KERNELS[@]%%+*}" | sort -u) || exit 1
 
 # tool_path NAME SYSROOT: where a Debian package put NAME (the host is /usr-merged,
 # an unpacked sysroot is not).
@@ -33,7 +36,11 @@ HELPERS=(hog poke readmap seccomp_deny pin_reader)
 
 declare -A RESULT
 failed=0
-for k in "${KERNELS[@]}"; do
+for entry in "${KERNELS[@]}"; do
+	k=${entry%%+*} cmdline='' tests=$GUEST_TESTS
+	if [ "$entry" != "$k" ]; then
+		cmdline=${entry#*+} cmdline=${cmdline//+/ } tests=$BIG_NODE_TESTS
+	fi
 	arch=${k##*-}
 	if [ "$arch" = arm64 ]; then
 		build=build/aarch64 sysroot=$VM/sysroot-arm64
@@ -46,7 +53,7 @@ for k in "${KERNELS[@]}"; do
 	# One vCPU: with two, a guest once died in the perf overflow path on a breakpoint
 	# left by live kernel text patching (int3 oops), which multi-threaded TCG emulates
 	# racily; one vCPU has no cross-CPU code modification to race with.
-	args=(-k "$VM/kernels/$k" -O "$VM/results/$k" -s "${VM_CPUS:-1}")
+	args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline")
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight")
 	for helper in "${HELPERS[@]}"; do
@@ -57,11 +64,11 @@ for k in "${KERNELS[@]}"; do
 		args+=(-b "$path:/usr/bin/$tool")
 	done
 	for f in tests/report.sh tests/integration/*.sh; do args+=(-f "$f:/memsight/$f"); done
-	rm -rf "$VM/results/$k"
-	echo "== vmtest $k"
-	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$GUEST_TESTS" 2>&1 | tee "$VM/$k.log"
+	rm -rf "$VM/results/$entry"
+	echo "== vmtest $entry"
+	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$tests" 2>&1 | tee "$VM/$entry.log"
 	status=${PIPESTATUS[0]}
-	RESULT[$k]=$status
+	RESULT[$entry]=$status
 	[ "$status" = 0 ] || failed=$((failed + 1))
 done
 
