@@ -11,34 +11,42 @@
 #include "events.bpf.h"
 
 /*
- * The counters of cgroup_id, whose memcg has the small id memcg_id: its slot
- * in `slots` when it holds it or can claim it, else its entry in `overflow`,
- * created from `fresh` (zeroed, its first word cgroup_id). Both maps' values
- * start with the owner's cgroup id. NULL only when the overflow hash is full
- * (counted). Callers add with atomics: every CPU shares these counters.
+ * The slot of cgroup_id, whose memcg has the small id memcg_id, when it
+ * holds it or can claim it; NULL: count it in the overflow hash instead
+ * (counting_overflow). Both maps' values start with the owner's cgroup id.
+ * Callers add with atomics: every CPU shares these counters.
  */
-static __always_inline __u64 *counting_cell(void *slots, void *overflow, __u32 memcg_id,
-					    __u64 cgroup_id, void *fresh)
+static __always_inline __u64 *counting_slot(void *slots, __u32 memcg_id, __u64 cgroup_id)
 {
-	volatile __u64 *owner = NULL;
-	__u64 *cell;
+	volatile __u64 *owner;
 
 	/* memcg_id 0: a dying memcg whose id the kernel has released */
-	if (memcg_id)
-		owner = bpf_map_lookup_elem(slots, &memcg_id);
-	if (owner) {
-		if (*owner == cgroup_id)
-			return (__u64 *)owner;
-		/*
-		 * A free slot: live memcgs have distinct ids, so no other memcg
-		 * claims this one at the same time; a plain store suffices.
-		 */
-		if (*owner == 0) {
-			*owner = cgroup_id;
-			return (__u64 *)owner;
-		}
+	if (!memcg_id)
+		return NULL;
+	owner = bpf_map_lookup_elem(slots, &memcg_id);
+	if (!owner)
+		return NULL;
+	if (*owner == cgroup_id)
+		return (__u64 *)owner;
+	/*
+	 * A free slot: live memcgs have distinct ids, so no other memcg claims
+	 * this one at the same time; a plain store suffices.
+	 */
+	if (*owner == 0) {
+		*owner = cgroup_id;
+		return (__u64 *)owner;
 	}
-	cell = bpf_map_lookup_elem(overflow, &cgroup_id);
+	return NULL;
+}
+
+/*
+ * The overflow entry of cgroup_id, made from `fresh` (zeroed, its first word
+ * cgroup_id) when it has none. NULL only when the hash is full (counted).
+ */
+static __always_inline __u64 *counting_overflow(void *overflow, __u64 cgroup_id, void *fresh)
+{
+	__u64 *cell = bpf_map_lookup_elem(overflow, &cgroup_id);
+
 	if (cell)
 		return cell;
 	bpf_map_update_elem(overflow, &cgroup_id, fresh, BPF_NOEXIST);

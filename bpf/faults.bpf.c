@@ -37,11 +37,16 @@ struct {
 
 static __always_inline void count_fault(__u32 memcg_id, __u64 cgroup_id, __u64 faults, __u64 major)
 {
-	struct memsight_fault_counts *c, fresh = { .cgroup_id = cgroup_id };
+	struct memsight_fault_counts *c;
 
-	c = (void *)counting_cell(&fault_slots, &fault_overflow, memcg_id, cgroup_id, &fresh);
-	if (!c)
-		return;
+	c = (void *)counting_slot(&fault_slots, memcg_id, cgroup_id);
+	if (!c) {
+		struct memsight_fault_counts fresh = { .cgroup_id = cgroup_id };
+
+		c = (void *)counting_overflow(&fault_overflow, cgroup_id, &fresh);
+		if (!c)
+			return;
+	}
 	if (faults)
 		__sync_fetch_and_add(&c->faults, faults);
 	if (major)

@@ -41,7 +41,7 @@ struct {
 
 static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int val)
 {
-	struct memsight_charge_counts *c, fresh = {};
+	struct memsight_charge_counts *c;
 	__u32 idx = (__u32)item, kind, unit;
 	__u64 cgroup_id, bytes;
 
@@ -58,10 +58,14 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 		return 0;
 	kind--;
 	cgroup_id = memcg->css.cgroup->kn->id;
-	fresh.cgroup_id = cgroup_id;
-	c = (void *)counting_cell(&charge_slots, &charge_overflow, memcg->id.id, cgroup_id, &fresh);
-	if (!c)
-		return 0;
+	c = (void *)counting_slot(&charge_slots, memcg->id.id, cgroup_id);
+	if (!c) {
+		struct memsight_charge_counts fresh = { .cgroup_id = cgroup_id };
+
+		c = (void *)counting_overflow(&charge_overflow, cgroup_id, &fresh);
+		if (!c)
+			return 0;
+	}
 	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */
 		return 0;
 	if (val > 0) {

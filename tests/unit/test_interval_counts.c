@@ -53,7 +53,7 @@ static void *table_entry(uint64_t key, bool create)
 	return NULL;
 }
 
-/* What counting_cell() + the atomic adds do for one event. */
+/* What counting_slot() or counting_overflow() and the atomic adds do for one event. */
 static void bpf_count(uint32_t memcg_id, uint64_t cgroup_id, uint64_t a, uint64_t b)
 {
 	uint64_t *cell = NULL;
