@@ -34,6 +34,7 @@ struct entry {
 
 struct container_cache {
 	struct runtime_roots roots;
+	int root_fd; /* the host root, O_PATH; -errno until it could be opened */
 	enum confined_resolve resolve;
 	unsigned int max_entries;
 	uint64_t tombstone_ns;
@@ -108,6 +109,14 @@ static int open_host_root(const struct runtime_roots *roots)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Opened once and kept; tried again on the next lookup while it can't be opened. */
+static int host_root_fd(struct container_cache *cache)
+{
+	if (cache->root_fd < 0)
+		cache->root_fd = open_host_root(&cache->roots);
+	return cache->root_fd;
+}
+
 /* Reads and parses one state file: 0 with meta filled, else -errno (*read: it was read). */
 static int try_file(struct container_cache *cache, int root_fd, const struct state_file *file,
 		    struct entry *e, bool *read)
@@ -152,7 +161,7 @@ static void failed_file_version(const struct container_cache *cache, int root_fd
  */
 static bool lookup(struct container_cache *cache, struct entry *e, enum container_runtime runtime)
 {
-	int root_fd = open_host_root(&cache->roots), err = root_fd, failed_err = -ENOENT;
+	int root_fd = host_root_fd(cache), err = root_fd, failed_err = -ENOENT;
 	bool read, failed_read = false;
 
 	e->failed_file = -1;
@@ -162,7 +171,6 @@ static bool lookup(struct container_cache *cache, struct entry *e, enum containe
 		err = try_file(cache, root_fd, &state_files[i], e, &read);
 		if (!err) {
 			e->found_runtime = state_files[i].runtime;
-			close(root_fd);
 			return true;
 		}
 		if (e->failed_file < 0 && (read || (err != -ENOENT && err != -ENOTDIR))) {
@@ -179,8 +187,6 @@ static bool lookup(struct container_cache *cache, struct entry *e, enum containe
 		failed_file_version(cache, root_fd, e, &e->failed_version);
 	}
 	cache->errors.count[runtime][runtime_state_error_from_errno(failed_err, failed_read)]++;
-	if (root_fd >= 0)
-		close(root_fd);
 	return false;
 }
 
@@ -193,11 +199,10 @@ static bool failed_file_changed(struct container_cache *cache, struct entry *e, 
 	if (e->failed_file < 0 || now_ns < e->next_check_ns)
 		return false;
 	e->next_check_ns = now_ns + cache->retry_ns;
-	root_fd = open_host_root(&cache->roots);
+	root_fd = host_root_fd(cache);
 	if (root_fd < 0)
 		return false;
 	failed_file_version(cache, root_fd, e, &now);
-	close(root_fd);
 	return !file_version_equal(&now, &e->failed_version);
 }
 
@@ -293,6 +298,7 @@ struct container_cache *container_cache__new(const struct container_cache_opts *
 	cache->tombstone_ns = opts->tombstone_ns;
 	cache->retry_ns = opts->retry_ns ? opts->retry_ns : 1000000000ULL;
 	cache->resolve = opts->resolve_by_walk ? CONFINED_WALK : CONFINED_AUTO;
+	cache->root_fd = -ENOENT;
 	return cache;
 }
 
@@ -302,6 +308,8 @@ void container_cache__free(struct container_cache *cache)
 		return;
 	while (cache->lru_head)
 		drop(cache, cache->lru_head);
+	if (cache->root_fd >= 0)
+		close(cache->root_fd);
 	free(cache);
 }
 
