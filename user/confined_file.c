@@ -85,40 +85,40 @@ static int walk_follow(struct walk *w, int link_fd, const char *after)
 
 /*
  * One component, never following it: a directory is entered, a symlink is
- * followed by hand, the last component is opened with flags. Returns 1 to go
- * on (with *name where to), an fd when done, or -errno.
+ * followed by hand, the last component is opened with flags into *fd. Returns
+ * 0 (go on from *name, or done once *fd is set) or -errno.
  */
-static int walk_step(struct walk *w, char **name, char *next, bool last, int flags)
+static int walk_step(struct walk *w, char **name, char *next, bool last, int flags, int *fd)
 {
 	struct stat st;
-	int fd, err;
+	int step_fd, err = 0;
 
-	fd = openat(walk_dir(w), *name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	step_fd = openat(walk_dir(w), *name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (step_fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	if (fstat(step_fd, &st)) {
 		err = -errno;
 	} else if (S_ISLNK(st.st_mode)) {
-		err = walk_follow(w, fd, next);
+		err = walk_follow(w, step_fd, next);
 		*name = w->rest;
-		err = err ? err : 1;
 	} else if (!last) {
 		err = !S_ISDIR(st.st_mode)	   ? -ENOTDIR
 		      : w->depth == WALK_DEPTH_MAX ? -ENAMETOOLONG
 						   : 0;
 		if (!err) {
-			w->dirs[w->depth++] = fd;
+			w->dirs[w->depth++] = step_fd;
 			*name = next;
-			return 1;
+			return 0;
 		}
 	} else if (flags & O_PATH) {
-		return fd;
+		*fd = step_fd;
+		return 0;
 	} else {
 		/* O_NOFOLLOW again: a symlink swapped in since is refused, not followed */
-		err = openat(walk_dir(w), *name, flags | O_NOFOLLOW | O_CLOEXEC);
-		err = err < 0 ? -errno : err;
+		*fd = openat(walk_dir(w), *name, flags | O_NOFOLLOW | O_CLOEXEC);
+		err = *fd < 0 ? -errno : 0;
 	}
-	close(fd);
+	close(step_fd);
 	return err;
 }
 
@@ -126,17 +126,17 @@ static int walk_open(int root_fd, const char *path, int flags)
 {
 	struct walk w = { .root_fd = root_fd };
 	char *name = w.rest, *next;
-	int ret = 1;
+	int fd = -1, err = 0;
 
 	if ((size_t)snprintf(w.rest, sizeof(w.rest), "%s", path) >= sizeof(w.rest))
 		return -ENAMETOOLONG;
-	while (ret == 1) {
+	while (!err && fd < 0) {
 		bool last;
 
 		name += strspn(name, "/");
 		if (!*name) { /* the path names a directory */
-			ret = openat(walk_dir(&w), ".", flags | O_CLOEXEC);
-			ret = ret < 0 ? -errno : ret;
+			fd = openat(walk_dir(&w), ".", flags | O_CLOEXEC);
+			err = fd < 0 ? -errno : 0;
 			break;
 		}
 		next = name + strcspn(name, "/");
@@ -148,16 +148,14 @@ static int walk_open(int root_fd, const char *path, int flags)
 			if (w.depth)
 				walk_up(&w, w.depth - 1);
 			name = next;
-			continue;
-		}
-		if (!strcmp(name, ".")) {
+		} else if (!strcmp(name, ".")) {
 			name = next;
-			continue;
+		} else {
+			err = walk_step(&w, &name, next, last, flags, &fd);
 		}
-		ret = walk_step(&w, &name, next, last, flags);
 	}
 	walk_up(&w, 0);
-	return ret;
+	return err ? err : fd;
 }
 
 int confined_open(int root_fd, const char *path, int flags, enum confined_resolve resolve)

@@ -35,6 +35,7 @@
 #define ID4 "4444444444444444444444444444444444444444444444444444444444444444"
 #define ID5 "5555555555555555555555555555555555555555555555555555555555555555"
 #define ID6 "6666666666666666666666666666666666666666666666666666666666666666"
+#define ID7 "7777777777777777777777777777777777777777777777777777777777777777"
 #define POD "/kubepods/burstable/pod4f1c7d2e-9a3b-4c5d-8e6f-0a1b2c3d4e5f/"
 /* the docker fixture names "web" */
 #define DOCKER_NAME "\"Name\":\"/web\""
@@ -369,6 +370,7 @@ static void test_symlinks_stay_in_the_host_root(void **s)
 {
 	bool walk = *(const bool *)*s;
 	char tree[256], host[300], outside[300], path[900], target[900];
+	struct runtime_state_errors errors;
 	struct container_cache *cache;
 	struct container_info info;
 
@@ -396,6 +398,9 @@ static void test_symlinks_stay_in_the_host_root(void **s)
 		     AT("%s/var/lib/docker/containers/%s/config.v2.json", host, ID5));
 	make_symlink("/../../srv/web.json",
 		     AT("%s/var/lib/docker/containers/%s/config.v2.json", host, ID6));
+	/* a link to itself: refused (ELOOP), and counted so */
+	make_symlink("config.v2.json",
+		     AT("%s/var/lib/docker/containers/%s/config.v2.json", host, ID7));
 	make_symlink("/var/run-real", AT("%s/run", host));
 	write_fixture(AT("%s/var/run-real/containerd/io.containerd.runtime.v2.task/k8s.io/%s/"
 			 "config.json",
@@ -415,9 +420,14 @@ static void test_symlinks_stay_in_the_host_root(void **s)
 	assert_string_equal(info.meta.name, "web");
 	container_cache__resolve(cache, "/docker/" ID6, 1 * SEC, &info);
 	assert_string_equal(info.meta.name, "web");
-	container_cache__resolve(cache, POD ID3, 1 * SEC,
-				 &info); /* through /run -> /var/run-real */
+	/* through /run -> /var/run-real */
+	container_cache__resolve(cache, POD ID3, 1 * SEC, &info);
 	assert_string_equal(info.meta.name, "app");
+	container_cache__resolve(cache, "/docker/" ID7, 1 * SEC, &info);
+	assert_string_equal(info.meta.name, "");
+	container_cache__state_errors(cache, &errors);
+	assert_int_equal(errors.count[RUNTIME_DOCKER][STATE_REFUSED], 1);
+	assert_int_equal(errors.count[RUNTIME_DOCKER][STATE_NOT_FOUND], 3); /* ID1, ID2, ID4 */
 	container_cache__free(cache);
 
 	/* the docker root itself a link out of the host root */
