@@ -601,6 +601,7 @@ static void emit_agent_stats(struct memsight *ms)
 	stats.samples_suppressed = counters.samples_suppressed;
 	stats.containers_cached = container_cache__count(ms->containers);
 	stats.containers_cache_bytes = container_cache__memory_bytes(ms->containers);
+	container_cache__state_errors(ms->containers, &stats.state_errors);
 	stats.rss_bytes = now.rss_bytes;
 	stats.cpu_user_ns = now.cpu_user_ns;
 	stats.cpu_system_ns = now.cpu_system_ns;

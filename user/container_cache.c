@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confined_file.h"
 #include "container_cache.h"
 
-/* Runtime files are a few KiB; anything past this is not one and is not read whole. */
+/* Runtime files are a few KiB; anything past this is not one and is not read. */
 #define RUNTIME_FILE_MAX (1 << 20)
 #define BUCKETS		 4096
+/* A miss is retried after 1, 2, 4 ... 256 retry periods (about 4 min at 1 s). */
+#define RETRY_SHIFT_MAX 8
 
 struct entry {
 	struct entry *hash_next;
@@ -20,132 +24,210 @@ struct entry {
 	struct container_meta meta;
 	enum container_runtime found_runtime;
 	bool found;
+	uint8_t failures;   /* lookups in a row that named nothing: the backoff's exponent */
+	int8_t failed_file; /* the state file that was there but named nothing; -1 */
+	struct file_version failed_version;
 	uint64_t next_retry_ns;
-	uint64_t exited_ns; /* 0 while its cgroup exists */
+	uint64_t next_check_ns; /* when failed_file is looked at again for a change */
+	uint64_t exited_ns;	/* 0 while its cgroup exists */
 };
 
 struct container_cache {
 	struct runtime_roots roots;
+	int root_fd; /* the host root, O_PATH; -errno until it could be opened */
+	enum confined_resolve resolve;
 	unsigned int max_entries;
 	uint64_t tombstone_ns;
 	uint64_t retry_ns;
 	unsigned int count;
+	uint64_t files_read;
+	struct runtime_state_errors errors;
 	struct entry *buckets[BUCKETS];
 	struct entry *lru_head, *lru_tail;
 };
 
-/*
- * Reads a runtime file without trusting it: a regular file only (a FIFO
- * would block, a device could be endless), at most RUNTIME_FILE_MAX bytes.
- */
-static char *read_runtime_file(const char *path, size_t *len)
+typedef int (*meta_parser)(const char *json, size_t len, const char *id,
+			   struct container_meta *meta);
+
+static int parse_oci(const char *json, size_t len, const char *id, struct container_meta *meta)
 {
+	return container_meta_from_oci_config(json, len, meta);
+}
+
+static int parse_docker(const char *json, size_t len, const char *id, struct container_meta *meta)
+{
+	return container_meta_from_docker_config(json, len, meta);
+}
+
+/* Where each runtime keeps a container's names, in the order they are tried. */
+static const struct state_file {
+	enum container_runtime runtime;
+	size_t root;	       /* offsetof(struct runtime_roots, ...) */
+	const char *before_id; /* below the root: before_id, the id, after_id */
+	const char *after_id;  /* NULL: one file for every container */
+	meta_parser parse;
+} state_files[] = {
+	{ RUNTIME_CONTAINERD, offsetof(struct runtime_roots, containerd_state), "/k8s.io/",
+	  "/config.json", parse_oci },
+	{ RUNTIME_CONTAINERD, offsetof(struct runtime_roots, containerd_state), "/moby/",
+	  "/config.json", parse_oci },
+	{ RUNTIME_CONTAINERD, offsetof(struct runtime_roots, containerd_state), "/default/",
+	  "/config.json", parse_oci },
+	{ RUNTIME_CRIO, offsetof(struct runtime_roots, crio_state), "/", "/userdata/config.json",
+	  parse_oci },
+	{ RUNTIME_DOCKER, offsetof(struct runtime_roots, docker_root), "/containers/",
+	  "/config.v2.json", parse_docker },
+	{ RUNTIME_PODMAN, offsetof(struct runtime_roots, podman_storage),
+	  "/overlay-containers/containers.json", NULL, container_meta_from_storage_list },
+};
+#define STATE_FILES (sizeof(state_files) / sizeof(state_files[0]))
+
+/* Podman's one list is read only for paths that say podman: it is not small. */
+static bool tried_for(const struct state_file *file, enum container_runtime runtime)
+{
+	return file->runtime == runtime ||
+	       (runtime == RUNTIME_UNKNOWN && file->runtime != RUNTIME_PODMAN);
+}
+
+static void state_file_path(const struct container_cache *cache, const struct state_file *file,
+			    const char *id, char *out, size_t len)
+{
+	const char *root = (const char *)&cache->roots + file->root;
+
+	if (file->after_id)
+		snprintf(out, len, "%s%s%s%s", root, file->before_id, id, file->after_id);
+	else
+		snprintf(out, len, "%s%s", root, file->before_id);
+}
+
+/* Every runtime file is read inside the host root (see confined_file.h). */
+static int open_host_root(const struct runtime_roots *roots)
+{
+	const char *root = roots->host_root[0] ? roots->host_root : "/";
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Opened once and kept; tried again on the next lookup while it can't be opened. */
+static int host_root_fd(struct container_cache *cache)
+{
+	if (cache->root_fd < 0)
+		cache->root_fd = open_host_root(&cache->roots);
+	return cache->root_fd;
+}
+
+/* Reads and parses one state file: 0 with meta filled, else -errno (*read: it was read). */
+static int try_file(struct container_cache *cache, int root_fd, const struct state_file *file,
+		    struct entry *e, bool *read)
+{
+	char path[RUNTIME_ROOT_LEN + 256], *json;
 	struct stat st;
-	char *buf = NULL;
-	size_t got = 0, cap;
+	size_t len;
+	int err;
+
+	state_file_path(cache, file, e->id, path, sizeof(path));
+	err = confined_read(root_fd, path, RUNTIME_FILE_MAX, cache->resolve, &json, &len, &st);
+	*read = !err;
+	if (err)
+		return err;
+	cache->files_read++;
+	err = file->parse(json, len, e->id, &e->meta);
+	free(json);
+	return err;
+}
+
+/* What the failed file looks like now (all zero when it can't be seen). */
+static void failed_file_version(const struct container_cache *cache, int root_fd,
+				const struct entry *e, struct file_version *version)
+{
+	char path[RUNTIME_ROOT_LEN + 256];
+	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	memset(version, 0, sizeof(*version));
+	state_file_path(cache, &state_files[e->failed_file], e->id, path, sizeof(path));
+	fd = confined_open(root_fd, path, O_PATH, cache->resolve);
 	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-		goto out;
-	/* Sized by the file, so the common few-KiB read costs a few KiB. */
-	cap = st.st_size > 0 && st.st_size < RUNTIME_FILE_MAX ? (size_t)st.st_size
-							      : RUNTIME_FILE_MAX;
-	buf = malloc(cap + 1);
-	if (!buf)
-		goto out;
-	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*len = got;
-out:
+		return;
+	if (!fstat(fd, &st))
+		file_version_of(&st, version);
 	close(fd);
-	return buf;
 }
 
-static void root_path(const struct runtime_roots *roots, const char *root, char *out, size_t len)
+/*
+ * Looks the id up in each runtime's state that could hold it. A miss is counted
+ * once, by the first file that was there but named nothing, else as not found.
+ */
+static bool lookup(struct container_cache *cache, struct entry *e, enum container_runtime runtime)
 {
-	snprintf(out, len, "%s%s", roots->host_root, root);
-}
+	int root_fd = host_root_fd(cache), err = root_fd, failed_err = -ENOENT;
+	bool read, failed_read = false;
 
-typedef int (*meta_parser)(const char *json, size_t len, struct container_meta *meta);
-
-static bool try_file(const char *path, meta_parser parse, struct container_meta *meta)
-{
-	size_t len = 0;
-	char *json = read_runtime_file(path, &len);
-	int ret;
-
-	if (!json)
-		return false;
-	ret = parse(json, len, meta);
-	free(json);
-	return ret == 0;
-}
-
-/* Looks the id up in each runtime's state that could hold it. */
-static bool lookup(const struct runtime_roots *roots, enum container_runtime runtime,
-		   const char *id, struct container_meta *meta, enum container_runtime *found)
-{
-	static const char *const containerd_namespaces[] = { "k8s.io", "moby", "default" };
-	char root[RUNTIME_ROOT_LEN * 2], path[RUNTIME_ROOT_LEN * 2 + 256];
-	bool any = runtime == RUNTIME_UNKNOWN;
-
-	if (any || runtime == RUNTIME_CONTAINERD) {
-		root_path(roots, roots->containerd_state, root, sizeof(root));
-		for (size_t i = 0; i < sizeof(containerd_namespaces) / sizeof(char *); i++) {
-			snprintf(path, sizeof(path), "%s/%s/%s/config.json", root,
-				 containerd_namespaces[i], id);
-			if (try_file(path, container_meta_from_oci_config, meta)) {
-				*found = RUNTIME_CONTAINERD;
-				return true;
-			}
-		}
-	}
-	if (any || runtime == RUNTIME_CRIO) {
-		root_path(roots, roots->crio_state, root, sizeof(root));
-		snprintf(path, sizeof(path), "%s/%s/userdata/config.json", root, id);
-		if (try_file(path, container_meta_from_oci_config, meta)) {
-			*found = RUNTIME_CRIO;
+	e->failed_file = -1;
+	for (size_t i = 0; root_fd >= 0 && i < STATE_FILES; i++) {
+		if (!tried_for(&state_files[i], runtime))
+			continue;
+		err = try_file(cache, root_fd, &state_files[i], e, &read);
+		if (!err) {
+			e->found_runtime = state_files[i].runtime;
 			return true;
 		}
-	}
-	if (any || runtime == RUNTIME_DOCKER) {
-		root_path(roots, roots->docker_root, root, sizeof(root));
-		snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", root, id);
-		if (try_file(path, container_meta_from_docker_config, meta)) {
-			*found = RUNTIME_DOCKER;
-			return true;
+		if (e->failed_file < 0 && (read || (err != -ENOENT && err != -ENOTDIR))) {
+			e->failed_file = (int8_t)i;
+			failed_err = err;
+			failed_read = read;
 		}
 	}
-	if (runtime == RUNTIME_PODMAN) {
-		size_t len = 0;
-		char *json;
-		int ret;
-
-		root_path(roots, roots->podman_storage, root, sizeof(root));
-		snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", root);
-		json = read_runtime_file(path, &len);
-		if (json) {
-			ret = container_meta_from_storage_list(json, len, id, meta);
-			free(json);
-			if (!ret) {
-				*found = RUNTIME_PODMAN;
-				return true;
-			}
-		}
+	memset(&e->meta, 0, sizeof(e->meta));
+	if (root_fd < 0)
+		failed_err = err;
+	if (e->failed_file >= 0) {
+		runtime = state_files[e->failed_file].runtime;
+		failed_file_version(cache, root_fd, e, &e->failed_version);
 	}
-	memset(meta, 0, sizeof(*meta));
+	cache->errors.count[runtime][runtime_state_error_from_errno(failed_err, failed_read)]++;
 	return false;
+}
+
+/* A file that named nothing is looked at once a retry period, and read again once it changed. */
+static bool failed_file_changed(struct container_cache *cache, struct entry *e, uint64_t now_ns)
+{
+	struct file_version now;
+	int root_fd;
+
+	if (e->failed_file < 0 || now_ns < e->next_check_ns)
+		return false;
+	e->next_check_ns = now_ns + cache->retry_ns;
+	root_fd = host_root_fd(cache);
+	if (root_fd < 0)
+		return false;
+	failed_file_version(cache, root_fd, e, &now);
+	return !file_version_equal(&now, &e->failed_version);
+}
+
+/*
+ * Names never change once found. A miss is retried, since the runtime may still
+ * be writing, but less often each time (a file that never names anything must
+ * not be parsed every interval), and at once when the file that failed changes.
+ */
+static void refresh(struct container_cache *cache, struct entry *e, enum container_runtime runtime,
+		    uint64_t now_ns)
+{
+	unsigned int shift;
+
+	if (e->found || e->exited_ns)
+		return;
+	if (now_ns < e->next_retry_ns && !failed_file_changed(cache, e, now_ns))
+		return;
+	e->found = lookup(cache, e, runtime);
+	if (e->found)
+		return;
+	shift = e->failures < RETRY_SHIFT_MAX ? e->failures : RETRY_SHIFT_MAX;
+	if (e->failures < UINT8_MAX)
+		e->failures++;
+	e->next_retry_ns = now_ns + (cache->retry_ns << shift);
+	e->next_check_ns = now_ns + cache->retry_ns;
 }
 
 static unsigned int hash_id(const char *id)
@@ -215,6 +297,8 @@ struct container_cache *container_cache__new(const struct container_cache_opts *
 	cache->max_entries = opts->max_entries ? opts->max_entries : 16384;
 	cache->tombstone_ns = opts->tombstone_ns;
 	cache->retry_ns = opts->retry_ns ? opts->retry_ns : 1000000000ULL;
+	cache->resolve = opts->resolve_by_walk ? CONFINED_WALK : CONFINED_AUTO;
+	cache->root_fd = -ENOENT;
 	return cache;
 }
 
@@ -224,6 +308,8 @@ void container_cache__free(struct container_cache *cache)
 		return;
 	while (cache->lru_head)
 		drop(cache, cache->lru_head);
+	if (cache->root_fd >= 0)
+		close(cache->root_fd);
 	free(cache);
 }
 
@@ -248,6 +334,7 @@ void container_cache__resolve(struct container_cache *cache, const char *path, u
 			return;
 		}
 		memcpy(e->id, parsed.id, sizeof(e->id));
+		e->failed_file = -1;
 		e->hash_next = cache->buckets[hash_id(e->id)];
 		cache->buckets[hash_id(e->id)] = e;
 		cache->count++;
@@ -256,12 +343,7 @@ void container_cache__resolve(struct container_cache *cache, const char *path, u
 		lru_unlink(cache, e);
 		lru_push_front(cache, e);
 	}
-	/* Names never change; a miss is retried, since the runtime may still be writing. */
-	if (!e->found && !e->exited_ns && now_ns >= e->next_retry_ns) {
-		e->found = lookup(&cache->roots, parsed.runtime, parsed.id, &e->meta,
-				  &e->found_runtime);
-		e->next_retry_ns = now_ns + cache->retry_ns;
-	}
+	refresh(cache, e, parsed.runtime, now_ns);
 	container_info_build(&parsed, e->found ? &e->meta : NULL, e->found_runtime, info);
 	info->exited = e->exited_ns != 0;
 }
@@ -305,6 +387,20 @@ size_t container_cache__memory_bytes(const struct container_cache *cache)
 	return cache ? sizeof(*cache) + (size_t)cache->count * sizeof(struct entry) : 0;
 }
 
+uint64_t container_cache__files_read(const struct container_cache *cache)
+{
+	return cache ? cache->files_read : 0;
+}
+
+void container_cache__state_errors(const struct container_cache *cache,
+				   struct runtime_state_errors *out)
+{
+	if (cache)
+		*out = cache->errors;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runtime_presence *out)
 {
 	/*
@@ -323,19 +419,26 @@ unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runt
 		{ "podman", roots->podman_storage, "/overlay-containers/containers.json", NULL },
 	};
 
+	int root_fd = open_host_root(roots);
+
 	for (unsigned int i = 0; i < RUNTIMES_MAX; i++) {
-		char marker[RUNTIME_ROOT_LEN * 3];
-		struct stat st;
+		char marker[RUNTIME_ROOT_LEN * 2];
+		int fd = -1;
 
 		out[i].runtime = known[i].runtime;
-		root_path(roots, known[i].root, out[i].root, sizeof(out[i].root));
-		if (known[i].marker_abs)
-			snprintf(marker, sizeof(marker), "%s%s", roots->host_root,
-				 known[i].marker_abs);
-		else
-			snprintf(marker, sizeof(marker), "%s%s", out[i].root,
-				 known[i].marker ? known[i].marker : "");
-		out[i].present = !stat(marker, &st);
+		snprintf(out[i].root, sizeof(out[i].root), "%s%s", roots->host_root, known[i].root);
+		snprintf(marker, sizeof(marker), "%s",
+			 known[i].marker_abs ? known[i].marker_abs : known[i].root);
+		if (known[i].marker)
+			snprintf(marker + strlen(marker), sizeof(marker) - strlen(marker), "%s",
+				 known[i].marker);
+		if (root_fd >= 0)
+			fd = confined_open(root_fd, marker, O_PATH, CONFINED_AUTO);
+		out[i].present = fd >= 0;
+		if (fd >= 0)
+			close(fd);
 	}
+	if (root_fd >= 0)
+		close(root_fd);
 	return RUNTIMES_MAX;
 }

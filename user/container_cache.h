@@ -2,6 +2,7 @@
 #ifndef MEMSIGHT_CONTAINER_CACHE_H
 #define MEMSIGHT_CONTAINER_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,8 @@ struct container_cache_opts {
 	const struct runtime_roots *roots;
 	unsigned int max_entries; /* bounded; the least recently used go first */
 	uint64_t tombstone_ns;	  /* how long an exited container stays named */
-	uint64_t retry_ns;	  /* how soon a failed lookup is tried again */
+	uint64_t retry_ns;	  /* how soon a failed lookup is first tried again (then doubled) */
+	bool resolve_by_walk;	  /* no openat2, as on kernels before 5.6 (for tests) */
 };
 
 struct container_cache;
@@ -39,6 +41,11 @@ void container_cache__expire(struct container_cache *cache, uint64_t now_ns);
 
 unsigned int container_cache__count(const struct container_cache *cache);
 size_t container_cache__memory_bytes(const struct container_cache *cache);
+/* Runtime state files read and parsed since start. */
+uint64_t container_cache__files_read(const struct container_cache *cache);
+/* Lookups that named nothing (retries included), by runtime and reason, since start. */
+void container_cache__state_errors(const struct container_cache *cache,
+				   struct runtime_state_errors *out);
 
 /* Which runtimes have state on this node, for `memsight features`. */
 struct runtime_presence {

@@ -16,6 +16,7 @@
  * podman: containers/storage containers.json, [{ "id", "names": [...] }]
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,28 +24,89 @@
 
 #include "container_meta.h"
 
-/* Parses exactly len bytes; NULL unless it is a JSON object. */
-static struct json_object *parse_object(const char *json, size_t len)
+/*
+ * json-c keeps the whole tree: with 0.16 an object costs ~780 bytes (a 16-slot hash
+ * table), an array ~150, each member or element ~100 more. So 1 MiB of `{"a":{}},`
+ * takes ~190 MB and 0.3 s. The cost is estimated from the text before parsing,
+ * rounded up, and parsing is refused past a budget that still holds podman's list
+ * of ~4,000 containers.
+ */
+#define JSON_COST_OBJECT 800
+#define JSON_COST_ARRAY	 160
+#define JSON_COST_MEMBER 128 /* per ':' or ',' */
+#define JSON_MEMORY_MAX	 (16u << 20)
+#define JSON_DEPTH_MAX	 64 /* runtime files are shallow; deep nesting is hostile */
+
+static bool within_budget(const char *json, size_t len)
+{
+	uint64_t cost = len; /* strings and keys are copied */
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = json[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"')
+			in_string = true;
+		else if (c == '{')
+			cost += JSON_COST_OBJECT;
+		else if (c == '[')
+			cost += JSON_COST_ARRAY;
+		else if (c == ':' || c == ',')
+			cost += JSON_COST_MEMBER;
+		else
+			continue;
+		if (cost > JSON_MEMORY_MAX)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Parses exactly len bytes into a value of the given type: 0, -E2BIG over the
+ * budget or too deep, -EINVAL when it is not JSON of that type.
+ */
+static int parse_bounded(const char *json, size_t len, enum json_type type,
+			 struct json_object **out)
 {
 	struct json_tokener *tok;
+	enum json_tokener_error err;
+	int ret = 0;
+
+	*out = NULL;
+	if (!json || len > (size_t)INT32_MAX)
+		return -EINVAL;
+	if (!within_budget(json, len))
+		return -E2BIG;
+	tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	if (!tok)
+		return -ENOMEM;
+	*out = json_tokener_parse_ex(tok, json, (int)len);
+	err = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (err != json_tokener_success)
+		ret = err == json_tokener_error_depth ? -E2BIG : -EINVAL;
+	else if (!json_object_is_type(*out, type))
+		ret = -EINVAL;
+	if (ret) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+/* For the JSON documents runtimes nest inside strings: NULL unless an object. */
+static struct json_object *parse_nested_object(const char *json)
+{
 	struct json_object *obj;
 
-	if (!json || len > (size_t)INT32_MAX)
-		return NULL;
-	tok = json_tokener_new_ex(64); /* runtime files are shallow; deep nesting is hostile */
-	if (!tok)
-		return NULL;
-	obj = json_tokener_parse_ex(tok, json, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	if (obj && !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	return obj;
+	return parse_bounded(json, strlen(json), json_type_object, &obj) ? NULL : obj;
 }
 
 static const char *string_at(struct json_object *obj, const char *key)
@@ -84,12 +146,12 @@ int container_meta_from_oci_config(const char *json, size_t len, struct containe
 {
 	struct json_object *root, *annotations, *crio_labels = NULL;
 	const char *type, *encoded;
-	int found = 0;
+	int found = 0, err;
 
 	memset(meta, 0, sizeof(*meta));
-	root = parse_object(json, len);
-	if (!root)
-		return -EINVAL;
+	err = parse_bounded(json, len, json_type_object, &root);
+	if (err)
+		return err;
 	if (!json_object_object_get_ex(root, "annotations", &annotations) ||
 	    !json_object_is_type(annotations, json_type_object)) {
 		json_object_put(root);
@@ -107,7 +169,7 @@ int container_meta_from_oci_config(const char *json, size_t len, struct containe
 	/* CRI-O: the labels are a JSON document inside a string */
 	encoded = string_at(annotations, "io.kubernetes.cri-o.Labels");
 	if (encoded) {
-		crio_labels = parse_object(encoded, strlen(encoded));
+		crio_labels = parse_nested_object(encoded);
 		found += take_kubelet_labels(meta, crio_labels);
 	}
 	found += take_kubelet_labels(meta, annotations);
@@ -126,12 +188,12 @@ int container_meta_from_docker_config(const char *json, size_t len, struct conta
 {
 	struct json_object *root, *config = NULL, *labels = NULL;
 	const char *name, *type;
-	int found = 0;
+	int found = 0, err;
 
 	memset(meta, 0, sizeof(*meta));
-	root = parse_object(json, len);
-	if (!root)
-		return -EINVAL;
+	err = parse_bounded(json, len, json_type_object, &root);
+	if (err)
+		return err;
 	if (json_object_object_get_ex(root, "Config", &config) &&
 	    json_object_is_type(config, json_type_object) &&
 	    json_object_object_get_ex(config, "Labels", &labels) &&
@@ -154,25 +216,15 @@ int container_meta_from_docker_config(const char *json, size_t len, struct conta
 int container_meta_from_storage_list(const char *json, size_t len, const char *id,
 				     struct container_meta *meta)
 {
-	struct json_tokener *tok;
 	struct json_object *list, *names;
 	const char *encoded;
-	int ret = -ENOENT;
+	int ret;
 
 	memset(meta, 0, sizeof(*meta));
-	if (!json || len > (size_t)INT32_MAX)
-		return -EINVAL;
-	tok = json_tokener_new_ex(64);
-	if (!tok)
-		return -ENOMEM;
-	list = json_tokener_parse_ex(tok, json, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(list, json_type_array)) {
-		json_tokener_free(tok);
-		json_object_put(list);
-		return -EINVAL;
-	}
-	json_tokener_free(tok);
+	ret = parse_bounded(json, len, json_type_array, &list);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *entry = json_object_array_get_idx(list, i), *first;
 		const char *entry_id = string_at(entry, "id");
@@ -182,7 +234,7 @@ int container_meta_from_storage_list(const char *json, size_t len, const char *i
 		/* "metadata" is a JSON document inside a string, as in CRI-O's labels */
 		encoded = string_at(entry, "metadata");
 		if (encoded) {
-			struct json_object *metadata = parse_object(encoded, strlen(encoded));
+			struct json_object *metadata = parse_nested_object(encoded);
 
 			take(meta->image, metadata, "image-name");
 			json_object_put(metadata);

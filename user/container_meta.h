@@ -26,7 +26,9 @@ struct container_meta {
  * An OCI runtime bundle's config.json as containerd's CRI plugin or CRI-O
  * writes it (their annotation keys differ; both are understood).
  * Returns 0 when anything was found, -ENOENT when nothing, -EINVAL when the
- * text is not a JSON object.
+ * text is not a JSON object, -E2BIG when parsing it would take more memory or
+ * nesting than any runtime's file needs (the parse is refused before it starts).
+ * The same for the two below.
  */
 int container_meta_from_oci_config(const char *json, size_t len, struct container_meta *meta);
 

@@ -222,6 +222,25 @@ static void agent_gauge(struct strbuf *out, const char *name, const char *help, 
 	strbuf_printf(out, "%s %.15g\n", name, value);
 }
 
+/* Only the runtimes and reasons that have failed: most nodes would show 49 zeros. */
+static void state_error_family(struct strbuf *out, const struct runtime_state_errors *errors)
+{
+	family(out, "memsight_runtime_state_errors_total", "counter",
+	       "Container lookups in the runtimes' state files that named nothing, by runtime and "
+	       "reason.");
+	for (int rt = 0; rt < STATE_RUNTIMES; rt++)
+		for (int reason = 0; reason < STATE_ERRORS; reason++) {
+			bool first = true;
+
+			if (!errors->count[rt][reason])
+				continue;
+			strbuf_puts(out, "memsight_runtime_state_errors_total");
+			label(out, &first, "runtime", container_runtime_name(rt));
+			label(out, &first, "reason", runtime_state_error_name(reason));
+			strbuf_printf(out, "} %" PRIu64 "\n", errors->count[rt][reason]);
+		}
+}
+
 static void agent_families(struct strbuf *out, const struct aggregate *agg,
 			   const struct agent_stats *a, const struct prom_context *ctx)
 {
@@ -269,6 +288,7 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 		      aggregate__overflows(agg));
 	agent_gauge(out, "memsight_containers_cached", "Containers in the name cache.",
 		    (double)a->containers_cached);
+	state_error_family(out, &a->state_errors);
 	agent_gauge(out, "memsight_resident_memory_bytes", "memsight's resident memory.",
 		    (double)a->rss_bytes);
 

@@ -255,6 +255,29 @@ void format_fault_sample(struct jsonw *w, const struct memsight_fault_sample_rec
 	jsonw_object_end(w);
 }
 
+/* {"docker":{"malformed":2}}: only runtimes and reasons that failed, to keep the line short. */
+static void format_state_errors(struct jsonw *w, const struct runtime_state_errors *errors)
+{
+	jsonw_object_begin(w, "state_errors_total");
+	for (int rt = 0; rt < STATE_RUNTIMES; rt++) {
+		bool any = false;
+
+		for (int reason = 0; reason < STATE_ERRORS; reason++) {
+			uint64_t count = errors->count[rt][reason];
+
+			if (!count)
+				continue;
+			if (!any)
+				jsonw_object_begin(w, container_runtime_name(rt));
+			any = true;
+			jsonw_u64(w, runtime_state_error_name(reason), count);
+		}
+		if (any)
+			jsonw_object_end(w);
+	}
+	jsonw_object_end(w);
+}
+
 void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 			const struct format_context *ctx)
 {
@@ -285,6 +308,7 @@ void format_agent_stats(struct jsonw *w, const struct agent_stats *stats,
 	jsonw_object_begin(w, "containers");
 	jsonw_u64(w, "cached", stats->containers_cached);
 	jsonw_u64(w, "cache_bytes", stats->containers_cache_bytes);
+	format_state_errors(w, &stats->state_errors);
 	jsonw_object_end(w);
 
 	jsonw_object_begin(w, "process");

@@ -10,6 +10,7 @@
 #include "proc_faults.h"
 #include "jsonw.h"
 #include "memsight.h"
+#include "runtime_roots.h"
 
 /* Turns kernel records and agent figures into memsight's JSON lines. Pure. */
 
@@ -100,6 +101,8 @@ struct agent_stats {
 	uint64_t samples_suppressed; /* fault samples over the --fault-samples rate */
 	uint64_t containers_cached;
 	uint64_t containers_cache_bytes;
+	/* container lookups that named nothing, by runtime and reason, since start */
+	struct runtime_state_errors state_errors;
 	uint64_t rss_bytes;
 	uint64_t cpu_user_ns; /* since start */
 	uint64_t cpu_system_ns;

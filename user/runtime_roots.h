@@ -2,7 +2,11 @@
 #ifndef MEMSIGHT_RUNTIME_ROOTS_H
 #define MEMSIGHT_RUNTIME_ROOTS_H
 
-/* Where each container runtime keeps its state on the host. Pure. */
+#include <stdint.h>
+
+#include "container_path.h"
+
+/* Where each container runtime keeps its state on the host, and why it gave no names. Pure. */
 
 #define RUNTIME_ROOT_LEN 512
 
@@ -15,5 +19,27 @@ struct runtime_roots {
 };
 
 void runtime_roots_defaults(struct runtime_roots *roots);
+
+/* Why a runtime's state gave no names for a container; counted so failures are seen. */
+enum runtime_state_error {
+	STATE_NOT_FOUND,  /* no file where the runtime keeps it (or a --host-root that's wrong) */
+	STATE_PERMISSION, /* EACCES, EPERM */
+	STATE_REFUSED,	  /* a symlink loop or magic link, an escape, not a regular file */
+	STATE_TOO_LARGE,  /* over 1 MiB, or more objects or nesting than the parse budget */
+	STATE_MALFORMED,  /* not the JSON the runtime writes */
+	STATE_NO_NAME,	  /* read and parsed, but nothing in it names this container */
+	STATE_IO,	  /* any other failure to read */
+	STATE_ERRORS,
+};
+
+/* Failed lookups (retries included) by enum container_runtime and reason, since start. */
+struct runtime_state_errors {
+	uint64_t count[RUNTIME_SYSTEMD + 1][STATE_ERRORS];
+};
+#define STATE_RUNTIMES (RUNTIME_SYSTEMD + 1)
+
+const char *runtime_state_error_name(enum runtime_state_error error);
+/* -errno of a read or a parse (container_meta's -ENOENT: nothing named) to its reason. */
+enum runtime_state_error runtime_state_error_from_errno(int err, bool file_was_read);
 
 #endif

@@ -141,11 +141,21 @@ kube_case() {
 }
 
 # --- hostile runtime files ---------------------------------------------------------------
-# The event goes out with the cgroup path and whatever could be read, whatever the files hold.
+# The event goes out with the cgroup path and whatever could be read, whatever the files hold,
+# and agent_stats counts why no name came out (containers.state_errors_total).
+# symlink-*: --host-root DIR, the bundle's config.json a link out of DIR to a config naming
+# LEAKED (absolute, then ../.. past DIR's top): it resolves inside DIR, where there is none.
 hostile_case() {
-	local kind=$1 id state bundle rel line out="$WORK/hostile-$1.json" dir pid
+	local kind=$1 id state bundle rel line out="$WORK/hostile-$1.json" dir pid root_args error
 	id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	state="$WORK/hostile-$kind"
+	root_args=(--containerd-state "$state")
+	if [[ $kind == symlink-* ]]; then
+		state="$WORK/host-$kind/run/containerd/io.containerd.runtime.v2.task"
+		root_args=(--host-root "$WORK/host-$kind")
+		mkdir -p "$WORK/outside"
+		printf '{"annotations":{"io.kubernetes.cri.container-name":"LEAKED"}}' >"$WORK/outside/config.json"
+	fi
 	bundle="$state/k8s.io/$id"
 	rel="kubepods/besteffort/pod$POD_UID/$id"
 	echo "runtime file: $kind"
@@ -155,15 +165,29 @@ hostile_case() {
 	huge) { printf '{"annotations":{"io.kubernetes.cri.container-name":"big"},"pad":"'; head -c $((2 * MIB)) /dev/zero | tr '\0' x; printf '"}'; } >"$bundle/config.json" ;;
 	fifo) mkfifo "$bundle/config.json" ;;
 	unreadable) printf '{"annotations":{}}' >"$bundle/config.json" && chmod 000 "$bundle" ;;
+	symlink-absolute) ln -s "$WORK/outside/config.json" "$bundle/config.json" ;;
+	symlink-up) ln -s ../../../../../../outside/config.json "$bundle/config.json" ;; # to $WORK/outside
 	escapes) printf '{"annotations":{"io.kubernetes.cri.container-name":"a\\"b\\\\c\\n\\u001b\\u0000z","io.kubernetes.cri.sandbox-name":"\\ud800"}}' >"$bundle/config.json" ;;
 	esac
 	dir=$(make_memcg "$rel" $((32 * MIB)))
-	start_memsight "$out" --containerd-state "$state" || return
+	start_memsight "$out" "${root_args[@]}" || return
 	spawn_in_memcg "$dir" "$HELPERS/hog" --comm hostile
 	pid=$SPAWNED_PID
 	reap "$pid"
 	wait_for 10 grep -q '"type":"oom_kill"' "$out"
 	check "memsight still running after reading it" kill -0 "$MEMSIGHT_PID"
+	case $kind in
+	truncated) error='.containerd.malformed' ;;
+	huge) error='.containerd.too_large' ;;
+	fifo) error='.containerd.refused' ;;
+	unreadable) error='(.containerd.no_name // .containerd.permission)' ;; # root reads it anyway
+	symlink-*) error='.unknown.not_found' ;;
+	*) error='' ;;
+	esac
+	if [ -n "$error" ]; then
+		check "agent_stats counts it: state_errors_total$error" wait_for 5 sh -c \
+			"grep '\"type\":\"agent_stats\"' '$out' | tail -1 | jq -e '.containers.state_errors_total | $error >= 1' >/dev/null"
+	fi
 	stop_memsight
 	line=$(grep '"type":"oom_kill"' "$out" | head -1)
 	expect_eq "oom_kill line with the cgroup path" "$(jq -r .cgroup.path <<<"$line")" "$PREFIX/$rel"
@@ -188,5 +212,5 @@ else
 fi
 kube_case containerd
 kube_case cri-o
-for kind in truncated huge fifo unreadable escapes; do hostile_case $kind; done
+for kind in truncated huge fifo unreadable escapes symlink-absolute symlink-up; do hostile_case $kind; done
 finish

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -138,7 +140,7 @@ static void test_hostile_input(void **state)
 			 -ENOENT);
 	/* nesting far deeper than any runtime writes */
 	memset(deep, '[', sizeof(deep));
-	assert_int_equal(container_meta_from_storage_list(deep, sizeof(deep), ID, &meta), -EINVAL);
+	assert_int_equal(container_meta_from_storage_list(deep, sizeof(deep), ID, &meta), -E2BIG);
 	/* over-long values are cut to the field, NUL-terminated */
 	{
 		char big[2048];
@@ -151,12 +153,100 @@ static void test_hostile_input(void **state)
 	}
 }
 
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long max_rss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* n copies of unit inside "[...]" or as the "Name" of a docker config: about size bytes. */
+static char *repeated(const char *prefix, const char *unit, const char *suffix, size_t size,
+		      size_t *len)
+{
+	size_t ul = strlen(unit), n = (size - strlen(prefix) - strlen(suffix)) / ul;
+	char *buf = malloc(size + 1), *p = buf;
+
+	p += sprintf(p, "%s", prefix);
+	for (size_t i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	if (p[-1] == ',')
+		p--;
+	p += sprintf(p, "%s", suffix);
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+/*
+ * 1 MiB of tiny objects: json-c spends ~1.6 KB on each `{"a":{}}` (two hash tables),
+ * so parsing it whole took ~190 MB and 0.3 s. It must be refused before parsing.
+ */
+static void test_many_small_objects_are_refused(void **state)
+{
+	struct container_meta meta;
+	size_t len;
+	char *json = repeated("{\"Name\":\"/x\",\"Config\":{\"Labels\":{},\"Env\":[", "{\"a\":{}},",
+			      "]}}", 1 << 20, &len);
+	long rss_before = max_rss_kib();
+	double t0 = seconds_now(), took;
+
+	assert_int_equal(container_meta_from_docker_config(json, len, &meta), -E2BIG);
+	took = seconds_now() - t0;
+	assert_string_equal(meta.name, "");
+	/* the parse budget is 16 MiB; the hostile file would need ~190 MB */
+	assert_true(max_rss_kib() - rss_before < 24 * 1024);
+	assert_true(took < 0.1);
+	free(json);
+
+	/* the same in every format, and in the JSON nested in CRI-O's labels string */
+	json = repeated("[", "{\"a\":{}},", "]", 1 << 20, &len);
+	assert_int_equal(container_meta_from_storage_list(json, len, ID, &meta), -E2BIG);
+	assert_int_equal(container_meta_from_oci_config(json, len, &meta), -E2BIG);
+	free(json);
+	json = repeated("[", "[],", "]", 1 << 20, &len);
+	assert_int_equal(container_meta_from_storage_list(json, len, ID, &meta), -E2BIG);
+	free(json);
+	assert_true(max_rss_kib() - rss_before < 24 * 1024);
+}
+
+/* The bound leaves room for real files: podman's list with 2,000 containers (~1 MiB). */
+static void test_large_real_files_still_parse(void **state)
+{
+	struct container_meta meta;
+	size_t fixture_len, len;
+	char *fixture = load("podman-containers.json", &fixture_len);
+	/* the fixture's second entry (id ID, "db"), many times over: the first match wins */
+	const char *entry = strstr(fixture, ",{") + 1;
+	char unit[2048], *json;
+
+	/* the entry without the list's closing "]", then a comma */
+	snprintf(unit, sizeof(unit), "%.*s,", (int)(strcspn(entry, "\n") - 1), entry);
+	json = repeated("[", unit, "]", 2000 * strlen(unit), &len);
+	assert_int_equal(container_meta_from_storage_list(json, len, ID, &meta), 0);
+	assert_string_equal(meta.name, "db");
+	free(json);
+	free(fixture);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_containerd),    cmocka_unit_test(test_crio),
-		cmocka_unit_test(test_docker),	      cmocka_unit_test(test_podman),
+		cmocka_unit_test(test_containerd),
+		cmocka_unit_test(test_crio),
+		cmocka_unit_test(test_docker),
+		cmocka_unit_test(test_podman),
 		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_many_small_objects_are_refused),
+		cmocka_unit_test(test_large_real_files_still_parse),
 	};
 
 	return cmocka_run_group_tests_name("container_meta", tests, NULL, NULL);

@@ -100,6 +100,29 @@ static void test_counters_add_up_across_intervals(void **state)
 	aggregate__free(agg);
 }
 
+/* Runtime state failures: one series per runtime and reason that failed, none for the rest. */
+static void test_runtime_state_errors(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct agent_stats agent = {
+		.state_errors.count = { [RUNTIME_DOCKER] = { [STATE_MALFORMED] = 3 },
+					[RUNTIME_UNKNOWN] = { [STATE_NOT_FOUND] = 2 } },
+	};
+	struct strbuf page;
+
+	strbuf_init(&page);
+	prom_format(&page, agg, &agent, &ctx);
+	assert_non_null(strstr(page.buf, "# TYPE memsight_runtime_state_errors_total counter\n"));
+	assert_true(value_of(page.buf, "memsight_runtime_state_errors_total{runtime=\"docker\","
+				       "reason=\"malformed\"}") == 3);
+	assert_true(value_of(page.buf, "memsight_runtime_state_errors_total{runtime=\"unknown\","
+				       "reason=\"not_found\"}") == 2);
+	assert_null(strstr(page.buf, "reason=\"too_large\""));
+	assert_null(strstr(page.buf, "runtime=\"podman\""));
+	strbuf_free(&page);
+	aggregate__free(agg);
+}
+
 /* Timestamps and large gauges keep their digits (a %.9g once rounded times to 10 s). */
 static void test_wide_values_keep_their_precision(void **state)
 {
@@ -255,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_table_is_bounded),
 		cmocka_unit_test(test_hostile_label_values_are_escaped),
 		cmocka_unit_test(test_reclaim_histogram_is_cumulative),
+		cmocka_unit_test(test_runtime_state_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,8 +203,11 @@ static void test_agent_stats(void **state)
 		.bpf_stats_enabled = true,
 		.program_count = 1,
 		.programs = { { "oom_mark_victim_btf", 17, 2, 30000 } },
+		.state_errors.count = { [RUNTIME_DOCKER] = { [STATE_MALFORMED] = 2 },
+					[RUNTIME_CRIO] = { [STATE_NOT_FOUND] = 1,
+							   [STATE_TOO_LARGE] = 4 } },
 	};
-	struct json_object *obj, *progs;
+	struct json_object *obj, *progs, *errors;
 	struct jsonw w;
 
 	jsonw_init(&w);
@@ -219,6 +222,22 @@ static void test_agent_stats(void **state)
 	progs = get(obj, "bpf.programs");
 	assert_int_equal(json_object_array_length(progs), 1);
 	expect_u64(json_object_array_get_idx(progs, 0), "run_time_ns", 30000);
+	/* runtime state failures: only the runtimes and reasons that happened */
+	expect_u64(obj, "containers.state_errors_total.docker.malformed", 2);
+	expect_u64(obj, "containers.state_errors_total.cri-o.not_found", 1);
+	expect_u64(obj, "containers.state_errors_total.cri-o.too_large", 4);
+	errors = get(obj, "containers.state_errors_total");
+	assert_int_equal(json_object_object_length(errors), 2);
+	assert_int_equal(
+		json_object_object_length(get(obj, "containers.state_errors_total.docker")), 1);
+	json_object_put(obj);
+
+	/* none: an empty object, so the field is always there */
+	memset(&stats.state_errors, 0, sizeof(stats.state_errors));
+	format_agent_stats(&w, &stats, &ctx);
+	obj = json_tokener_parse(w.out.buf);
+	assert_non_null(obj);
+	assert_int_equal(json_object_object_length(get(obj, "containers.state_errors_total")), 0);
 	json_object_put(obj);
 	jsonw_free(&w);
 }
