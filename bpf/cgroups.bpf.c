@@ -43,6 +43,7 @@ static __always_inline int record_cgroup(struct cgroup *cgrp, __u32 event)
 	rec = bpf_ringbuf_reserve(&cgroup_events, sizeof(*rec), 0);
 	if (!rec) {
 		count_ringbuf_drop();
+		__sync_fetch_and_add(&counters.cgroup_ringbuf_drops, 1);
 		return 0;
 	}
 	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_CGROUP);

@@ -12,10 +12,14 @@
 
 char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
 
+/*
+ * OOM kills only (fault samples have a ring of their own): 4 MiB holds about
+ * 480 records (8.5 KiB each), so a burst of kills while the agent is stopped
+ * for a while still arrives whole afterwards.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	/* 1 MiB: about 120 OOM records (8.5 KiB each) waiting for userspace. */
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 4 << 20);
 } events SEC(".maps") __weak;
 
 /* Never lose a record silently: userspace reports these every interval. */

@@ -103,6 +103,12 @@ int faults_perf_major(struct bpf_perf_event_data *ctx)
  * over the budget is only counted.
  */
 const volatile __u64 fault_samples_per_sec = 0;
+
+/* Samples on a ring of their own, so a storm of them never crowds out an OOM kill. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* one page when samples are off (loader) */
+} sample_events SEC(".maps");
 /*
  * CLOCK_REALTIME minus CLOCK_BOOTTIME, kept current by userspace: the slots
  * fall on wall-clock seconds, the seconds the lines' timestamps show.
@@ -145,7 +151,7 @@ static __always_inline int sample_fault(unsigned long address, struct pt_regs *r
 		__sync_fetch_and_add(&counters.samples_suppressed, 1);
 		return 0;
 	}
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	rec = bpf_ringbuf_reserve(&sample_events, sizeof(*rec), 0);
 	if (!rec) {
 		count_ringbuf_drop();
 		return 0;

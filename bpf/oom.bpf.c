@@ -170,6 +170,7 @@ static __always_inline int record_oom_victim(struct task_struct *victim, __u32 s
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_ringbuf_drop();
+		__sync_fetch_and_add(&counters.oom_ringbuf_drops, 1);
 		return 0;
 	}
 	fill_record_header(&rec->hdr, MEMSIGHT_RECORD_OOM_KILL);
@@ -268,6 +269,7 @@ int oom_victim_exit_tp(void *ctx)
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_ringbuf_drop();
+		__sync_fetch_and_add(&counters.oom_ringbuf_drops, 1);
 		bpf_map_delete_elem(&oom_pending, &tid);
 		return 0;
 	}

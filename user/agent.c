@@ -95,6 +95,7 @@ struct memsight {
 	uint64_t records_filtered;
 	uint64_t records_malformed;
 	uint64_t lost_reported;
+	uint64_t cgroup_drops_seen; /* lost cgroup records already recovered from */
 	struct self_sample last_sample;
 };
 
@@ -231,6 +232,46 @@ static void warm_cgroup(const char *path, void *ctx)
 	if (!stat(full, &st))
 		cgroup_names__add(ms->names, st.st_ino, path);
 	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &info);
+}
+
+/* A cgroup whose removal record was lost: forgotten as if it had come. */
+static void walked_past(uint64_t cgroup_id, const char *path, void *ctx)
+{
+	struct memsight *ms = ctx;
+	uint64_t now = clock_monotonic_ns();
+
+	if (path)
+		container_cache__cgroup_removed(ms->containers, path, now);
+	aggregate__cgroup_removed(ms->agg, cgroup_id, now);
+	remember_removed(ms, cgroup_id);
+}
+
+/* Names every cgroup in cgroupfs; those it no longer finds are marked removed. */
+static void walk_cgroups(struct memsight *ms, const char *why)
+{
+	unsigned int walked;
+
+	if (!ms->memcg_root[0])
+		return;
+	cgroup_names__walk_begin(ms->names);
+	walked = cgroup_walk(ms->memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000, warm_cgroup, ms);
+	cgroup_names__walk_end(ms->names, clock_monotonic_ns(), walked_past, ms);
+	log_debug("named %u cgroups %s", walked, why);
+}
+
+/*
+ * Cgroup records lost (their ring was full: the agent stalled through a burst
+ * of pod starts): name what exists now from cgroupfs, before the counts.
+ */
+static void recover_lost_names(struct memsight *ms)
+{
+	struct memsight_bpf_counters counters;
+
+	loader__counters(ms->loader, &counters);
+	if (counters.cgroup_ringbuf_drops == ms->cgroup_drops_seen)
+		return;
+	ms->cgroup_drops_seen = counters.cgroup_ringbuf_drops;
+	walk_cgroups(ms, "after lost cgroup records");
 }
 
 static void on_fault_sample(struct memsight *ms, const struct memsight_fault_sample_record *rec)
@@ -531,6 +572,7 @@ static void run_interval(struct memsight *ms)
 		return;
 	/* every cgroup that counted something was made before: name it first */
 	loader__consume_cgroups(ms->loader);
+	recover_lost_names(ms);
 	/* rates use the time these counts took to gather, not the interval asked for */
 	ms->interval_ns = now - ms->counted_ns;
 	aggregate__begin_interval(ms->agg, ms->interval_ns);
@@ -596,7 +638,7 @@ static void emit_agent_stats(struct memsight *ms)
 	stats.records_filtered = ms->records_filtered;
 	stats.lost_total = counters.ringbuf_drops;
 	stats.lost_interval = counters.ringbuf_drops - ms->lost_reported;
-	stats.oom_kills_lost = counters.oom_pending_drops;
+	stats.oom_kills_lost = counters.oom_pending_drops + counters.oom_ringbuf_drops;
 	stats.records_malformed = ms->records_malformed;
 	stats.samples_suppressed = counters.samples_suppressed;
 	stats.containers_cached = container_cache__count(ms->containers);
@@ -732,12 +774,7 @@ struct memsight *agent_open(const struct agent_config *config, char *err, size_t
 	cgroup_mounts_read(&mounts);
 	ms->memcg_v2 =
 		!strcmp(cgroup_memory_root(&mounts, ms->memcg_root, sizeof(ms->memcg_root)), "v2");
-	if (ms->memcg_root[0]) {
-		unsigned int walked = cgroup_walk(ms->memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX,
-						  100000, warm_cgroup, ms);
-
-		log_debug("named %u cgroups at start", walked);
-	}
+	walk_cgroups(ms, "at start");
 
 	ms->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ms->interval_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);

@@ -8,11 +8,13 @@
 struct name_entry {
 	char *path;
 	uint64_t removed_ns;
+	uint64_t walk; /* the walk that last found it */
 };
 
 struct cgroup_names {
 	struct id_table *table;
 	uint64_t keep_removed_ns;
+	uint64_t walk; /* cgroupfs walks since start */
 };
 
 struct cgroup_names *cgroup_names__new(uint64_t keep_removed_ns)
@@ -51,6 +53,7 @@ void cgroup_names__add(struct cgroup_names *names, uint64_t id, const char *path
 
 	if (!e)
 		return;
+	e->walk = names->walk;
 	if (e->path && !strcmp(e->path, path)) {
 		e->removed_ns = 0;
 		return;
@@ -70,6 +73,37 @@ void cgroup_names__removed(struct cgroup_names *names, uint64_t id, uint64_t now
 
 	if (e && !e->removed_ns)
 		e->removed_ns = now_ns ? now_ns : 1;
+}
+
+void cgroup_names__walk_begin(struct cgroup_names *names)
+{
+	names->walk++;
+}
+
+struct walk_end {
+	uint64_t walk, now_ns;
+	void (*gone)(uint64_t id, const char *path, void *ctx);
+	void *ctx;
+};
+
+static void mark_unseen(uint64_t id, void *value, void *ctx)
+{
+	struct name_entry *e = value;
+	struct walk_end *w = ctx;
+
+	if (e->removed_ns || e->walk == w->walk)
+		return;
+	e->removed_ns = w->now_ns ? w->now_ns : 1;
+	if (w->gone)
+		w->gone(id, e->path, w->ctx);
+}
+
+void cgroup_names__walk_end(struct cgroup_names *names, uint64_t now_ns,
+			    void (*gone)(uint64_t id, const char *path, void *ctx), void *ctx)
+{
+	struct walk_end w = { names->walk, now_ns, gone, ctx };
+
+	id_table__each(names->table, mark_unseen, &w);
 }
 
 bool cgroup_names__is_removed(const struct cgroup_names *names, uint64_t id)

@@ -41,7 +41,7 @@ struct loader {
 	bool charges;	       /* memcg stat tracepoints attached */
 	char samples_err[512]; /* why --fault-samples could not be served */
 	bool reclaim;
-	struct ring_buffer *rb_events;	/* NULL when `events` is left to another reader */
+	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
 	struct ring_buffer *rb_cgroups; /* cgroup records */
 	int epfd;			/* both of them */
 	int stats_fd;
@@ -364,6 +364,8 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 	bpf_program__set_autoload(skel->progs.reclaim_direct_end, extras);
 	if (charges)
 		set_charge_items(skel, btf);
+	if (!samples) /* a ring buffer is at least a page */
+		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
 	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
 	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
@@ -509,14 +511,20 @@ static int open_ring_buffers(struct loader *loader, bool leave_events, char *err
 	int ret = 0;
 
 	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!leave_events)
-		loader->rb_events = ring_buffer__new(bpf_map__fd(loader->skel->maps.events),
-						     ringbuf_sample, loader, NULL);
+	/* OOM kills first (unless another reader has them), then fault samples */
+	loader->rb_events =
+		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
+							  : loader->skel->maps.events),
+				 ringbuf_sample, loader, NULL);
+	if (loader->rb_events && !leave_events &&
+	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
+			     ringbuf_sample, loader))
+		ret = -errno;
 	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
 					      ringbuf_sample, loader, NULL);
-	if (loader->epfd < 0 || (!leave_events && !loader->rb_events) || !loader->rb_cgroups)
+	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
 		ret = -errno;
-	if (!ret && loader->rb_events &&
+	if (!ret &&
 	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
 		ret = -errno;
 	if (!ret &&
@@ -753,11 +761,9 @@ int loader__consume(struct loader *loader)
 	int events = 0, cgroups;
 
 	/* `events` first: an OOM kill is handled before its cgroup's removal read in the same pass */
-	if (loader->rb_events) {
-		events = ring_buffer__consume(loader->rb_events);
-		if (events < 0)
-			return events; /* over the caller's budget: the cgroup records wait too */
-	}
+	events = ring_buffer__consume(loader->rb_events);
+	if (events < 0)
+		return events; /* over the caller's budget: the cgroup records wait too */
 	cgroups = ring_buffer__consume(loader->rb_cgroups);
 	return cgroups < 0 ? cgroups : events + cgroups;
 }

@@ -96,7 +96,7 @@ struct agent_stats {
 	uint64_t records_filtered; /* dropped by --cgroup */
 	uint64_t lost_total;	   /* ring buffer full, since start */
 	uint64_t lost_interval;
-	uint64_t oom_kills_lost;     /* tracepoint mode: too many victims pending at once */
+	uint64_t oom_kills_lost;     /* ring buffer full, or (tracepoint mode) too many pending */
 	uint64_t records_malformed;  /* records of a size or type this build doesn't know */
 	uint64_t samples_suppressed; /* fault samples over the --fault-samples rate */
 	uint64_t containers_cached;
