@@ -7,7 +7,9 @@
 #include <sys/utsname.h>
 
 #include "agent.h"
+#include "btf_info.h"
 #include "log.h"
+#include "runtime_roots.h"
 
 /* Opts from a newer caller: fine as long as every field this build doesn't know is zero. */
 static bool opts_valid(const struct memsight_opts *opts)
@@ -47,6 +49,7 @@ struct memsight *memsight_open(const struct memsight_opts *opts)
 	size_t err_len = 0;
 	struct memsight *ms;
 	unsigned int interval_ms, tombstone_ms;
+	int ret;
 
 	if (!opts_valid(opts)) {
 		errno = EINVAL;
@@ -76,8 +79,20 @@ struct memsight *memsight_open(const struct memsight_opts *opts)
 	}
 	env.node = OPT(opts, node, NULL) ? OPT(opts, node, NULL) : node_name();
 	env.btf_path = OPT(opts, btf_path, NULL);
+	ret = env.btf_path ? btf_info_check_file(env.btf_path, err, sizeof(err)) : 0;
+	if (ret) {
+		errno = -ret;
+		goto failed;
+	}
 	env.fault_samples = OPT(opts, fault_samples, 0);
 	env.host_root = OPT(opts, host_root, NULL);
+	/* As the CLI: a root cut short to fit would name another directory, silently. */
+	if (env.host_root && strlen(env.host_root) >= RUNTIME_ROOT_LEN) {
+		snprintf(err, sizeof(err), "host_root: the path is %zu bytes long, more than %d",
+			 strlen(env.host_root), RUNTIME_ROOT_LEN - 1);
+		errno = EINVAL;
+		goto failed;
+	}
 	/* libbpf's messages: kept for the reasons in err, printed only with -v in the CLI */
 	log_setup_libbpf(false);
 	config.env = &env;
@@ -85,6 +100,12 @@ struct memsight *memsight_open(const struct memsight_opts *opts)
 	config.ctx = OPT(opts, ctx, NULL);
 	config.skip_container_stats = OPT(opts, skip_container_stats, false);
 	config.pin_dir = OPT(opts, pin_dir, NULL);
+	if (config.pin_dir && strlen(config.pin_dir) > CLI_PIN_DIR_MAX) {
+		snprintf(err, sizeof(err), "pin_dir: the path is %zu bytes long, more than %d",
+			 strlen(config.pin_dir), CLI_PIN_DIR_MAX);
+		errno = EINVAL;
+		goto failed;
+	}
 	ms = agent_open(&config, err, sizeof(err));
 	if (ms)
 		return ms;

@@ -2,11 +2,50 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "btf_info.h"
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
+}
+
+/*
+ * stat, not open: opening a FIFO waits for a writer, and the caller may have
+ * blocked SIGTERM meanwhile. What the path names could change before libbpf
+ * opens it, but only for whoever may write where the user pointed.
+ */
+int btf_info_check_file(const char *path, char *err, size_t err_len)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st) || access(path, R_OK)) {
+		ret = -errno;
+		snprintf(err, err_len, "can't read %s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, err_len, "%s is %s, not a regular file", path, file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int btf_info_load(const char *path, struct btf **btf)
 {

@@ -3,6 +3,7 @@
 #define MEMSIGHT_BTF_INFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct btf;
@@ -12,6 +13,13 @@ struct btf;
  * enums (which CO-RE can't relocate) and the shape of tracepoint prototypes
  * (which decides between tp_btf and classic tracepoint programs).
  */
+
+/*
+ * Whether path can be given to btf_info_load: a readable regular file. A FIFO
+ * would block the open for ever and a device or a directory is no BTF file.
+ * 0, or -errno with a one-line reason (starting with the path) in err.
+ */
+int btf_info_check_file(const char *path, char *err, size_t err_len);
 
 /* Loads path, or the running kernel's BTF when path is NULL. -errno on failure. */
 int btf_info_load(const char *path, struct btf **btf);

@@ -154,39 +154,54 @@ static int apply_tombstone(struct env *env, const char *arg, char *err, size_t e
 	return positive_duration("--tombstone", arg, &env->tombstone_ns, err, err_len);
 }
 
-/* Runtime state roots: absolute host paths, --host-root is put in front of each. */
-static int absolute_dir(const char *opt, const char *arg, const char **slot, char *err,
-			size_t err_len)
+/*
+ * An absolute directory that must fit, whole, in the buffer it is copied into:
+ * a path cut short would name another directory and fail later in silence.
+ */
+static int absolute_dir(const char *opt, const char *arg, size_t max_len, const char **slot,
+			char *err, size_t err_len)
 {
+	size_t len = strlen(arg);
+
 	if (arg[0] != '/')
 		return usage_error(err, err_len, "%s: '%s' must be an absolute path", opt, arg);
+	if (len > max_len)
+		return usage_error(err, err_len, "%s: the path is %zu bytes long, more than %zu",
+				   opt, len, max_len);
 	*slot = arg;
 	return 0;
 }
 
+/* Runtime state roots: absolute host paths, --host-root is put in front of each. */
+static int runtime_root(const char *opt, const char *arg, const char **slot, char *err,
+			size_t err_len)
+{
+	return absolute_dir(opt, arg, RUNTIME_ROOT_LEN - 1, slot, err, err_len);
+}
+
 static int apply_host_root(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--host-root", arg, &env->host_root, err, err_len);
+	return runtime_root("--host-root", arg, &env->host_root, err, err_len);
 }
 
 static int apply_containerd_state(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--containerd-state", arg, &env->containerd_state, err, err_len);
+	return runtime_root("--containerd-state", arg, &env->containerd_state, err, err_len);
 }
 
 static int apply_crio_state(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--crio-state", arg, &env->crio_state, err, err_len);
+	return runtime_root("--crio-state", arg, &env->crio_state, err, err_len);
 }
 
 static int apply_docker_root(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--docker-root", arg, &env->docker_root, err, err_len);
+	return runtime_root("--docker-root", arg, &env->docker_root, err, err_len);
 }
 
 static int apply_podman_storage(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--podman-storage", arg, &env->podman_storage, err, err_len);
+	return runtime_root("--podman-storage", arg, &env->podman_storage, err, err_len);
 }
 
 static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t err_len)
@@ -206,12 +221,26 @@ static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t 
 	return 0;
 }
 
-static int apply_fault_samples(struct env *env, const char *arg, char *err, size_t err_len)
+/*
+ * A decimal number from 0 to max, digits only: strtoul alone would take leading
+ * blanks, a sign, and "-1" wrapped round to ULONG_MAX.
+ */
+static bool parse_decimal(const char *arg, unsigned long max, unsigned long *n)
 {
 	char *end;
-	unsigned long n = strtoul(arg, &end, 10);
 
-	if (!*arg || *end || arg[0] == '-' || n > 100000)
+	if (arg[0] < '0' || arg[0] > '9')
+		return false;
+	errno = 0;
+	*n = strtoul(arg, &end, 10);
+	return !*end && !errno && *n <= max;
+}
+
+static int apply_fault_samples(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	unsigned long n;
+
+	if (!parse_decimal(arg, 100000, &n))
 		return usage_error(err, err_len,
 				   "--fault-samples: '%s' is not a number of samples per second "
 				   "from 0 to 100000",
@@ -224,7 +253,6 @@ int cli_parse_listen(const char *arg, char *host, size_t host_len, uint16_t *por
 		     size_t err_len)
 {
 	const char *colon = strrchr(arg, ':'), *start = arg, *end;
-	char *port_end;
 	unsigned long n;
 	size_t len;
 
@@ -250,9 +278,7 @@ int cli_parse_listen(const char *arg, char *host, size_t host_len, uint16_t *por
 	len = (size_t)(end - start);
 	if (!len || len >= host_len)
 		return usage_error(err, err_len, "--listen: '%s' has no usable address", arg);
-	errno = 0;
-	n = strtoul(colon + 1, &port_end, 10);
-	if (!colon[1] || *port_end || colon[1] == '-' || colon[1] == '+' || errno || n > 65535)
+	if (!parse_decimal(colon + 1, 65535, &n))
 		return usage_error(err, err_len,
 				   "--listen: port '%s' is not a number from 0 to 65535",
 				   colon + 1);
@@ -270,7 +296,7 @@ static int apply_listen(struct env *env, const char *arg, char *err, size_t err_
 
 static int apply_pin(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	return absolute_dir("--pin", arg, &env->pin_dir, err, err_len);
+	return absolute_dir("--pin", arg, CLI_PIN_DIR_MAX, &env->pin_dir, err, err_len);
 }
 
 static int apply_batch(struct env *env, const char *arg, char *err, size_t err_len)
@@ -281,12 +307,9 @@ static int apply_batch(struct env *env, const char *arg, char *err, size_t err_l
 
 static int apply_iterations(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	char *end;
 	unsigned long n;
 
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (!*arg || *end || arg[0] == '-' || errno || n == 0 || n > 1000000000UL)
+	if (!parse_decimal(arg, 1000000000UL, &n) || n == 0)
 		return usage_error(err, err_len,
 				   "--iterations: '%s' is not a positive number of snapshots", arg);
 	env->iterations = (uint32_t)n;

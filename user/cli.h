@@ -65,6 +65,12 @@ struct env {
 	const char *pin_dir; /* run: pin the event ring buffer and counting maps here */
 };
 
+/*
+ * The longest --pin directory: "DIR/" and a map name (BPF_OBJ_NAME_LEN, 16 with
+ * its NUL) must fit in PATH_MAX (4096).
+ */
+#define CLI_PIN_DIR_MAX (4096 - 1 - 16)
+
 void cli_env_defaults(struct env *env);
 
 /*

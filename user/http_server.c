@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,36 @@
 #include "self_stats.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * Slowloris: a client that sends a header every few seconds never lets
+ * libmicrohttpd's idle timeout fire (every byte resets it), so 32 of them held
+ * every slot and the kubelet's probes failed. What protects, even when the
+ * attacker shares the probes' address (hostNetwork pods, loopback):
+ *   - an exchange deadline: a connection must have sent a whole request and
+ *     received its response within EXCHANGE_DEADLINE_S of its accept or of its
+ *     previous response, or it is shut down, trickling or not. libmicrohttpd
+ *     has no such option, so the reaper thread below enforces it; a kubelet
+ *     probe (1 s timeout) or a Prometheus scrape (10 s by default) needs far less;
+ *   - slots to spare: CONNECTION_SLOTS, so that holding them all takes hundreds
+ *     of sockets renewed every few seconds, not 32 idle ones;
+ *   - a per-address cap (PER_IP_SLOTS, a quarter of the slots): one pod can't
+ *     take them all. It can't tell the kubelet from a pod on the node's
+ *     address, hence the deadline and the spare slots above.
+ * One polling thread (epoll) serves every connection: a slow client costs a
+ * socket and a memory pool, never a thread, as thread-per-connection would.
+ */
+#define EXCHANGE_DEADLINE_S 10U
+#define CONNECTION_SLOTS    512U
+#define PER_IP_SLOTS	    (CONNECTION_SLOTS / 4)
+
+/* An accepted connection, tracked for the exchange deadline. */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	bool shut;
+	uint64_t deadline_ns;
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -29,6 +60,13 @@ struct http_server {
 	bool published;
 	atomic_uint_fast64_t heartbeat_ns;
 	atomic_bool ready;
+	/* the reaper: shuts down connections past their deadline */
+	pthread_mutex_t conns_lock; /* guards conns, stopping; held while an fd is shut down */
+	pthread_cond_t reaper_wake;
+	struct http_conn *conns;
+	bool stopping;
+	bool reaper_started;
+	pthread_t reaper;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
@@ -145,6 +183,153 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+static uint64_t exchange_deadline(void)
+{
+	return clock_monotonic_ns() + EXCHANGE_DEADLINE_S * 1000000000ULL;
+}
+
+/*
+ * libmicrohttpd calls this with NOTIFY_CLOSED before it closes the socket, and
+ * the entry leaves the list under conns_lock: the reaper, holding that lock,
+ * never shuts down an fd that was closed and reused.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *server = cls;
+	struct http_conn *c = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c = info ? calloc(1, sizeof(*c)) : NULL;
+		*socket_context = c;
+		if (!c)
+			return; /* untracked: only the idle timeout applies */
+		c->fd = info->connect_fd;
+		c->deadline_ns = exchange_deadline();
+		pthread_mutex_lock(&server->conns_lock);
+		c->next = server->conns;
+		if (c->next)
+			c->next->prev = c;
+		server->conns = c;
+		pthread_mutex_unlock(&server->conns_lock);
+		return;
+	}
+	if (!c)
+		return;
+	pthread_mutex_lock(&server->conns_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		server->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&server->conns_lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/* A response went out whole: the connection may keep alive for one more exchange. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	struct http_server *server = cls;
+	const union MHD_ConnectionInfo *info;
+	struct http_conn *c;
+
+	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		return;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = info ? info->socket_context : NULL;
+	if (!c)
+		return;
+	pthread_mutex_lock(&server->conns_lock);
+	c->deadline_ns = exchange_deadline();
+	pthread_mutex_unlock(&server->conns_lock);
+}
+
+/*
+ * Once a second, shuts down the connections past their deadline. shutdown(),
+ * not close(): the socket stays libmicrohttpd's, which sees the end of the
+ * stream at once and closes and forgets the connection itself.
+ */
+static void *reaper_main(void *arg)
+{
+	struct http_server *server = arg;
+	struct timespec wake;
+
+	pthread_mutex_lock(&server->conns_lock);
+	while (!server->stopping) {
+		uint64_t now = clock_monotonic_ns();
+		unsigned int reaped = 0;
+
+		for (struct http_conn *c = server->conns; c; c = c->next) {
+			if (c->shut || now < c->deadline_ns)
+				continue;
+			shutdown(c->fd, SHUT_RDWR);
+			c->shut = true;
+			reaped++;
+		}
+		if (reaped)
+			log_debug("http: closed %u connection%s that sent no whole request in %u s",
+				  reaped, reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
+		clock_gettime(CLOCK_MONOTONIC, &wake);
+		wake.tv_sec++;
+		pthread_cond_timedwait(&server->reaper_wake, &server->conns_lock, &wake);
+	}
+	pthread_mutex_unlock(&server->conns_lock);
+	return NULL;
+}
+
+static int start_reaper(struct http_server *server)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	ret = pthread_cond_init(&server->reaper_wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (ret)
+		return -ret;
+	ret = pthread_create(&server->reaper, NULL, reaper_main, server);
+	if (ret) {
+		pthread_cond_destroy(&server->reaper_wake);
+		return -ret;
+	}
+	server->reaper_started = true;
+	return 0;
+}
+
+static void stop_reaper(struct http_server *server)
+{
+	if (!server->reaper_started)
+		return;
+	pthread_mutex_lock(&server->conns_lock);
+	server->stopping = true;
+	pthread_cond_signal(&server->reaper_wake);
+	pthread_mutex_unlock(&server->conns_lock);
+	pthread_join(server->reaper, NULL);
+	pthread_cond_destroy(&server->reaper_wake);
+	server->reaper_started = false;
+}
+
+/*
+ * Every slot is a socket: raise the soft limit on open files to the hard one
+ * (as Go programs do at start), so that full slots leave the agent the files
+ * it opens for itself.
+ */
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 /* Binds the socket here rather than in libmicrohttpd, to report bind errors precisely. */
 static int open_listener(struct http_server *server, const char *host, uint16_t port, char *err,
 			 size_t err_len)
@@ -196,6 +381,7 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 				       char *err, size_t err_len)
 {
 	struct http_server *server = calloc(1, sizeof(*server));
+	int ret;
 
 	if (!server) {
 		snprintf(err, err_len, "out of memory");
@@ -204,18 +390,29 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 	server->listen_fd = -1;
 	server->stall_ns = stall_ns;
 	pthread_mutex_init(&server->lock, NULL);
+	pthread_mutex_init(&server->conns_lock, NULL);
 	strbuf_init(&server->page);
 	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
+	raise_file_limit();
 	if (open_listener(server, host, port, err, err_len)) {
 		http_server__stop(server);
 		return NULL;
 	}
-	/* Scrapes are small and few: one thread, a cap on connections, short timeouts. */
+	ret = start_reaper(server);
+	if (ret) {
+		snprintf(err, err_len, "can't start the HTTP server's reaper thread: %s",
+			 strerror(-ret));
+		http_server__stop(server);
+		return NULL;
+	}
+	/* The idle timeout matches the deadline: a keep-alive connection waits no longer. */
 	server->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, server, MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, 32U, MHD_OPTION_CONNECTION_TIMEOUT, 15U,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, CONNECTION_SLOTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		PER_IP_SLOTS, MHD_OPTION_CONNECTION_TIMEOUT, EXCHANGE_DEADLINE_S,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, server, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!server->daemon) {
 		snprintf(err, err_len, "can't start the HTTP server on %s", server->address);
 		http_server__stop(server);
@@ -229,11 +426,14 @@ void http_server__stop(struct http_server *server)
 {
 	if (!server)
 		return;
+	stop_reaper(server);
+	/* closes every connection, each through on_connection: the list empties */
 	if (server->daemon)
 		MHD_stop_daemon(server->daemon);
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
 	strbuf_free(&server->page);
+	pthread_mutex_destroy(&server->conns_lock);
 	pthread_mutex_destroy(&server->lock);
 	free(server);
 }

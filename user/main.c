@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "btf_info.h"
 #include "cli.h"
 #include "version.h"
 #include "feature_report.h"
@@ -117,8 +118,8 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	if (env.btf_path && access(env.btf_path, R_OK)) {
-		log_error("--btf: can't read %s: %s", env.btf_path, strerror(errno));
+	if (env.btf_path && btf_info_check_file(env.btf_path, err, sizeof(err))) {
+		log_error("--btf: %s", err);
 		return 2;
 	}
 	if (!env.node)

@@ -6,6 +6,7 @@
  * and the reader of stdout.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,20 +49,55 @@ struct stream {
 	bool stop;
 };
 
-/* Writes one whole line; a reader that went away ends the stream quietly. */
-static void emit_line(struct stream *s, const struct jsonw *w)
+int stream_write_stdout(const char *buf, size_t len)
 {
+	struct pollfd out = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		/*
+		 * O_NONBLOCK is a property of the open file description, which the
+		 * reader's end of a pipe may share or have set: a full pipe is then a
+		 * slow reader, not an error. Wait for room as a blocking write would.
+		 */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (poll(&out, 1, -1) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
+		return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* Writes one whole line; a reader that went away ends the stream quietly. */
+static void emit_line(struct stream *s, struct jsonw *w)
+{
+	int ret;
+
 	if (s->stdout_closed)
 		return;
+	/* The newline goes in the same write: a reader never sees half a line's end. */
+	if (!w->out.failed)
+		strbuf_append(&w->out, "\n", 1);
 	if (w->out.failed) {
 		log_error("dropped an output line: out of memory");
 		return;
 	}
-	if (fwrite(w->out.buf, 1, w->out.len, stdout) != w->out.len || fputc('\n', stdout) == EOF ||
-	    fflush(stdout) == EOF) {
+	/* write(2), not stdio: stdio discards what it buffered when a write fails with EAGAIN. */
+	ret = stream_write_stdout(w->out.buf, w->out.len);
+	if (ret) {
 		/* A reader that left is a normal end; any other write error loses data. */
-		if (errno != EPIPE) {
-			log_error("can't write to stdout: %s", strerror(errno));
+		if (ret != -EPIPE) {
+			log_error("can't write to stdout: %s", strerror(-ret));
 			s->write_failed = true;
 		}
 		s->stdout_closed = true;
@@ -122,7 +158,10 @@ static int drain_signal(int fd)
 	return (int)info.ssi_signo;
 }
 
-/* Starts the HTTP server for `run`: up before the slow load, so probes get "not ready". */
+/*
+ * Starts the HTTP server for `run`: up before the slow load, so probes get "not
+ * ready". It says where it serves once ready (server_ready).
+ */
 static int start_server(struct stream *s)
 {
 	uint64_t stall_ns = 5 * s->env->interval_ns;
@@ -136,8 +175,6 @@ static int start_server(struct stream *s)
 		log_error("%s", err);
 		return -1;
 	}
-	log_info("serving http://%s/metrics, /healthz and /readyz",
-		 http_server__address(s->server));
 	return 0;
 }
 
@@ -156,6 +193,9 @@ static void server_ready(struct stream *s)
 	};
 	publish_metrics(s, &none);
 	http_server__set_ready(s->server, true);
+	/* Only now: the line means ready, so errors of the load (--pin) come before it. */
+	log_info("serving http://%s/metrics, /healthz and /readyz",
+		 http_server__address(s->server));
 }
 
 int stream_run(const struct env *env)

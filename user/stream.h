@@ -3,6 +3,7 @@
 #define MEMSIGHT_STREAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cli.h"
 
@@ -32,5 +33,11 @@ int stream_run(const struct env *env);
  * the aggregate, idle or not, and its usage and limit are read every interval.
  */
 int stream_run_view(const struct env *env, const struct stream_view *view);
+
+/*
+ * Writes all of buf to stdout with write(2), waiting for room when stdout is
+ * non-blocking and full. 0, or -errno (-EPIPE: the reader went away).
+ */
+int stream_write_stdout(const char *buf, size_t len);
 
 #endif

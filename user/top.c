@@ -32,6 +32,7 @@ struct top {
 	unsigned int scroll;
 	uint32_t refreshes;
 	bool stdout_failed;
+	bool stdout_closed; /* a write failed (EPIPE: the reader left); stop */
 	/* the rows on screen: a copy, kept while paused */
 	struct top_row *rows;
 	unsigned int row_count, rows_cap;
@@ -119,6 +120,7 @@ static void print_snapshot(struct top *t)
 	struct top_layout layout;
 	unsigned int count;
 	struct top_row *rows = visible_rows(t, &count);
+	int ret;
 
 	summarize(t, &sum);
 	strbuf_reset(&t->text);
@@ -131,11 +133,13 @@ static void print_snapshot(struct top *t)
 	free(rows);
 	if (t->text.failed)
 		return;
-	if (fwrite(t->text.buf, 1, t->text.len, stdout) != t->text.len || fflush(stdout)) {
-		if (errno != EPIPE)
-			log_error("can't write to stdout: %s", strerror(errno));
-		t->stdout_failed = errno != EPIPE;
-		t->refreshes = UINT32_MAX - 1; /* stop */
+	ret = stream_write_stdout(t->text.buf, t->text.len);
+	if (ret) {
+		/* `top --batch | head` ends when head does, status 0 as for `stream` */
+		if (ret != -EPIPE)
+			log_error("can't write to stdout: %s", strerror(-ret));
+		t->stdout_failed = ret != -EPIPE;
+		t->stdout_closed = true;
 	}
 }
 
@@ -263,6 +267,8 @@ static bool on_interval(void *ctx, struct aggregate *agg, const struct agent_sta
 	t->render_ns = clock_monotonic_ns() - start;
 	log_debug("refresh of %u rows took %.2f ms", t->row_count, (double)t->render_ns / 1e6);
 	t->refreshes++;
+	if (t->stdout_closed)
+		return false;
 	return !t->env->iterations || t->refreshes < t->env->iterations;
 }
 

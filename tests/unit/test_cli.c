@@ -148,6 +148,56 @@ static void test_listen_addresses(void **state)
 	expect_usage_error("does not apply to 'stream'", parse(3, "stream", "--listen", "a:1"));
 }
 
+/* strtoul alone takes leading blanks and a sign: each must be refused as malformed. */
+static void test_numbers_digits_only(void **state)
+{
+	assert_int_equal(parse(3, "stream", "--fault-samples", "5"), 0);
+	assert_int_equal(env.fault_samples, 5);
+	assert_int_equal(parse(3, "top", "-n", "3"), 0);
+	assert_int_equal(env.iterations, 3);
+	expect_usage_error("--fault-samples: ' 5'", parse(3, "stream", "--fault-samples", " 5"));
+	expect_usage_error("--fault-samples: '+5'", parse(3, "stream", "--fault-samples", "+5"));
+	expect_usage_error("--fault-samples: '-0'", parse(3, "stream", "--fault-samples", "-0"));
+	expect_usage_error("--fault-samples: '5 '", parse(3, "stream", "--fault-samples", "5 "));
+	expect_usage_error("--fault-samples: ''", parse(3, "stream", "--fault-samples", ""));
+	expect_usage_error("--fault-samples: '99999999999999999999'",
+			   parse(3, "stream", "--fault-samples", "99999999999999999999"));
+	expect_usage_error("--iterations: ' 3'", parse(3, "top", "-n", " 3"));
+	expect_usage_error("--iterations: '+3'", parse(3, "top", "-n", "+3"));
+	expect_usage_error("--iterations: '\t3'", parse(3, "top", "-n", "\t3"));
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a: 80"));
+	expect_usage_error("not a number from 0 to 65535", parse(3, "run", "--listen", "a:+80"));
+}
+
+/* A path cut to fit its buffer would name another directory: refused whole. */
+static void test_path_lengths(void **state)
+{
+	static char path[5000];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[511] = '\0';
+	assert_int_equal(parse(3, "stream", "--host-root", path), 0);
+	path[511] = 'a';
+	path[512] = '\0';
+	expect_usage_error("--host-root: the path is 512 bytes long, more than 511",
+			   parse(3, "stream", "--host-root", path));
+	expect_usage_error("--docker-root: the path is 512 bytes long",
+			   parse(3, "stream", "--docker-root", path));
+	expect_usage_error("--containerd-state: the path is 512",
+			   parse(3, "stream", "--containerd-state", path));
+	expect_usage_error("--crio-state: the path is 512",
+			   parse(3, "stream", "--crio-state", path));
+	expect_usage_error("--podman-storage: the path is 512",
+			   parse(3, "stream", "--podman-storage", path));
+	path[512] = 'a';
+	path[CLI_PIN_DIR_MAX] = '\0';
+	assert_int_equal(parse(3, "run", "--pin", path), 0);
+	path[CLI_PIN_DIR_MAX] = 'a';
+	path[CLI_PIN_DIR_MAX + 1] = '\0';
+	expect_usage_error("--pin: the path is", parse(3, "run", "--pin", path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +208,8 @@ int main(void)
 		cmocka_unit_test(test_help_forms),
 		cmocka_unit_test(test_help_lists_only_real_commands),
 		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_numbers_digits_only),
+		cmocka_unit_test(test_path_lengths),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
