@@ -5,9 +5,22 @@
 #include "aggregate.h"
 #include "id_table.h"
 #include "record_format.h"
+#include "strbuf.h"
 
+/*
+ * Invariants, because /metrics must show one series per label set:
+ * - at most one entry per cgroup path as /metrics shows it (by_path), so two
+ *   cgroups that had one path (a container restarted in the same cgroup) are
+ *   one entry: see take_over_path();
+ * - a cgroup removed within the tombstone period never gets a live entry,
+ *   even when its removal came before its first figures (removed).
+ */
 struct aggregate {
 	struct id_table *entries; /* cgroup id -> struct aggregate_entry */
+	struct id_table *by_path; /* path_key() of a path -> cgroup id of its entry */
+	struct id_table *removed; /* cgroup id -> when it was removed (CLOCK_MONOTONIC) */
+	uint64_t *removed_ring;	  /* the same ids, oldest removal first */
+	unsigned int ring_head, ring_count, ring_cap;
 	uint64_t tombstone_ns;
 	unsigned int max_entries;
 	uint64_t overflows;
@@ -21,8 +34,10 @@ struct aggregate *aggregate__new(uint64_t tombstone_ns, unsigned int max_entries
 	if (!agg)
 		return NULL;
 	agg->entries = id_table__new(sizeof(struct aggregate_entry));
-	if (!agg->entries) {
-		free(agg);
+	agg->by_path = id_table__new(sizeof(uint64_t));
+	agg->removed = id_table__new(sizeof(uint64_t));
+	if (!agg->entries || !agg->by_path || !agg->removed) {
+		aggregate__free(agg);
 		return NULL;
 	}
 	agg->tombstone_ns = tombstone_ns;
@@ -40,9 +55,160 @@ void aggregate__free(struct aggregate *agg)
 {
 	if (!agg)
 		return;
-	id_table__remove_if(agg->entries, drop_all, NULL);
+	if (agg->entries)
+		id_table__remove_if(agg->entries, drop_all, NULL);
 	id_table__free(agg->entries);
+	id_table__free(agg->by_path);
+	id_table__free(agg->removed);
+	free(agg->removed_ring);
 	free(agg);
+}
+
+/* The next character of a label value as prom_escape_label() prints it. */
+static size_t shown_char(const char *s, size_t len, uint32_t *cp)
+{
+	size_t n = utf8_decode((const unsigned char *)s, len, cp);
+
+	if (n)
+		return n;
+	*cp = 0xfffd; /* malformed: U+FFFD, one byte at a time */
+	return 1;
+}
+
+/* FNV-1a over the path as shown: paths that print alike are one series. */
+static uint64_t path_key(const char *path)
+{
+	size_t len = strlen(path);
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		i += shown_char(path + i, len - i, &cp);
+		hash = (hash ^ cp) * 0x100000001b3ULL;
+	}
+	return hash;
+}
+
+static bool shown_alike(const char *a, const char *b)
+{
+	size_t alen = strlen(a), blen = strlen(b), i = 0, j = 0;
+
+	while (i < alen && j < blen) {
+		uint32_t ca, cb;
+
+		i += shown_char(a + i, alen - i, &ca);
+		j += shown_char(b + j, blen - j, &cb);
+		if (ca != cb)
+			return false;
+	}
+	return i == alen && j == blen;
+}
+
+/* The entry showing path, if any (a 64-bit hash collision counts as none). */
+static struct aggregate_entry *path_holder(const struct aggregate *agg, const char *path)
+{
+	const uint64_t *id = id_table__find(agg->by_path, path_key(path));
+	struct aggregate_entry *e = id ? id_table__find(agg->entries, *id) : NULL;
+
+	return e && shown_alike(e->path, path) ? e : NULL;
+}
+
+static void index_path(struct aggregate *agg, const struct aggregate_entry *e)
+{
+	uint64_t *id = id_table__get(agg->by_path, path_key(e->path));
+
+	if (id)
+		*id = e->cgroup_id;
+}
+
+static void unindex_path(struct aggregate *agg, const struct aggregate_entry *e)
+{
+	uint64_t key = path_key(e->path);
+	const uint64_t *id = id_table__find(agg->by_path, key);
+
+	if (id && *id == e->cgroup_id)
+		id_table__remove(agg->by_path, key);
+}
+
+static void drop_entry(struct aggregate *agg, struct aggregate_entry *e)
+{
+	uint64_t id = e->cgroup_id;
+
+	unindex_path(agg, e);
+	free(e->path);
+	id_table__remove(agg->entries, id);
+}
+
+static void forget_oldest_removal(struct aggregate *agg)
+{
+	id_table__remove(agg->removed, agg->removed_ring[agg->ring_head]);
+	agg->ring_head = (agg->ring_head + 1) % agg->ring_cap;
+	agg->ring_count--;
+}
+
+/* Doubles the ring up to max_entries ids; false when it can't grow. */
+static bool grow_ring(struct aggregate *agg)
+{
+	unsigned int cap = agg->ring_cap ? agg->ring_cap * 2 : 64;
+	uint64_t *ring;
+
+	if (cap > agg->max_entries)
+		cap = agg->max_entries;
+	if (cap <= agg->ring_cap)
+		return false;
+	ring = malloc(cap * sizeof(*ring));
+	if (!ring)
+		return false;
+	for (unsigned int i = 0; i < agg->ring_count; i++)
+		ring[i] = agg->removed_ring[(agg->ring_head + i) % agg->ring_cap];
+	free(agg->removed_ring);
+	agg->removed_ring = ring;
+	agg->ring_head = 0;
+	agg->ring_cap = cap;
+	return true;
+}
+
+/*
+ * Every removal is kept for the tombstone period, entry or not: a cgroup that
+ * lived less than an interval is removed before its figures arrive. Bounded
+ * by max_entries removals: past it the oldest is forgotten early, which only
+ * matters if its figures come later still (they come within an interval).
+ */
+static void remember_removal(struct aggregate *agg, uint64_t cgroup_id, uint64_t now_ns)
+{
+	uint64_t *at;
+
+	if (id_table__find(agg->removed, cgroup_id))
+		return;
+	if (agg->ring_count == agg->ring_cap && !grow_ring(agg)) {
+		if (!agg->ring_count)
+			return;
+		forget_oldest_removal(agg);
+	}
+	at = id_table__get(agg->removed, cgroup_id);
+	if (!at)
+		return;
+	*at = now_ns;
+	agg->removed_ring[(agg->ring_head + agg->ring_count++) % agg->ring_cap] = cgroup_id;
+}
+
+static void expire_removals(struct aggregate *agg, uint64_t now_ns)
+{
+	while (agg->ring_count) {
+		const uint64_t *at =
+			id_table__find(agg->removed, agg->removed_ring[agg->ring_head]);
+
+		if (at && now_ns - *at < agg->tombstone_ns)
+			break;
+		forget_oldest_removal(agg);
+	}
+}
+
+static uint64_t removed_at(const struct aggregate *agg, uint64_t cgroup_id)
+{
+	const uint64_t *at = id_table__find(agg->removed, cgroup_id);
+
+	return at ? *at : 0;
 }
 
 static void zero_interval(uint64_t id, void *value, void *ctx)
@@ -66,43 +232,152 @@ uint64_t aggregate__interval_ns(const struct aggregate *agg)
 	return agg->interval_ns;
 }
 
+/* from's totals go on in into's series; gauges stay into's own. */
+static void absorb(struct aggregate_entry *into, const struct aggregate_entry *from)
+{
+	into->faults_minor += from->faults_minor;
+	into->faults_major += from->faults_major;
+	for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++) {
+		into->charged[k] += from->charged[k];
+		into->uncharged[k] += from->uncharged[k];
+	}
+	into->reclaim_count += from->reclaim_count;
+	into->reclaim_stall_ns += from->reclaim_stall_ns;
+	for (int b = 0; b < MEMSIGHT_RECLAIM_BUCKETS; b++)
+		into->reclaim_hist[b] += from->reclaim_hist[b];
+	into->oom_kills += from->oom_kills;
+	if (from->last_oom_realtime_ns > into->last_oom_realtime_ns)
+		into->last_oom_realtime_ns = from->last_oom_realtime_ns;
+	into->interval_minor += from->interval_minor;
+	into->interval_major += from->interval_major;
+	into->interval_net_charge += from->interval_net_charge;
+	into->interval_stall_ns += from->interval_stall_ns;
+}
+
+/*
+ * e is to show path, which holder may show already: two cgroups, one path.
+ * The cgroup label is what tells a series apart (a container's id is in its
+ * path, so a reused path is the same container restarted, or the same
+ * systemd unit), and Prometheus keeps only one of two samples with one label
+ * set: so they become one entry. Its counters carry on from both cgroups'
+ * totals, so they never go backwards, neither now nor when the old cgroup's
+ * tombstone would have expired, and a new OOM kill shows as an increase.
+ * Gauges and names come from the live cgroup: a removed one never takes the
+ * series over from a live one, it only adds its last counts. Returns the
+ * entry that now shows path.
+ */
+static struct aggregate_entry *take_over_path(struct aggregate *agg, struct aggregate_entry *e,
+					      struct aggregate_entry *holder)
+{
+	if (!holder || holder == e)
+		return e;
+	if (e->removed_ns && !holder->removed_ns) {
+		absorb(holder, e);
+		drop_entry(agg, e);
+		return holder;
+	}
+	absorb(e, holder);
+	drop_entry(agg, holder);
+	return e;
+}
+
+/* A name learnt late, or a v1 rename. */
+static struct aggregate_entry *rename_entry(struct aggregate *agg, struct aggregate_entry *e,
+					    const char *path)
+{
+	struct aggregate_entry *holder = path_holder(agg, path);
+	char *copy = strdup(path);
+
+	if (!copy)
+		return e; /* keeps its old name */
+	unindex_path(agg, e);
+	free(e->path);
+	e->path = copy;
+	e = take_over_path(agg, e, holder);
+	index_path(agg, e);
+	return e;
+}
+
+/* A new entry for cgroup_id at path, tombstoned from the start if it is gone already. */
+static struct aggregate_entry *new_entry(struct aggregate *agg, uint64_t cgroup_id,
+					 const char *path, struct aggregate_entry *holder)
+{
+	struct aggregate_entry *e;
+	char *copy;
+
+	/* Taking over a path adds no entry. */
+	if (!holder && id_table__count(agg->entries) >= agg->max_entries) {
+		agg->overflows++;
+		return NULL;
+	}
+	copy = strdup(path);
+	e = copy ? id_table__get(agg->entries, cgroup_id) : NULL;
+	if (!e) {
+		free(copy);
+		return NULL;
+	}
+	e->cgroup_id = cgroup_id;
+	e->path = copy;
+	e->removed_ns = removed_at(agg, cgroup_id);
+	e->container.exited = e->removed_ns != 0;
+	e = take_over_path(agg, e, holder);
+	index_path(agg, e);
+	return e;
+}
+
+/*
+ * The entry showing cgroup_id's figures, made when absent; NULL when full, out
+ * of memory, or unknown and unnamed. Another cgroup's when cgroup_id is gone
+ * and a live cgroup shows its path now (*own false).
+ */
+static struct aggregate_entry *entry_of(struct aggregate *agg, uint64_t cgroup_id, const char *path,
+					bool *own)
+{
+	struct aggregate_entry *e = id_table__find(agg->entries, cgroup_id), *holder;
+
+	if (e) {
+		if (path && strcmp(e->path, path))
+			e = rename_entry(agg, e, path);
+		*own = e->cgroup_id == cgroup_id;
+		return e;
+	}
+	/* A cgroup memsight never saw named can't be shown or labelled. */
+	if (!path)
+		return NULL;
+	holder = path_holder(agg, path);
+	if (holder && !holder->removed_ns && removed_at(agg, cgroup_id)) {
+		*own = false;
+		return holder;
+	}
+	*own = true;
+	return new_entry(agg, cgroup_id, path, holder);
+}
+
+static void take_names(struct aggregate_entry *e, const struct container_info *info)
+{
+	bool exited = e->container.exited || e->removed_ns;
+
+	e->container = *info;
+	e->container.exited |= exited;
+	e->has_container = true;
+}
+
 struct aggregate_entry *aggregate__entry(struct aggregate *agg, uint64_t cgroup_id,
 					 const char *path, const struct container_info *info)
 {
-	struct aggregate_entry *e = id_table__find(agg->entries, cgroup_id);
+	bool own;
+	struct aggregate_entry *e = entry_of(agg, cgroup_id, path, &own);
 
-	if (!e) {
-		if (id_table__count(agg->entries) >= agg->max_entries) {
-			agg->overflows++;
-			return NULL;
-		}
-		e = id_table__get(agg->entries, cgroup_id);
-		if (!e)
-			return NULL;
-		e->cgroup_id = cgroup_id;
-	}
 	/* Names can arrive late (a path learnt after the first count): take the newest. */
-	if (path && (!e->path || strcmp(e->path, path))) {
-		char *copy = strdup(path);
-
-		if (copy) {
-			free(e->path);
-			e->path = copy;
-		}
-	}
-	if (info) {
-		bool exited = e->container.exited || e->removed_ns;
-
-		e->container = *info;
-		e->container.exited |= exited;
-		e->has_container = true;
-	}
+	if (e && own && info)
+		take_names(e, info);
 	return e;
 }
 
 void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats)
 {
 	struct aggregate_entry *e;
+	bool own;
 
 	/*
 	 * A cgroup memsight never saw named (a dying memcg still uncharging its
@@ -110,9 +385,11 @@ void aggregate__add_stats(struct aggregate *agg, const struct container_stats *s
 	 */
 	if (!stats->path)
 		return;
-	e = aggregate__entry(agg, stats->cgroup_id, stats->path, stats->container);
+	e = entry_of(agg, stats->cgroup_id, stats->path, &own);
 	if (!e)
 		return;
+	if (own && stats->container)
+		take_names(e, stats->container);
 	e->faults_minor += stats->faults_minor;
 	e->faults_major += stats->faults_major;
 	e->interval_minor += stats->faults_minor;
@@ -133,7 +410,7 @@ void aggregate__add_stats(struct aggregate *agg, const struct container_stats *s
 			e->reclaim_hist[b] += stats->reclaim_hist[b];
 	}
 	/* Gauges keep their last known value when this interval couldn't read them. */
-	if (stats->has_usage) {
+	if (own && stats->has_usage) {
 		e->has_usage = true;
 		e->usage_bytes = stats->usage_bytes;
 		e->has_limit = stats->has_limit;
@@ -159,14 +436,17 @@ void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64
 {
 	struct aggregate_entry *e = id_table__find(agg->entries, cgroup_id);
 
+	now_ns = now_ns ? now_ns : 1;
+	remember_removal(agg, cgroup_id, now_ns);
 	if (!e || e->removed_ns)
 		return;
-	e->removed_ns = now_ns ? now_ns : 1;
+	e->removed_ns = now_ns;
 	e->container.exited = true;
 }
 
 struct expire_ctx {
-	uint64_t now_ns, tombstone_ns;
+	struct aggregate *agg;
+	uint64_t now_ns;
 };
 
 static bool tombstone_over(uint64_t id, void *value, void *ctx)
@@ -174,17 +454,19 @@ static bool tombstone_over(uint64_t id, void *value, void *ctx)
 	struct aggregate_entry *e = value;
 	const struct expire_ctx *x = ctx;
 
-	if (!e->removed_ns || x->now_ns - e->removed_ns < x->tombstone_ns)
+	if (!e->removed_ns || x->now_ns - e->removed_ns < x->agg->tombstone_ns)
 		return false;
+	unindex_path(x->agg, e);
 	free(e->path);
 	return true;
 }
 
 void aggregate__expire(struct aggregate *agg, uint64_t now_ns)
 {
-	struct expire_ctx x = { now_ns, agg->tombstone_ns };
+	struct expire_ctx x = { agg, now_ns };
 
 	id_table__remove_if(agg->entries, tombstone_over, &x);
+	expire_removals(agg, now_ns);
 }
 
 void aggregate__each(struct aggregate *agg, void (*fn)(uint64_t cgroup_id, void *entry, void *ctx),
@@ -219,7 +501,7 @@ static int by_path(const void *a, const void *b)
 {
 	const struct aggregate_entry *x = *(const struct aggregate_entry *const *)a;
 	const struct aggregate_entry *y = *(const struct aggregate_entry *const *)b;
-	int cmp = strcmp(x->path ? x->path : "", y->path ? y->path : "");
+	int cmp = strcmp(x->path, y->path);
 
 	if (cmp)
 		return cmp;

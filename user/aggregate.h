@@ -12,7 +12,10 @@
  * Per-cgroup running totals across intervals, for the sinks that show state
  * rather than a stream of lines: /metrics and the top view. Fed with the same
  * figures the JSON lines carry. A cgroup that is removed stays for the
- * tombstone period (its OOM kill usually arrives as it dies), then goes. Pure.
+ * tombstone period (its OOM kill usually arrives as it dies), then goes, also
+ * when its removal came before its first figures. One entry per cgroup path
+ * (as /metrics shows it): a cgroup that reuses a removed one's path carries
+ * its series on. Pure.
  */
 
 struct container_stats;
@@ -52,17 +55,24 @@ uint64_t aggregate__interval_ns(const struct aggregate *agg);
 /* One cgroup's figures for the interval (the container_stats line's); unnamed ones are skipped. */
 void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats);
 
-/* The entry for a cgroup, made when absent (NULL when full or out of memory). */
+/*
+ * The entry for a cgroup, made when absent (NULL when full, out of memory, or
+ * unknown and path NULL). A removed cgroup's is made tombstoned; when a live
+ * cgroup has taken its path over, that one's entry is returned.
+ */
 struct aggregate_entry *aggregate__entry(struct aggregate *agg, uint64_t cgroup_id,
 					 const char *path, const struct container_info *info);
 
 void aggregate__add_oom_kill(struct aggregate *agg, uint64_t cgroup_id, const char *path,
 			     const struct container_info *info, int64_t realtime_ns);
 
-/* Its cgroup was removed at now_ns (CLOCK_MONOTONIC): the tombstone period starts. */
+/*
+ * Its cgroup was removed at now_ns (CLOCK_MONOTONIC): the tombstone period
+ * starts, entry or not (remembered for it, up to max_entries removals).
+ */
 void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64_t now_ns);
 
-/* Drops the entries whose tombstone period is over. */
+/* Drops the entries and removals whose tombstone period is over. */
 void aggregate__expire(struct aggregate *agg, uint64_t now_ns);
 
 /* Calls fn for every entry; fn may change the entry, not add or remove any. */

@@ -6,6 +6,7 @@
  * and the reader of stdout.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "aggregate.h"
 #include "http_server.h"
 #include "loader.h"
 #include "log.h"
@@ -47,7 +49,12 @@ struct stream {
 	bool stdout_closed;
 	bool write_failed;
 	bool stop;
+	unsigned int tracked_high; /* most cgroups tracked since the last trim */
+	bool trim;		   /* freed enough heap to hand it back */
 };
+
+/* Cgroups gone from the aggregate (tombstones expired) worth a malloc_trim(). */
+#define TRIM_AFTER_CGROUPS 64
 
 int stream_write_stdout(const char *buf, size_t len)
 {
@@ -108,14 +115,47 @@ static void emit_line(struct stream *s, struct jsonw *w)
 /* Renders /metrics once per interval; scrapes are served the last page. */
 static void publish_metrics(struct stream *s, const struct agent_stats *stats)
 {
+	size_t len;
+
 	strbuf_reset(&s->page);
 	prom_format(&s->page, agent_aggregate(s->ms), stats, &s->prom);
 	if (s->page.failed) {
 		log_error("/metrics: out of memory; serving the previous page");
 		return;
 	}
+	len = s->page.len;
 	http_server__publish(s->server, &s->page);
 	http_server__heartbeat(s->server);
+	/*
+	 * s->page is now the previous page's buffer: sized for its largest page
+	 * (a churn of short-lived cgroups until their tombstones expire), it
+	 * would keep that memory resident. Let it go when the page has shrunk.
+	 */
+	if (s->page.cap > 4 * len + 65536) {
+		strbuf_free(&s->page);
+		s->trim = true;
+	}
+}
+
+/*
+ * Freed heap below live allocations stays resident: after a burst of cgroups
+ * RSS would stay at its peak. Hand it back, as the loader does after BTF,
+ * when the aggregate or a page buffer let go of enough (malloc_trim walks
+ * the heap: not every interval).
+ */
+static void trim_heap(struct stream *s)
+{
+	unsigned int tracked = aggregate__count(agent_aggregate(s->ms));
+
+	if (tracked > s->tracked_high)
+		s->tracked_high = tracked;
+	if (s->tracked_high - tracked >= TRIM_AFTER_CGROUPS)
+		s->trim = true;
+	if (!s->trim)
+		return;
+	malloc_trim(0);
+	s->tracked_high = tracked;
+	s->trim = false;
 }
 
 static void on_event(const struct memsight_event *ev, void *ctx)
@@ -137,6 +177,7 @@ static void on_event(const struct memsight_event *ev, void *ctx)
 	s->last_agent = *stats;
 	if (s->server)
 		publish_metrics(s, stats);
+	trim_heap(s);
 	if (s->view && !s->view->on_interval(s->view->ctx, agent_aggregate(s->ms), stats))
 		s->stop = true;
 }

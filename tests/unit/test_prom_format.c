@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* /metrics: running totals across intervals, tombstones, and the exposition text. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -204,8 +206,11 @@ static void test_table_is_bounded(void **state)
 
 	aggregate__begin_interval(agg, SEC);
 	for (uint64_t id = 1; id <= 5; id++) {
-		struct container_stats s = stats_for(id, "/x", 1);
+		char path[16];
+		struct container_stats s;
 
+		snprintf(path, sizeof(path), "/x%" PRIu64, id); /* one path would be one entry */
+		s = stats_for(id, path, 1);
 		aggregate__add_stats(agg, &s);
 	}
 	assert_int_equal(aggregate__count(agg), 2);
@@ -268,6 +273,348 @@ static void test_reclaim_histogram_is_cumulative(void **state)
 	aggregate__free(agg);
 }
 
+/* One exposition sample: name and labels as printed, and its value. */
+struct sample {
+	char *series;
+	double value;
+};
+
+static int by_series(const void *a, const void *b)
+{
+	return strcmp(((const struct sample *)a)->series, ((const struct sample *)b)->series);
+}
+
+/*
+ * The page's samples sorted by series; fails when two share a name and label
+ * set (Prometheus keeps one of them; promtool doesn't notice). Values have no
+ * spaces, label values may: the value starts after the last space.
+ */
+static struct sample *parse_samples(const char *page, size_t *count)
+{
+	struct sample *s = NULL;
+	size_t n = 0;
+
+	for (const char *line = page; *line;) {
+		const char *end = strchr(line, '\n'), *space;
+
+		assert_non_null(end);
+		if (*line != '#') {
+			for (space = end; space > line && space[-1] != ' '; space--)
+				;
+			assert_true(space > line);
+			s = realloc(s, (n + 1) * sizeof(*s));
+			assert_non_null(s);
+			s[n].series = strndup(line, (size_t)(space - 1 - line));
+			s[n].value = strtod(space, NULL);
+			n++;
+		}
+		line = end + 1;
+	}
+	qsort(s, n, sizeof(*s), by_series);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(s[i - 1].series, s[i].series))
+			fail_msg("two samples of %s", s[i].series);
+	*count = n;
+	return s;
+}
+
+static void free_samples(struct sample *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i].series);
+	free(s);
+}
+
+static void assert_unique_series(const struct aggregate *agg)
+{
+	char *page = render(agg);
+	size_t n;
+	struct sample *s = parse_samples(page, &n);
+
+	free_samples(s, n);
+	free(page);
+}
+
+/* A cgroup removed before its first interval's row: the row must not make it live forever. */
+static void test_short_lived_cgroup_leaves_with_its_tombstone(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_stats a = stats_for(11, "/a", 1), s = stats_for(21, "/short", 5);
+	char *page;
+
+	aggregate__begin_interval(agg, SEC);
+	aggregate__add_stats(agg, &a);
+	aggregate__cgroup_removed(agg, 21, 100 * SEC); /* no entry yet */
+	aggregate__add_stats(agg, &s);		       /* its last interval, reported after */
+	page = render(agg);
+	/* shown, as exited, for the tombstone period */
+	assert_true(value_of(page, "memsight_page_faults_total" LABELS(
+					   "/short") ",type=\"minor\"}") == 5);
+	assert_non_null(strstr(page, "cgroup=\"/short\",runtime=\"none\",pod_uid=\"\",image=\"\","
+				     "exited=\"true\"} 1"));
+	free(page);
+	aggregate__expire(agg, 160 * SEC);
+	page = render(agg);
+	assert_null(strstr(page, "cgroup=\"/short\""));
+	assert_int_equal(aggregate__count(agg), 1);
+	free(page);
+	aggregate__free(agg);
+}
+
+/* OOM kills and seeds (the top view's idle containers) of a removed cgroup make no live entry. */
+static void test_removed_cgroup_is_never_resurrected(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_info info = { .runtime = RUNTIME_DOCKER };
+	struct aggregate_entry *e;
+
+	aggregate__begin_interval(agg, SEC);
+	aggregate__cgroup_removed(agg, 31, 100 * SEC);
+	aggregate__cgroup_removed(agg, 32, 100 * SEC);
+	aggregate__add_oom_kill(agg, 31, "/killed", &info, 5 * (int64_t)SEC);
+	e = aggregate__entry(agg, 32, "/seeded", &info);
+	assert_non_null(e);
+	assert_true(e->removed_ns && e->container.exited);
+	e = aggregate__entry(agg, 31, "/killed", NULL);
+	assert_true(e->removed_ns && e->container.exited && e->oom_kills == 1);
+	aggregate__expire(agg, 160 * SEC);
+	assert_int_equal(aggregate__count(agg), 0);
+	aggregate__free(agg);
+}
+
+/* 5,000 cgroups that each live less than an interval: nothing of them stays. */
+static void test_churn_returns_to_baseline(void **state)
+{
+	struct aggregate *agg = aggregate__new(5 * SEC, 100000);
+	struct aggregate *quiet = aggregate__new(5 * SEC, 100000); /* the same without the churn */
+	struct container_stats a = stats_for(11, "/a", 1);
+	char *page, *baseline, path[32];
+
+	for (uint64_t t = 1; t <= 50; t++) {
+		aggregate__begin_interval(agg, SEC);
+		aggregate__begin_interval(quiet, SEC);
+		for (uint64_t i = 0; i < 100; i++) {
+			uint64_t id = 1000 + t * 100 + i;
+			struct container_stats s;
+
+			snprintf(path, sizeof(path), "/churn/%" PRIu64, id);
+			s = stats_for(id, path, 3);
+			aggregate__cgroup_removed(agg, id, t * SEC);
+			aggregate__add_stats(agg, &s);
+			if (i % 10 == 0)
+				aggregate__add_oom_kill(agg, id, path, NULL, (int64_t)(t * SEC));
+		}
+		aggregate__add_stats(agg, &a);
+		aggregate__add_stats(quiet, &a);
+		aggregate__expire(agg, t * SEC);
+	}
+	assert_true(aggregate__count(agg) > 100); /* the last tombstones are still there */
+	aggregate__expire(agg, 56 * SEC);
+	assert_int_equal(aggregate__count(agg), 1);
+	page = render(agg);
+	baseline = render(quiet);
+	assert_string_equal(page, baseline);
+	free(page);
+	free(baseline);
+	aggregate__free(quiet);
+	aggregate__free(agg);
+}
+
+/*
+ * A container restarted under the same cgroup path (docker restart, a systemd
+ * unit): the old cgroup's tombstone and the new cgroup are one series, whose
+ * counters carry on from the old totals.
+ */
+static void test_reused_path_is_one_series(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_stats old = stats_for(41, "/svc", 10), new = stats_for(42, "/svc", 3);
+	char *page;
+
+	aggregate__begin_interval(agg, SEC);
+	aggregate__add_stats(agg, &old);
+	aggregate__add_oom_kill(agg, 41, "/svc", NULL, 5 * (int64_t)SEC);
+	aggregate__cgroup_removed(agg, 41, 100 * SEC);
+	assert_unique_series(agg);
+	aggregate__begin_interval(agg, SEC);
+	new.usage_bytes = 777;
+	aggregate__add_stats(agg, &new);
+	aggregate__add_oom_kill(agg, 42, "/svc", NULL, 7 * (int64_t)SEC);
+	old.usage_bytes = 999; /* the old cgroup's last row, read late: no gauge of the live one */
+	aggregate__add_stats(agg, &old);
+	assert_unique_series(agg);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_oom_kills_total" LABELS("/svc") "}") == 2);
+	assert_true(value_of(page, "memsight_last_oom_kill_timestamp_seconds" LABELS("/svc") "}") ==
+		    7);
+	assert_true(value_of(page,
+			     "memsight_page_faults_total" LABELS("/svc") ",type=\"minor\"}") == 23);
+	assert_true(value_of(page, "memsight_memory_usage_bytes" LABELS("/svc") "}") == 777);
+	assert_non_null(strstr(page, "cgroup=\"/svc\",runtime=\"none\",pod_uid=\"\",image=\"\","
+				     "exited=\"false\"} 1"));
+	free(page);
+	/* the old tombstone's time passes: the live series keeps its totals */
+	aggregate__expire(agg, 160 * SEC);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_oom_kills_total" LABELS("/svc") "}") == 2);
+	assert_int_equal(aggregate__count(agg), 1);
+	free(page);
+	aggregate__free(agg);
+}
+
+/* The new cgroup's OOM kill read before the old cgroup's removal (two ring buffers). */
+static void test_reused_path_in_either_order(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	char *page;
+
+	aggregate__add_oom_kill(agg, 41, "/svc", NULL, 5 * (int64_t)SEC);
+	aggregate__add_oom_kill(agg, 42, "/svc", NULL, 7 * (int64_t)SEC);
+	aggregate__cgroup_removed(agg, 41, 100 * SEC);
+	assert_unique_series(agg);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_oom_kills_total" LABELS("/svc") "}") == 2);
+	assert_non_null(strstr(page, "exited=\"false\"} 1"));
+	free(page);
+	aggregate__expire(agg, 160 * SEC);
+	assert_int_equal(aggregate__count(agg), 1);
+	aggregate__free(agg);
+}
+
+/* Different bytes, one label value: malformed UTF-8 is shown as U+FFFD. */
+static void test_paths_shown_alike_are_one_series(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_stats a = stats_for(51, "/x\xff", 1), b = stats_for(52, "/x\xfe", 2);
+
+	aggregate__add_stats(agg, &a);
+	aggregate__cgroup_removed(agg, 51, 100 * SEC);
+	aggregate__add_stats(agg, &b);
+	assert_unique_series(agg);
+	aggregate__free(agg);
+}
+
+/* A name that changes (learnt late, a v1 rename) onto a path another cgroup shows. */
+static void test_renamed_cgroup_joins_the_series(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct container_stats gone = stats_for(61, "/r1", 1), live = stats_for(62, "/r2", 2);
+	struct container_stats moved = stats_for(63, "/r3", 4);
+	char *page;
+
+	aggregate__add_stats(agg, &gone);
+	aggregate__add_stats(agg, &live);
+	aggregate__add_stats(agg, &moved);
+	aggregate__cgroup_removed(agg, 61, 100 * SEC);
+	gone.path = "/r2"; /* the removed one, named late as the live one: adds its counts */
+	gone.usage_bytes = 999;
+	aggregate__add_stats(agg, &gone);
+	page = render(agg);
+	assert_non_null(strstr(page, "cgroup=\"/r2\",runtime=\"none\",pod_uid=\"\",image=\"\","
+				     "exited=\"false\"} 1"));
+	assert_true(value_of(page, "memsight_memory_usage_bytes" LABELS("/r2") "}") == 1000);
+	free(page);
+	moved.path = "/r2"; /* a live one moved onto it: takes the series over */
+	aggregate__add_stats(agg, &moved);
+	assert_unique_series(agg);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_page_faults_total" LABELS("/r2") ",type=\"minor\"}") ==
+		    1 + 1 + 2 + 4 + 4);
+	assert_non_null(strstr(page, "cgroup=\"/r2\",runtime=\"none\",pod_uid=\"\",image=\"\","
+				     "exited=\"false\"} 1"));
+	free(page);
+	aggregate__expire(agg, 160 * SEC);
+	assert_int_equal(aggregate__count(agg), 1);
+	aggregate__free(agg);
+}
+
+/* Removals are remembered for the tombstone period, and at most max_entries of them. */
+static void test_removals_are_bounded_and_expire(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 4);
+	struct container_stats s = stats_for(1, "/once", 1);
+	const struct aggregate_entry *e;
+
+	aggregate__cgroup_removed(agg, 1, 100 * SEC);
+	aggregate__expire(agg, 160 * SEC);
+	e = aggregate__entry(agg, 1, "/once", NULL); /* forgotten: ids are not reused so soon */
+	assert_true(e && !e->removed_ns);
+	aggregate__expire(agg, 160 * SEC);
+	for (uint64_t id = 10; id < 20; id++)
+		aggregate__cgroup_removed(agg, id, 200 * SEC);
+	s.cgroup_id = 19;
+	s.path = "/newest";
+	aggregate__add_stats(agg, &s);
+	e = aggregate__entry(agg, 19, NULL, NULL);
+	assert_true(e && e->removed_ns == 200 * SEC);
+	e = aggregate__entry(agg, 10, "/oldest", NULL); /* one of 10 removals over the bound */
+	assert_true(e && !e->removed_ns);
+	aggregate__free(agg);
+}
+
+static bool is_counter(const char *series)
+{
+	return strstr(series, "_total{") || strstr(series, "_bucket{") ||
+	       strstr(series, "_count{") || strstr(series, "_sum{");
+}
+
+/*
+ * Random lives of cgroups over a few paths: after every step each label set
+ * has one sample, and no counter present in the step before went down.
+ */
+static void test_random_lifecycles_keep_series_unique(void **state)
+{
+	static const char *const paths[] = { "/p0", "/p1", "/p2", "/p3" };
+	struct aggregate *agg = aggregate__new(10 * SEC, 100);
+	uint64_t live[4] = { 0 }, next_id = 100, now = SEC;
+	struct sample *prev = NULL;
+	size_t prev_n = 0;
+
+	srand(13);
+	for (int step = 0; step < 3000; step++) {
+		int p = rand() % 4, op = rand() % 6;
+		uint64_t id = live[p] ? live[p] : next_id++;
+		struct container_stats s = stats_for(id, paths[p], 1 + (uint64_t)(rand() % 5));
+		struct sample *cur, key;
+		size_t n;
+		char *page;
+
+		now += SEC / 4;
+		if (op == 0) {
+			aggregate__cgroup_removed(agg, id, now);
+			live[p] = 0;
+			if (rand() % 2) /* its last row comes after the removal */
+				aggregate__add_stats(agg, &s);
+		} else if (op == 1) {
+			aggregate__add_oom_kill(agg, id, paths[p], NULL, (int64_t)now);
+			live[p] = id;
+		} else if (op == 2) {
+			aggregate__begin_interval(agg, SEC);
+			aggregate__expire(agg, now);
+		} else {
+			aggregate__add_stats(agg, &s);
+			live[p] = id;
+		}
+		page = render(agg);
+		cur = parse_samples(page, &n);
+		for (size_t i = 0; i < prev_n; i++) {
+			struct sample *now_s;
+
+			key.series = prev[i].series;
+			now_s = bsearch(&key, cur, n, sizeof(*cur), by_series);
+			if (now_s && is_counter(key.series) && now_s->value < prev[i].value)
+				fail_msg("step %d: %s went from %g to %g", step, key.series,
+					 prev[i].value, now_s->value);
+		}
+		free_samples(prev, prev_n);
+		prev = cur;
+		prev_n = n;
+		free(page);
+	}
+	free_samples(prev, prev_n);
+	aggregate__free(agg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +626,15 @@ int main(void)
 		cmocka_unit_test(test_hostile_label_values_are_escaped),
 		cmocka_unit_test(test_reclaim_histogram_is_cumulative),
 		cmocka_unit_test(test_runtime_state_errors),
+		cmocka_unit_test(test_short_lived_cgroup_leaves_with_its_tombstone),
+		cmocka_unit_test(test_removed_cgroup_is_never_resurrected),
+		cmocka_unit_test(test_churn_returns_to_baseline),
+		cmocka_unit_test(test_reused_path_is_one_series),
+		cmocka_unit_test(test_reused_path_in_either_order),
+		cmocka_unit_test(test_paths_shown_alike_are_one_series),
+		cmocka_unit_test(test_renamed_cgroup_joins_the_series),
+		cmocka_unit_test(test_removals_are_bounded_and_expire),
+		cmocka_unit_test(test_random_lifecycles_keep_series_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
