@@ -83,7 +83,7 @@ LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/count_maps.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
-ASAN_TESTS ?= cli lifecycle top metrics library pin
+ASAN_TESTS ?= cli lifecycle top metrics library pin slowloris
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))

@@ -15,6 +15,9 @@
  * - a cgroup removed within the tombstone period never gets a live entry,
  *   even when its removal came before its first figures (removed).
  */
+/* Left-out cgroups remembered (about 40 bytes each); they leave when removed. */
+#define REFUSED_MAX 65536
+
 struct aggregate {
 	struct id_table *entries; /* cgroup id -> struct aggregate_entry */
 	struct id_table *by_path; /* path_key() of a path -> cgroup id of its entry */
@@ -23,6 +26,7 @@ struct aggregate {
 	unsigned int ring_head, ring_count, ring_cap;
 	uint64_t tombstone_ns;
 	unsigned int max_entries;
+	struct id_table *refused; /* cgroup ids left out for want of room: counted once each */
 	uint64_t overflows;
 	uint64_t interval_ns;
 };
@@ -36,7 +40,8 @@ struct aggregate *aggregate__new(uint64_t tombstone_ns, unsigned int max_entries
 	agg->entries = id_table__new(sizeof(struct aggregate_entry));
 	agg->by_path = id_table__new(sizeof(uint64_t));
 	agg->removed = id_table__new(sizeof(uint64_t));
-	if (!agg->entries || !agg->by_path || !agg->removed) {
+	agg->refused = id_table__new(1);
+	if (!agg->entries || !agg->by_path || !agg->removed || !agg->refused) {
 		aggregate__free(agg);
 		return NULL;
 	}
@@ -60,6 +65,7 @@ void aggregate__free(struct aggregate *agg)
 	id_table__free(agg->entries);
 	id_table__free(agg->by_path);
 	id_table__free(agg->removed);
+	id_table__free(agg->refused);
 	free(agg->removed_ring);
 	free(agg);
 }
@@ -307,7 +313,12 @@ static struct aggregate_entry *new_entry(struct aggregate *agg, uint64_t cgroup_
 
 	/* Taking over a path adds no entry. */
 	if (!holder && id_table__count(agg->entries) >= agg->max_entries) {
-		agg->overflows++;
+		/* once per cgroup, not per interval it keeps knocking */
+		if (!id_table__find(agg->refused, cgroup_id)) {
+			agg->overflows++;
+			if (id_table__count(agg->refused) < REFUSED_MAX)
+				id_table__get(agg->refused, cgroup_id);
+		}
 		return NULL;
 	}
 	copy = strdup(path);
@@ -437,6 +448,7 @@ void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64
 	struct aggregate_entry *e = id_table__find(agg->entries, cgroup_id);
 
 	now_ns = now_ns ? now_ns : 1;
+	id_table__remove(agg->refused, cgroup_id);
 	remember_removal(agg, cgroup_id, now_ns);
 	if (!e || e->removed_ns)
 		return;

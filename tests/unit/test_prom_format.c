@@ -204,17 +204,27 @@ static void test_table_is_bounded(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 2);
 
-	aggregate__begin_interval(agg, SEC);
-	for (uint64_t id = 1; id <= 5; id++) {
-		char path[16];
-		struct container_stats s;
+	/* Four intervals of the same five cgroups: three left out, counted once each. */
+	for (int interval = 0; interval < 4; interval++) {
+		aggregate__begin_interval(agg, SEC);
+		for (uint64_t id = 1; id <= 5; id++) {
+			char path[16];
+			struct container_stats s;
 
-		snprintf(path, sizeof(path), "/x%" PRIu64, id); /* one path would be one entry */
-		s = stats_for(id, path, 1);
-		aggregate__add_stats(agg, &s);
+			snprintf(path, sizeof(path), "/x%" PRIu64, id); /* one path would be one entry */
+			s = stats_for(id, path, 1);
+			aggregate__add_stats(agg, &s);
+		}
 	}
 	assert_int_equal(aggregate__count(agg), 2);
 	assert_int_equal(aggregate__overflows(agg), 3);
+	/* one of them goes and comes back under a new id: a new cgroup left out */
+	aggregate__cgroup_removed(agg, 5, 1);
+	aggregate__begin_interval(agg, SEC);
+	struct container_stats again = stats_for(6, "/x6", 1);
+	aggregate__add_stats(agg, &again);
+	aggregate__add_stats(agg, &again);
+	assert_int_equal(aggregate__overflows(agg), 4);
 	aggregate__free(agg);
 }
 
