@@ -211,12 +211,12 @@ struct memsight_fault_sample_record {
 
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
-	__u64 ringbuf_drops;	  /* records lost: a ring buffer full (all rings) */
-	__u64 oom_ringbuf_drops;  /* OOM kill records among them */
+	__u64 ringbuf_drops;	    /* records lost: a ring buffer full (all rings) */
+	__u64 oom_ringbuf_drops;    /* OOM kill records among them */
 	__u64 cgroup_ringbuf_drops; /* cgroup records among them: names to recover */
-	__u64 oom_pending_drops;  /* tracepoint mode: kills lost, too many victims pending */
-	__u64 samples_suppressed; /* fault samples over the --fault-samples rate */
-	__u64 overflow_full;	  /* counts lost: an overflow hash was full */
+	__u64 oom_pending_drops;    /* tracepoint mode: kills lost, too many victims pending */
+	__u64 samples_suppressed;   /* fault samples over the --fault-samples rate */
+	__u64 overflow_full;	    /* counts lost: an overflow hash was full */
 };
 
 #endif /* MEMSIGHT_H */

@@ -269,7 +269,8 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 		      "Records the kernel could not queue because the ring buffer was full.",
 		      a->lost_total);
 	agent_counter(out, "memsight_oom_kills_lost_total",
-		      "OOM kills lost: their ring buffer was full, or too many victims were pending at once.",
+		      "OOM kills lost: their ring buffer was full, or too many victims were "
+		      "pending at once.",
 		      a->oom_kills_lost);
 	agent_counter(out, "memsight_events_malformed_total",
 		      "Records of a size or type this build does not know.", a->records_malformed);

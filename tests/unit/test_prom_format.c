@@ -211,7 +211,8 @@ static void test_table_is_bounded(void **state)
 			char path[16];
 			struct container_stats s;
 
-			snprintf(path, sizeof(path), "/x%" PRIu64, id); /* one path would be one entry */
+			snprintf(path, sizeof(path), "/x%" PRIu64,
+				 id); /* one path would be one entry */
 			s = stats_for(id, path, 1);
 			aggregate__add_stats(agg, &s);
 		}
