@@ -11,37 +11,46 @@
 #include "events.bpf.h"
 
 /*
- * The slot of cgroup_id, whose memcg has the small id memcg_id, when it
- * holds it or can claim it; NULL: count it in the overflow hash instead
- * (counting_overflow). Both maps' values start with the owner's cgroup id.
- * Callers add with atomics: every CPU shares these counters.
+ * The slot of the memcg with small id memcg_id and css serial number
+ * `serial`, when it holds it; NULL: see counting_claim(). Both maps' values
+ * start with the owner's cgroup id and tag. Callers add with atomics: every
+ * CPU shares these counters.
  */
-static __always_inline __u64 *counting_slot(void *slots, __u32 memcg_id, __u64 cgroup_id)
+static __always_inline __u64 *counting_slot(void *slots, __u32 memcg_id, __u64 serial, __u64 **slot)
 {
 	volatile __u64 *owner;
 
+	*slot = NULL;
 	/* memcg_id 0: a dying memcg whose id the kernel has released */
 	if (!memcg_id)
 		return NULL;
 	owner = bpf_map_lookup_elem(slots, &memcg_id);
 	if (!owner)
 		return NULL;
-	if (*owner == cgroup_id)
-		return (__u64 *)owner;
-	/*
-	 * A free slot: live memcgs have distinct ids, so no other memcg claims
-	 * this one at the same time; a plain store suffices.
-	 */
-	if (*owner == 0) {
-		*owner = cgroup_id;
-		return (__u64 *)owner;
-	}
-	return NULL;
+	*slot = (__u64 *)owner;
+	return owner[1] == serial ? (__u64 *)owner : NULL;
 }
 
 /*
- * The overflow entry of cgroup_id, made from `fresh` (zeroed, its first word
- * cgroup_id) when it has none. NULL only when the hash is full (counted).
+ * The slow path: claims a free slot for cgroup_id, else NULL (count it in
+ * the overflow hash). Live memcgs have distinct ids, so no other memcg claims
+ * the same slot at the same time: plain stores suffice, the owner first (what
+ * userspace reads), then the tag (what the hot path compares).
+ */
+static __always_inline __u64 *counting_claim(__u64 *slot, __u64 cgroup_id, __u64 serial)
+{
+	volatile __u64 *owner = slot;
+
+	if (!owner || *owner != 0)
+		return NULL;
+	owner[0] = cgroup_id;
+	owner[1] = serial;
+	return slot;
+}
+
+/*
+ * The overflow entry of cgroup_id, made from `fresh` (zeroed but its first
+ * word, cgroup_id) when it has none. NULL only when the hash is full (counted).
  */
 static __always_inline __u64 *counting_overflow(void *overflow, __u64 cgroup_id, void *fresh)
 {

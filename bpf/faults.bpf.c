@@ -35,11 +35,22 @@ struct {
 	__type(value, struct memsight_fault_counts);
 } fault_overflow SEC(".maps");
 
-static __always_inline void count_fault(__u32 memcg_id, __u64 cgroup_id, __u64 faults, __u64 major)
+/*
+ * A memcg's fault counters: its slot when it holds it (one compare of the
+ * css serial number), claimed when free, else its overflow entry. Its
+ * cgroup id is read (three dependent loads) only off the hot path.
+ */
+static __always_inline void count_fault(__u32 memcg_id, __u64 serial,
+					struct cgroup_subsys_state *css, __u64 faults, __u64 major)
 {
 	struct memsight_fault_counts *c;
+	__u64 *slot, cgroup_id;
 
-	c = (void *)counting_slot(&fault_slots, memcg_id, cgroup_id);
+	c = (void *)counting_slot(&fault_slots, memcg_id, serial, &slot);
+	if (!c) {
+		cgroup_id = css_cgroup_id(css);
+		c = (void *)counting_claim(slot, cgroup_id, serial);
+	}
 	if (!c) {
 		struct memsight_fault_counts fresh = { .cgroup_id = cgroup_id };
 
@@ -66,8 +77,8 @@ int BPF_PROG(faults_memcg_events, struct mem_cgroup *memcg, int item, unsigned l
 	 * Direct BTF loads: tp_btf pointers are trusted. A major fault is counted
 	 * twice by the kernel (PGFAULT and PGMAJFAULT), and so here.
 	 */
-	count_fault(memcg->id.id, memcg->css.cgroup->kn->id, item == item_pgfault ? count : 0,
-		    item == item_pgmajfault ? count : 0);
+	count_fault(memcg->id.id, memcg->css.serial_nr, &memcg->css,
+		    item == item_pgfault ? count : 0, item == item_pgmajfault ? count : 0);
 	return 0;
 }
 
@@ -78,7 +89,7 @@ static __always_inline int count_task_fault(bool major)
 
 	if (!css)
 		return 0;
-	count_fault(memcg_private_id(css), css_cgroup_id(css), 1, major);
+	count_fault(memcg_private_id(css), BPF_CORE_READ(css, serial_nr), css, 1, major);
 	return 0;
 }
 

@@ -43,7 +43,7 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 {
 	struct memsight_charge_counts *c;
 	__u32 idx = (__u32)item, kind, unit;
-	__u64 cgroup_id, bytes;
+	__u64 cgroup_id, bytes, *slot;
 
 	if (idx >= MEMSIGHT_STAT_ITEMS_MAX || !val)
 		return 0;
@@ -57,8 +57,12 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 	if (!kind || kind > MEMSIGHT_CHARGE_KINDS || !memcg)
 		return 0;
 	kind--;
-	cgroup_id = memcg->css.cgroup->kn->id;
-	c = (void *)counting_slot(&charge_slots, memcg->id.id, cgroup_id);
+	/* the cgroup id (three dependent loads) only off the hot path: see faults.bpf.c */
+	c = (void *)counting_slot(&charge_slots, memcg->id.id, memcg->css.serial_nr, &slot);
+	if (!c) {
+		cgroup_id = memcg->css.cgroup->kn->id;
+		c = (void *)counting_claim(slot, cgroup_id, memcg->css.serial_nr);
+	}
 	if (!c) {
 		struct memsight_charge_counts fresh = { .cgroup_id = cgroup_id };
 

@@ -145,7 +145,10 @@ struct memsight_cgroup_record {
  * A slot's owner word goes 0 -> cgroup id (claimed by the BPF side) ->
  * MEMSIGHT_SLOT_RETIRING (userspace: the owner was removed; new events of
  * either memcg go to the overflow hash) -> 0 one interval later, after
- * userspace has drained what was counted before the retirement.
+ * userspace has drained what was counted before the retirement. Its tag word
+ * holds the owner css's serial number (never reused, in the memcg itself), so
+ * the hot path recognises its slot with one load instead of three (memcg ->
+ * cgroup -> kernfs node -> id); userspace clears it when it retires a slot.
  */
 #define MEMSIGHT_SLOTS_DEFAULT 4096
 #define MEMSIGHT_SLOTS_MAX     65536 /* memcg ids are 16 bits */
@@ -154,6 +157,7 @@ struct memsight_cgroup_record {
 
 struct memsight_fault_counts {
 	__u64 cgroup_id; /* a slot's owner; an overflow entry's own key */
+	__u64 tag;	 /* a slot's owner's css serial number; 0 in the overflow hash */
 	__u64 faults;	 /* all faults, as memory.stat pgfault counts them */
 	__u64 major;	 /* the major ones among them (pgmajfault) */
 };
@@ -177,6 +181,7 @@ enum memsight_charge_kind {
 
 struct memsight_charge_counts {
 	__u64 cgroup_id;
+	__u64 tag;
 	__u64 charged[MEMSIGHT_CHARGE_KINDS];	/* bytes */
 	__u64 uncharged[MEMSIGHT_CHARGE_KINDS]; /* bytes */
 };

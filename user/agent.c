@@ -570,14 +570,18 @@ static void run_interval(struct memsight *ms)
 	ms->rows = id_table__new(sizeof(struct interval_row));
 	if (!ms->rows)
 		return;
-	/* every cgroup that counted something was made before: name it first */
-	loader__consume_cgroups(ms->loader);
-	recover_lost_names(ms);
 	/* rates use the time these counts took to gather, not the interval asked for */
 	ms->interval_ns = now - ms->counted_ns;
 	aggregate__begin_interval(ms->agg, ms->interval_ns);
 	collect_counts(ms);
 	ms->counted_ns = now;
+	/*
+	 * Every cgroup whose counts were just read was made before the read, and
+	 * its record committed then: reading the records now names them all (read
+	 * before the counts, a cgroup made in between went unnamed).
+	 */
+	loader__consume_cgroups(ms->loader);
+	recover_lost_names(ms);
 	if (!ms->counts[COUNT_CHARGES])
 		cgroup_names__each(ms->names, stat_fallback, ms);
 	id_table__each(ms->rows, emit_row, ms);

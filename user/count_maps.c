@@ -128,7 +128,7 @@ int count_maps__open(struct count_source *source, struct count_table *table, str
 	source->src = table;
 	if (!slots)
 		return 0;
-	if (bpf_map__value_size(slots) != (1 + counters) * sizeof(uint64_t)) {
+	if (bpf_map__value_size(slots) != (SLOT_HEADER_WORDS + counters) * sizeof(uint64_t)) {
 		count_maps__close(source, table);
 		return -EINVAL;
 	}

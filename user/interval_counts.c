@@ -73,7 +73,7 @@ const struct interval_counts_stats *interval_counts__stats(const struct interval
 
 static uint64_t *slot_at(const struct interval_counts *ic, uint32_t index)
 {
-	return ic->source.slots + (size_t)index * (1 + ic->source.counters);
+	return ic->source.slots + (size_t)index * (SLOT_HEADER_WORDS + ic->source.counters);
 }
 
 /* Moves a slot's counters into the cgroup's deltas: read and reset, one word at a time. */
@@ -123,7 +123,7 @@ static void release_retired(struct collect *c)
 		struct retiring_slot *r = &ic->retiring[i];
 		uint64_t *slot = slot_at(ic, r->index);
 
-		if (drain_into(c, r->owner, slot + 1)) {
+		if (drain_into(c, r->owner, slot + SLOT_HEADER_WORDS)) {
 			c->err = -ENOMEM;
 			/* keep the rest retired for the next collect */
 			memmove(ic->retiring, r, (ic->retiring_count - i) * sizeof(*r));
@@ -143,7 +143,11 @@ static void retire(struct collect *c, uint32_t index, uint64_t owner)
 	if (!grow((void **)&ic->retiring, &ic->retiring_cap, ic->retiring_count,
 		  sizeof(*ic->retiring)))
 		return; /* tried again next collect */
-	__atomic_store_n(&slot_at(ic, index)[0], MEMSIGHT_SLOT_RETIRING, __ATOMIC_RELEASE);
+	uint64_t *slot = slot_at(ic, index);
+
+	/* the owner first: once the tag is gone the owner's events check the owner word */
+	__atomic_store_n(&slot[0], MEMSIGHT_SLOT_RETIRING, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot[1], 0, __ATOMIC_RELEASE);
 	ic->retiring[ic->retiring_count++] = (struct retiring_slot){ index, owner };
 	ic->stats.slots_retired++;
 }
@@ -161,7 +165,7 @@ static void drain_slots(struct collect *c)
 		if (!owner || owner == MEMSIGHT_SLOT_RETIRING)
 			continue;
 		in_use++;
-		if (drain_into(c, owner, slot + 1)) {
+		if (drain_into(c, owner, slot + SLOT_HEADER_WORDS)) {
 			c->err = -ENOMEM;
 			continue;
 		}

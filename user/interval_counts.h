@@ -20,11 +20,13 @@
  * no delta for the entries it did not reach; they are counted next time.
  */
 #define INTERVAL_COUNTS_MAX 34 /* reclaim: count, stall_ns, 32 buckets */
+/* A slot starts with its owner's cgroup id and the owner's tag (css serial number). */
+#define SLOT_HEADER_WORDS 2
 
 typedef void (*count_entry_fn)(void *ctx, uint64_t cgroup_id, const uint64_t *values);
 
 struct count_source {
-	/* slot_count slots of 1 + counters words: owner cgroup id, then counters */
+	/* slot_count slots of SLOT_HEADER_WORDS + counters words (memsight.h) */
 	uint64_t *slots;
 	uint32_t slot_count;
 	uint32_t counters;

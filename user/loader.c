@@ -545,9 +545,9 @@ static int open_count_sources(struct loader *loader, char *err, size_t err_len)
 		uint32_t skip, counters;
 	} families[COUNT_FAMILIES] = {
 		[COUNT_FAULTS] = { loader->fault_mode != FAULT_MODE_NONE, maps->fault_slots,
-				   maps->fault_overflow, 1, 2 },
-		[COUNT_CHARGES] = { loader->charges, maps->charge_slots, maps->charge_overflow, 1,
-				    2 * MEMSIGHT_CHARGE_KINDS },
+				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
+		[COUNT_CHARGES] = { loader->charges, maps->charge_slots, maps->charge_overflow,
+				    SLOT_HEADER_WORDS, 2 * MEMSIGHT_CHARGE_KINDS },
 		[COUNT_RECLAIM] = { loader->reclaim, NULL, maps->reclaim_stats, 0,
 				    2 + MEMSIGHT_RECLAIM_BUCKETS },
 	};

@@ -39,7 +39,7 @@ churn_case() {
 	hook=$(jq -r 'select(.type == "container_stats") | .faults.source' "$out" | sort -u | head -1)
 	exact=1
 	[ "$hook" = "tp_btf/count_memcg_events" ] || exact=0
-	echo "  (faults via $hook, $slots slots per counting array)"
+	echo "  (faults via $hook, $slots slots per counting array; agent_stats at the end: $(jq -c 'select(.type == "agent_stats") | {lost: .events.lost_total, counting}' "$out" | tail -1))"
 	expect_eq "every churned memcg reported" "$(sums "$out" | grep -c '^c')" "$(wc -l <"$kernel")"
 	# NAME KERNEL_FAULTS REPORTED_FAULTS CHARGED UNCHARGED
 	join <(awk '{ print $1, $2 }' "$kernel" | sort) <(sums "$out") >"$WORK/joined.txt"
@@ -57,6 +57,7 @@ churn_case() {
 	if jq -r 'select(.type == "container_stats") | .charge.source // empty' "$out" | head -1 | grep -q tp_btf; then
 		leaked=$(awk '$4 != $5' "$WORK/joined.txt" | wc -l)
 		expect_eq "churned memcgs whose anon charged != anon uncharged" "$leaked" 0
+		awk '$4 != $5 { print "    " $0 }' "$WORK/joined.txt" | head -5
 	else
 		skip "anon charged = uncharged: no memcg:mod_memcg_state tracepoint on $(uname -r) (charges from memory.stat)"
 	fi

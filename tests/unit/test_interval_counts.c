@@ -24,7 +24,7 @@
 
 /* The kernel side: slots of owner + counters, and a table of cumulative entries. */
 struct fake_maps {
-	uint64_t slots[SLOTS][1 + COUNTERS];
+	uint64_t slots[SLOTS][SLOT_HEADER_WORDS + COUNTERS];
 	struct {
 		uint64_t key, values[COUNTERS];
 		bool used;
@@ -53,18 +53,25 @@ static void *table_entry(uint64_t key, bool create)
 	return NULL;
 }
 
-/* What counting_slot() or counting_overflow() and the atomic adds do for one event. */
+/*
+ * What counting_slot(), counting_claim() or counting_overflow() and the
+ * atomic adds do for one event; the css serial number here is the cgroup id
+ * plus 1000.
+ */
 static void bpf_count(uint32_t memcg_id, uint64_t cgroup_id, uint64_t a, uint64_t b)
 {
-	uint64_t *cell = NULL;
+	uint64_t *cell = NULL, serial = cgroup_id + 1000;
 
 	if (memcg_id && memcg_id < SLOTS) {
 		uint64_t *slot = maps.slots[memcg_id];
 
-		if (slot[0] == 0)
+		if (slot[1] == serial) {
+			cell = slot + SLOT_HEADER_WORDS;
+		} else if (slot[0] == 0) {
 			slot[0] = cgroup_id;
-		if (slot[0] == cgroup_id)
-			cell = slot + 1;
+			slot[1] = serial;
+			cell = slot + SLOT_HEADER_WORDS;
+		}
 	}
 	if (!cell)
 		cell = table_entry(cgroup_id, true);
@@ -148,7 +155,7 @@ static void test_slots_drain_once(void **state)
 	assert_true(totals[30][0] == 100 && totals[30][1] == 7);
 	bpf_count(3, 30, 5, 0);
 	collect(ic);
-	assert_true(totals[30][0] == 105 && maps.slots[3][1] == 0);
+	assert_true(totals[30][0] == 105 && maps.slots[3][SLOT_HEADER_WORDS] == 0);
 	interval_counts__free(ic);
 }
 
@@ -219,6 +226,7 @@ static void test_slot_handed_to_new_owner(void **state)
 	bpf_count(5, 51, 7, 0); /* the new memcg with id 5: the slot is 50's */
 	collect(ic);		/* drains 50's slot and retires it */
 	assert_int_equal(maps.slots[5][0], MEMSIGHT_SLOT_RETIRING);
+	assert_int_equal(maps.slots[5][1], 0); /* the tag is cleared: 50's events miss it */
 	bpf_count(5, 50, 3, 0);	 /* a late event of 50 (in flight at the retirement) */
 	bpf_count(5, 51, 11, 0); /* retiring: to the table */
 	collect(ic);		 /* releases the slot */
@@ -240,7 +248,8 @@ static void test_late_add_during_retirement(void **state)
 	bpf_count(2, 20, 1, 0);
 	removed_ids[0] = 20;
 	collect(ic);
-	maps.slots[2][1] += 4; /* passed the owner check before the retirement, added after */
+	maps.slots[2][SLOT_HEADER_WORDS] +=
+		4; /* passed the tag check before the retirement, added after */
 	collect(ic);
 	assert_true(totals[20][0] == 5);
 	interval_counts__free(ic);
