@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -55,9 +56,13 @@ struct http_server {
 	int listen_fd;
 	char address[96];
 	uint64_t stall_ns;
-	pthread_mutex_t lock; /* guards page */
+	pthread_mutex_t lock; /* guards page, published, dirty, generation */
+	pthread_cond_t rendered;
 	struct strbuf page;
 	bool published;
+	bool dirty;	     /* newer figures than the page's: render on the next scrape */
+	uint64_t generation; /* pages published */
+	int render_fd;	     /* eventfd: a scrape asks the main loop for a page */
 	atomic_uint_fast64_t heartbeat_ns;
 	atomic_bool ready;
 	/* the reaper: shuts down connections past their deadline */
@@ -108,6 +113,30 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	return reply(conn, status, "text/plain; charset=utf-8", body, (size_t)len, true);
 }
 
+/*
+ * /metrics is rendered when scraped, not every interval: no CPU for a page
+ * nobody reads. A scrape that finds newer figures than the page asks the
+ * main loop for one and waits for it at most RENDER_WAIT_MS; a stalled agent
+ * then still gets its last page served, not a hung scrape.
+ */
+#define RENDER_WAIT_MS 250
+
+static void wait_for_render(struct http_server *server)
+{
+	uint64_t generation = server->generation;
+	struct timespec until;
+
+	if (eventfd_write(server->render_fd, 1))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += RENDER_WAIT_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (server->generation == generation &&
+	       !pthread_cond_timedwait(&server->rendered, &server->lock, &until))
+		;
+}
+
 static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Connection *conn)
 {
 	char *copy = NULL;
@@ -115,6 +144,8 @@ static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Conn
 
 	/* Copied under the lock: the main loop may publish a new page meanwhile. */
 	pthread_mutex_lock(&server->lock);
+	if (server->published && server->dirty)
+		wait_for_render(server);
 	if (server->published) {
 		len = server->page.len;
 		copy = malloc(len ? len : 1);
@@ -377,6 +408,17 @@ static int open_listener(struct http_server *server, const char *host, uint16_t 
 	return 0;
 }
 
+/* The render wait counts on the monotonic clock: a clock step must not stretch it. */
+static void init_rendered_cond(struct http_server *server)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&server->rendered, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 struct http_server *http_server__start(const char *host, uint16_t port, uint64_t stall_ns,
 				       char *err, size_t err_len)
 {
@@ -388,8 +430,16 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 		return NULL;
 	}
 	server->listen_fd = -1;
+	server->render_fd = -1;
 	server->stall_ns = stall_ns;
 	pthread_mutex_init(&server->lock, NULL);
+	init_rendered_cond(server);
+	server->render_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (server->render_fd < 0) {
+		snprintf(err, err_len, "can't set up the HTTP server: %s", strerror(errno));
+		http_server__stop(server);
+		return NULL;
+	}
 	pthread_mutex_init(&server->conns_lock, NULL);
 	strbuf_init(&server->page);
 	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
@@ -433,6 +483,9 @@ void http_server__stop(struct http_server *server)
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
 	strbuf_free(&server->page);
+	if (server->render_fd >= 0)
+		close(server->render_fd);
+	pthread_cond_destroy(&server->rendered);
 	pthread_mutex_destroy(&server->conns_lock);
 	pthread_mutex_destroy(&server->lock);
 	free(server);
@@ -451,9 +504,31 @@ void http_server__publish(struct http_server *server, struct strbuf *page)
 	old = server->page;
 	server->page = *page;
 	server->published = true;
+	server->dirty = false;
+	server->generation++;
+	pthread_cond_broadcast(&server->rendered);
 	pthread_mutex_unlock(&server->lock);
 	*page = old;
 	strbuf_reset(page);
+}
+
+void http_server__mark_dirty(struct http_server *server)
+{
+	pthread_mutex_lock(&server->lock);
+	server->dirty = true;
+	pthread_mutex_unlock(&server->lock);
+}
+
+int http_server__render_fd(const struct http_server *server)
+{
+	return server->render_fd;
+}
+
+bool http_server__render_wanted(struct http_server *server)
+{
+	eventfd_t asks;
+
+	return !eventfd_read(server->render_fd, &asks);
 }
 
 void http_server__heartbeat(struct http_server *server)

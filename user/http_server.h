@@ -31,6 +31,11 @@ const char *http_server__address(const struct http_server *server);
 /* Swaps page in as the new /metrics body; page gets the old buffer to reuse. */
 void http_server__publish(struct http_server *server, struct strbuf *page);
 void http_server__heartbeat(struct http_server *server);
+/* Newer figures than the page's: the next scrape asks for a render. */
+void http_server__mark_dirty(struct http_server *server);
+/* Readable when a scrape asks for a render; render_wanted() takes the ask. */
+int http_server__render_fd(const struct http_server *server);
+bool http_server__render_wanted(struct http_server *server);
 void http_server__set_ready(struct http_server *server, bool ready);
 
 #endif

@@ -2,6 +2,7 @@
 /* memsight: per-container memory observer. Command dispatch and start-up checks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,14 @@ int main(int argc, char **argv)
 {
 	struct env env;
 	char err[512];
+
+	/*
+	 * Big buffers (the /metrics page, JSON lines, tables) from their own
+	 * mappings, always: glibc otherwise raises this threshold after the first
+	 * such buffer is freed, later ones come from the heap, and the heap stays
+	 * fragmented at its peak after a burst of cgroups has come and gone.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 
 	/*
 	 * Started with stdout closed, the first file memsight opens would become

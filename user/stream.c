@@ -34,6 +34,7 @@ enum wake_source {
 	WAKE_SIGNAL,
 	WAKE_STDOUT,
 	WAKE_INPUT,
+	WAKE_RENDER, /* a scrape wants a fresh /metrics page */
 };
 
 struct stream {
@@ -112,7 +113,7 @@ static void emit_line(struct stream *s, struct jsonw *w)
 	}
 }
 
-/* Renders /metrics once per interval; scrapes are served the last page. */
+/* Renders /metrics: at start, then when a scrape finds newer figures than the page. */
 static void publish_metrics(struct stream *s, const struct agent_stats *stats)
 {
 	size_t len;
@@ -125,7 +126,6 @@ static void publish_metrics(struct stream *s, const struct agent_stats *stats)
 	}
 	len = s->page.len;
 	http_server__publish(s->server, &s->page);
-	http_server__heartbeat(s->server);
 	/*
 	 * s->page is now the previous page's buffer: sized for its largest page
 	 * (a churn of short-lived cgroups until their tombstones expire), it
@@ -168,15 +168,17 @@ static void on_event(const struct memsight_event *ev, void *ctx)
 		if (!agent_event_format(ev, &s->line))
 			emit_line(s, &s->line);
 	}
-	/* A kill is on /metrics at once, not at the end of the interval. */
+	/* A kill is on the next scrape's page, not the next interval's. */
 	if (ev->type == MEMSIGHT_EVENT_OOM_KILL && s->server)
-		publish_metrics(s, &s->last_agent);
+		http_server__mark_dirty(s->server);
 	if (ev->type != MEMSIGHT_EVENT_AGENT_STATS)
 		return;
 	stats = agent_event_agent_stats(ev);
 	s->last_agent = *stats;
-	if (s->server)
-		publish_metrics(s, stats);
+	if (s->server) {
+		http_server__mark_dirty(s->server);
+		http_server__heartbeat(s->server);
+	}
 	trim_heap(s);
 	if (s->view && !s->view->on_interval(s->view->ctx, agent_aggregate(s->ms), stats))
 		s->stop = true;
@@ -321,6 +323,10 @@ int stream_run_view(const struct env *env, const struct stream_view *view)
 	 * ends at once instead of at the next write. Files and ttys can't be
 	 * watched and needn't be.
 	 */
+	if (s.server && watch(epfd, http_server__render_fd(s.server), EPOLLIN, WAKE_RENDER)) {
+		log_error("can't set up the event loop: %s", strerror(errno));
+		goto out;
+	}
 	if (!view)
 		watch(epfd, STDOUT_FILENO, 0, WAKE_STDOUT);
 	else if (view->input_fd >= 0 && watch(epfd, view->input_fd, EPOLLIN, WAKE_INPUT)) {
@@ -370,6 +376,10 @@ int stream_run_view(const struct env *env, const struct stream_view *view)
 			case WAKE_INPUT:
 				if (!view->on_input(view->ctx, agent_aggregate(s.ms)))
 					s.stop = true;
+				break;
+			case WAKE_RENDER:
+				if (http_server__render_wanted(s.server))
+					publish_metrics(&s, &s.last_agent);
 				break;
 			}
 		}
