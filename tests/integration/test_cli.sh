@@ -86,7 +86,7 @@ check "stream with stdout closed says so" grep -q "stdout is closed" "$WORK/clos
 echo "readers that are slow, non-blocking, or leave"
 # O_NONBLOCK on the pipe (set by its reader): EAGAIN killed the stream. A full pipe is a
 # slow reader: every interval must be there, whole, the intervals adding up to --duration.
-python3 "$ROOT/tests/integration/slow_reader.py" "$WORK/slow.json" \
+"$HELPERS/slow_reader" "$WORK/slow.json" \
 	"$MEMSIGHT" stream --interval 100ms --duration 4s --cgroup "$PREFIX" 2>"$WORK/slow.err"
 rc=$?
 expect_eq "stream into a full non-blocking pipe: exit status ($(head -c 200 "$WORK/slow.err"))" $rc 0

@@ -32,7 +32,7 @@ tool_path() {
 }
 
 # The test helpers the guest tests run.
-HELPERS=(hog poke readmap seccomp_deny pin_reader)
+HELPERS=(hog poke readmap seccomp_deny pin_reader slow_reader)
 
 declare -A RESULT
 failed=0
