@@ -568,6 +568,73 @@ static int open_count_sources(struct loader *loader, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * With the capabilities in hand, a seccomp profile can still refuse bpf():
+ * say so once, before libbpf's hints (RLIMIT_MEMLOCK) point the wrong way.
+ */
+static int refuse_under_seccomp(char *err, size_t err_len)
+{
+	int fd;
+
+	if (!seccomp_filtered())
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd < 0 && errno == EPERM) {
+		snprintf(err, err_len,
+			 "bpf() refused (EPERM) by this process's seccomp filter: the "
+			 "container runtime's profile may allow bpf() only with "
+			 "CAP_SYS_ADMIN; use one that allows bpf() and perf_event_open()");
+		return -EPERM;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* What was attached for each feature, and why (read by `features` and /metrics). */
+static void report_features(struct loader *loader, const struct loader_opts *opts, char *cgroup_err)
+{
+	for (size_t n = strlen(cgroup_err);
+	     n > 0 && (cgroup_err[n - 1] == ' ' || cgroup_err[n - 1] == ';');)
+		cgroup_err[--n] = '\0';
+	if (loader->cgroup_events)
+		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
+			    false, "containers named as their cgroup appears, kept after it goes");
+	else
+		report_hook(loader, "containers", NULL, false, cgroup_err);
+	if (loader->fault_mode == FAULT_MODE_MEMCG_EVENTS)
+		report_hook(loader, "faults", fault_hooks[FAULT_MODE_MEMCG_EVENTS], false,
+			    "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg");
+	else if (loader->fault_mode == FAULT_MODE_PERF)
+		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true,
+			    opts->fault_hook == FAULT_HOOK_PERF_EVENT
+				    ? "requested with --fault-hook"
+				    : cgroup_err);
+	else
+		report_hook(loader, "faults", NULL, false, cgroup_err);
+	if (loader->charges)
+		report_hook(loader, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
+			    false, "charged and uncharged bytes per kind, counted per memcg");
+	else
+		report_hook(loader, "charges", "memory.stat deltas (userspace)", true,
+			    "no memcg:mod_memcg_state tracepoint on this kernel");
+	if (loader->reclaim)
+		report_hook(loader, "reclaim",
+			    "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*", false,
+			    "stall time of the stalled task's memcg, log2 histogram");
+	else
+		report_hook(loader, "reclaim", NULL, false, cgroup_err);
+	if (loader->skel->links.fault_sample_user)
+		report_hook(loader, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
+			    false, "rate-limited in the kernel (--fault-samples)");
+	else
+		report_hook(loader, "fault_samples", NULL, false,
+			    !opts->fault_samples ? "off (--fault-samples N turns it on)"
+			    : loader->samples_err[0]
+				    ? loader->samples_err
+				    : "no exceptions:page_fault_user tracepoint (x86 only)");
+}
+
 int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len)
 {
 	double start = now_ms();
@@ -577,23 +644,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	int ret;
 
 	*out = NULL;
-	/*
-	 * With the capabilities in hand, a seccomp profile can still refuse bpf():
-	 * say so once, before libbpf's hints (RLIMIT_MEMLOCK) point the wrong way.
-	 */
-	if (seccomp_filtered()) {
-		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
-
-		if (fd < 0 && errno == EPERM) {
-			snprintf(err, err_len,
-				 "bpf() refused (EPERM) by this process's seccomp filter: the "
-				 "container runtime's profile may allow bpf() only with "
-				 "CAP_SYS_ADMIN; use one that allows bpf() and perf_event_open()");
-			return -EPERM;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	ret = refuse_under_seccomp(err, err_len);
+	if (ret)
+		return ret;
 	loader = calloc(1, sizeof(*loader));
 	if (!loader) {
 		snprintf(err, err_len, "out of memory");
@@ -669,46 +722,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = -EOPNOTSUPP;
 		goto fail;
 	}
-	for (size_t n = strlen(cgroup_err);
-	     n > 0 && (cgroup_err[n - 1] == ' ' || cgroup_err[n - 1] == ';');)
-		cgroup_err[--n] = '\0';
-	if (loader->cgroup_events)
-		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
-			    false, "containers named as their cgroup appears, kept after it goes");
-	else
-		report_hook(loader, "containers", NULL, false, cgroup_err);
-	if (loader->fault_mode == FAULT_MODE_MEMCG_EVENTS)
-		report_hook(loader, "faults", fault_hooks[FAULT_MODE_MEMCG_EVENTS], false,
-			    "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg");
-	else if (loader->fault_mode == FAULT_MODE_PERF)
-		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true,
-			    opts->fault_hook == FAULT_HOOK_PERF_EVENT
-				    ? "requested with --fault-hook"
-				    : cgroup_err);
-	else
-		report_hook(loader, "faults", NULL, false, cgroup_err);
-	if (loader->charges)
-		report_hook(loader, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
-			    false, "charged and uncharged bytes per kind, counted per memcg");
-	else
-		report_hook(loader, "charges", "memory.stat deltas (userspace)", true,
-			    "no memcg:mod_memcg_state tracepoint on this kernel");
-	if (loader->reclaim)
-		report_hook(loader, "reclaim",
-			    "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*", false,
-			    "stall time of the stalled task's memcg, log2 histogram");
-	else
-		report_hook(loader, "reclaim", NULL, false, cgroup_err);
-	if (loader->skel->links.fault_sample_user)
-		report_hook(loader, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
-			    false, "rate-limited in the kernel (--fault-samples)");
-	else
-		report_hook(loader, "fault_samples", NULL, false,
-			    !opts->fault_samples ? "off (--fault-samples N turns it on)"
-			    : loader->samples_err[0]
-				    ? loader->samples_err
-				    : "no exceptions:page_fault_user tracepoint (x86 only)");
-
+	report_features(loader, opts, cgroup_err);
 	ret = open_ring_buffers(loader, opts->leave_events, err, err_len);
 	if (ret)
 		goto fail;
