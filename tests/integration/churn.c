@@ -85,8 +85,10 @@ static unsigned int oom_every;
 static int limit_memcg(const char *dir)
 {
 	static const char *const files[][2] = {
-		{ "memory.limit_in_bytes", "8388608" }, { "memory.swappiness", "0" },
-		{ "memory.max", "8388608" },		{ "memory.swap.max", "0" },
+		{ "memory.limit_in_bytes", "8388608" },
+		{ "memory.swappiness", "0" },
+		{ "memory.max", "8388608" },
+		{ "memory.swap.max", "0" },
 	};
 	char path[4200];
 	int set = 0;
