@@ -67,17 +67,18 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
-PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.c user/cli.c \
+PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/event_json.c user/event_build.c user/cli.c \
 	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
 	user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
 	user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
+APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/agent_interval.c user/api.c user/stream.c user/sink_json.c \
+	user/sink_aggregate.c user/sink_metrics.c user/sink_view.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
 	user/container_cache.c user/confined_file.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
-LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
+LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
 	user/self_stats.c user/log.c user/container_cache.c user/confined_file.c user/cgroup_walk.c \
 	user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
@@ -143,7 +144,7 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 $(OUTPUT)/user/loader.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
-$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/stream.o: $(OUTPUT)/version.h
+$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/sink_metrics.o: $(OUTPUT)/version.h
 
 # Rewritten only when the version changes, so a new commit rebuilds just what prints it.
 $(OUTPUT)/version.h: FORCE | $(OUTPUT)

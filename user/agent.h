@@ -4,47 +4,54 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "cli.h"
 #include "include/memsight.h"
-#include "jsonw.h"
+#include "loader.h"
+#include "runtime_roots.h"
 
 /*
  * The agent behind libmemsight's API and every CLI command that streams:
- * the loader, the cgroup and container names, the per-interval figures and
- * the running totals, turned into memsight_events. The public entry points
- * (memsight_open() & co.) are thin wrappers around agent_open().
+ * the loader, the cgroup and container names and the per-interval counts,
+ * turned into memsight_events for one callback. It knows nothing of the
+ * CLI: its callers (api.c, the CLI's run loop) translate their settings.
  */
 
-struct aggregate;
-struct loader_report;
-
-struct agent_config {
-	const struct env *env; /* all settings, as the CLI parses them */
+struct agent_opts {
+	size_t sz; /* sizeof(struct agent_opts) */
+	uint64_t interval_ns;
+	uint64_t tombstone_ns;	   /* how long removed cgroups stay named */
+	const char *cgroup_prefix; /* NULL: all */
+	const char *node;
+	const char *btf_path; /* NULL: the running kernel's */
+	enum oom_hook oom_hook;
+	enum fault_hook fault_hook;
+	uint32_t fault_samples; /* per second, node-wide; 0: off */
+	bool bpf_stats;		/* turn on kernel.bpf_stats_enabled while running */
+	const struct runtime_roots *roots;
+	const char *pin_dir; /* NULL: no pinning */
 	void (*on_event)(const struct memsight_event *ev, void *ctx);
 	void *ctx;
-	bool skip_container_stats;
-	/* a view (`top`): every container in the aggregate, gauges read every interval */
-	bool track_all_containers;
-	const char *pin_dir;
+	bool skip_container_stats; /* only OOM kills, fault samples and agent_stats */
+	bool skip_fault_top;	   /* container_stats without their most faulting processes */
+	/* a container_stats for every container each interval, idle ones too (a view) */
+	bool idle_containers;
+	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
 };
+#define agent_opts__last_field cgroup_events
+
+/* The longest pin_dir: "DIR/" and a map name (16 bytes with its NUL) must fit in PATH_MAX. */
+#define AGENT_PIN_DIR_MAX (4096 - 1 - 16)
 
 /* NULL with a one-line reason in err and errno set. */
-struct memsight *agent_open(const struct agent_config *config, char *err, size_t err_len);
+struct memsight *agent_open(const struct agent_opts *opts, char *err, size_t err_len);
 
-/* The running totals (for /metrics and top), valid until memsight_close(). */
-struct aggregate *agent_aggregate(struct memsight *ms);
+/* What the loader attached, and why not the rest. */
 const struct loader_report *agent_report(const struct memsight *ms);
 /* Records received, lost, malformed, for the CLI's closing line. */
 void agent_totals(const struct memsight *ms, uint64_t *received, uint64_t *lost,
 		  uint64_t *malformed);
 /* Delivers what is already in the ring buffer (at exit). */
 void agent_drain(struct memsight *ms);
-
-/* The full agent_stats behind an AGENT_STATS event (for /metrics and top). */
-const struct agent_stats *agent_event_agent_stats(const struct memsight_event *ev);
-
-/* ev's JSON line into w (after jsonw_reset); -EINVAL for an event not from memsight. */
-int agent_event_format(const struct memsight_event *ev, struct jsonw *w);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include "aggregate.h"
 #include "id_table.h"
-#include "record_format.h"
+#include "event_build.h"
 #include "strbuf.h"
 
 /*
@@ -29,6 +29,7 @@ struct aggregate {
 	struct id_table *refused; /* cgroup ids left out for want of room: counted once each */
 	uint64_t overflows;
 	uint64_t interval_ns;
+	bool interval_open; /* an interval's figures have begun to arrive (add_event) */
 };
 
 struct aggregate *aggregate__new(uint64_t tombstone_ns, unsigned int max_entries)
@@ -225,6 +226,7 @@ static void zero_interval(uint64_t id, void *value, void *ctx)
 	e->interval_major = 0;
 	e->interval_net_charge = 0;
 	e->interval_stall_ns = 0;
+	e->interval_gauges = false;
 }
 
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns)
@@ -385,44 +387,48 @@ struct aggregate_entry *aggregate__entry(struct aggregate *agg, uint64_t cgroup_
 	return e;
 }
 
-void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats)
+void aggregate__add_stats(struct aggregate *agg, const struct memsight_container_stats *stats)
 {
 	struct aggregate_entry *e;
+	struct container_info info;
 	bool own;
 
 	/*
 	 * A cgroup memsight never saw named (a dying memcg still uncharging its
 	 * page cache) can't be shown or labelled: its line in the stream says so.
 	 */
-	if (!stats->path)
+	if (!stats->cgroup.path || !stats->cgroup.path[0])
 		return;
-	e = entry_of(agg, stats->cgroup_id, stats->path, &own);
+	e = entry_of(agg, stats->cgroup.id, stats->cgroup.path, &own);
 	if (!e)
 		return;
-	if (own && stats->container)
-		take_names(e, stats->container);
+	if (own) {
+		container_info_from_event(&stats->container, &info);
+		take_names(e, &info);
+	}
 	e->faults_minor += stats->faults_minor;
 	e->faults_major += stats->faults_major;
 	e->interval_minor += stats->faults_minor;
 	e->interval_major += stats->faults_major;
 	if (stats->has_charges) {
 		for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++) {
-			e->charged[k] += stats->charged[k];
-			e->uncharged[k] += stats->uncharged[k];
-			e->interval_net_charge +=
-				(int64_t)stats->charged[k] - (int64_t)stats->uncharged[k];
+			e->charged[k] += stats->charged_bytes[k];
+			e->uncharged[k] += stats->uncharged_bytes[k];
+			e->interval_net_charge += (int64_t)stats->charged_bytes[k] -
+						  (int64_t)stats->uncharged_bytes[k];
 		}
 	}
-	if (stats->has_reclaim) {
-		e->reclaim_count += stats->reclaim_count;
-		e->reclaim_stall_ns += stats->reclaim_stall_ns;
-		e->interval_stall_ns += stats->reclaim_stall_ns;
-		for (int b = 0; b < MEMSIGHT_RECLAIM_BUCKETS; b++)
-			e->reclaim_hist[b] += stats->reclaim_hist[b];
-	}
+	e->reclaim_count += stats->reclaim_count;
+	e->reclaim_stall_ns += stats->reclaim_stall_ns;
+	e->interval_stall_ns += stats->reclaim_stall_ns;
+	for (unsigned int b = 0;
+	     stats->reclaim_histogram && b < stats->reclaim_buckets && b < MEMSIGHT_RECLAIM_BUCKETS;
+	     b++)
+		e->reclaim_hist[b] += stats->reclaim_histogram[b];
 	/* Gauges keep their last known value when this interval couldn't read them. */
 	if (own && stats->has_usage) {
 		e->has_usage = true;
+		e->interval_gauges = true;
 		e->usage_bytes = stats->usage_bytes;
 		e->has_limit = stats->has_limit;
 		e->limit_bytes = stats->limit_bytes;
@@ -441,6 +447,48 @@ void aggregate__add_oom_kill(struct aggregate *agg, uint64_t cgroup_id, const ch
 	e->oom_kills++;
 	if (realtime_ns > e->last_oom_realtime_ns)
 		e->last_oom_realtime_ns = realtime_ns;
+}
+
+static void add_oom_event(struct aggregate *agg, const struct memsight_event *ev)
+{
+	const struct memsight_oom_kill *k = &ev->oom_kill;
+	struct container_info info;
+
+	container_info_from_event(&k->container, &info);
+	aggregate__add_oom_kill(agg, k->cgroup.id, k->cgroup.path[0] ? k->cgroup.path : NULL, &info,
+				ev->ts_ns);
+}
+
+/* An interval's first figures (or, when all was idle, its agent_stats) zero the last's. */
+static void open_interval(struct aggregate *agg, uint64_t interval_ns)
+{
+	if (agg->interval_open)
+		return;
+	aggregate__begin_interval(agg, interval_ns);
+	agg->interval_open = true;
+}
+
+void aggregate__add_event(struct aggregate *agg, const struct memsight_event *ev, uint64_t now_ns)
+{
+	switch (ev->type) {
+	case MEMSIGHT_EVENT_OOM_KILL:
+		add_oom_event(agg, ev);
+		break;
+	case MEMSIGHT_EVENT_CONTAINER_STATS:
+		open_interval(agg, ev->container_stats.interval_ns);
+		aggregate__add_stats(agg, &ev->container_stats);
+		break;
+	case MEMSIGHT_EVENT_CGROUP:
+		if (ev->cgroup.removed)
+			aggregate__cgroup_removed(agg, ev->cgroup.cgroup.id, now_ns);
+		break;
+	case MEMSIGHT_EVENT_AGENT_STATS:
+		open_interval(agg, ev->agent_stats.interval_ns);
+		agg->interval_open = false;
+		break;
+	default:
+		break;
+	}
 }
 
 void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64_t now_ns)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "container_info.h"
+#include "include/memsight.h"
 #include "memsight.h"
 
 /*
@@ -17,8 +18,6 @@
  * (as /metrics shows it): a cgroup that reuses a removed one's path carries
  * its series on. Pure.
  */
-
-struct container_stats;
 
 struct aggregate_entry {
 	uint64_t cgroup_id;
@@ -39,7 +38,8 @@ struct aggregate_entry {
 	uint64_t interval_minor, interval_major;
 	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */
 	uint64_t interval_stall_ns;
-	uint64_t removed_ns; /* CLOCK_MONOTONIC when its cgroup went; 0: present */
+	bool interval_gauges; /* usage and limit were read this interval */
+	uint64_t removed_ns;  /* CLOCK_MONOTONIC when its cgroup went; 0: present */
 };
 
 struct aggregate;
@@ -52,8 +52,15 @@ void aggregate__free(struct aggregate *agg);
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns);
 uint64_t aggregate__interval_ns(const struct aggregate *agg);
 
-/* One cgroup's figures for the interval (the container_stats line's); unnamed ones are skipped. */
-void aggregate__add_stats(struct aggregate *agg, const struct container_stats *stats);
+/* One cgroup's figures for the interval (the container_stats event); unnamed ones are skipped. */
+void aggregate__add_stats(struct aggregate *agg, const struct memsight_container_stats *stats);
+
+/*
+ * The aggregate as a sink: OOM kills, container_stats, removed cgroups (the
+ * agent's MEMSIGHT_EVENT_CGROUP), each interval begun by its first figures and
+ * ended by its agent_stats. now_ns: CLOCK_MONOTONIC, for removals.
+ */
+void aggregate__add_event(struct aggregate *agg, const struct memsight_event *ev, uint64_t now_ns);
 
 /*
  * The entry for a cgroup, made when absent (NULL when full, out of memory, or

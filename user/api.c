@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "agent.h"
+#include "event_json.h"
 #include "btf_info.h"
 #include "log.h"
 #include "runtime_roots.h"
@@ -41,14 +42,62 @@ static const char *node_name(void)
 	return uname(&uts) ? "unknown" : uts.nodename;
 }
 
+/* The public opts as the agent's; a one-line reason in err when they can't be. */
+static int agent_opts_from(const struct memsight_opts *opts, struct agent_opts *out,
+			   struct runtime_roots *roots, char *err, size_t err_len)
+{
+	unsigned int interval_ms = OPT(opts, interval_ms, 0);
+	unsigned int tombstone_ms = OPT(opts, tombstone_ms, 0);
+	const char *host_root = OPT(opts, host_root, NULL);
+	int ret;
+
+	*out = (struct agent_opts){
+		.sz = sizeof(*out),
+		.interval_ns = (interval_ms ? interval_ms : 1000) * 1000000ULL,
+		.tombstone_ns = (tombstone_ms ? tombstone_ms : 300000) * 1000000ULL,
+		.cgroup_prefix = OPT(opts, cgroup_prefix, NULL),
+		.node = OPT(opts, node, NULL) ? OPT(opts, node, NULL) : node_name(),
+		.btf_path = OPT(opts, btf_path, NULL),
+		.fault_samples = OPT(opts, fault_samples, 0),
+		.bpf_stats = true,
+		.roots = roots,
+		.pin_dir = OPT(opts, pin_dir, NULL),
+		.on_event = opts->on_event,
+		.ctx = OPT(opts, ctx, NULL),
+		.skip_container_stats = OPT(opts, skip_container_stats, false),
+		.cgroup_events = OPT(opts, cgroup_events, false),
+	};
+	if (interval_ms && interval_ms < 10)
+		return snprintf(err, err_len, "interval_ms: %u is below the 10 ms minimum",
+				interval_ms),
+		       -EINVAL;
+	if (out->cgroup_prefix && out->cgroup_prefix[0] != '/')
+		return snprintf(err, err_len, "cgroup_prefix: '%s' must start with '/'",
+				out->cgroup_prefix),
+		       -EINVAL;
+	ret = out->btf_path ? btf_info_check_file(out->btf_path, err, err_len) : 0;
+	if (ret)
+		return ret;
+	/* As the CLI: a root cut short to fit would name another directory, silently. */
+	if (host_root && strlen(host_root) >= RUNTIME_ROOT_LEN)
+		return snprintf(err, err_len, "host_root: the path is %zu bytes long, more than %d",
+				strlen(host_root), RUNTIME_ROOT_LEN - 1),
+		       -EINVAL;
+	if (out->pin_dir && strlen(out->pin_dir) > AGENT_PIN_DIR_MAX)
+		return snprintf(err, err_len, "pin_dir: the path is %zu bytes long, more than %d",
+				strlen(out->pin_dir), AGENT_PIN_DIR_MAX),
+		       -EINVAL;
+	runtime_roots_under(roots, host_root);
+	return 0;
+}
+
 struct memsight *memsight_open(const struct memsight_opts *opts)
 {
-	struct agent_config config = {};
-	struct env env;
-	char err[512], *err_buf = NULL;
-	size_t err_len = 0;
-	struct memsight *ms;
-	unsigned int interval_ms, tombstone_ms;
+	struct agent_opts agent;
+	struct runtime_roots roots;
+	char err[512], *err_buf;
+	size_t err_len;
+	struct memsight *ms = NULL;
 	int ret;
 
 	if (!opts_valid(opts)) {
@@ -57,62 +106,18 @@ struct memsight *memsight_open(const struct memsight_opts *opts)
 	}
 	err_buf = OPT(opts, err_buf, NULL);
 	err_len = OPT(opts, err_len, 0);
-	cli_env_defaults(&env);
-	interval_ms = OPT(opts, interval_ms, 0);
-	tombstone_ms = OPT(opts, tombstone_ms, 0);
-	if (interval_ms && interval_ms < 10) {
-		snprintf(err, sizeof(err), "interval_ms: %u is below the 10 ms minimum",
-			 interval_ms);
-		errno = EINVAL;
-		goto failed;
-	}
-	if (interval_ms)
-		env.interval_ns = interval_ms * 1000000ULL;
-	if (tombstone_ms)
-		env.tombstone_ns = tombstone_ms * 1000000ULL;
-	env.cgroup_prefix = OPT(opts, cgroup_prefix, NULL);
-	if (env.cgroup_prefix && env.cgroup_prefix[0] != '/') {
-		snprintf(err, sizeof(err), "cgroup_prefix: '%s' must start with '/'",
-			 env.cgroup_prefix);
-		errno = EINVAL;
-		goto failed;
-	}
-	env.node = OPT(opts, node, NULL) ? OPT(opts, node, NULL) : node_name();
-	env.btf_path = OPT(opts, btf_path, NULL);
-	ret = env.btf_path ? btf_info_check_file(env.btf_path, err, sizeof(err)) : 0;
+	ret = agent_opts_from(opts, &agent, &roots, err, sizeof(err));
 	if (ret) {
 		errno = -ret;
-		goto failed;
+	} else {
+		/* libbpf's print callback is the whole process's: taken only when asked */
+		if (OPT(opts, capture_libbpf_log, false))
+			log_setup_libbpf(false);
+		ms = agent_open(&agent, err, sizeof(err));
 	}
-	env.fault_samples = OPT(opts, fault_samples, 0);
-	env.host_root = OPT(opts, host_root, NULL);
-	/* As the CLI: a root cut short to fit would name another directory, silently. */
-	if (env.host_root && strlen(env.host_root) >= RUNTIME_ROOT_LEN) {
-		snprintf(err, sizeof(err), "host_root: the path is %zu bytes long, more than %d",
-			 strlen(env.host_root), RUNTIME_ROOT_LEN - 1);
-		errno = EINVAL;
-		goto failed;
-	}
-	/* libbpf's messages: kept for the reasons in err, printed only with -v in the CLI */
-	log_setup_libbpf(false);
-	config.env = &env;
-	config.on_event = opts->on_event;
-	config.ctx = OPT(opts, ctx, NULL);
-	config.skip_container_stats = OPT(opts, skip_container_stats, false);
-	config.pin_dir = OPT(opts, pin_dir, NULL);
-	if (config.pin_dir && strlen(config.pin_dir) > CLI_PIN_DIR_MAX) {
-		snprintf(err, sizeof(err), "pin_dir: the path is %zu bytes long, more than %d",
-			 strlen(config.pin_dir), CLI_PIN_DIR_MAX);
-		errno = EINVAL;
-		goto failed;
-	}
-	ms = agent_open(&config, err, sizeof(err));
-	if (ms)
-		return ms;
-failed:
-	if (err_buf && err_len)
+	if (!ms && err_buf && err_len)
 		snprintf(err_buf, err_len, "%s", err);
-	return NULL;
+	return ms;
 }
 
 int memsight_event_json(const struct memsight_event *ev, char *buf, size_t len)
@@ -123,7 +128,7 @@ int memsight_event_json(const struct memsight_event *ev, char *buf, size_t len)
 	if (!ev || (!buf && len))
 		return -EINVAL;
 	jsonw_init(&w);
-	ret = agent_event_format(ev, &w);
+	ret = event_json(&w, ev);
 	if (!ret && w.out.len >= len)
 		ret = -ENOSPC;
 	if (!ret) {

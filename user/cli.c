@@ -412,10 +412,7 @@ void cli_env_defaults(struct env *env)
 
 void cli_runtime_roots(const struct env *env, struct runtime_roots *roots)
 {
-	runtime_roots_defaults(roots);
-	/* "/" as host root is the same as none; keep paths free of "//". */
-	if (env->host_root && strcmp(env->host_root, "/"))
-		snprintf(roots->host_root, sizeof(roots->host_root), "%s", env->host_root);
+	runtime_roots_under(roots, env->host_root);
 	if (env->containerd_state)
 		snprintf(roots->containerd_state, sizeof(roots->containerd_state), "%s",
 			 env->containerd_state);

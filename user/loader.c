@@ -840,7 +840,7 @@ void loader__counters(const struct loader *loader, struct memsight_bpf_counters 
 	*counters = loader->skel->bss->counters;
 }
 
-unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
+unsigned int loader__program_stats(const struct loader *loader, struct memsight_program_stats *out,
 				   unsigned int max)
 {
 	struct bpf_program *prog;
@@ -855,7 +855,7 @@ unsigned int loader__program_stats(const struct loader *loader, struct agent_pro
 			continue;
 		if (bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", bpf_program__name(prog));
+		out[n].name = bpf_program__name(prog); /* libbpf's, as long as the loader */
 		out[n].id = info.id;
 		out[n].run_count = info.run_cnt;
 		out[n].run_time_ns = info.run_time_ns;

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "interval_counts.h"
 #include "memsight.h"
-#include "record_format.h"
+#include "include/memsight.h"
 
 /*
  * The BPF side's lifecycle, libbpf style: open, configure, load, attach,
@@ -67,7 +67,10 @@ int loader__consume(struct loader *loader);
 /* Only the cgroup records (made, removed); returns how many, or -errno. */
 int loader__consume_cgroups(struct loader *loader);
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
-unsigned int loader__program_stats(const struct loader *loader, struct agent_program_stats *out,
+/* Programs memsight can hold at once: 14 today (see bpf/), room for more. */
+#define LOADER_PROGRAMS_MAX 32
+/* The kernel's run-time statistics of each loaded program; names live as long as the loader. */
+unsigned int loader__program_stats(const struct loader *loader, struct memsight_program_stats *out,
 				   unsigned int max);
 /* Whether page faults are being counted (some fault hook attached). */
 bool loader__counts_faults(const struct loader *loader);

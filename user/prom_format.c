@@ -4,16 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_json.h"
 #include "prom_format.h"
 
 /* The reclaim histogram's bucket bounds: every third log2 bucket, 1 us to 2 s. */
 static const int stall_bucket_edges[] = { 9, 12, 15, 18, 21, 24, 27, 30 };
-
-static const char *const charge_kinds[MEMSIGHT_CHARGE_KINDS] = {
-	[MEMSIGHT_CHARGE_ANON] = "anon",   [MEMSIGHT_CHARGE_FILE] = "file",
-	[MEMSIGHT_CHARGE_SHMEM] = "shmem", [MEMSIGHT_CHARGE_KERNEL] = "kernel",
-	[MEMSIGHT_CHARGE_SOCK] = "sock",
-};
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -176,13 +171,13 @@ static void container_families(struct strbuf *out, const struct aggregate_entry 
 	for (e = entries; *e; e++)
 		for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++)
 			series_u64(out, "memsight_memcg_charged_bytes_total", *e, "kind",
-				   charge_kinds[k], (*e)->charged[k]);
+				   memsight_kind_name(k), (*e)->charged[k]);
 	family(out, "memsight_memcg_uncharged_bytes_total", "counter",
 	       "Memory uncharged from the cgroup, by kind.");
 	for (e = entries; *e; e++)
 		for (int k = 0; k < MEMSIGHT_CHARGE_KINDS; k++)
 			series_u64(out, "memsight_memcg_uncharged_bytes_total", *e, "kind",
-				   charge_kinds[k], (*e)->uncharged[k]);
+				   memsight_kind_name(k), (*e)->uncharged[k]);
 
 	family(out, "memsight_reclaim_stall_seconds", "histogram",
 	       "Time the cgroup's tasks stalled in memory reclaim, per stall.");
@@ -223,26 +218,26 @@ static void agent_gauge(struct strbuf *out, const char *name, const char *help, 
 }
 
 /* Only the runtimes and reasons that have failed: most nodes would show 49 zeros. */
-static void state_error_family(struct strbuf *out, const struct runtime_state_errors *errors)
+static void state_error_family(struct strbuf *out, const struct memsight_agent_stats *a)
 {
 	family(out, "memsight_runtime_state_errors_total", "counter",
 	       "Container lookups in the runtimes' state files that named nothing, by runtime and "
 	       "reason.");
-	for (int rt = 0; rt < STATE_RUNTIMES; rt++)
-		for (int reason = 0; reason < STATE_ERRORS; reason++) {
-			bool first = true;
+	for (unsigned int i = 0; a->state_errors && i < a->state_error_count; i++) {
+		const struct memsight_state_errors *e = &a->state_errors[i];
+		bool first = true;
 
-			if (!errors->count[rt][reason])
-				continue;
-			strbuf_puts(out, "memsight_runtime_state_errors_total");
-			label(out, &first, "runtime", container_runtime_name(rt));
-			label(out, &first, "reason", runtime_state_error_name(reason));
-			strbuf_printf(out, "} %" PRIu64 "\n", errors->count[rt][reason]);
-		}
+		if (!e->count)
+			continue;
+		strbuf_puts(out, "memsight_runtime_state_errors_total");
+		label(out, &first, "runtime", e->runtime);
+		label(out, &first, "reason", e->reason);
+		strbuf_printf(out, "} %" PRIu64 "\n", e->count);
+	}
 }
 
 static void agent_families(struct strbuf *out, const struct aggregate *agg,
-			   const struct agent_stats *a, const struct prom_context *ctx)
+			   const struct memsight_agent_stats *a, const struct prom_context *ctx)
 {
 	bool first = true;
 
@@ -264,24 +259,24 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 	agent_gauge(out, "memsight_start_time_seconds", "When memsight started (Unix time).",
 		    (double)ctx->start_realtime_ns / 1e9);
 	agent_counter(out, "memsight_events_received_total",
-		      "Records received from the kernel's ring buffer.", a->records_total);
+		      "Records received from the kernel's ring buffer.", a->events_received);
 	agent_counter(out, "memsight_events_lost_total",
 		      "Records the kernel could not queue because the ring buffer was full.",
-		      a->lost_total);
+		      a->events_lost);
 	agent_counter(out, "memsight_oom_kills_lost_total",
 		      "OOM kills lost: their ring buffer was full, or too many victims were "
 		      "pending at once.",
 		      a->oom_kills_lost);
 	agent_counter(out, "memsight_events_malformed_total",
-		      "Records of a size or type this build does not know.", a->records_malformed);
+		      "Records of a size or type this build does not know.", a->events_malformed);
 	agent_counter(out, "memsight_events_filtered_total", "Records dropped by --cgroup.",
-		      a->records_filtered);
+		      a->events_filtered);
 	agent_counter(out, "memsight_fault_samples_suppressed_total",
 		      "Fault samples over the --fault-samples rate, not sent.",
-		      a->samples_suppressed);
+		      a->fault_samples_suppressed);
 	agent_counter(out, "memsight_counts_lost_total",
 		      "Per-cgroup counts lost because an in-kernel overflow table was full.",
-		      a->counting.overflow_full);
+		      a->counting.lost_total);
 	agent_gauge(out, "memsight_tracked_cgroups", "cgroups with figures on this page.",
 		    aggregate__count(agg));
 	agent_counter(out, "memsight_tracked_cgroups_overflow_total",
@@ -289,7 +284,7 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 		      aggregate__overflows(agg));
 	agent_gauge(out, "memsight_containers_cached", "Containers in the name cache.",
 		    (double)a->containers_cached);
-	state_error_family(out, &a->state_errors);
+	state_error_family(out, a);
 	agent_gauge(out, "memsight_resident_memory_bytes", "memsight's resident memory.",
 		    (double)a->rss_bytes);
 
@@ -320,8 +315,8 @@ static void agent_families(struct strbuf *out, const struct aggregate *agg,
 	}
 }
 
-void prom_format(struct strbuf *out, const struct aggregate *agg, const struct agent_stats *agent,
-		 const struct prom_context *ctx)
+void prom_format(struct strbuf *out, const struct aggregate *agg,
+		 const struct memsight_agent_stats *agent, const struct prom_context *ctx)
 {
 	const struct aggregate_entry **entries = aggregate__sorted(agg, NULL);
 

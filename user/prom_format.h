@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "aggregate.h"
-#include "record_format.h"
+#include "include/memsight.h"
 #include "strbuf.h"
 
 /*
@@ -26,8 +26,8 @@ struct prom_context {
 };
 
 /* Appends the whole page to out (check out->failed). */
-void prom_format(struct strbuf *out, const struct aggregate *agg, const struct agent_stats *agent,
-		 const struct prom_context *ctx);
+void prom_format(struct strbuf *out, const struct aggregate *agg,
+		 const struct memsight_agent_stats *agent, const struct prom_context *ctx);
 
 /* Appends value as a label value: \, " and newline escaped, malformed UTF-8 as U+FFFD. */
 void prom_escape_label(struct strbuf *out, const char *value);

@@ -17,6 +17,14 @@ void runtime_roots_defaults(struct runtime_roots *roots)
 		 "/var/lib/containers/storage");
 }
 
+void runtime_roots_under(struct runtime_roots *roots, const char *host_root)
+{
+	runtime_roots_defaults(roots);
+	/* "/" as host root is the same as none; keep paths free of "//". */
+	if (host_root && strcmp(host_root, "/"))
+		snprintf(roots->host_root, sizeof(roots->host_root), "%s", host_root);
+}
+
 const char *runtime_state_error_name(enum runtime_state_error error)
 {
 	static const char *const names[STATE_ERRORS] = {

@@ -19,6 +19,8 @@ struct runtime_roots {
 };
 
 void runtime_roots_defaults(struct runtime_roots *roots);
+/* The defaults, under the host's / mounted at host_root (NULL or "/": this / ). */
+void runtime_roots_under(struct runtime_roots *roots, const char *host_root);
 
 /* Why a runtime's state gave no names for a container; counted so failures are seen. */
 enum runtime_state_error {

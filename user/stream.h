@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct aggregate;
-struct agent_stats;
+struct memsight_agent_stats;
 
 /*
  * A view shows the agent's figures instead of the JSON lines: `memsight top`.
@@ -18,7 +18,8 @@ struct stream_view {
 	void *ctx;
 	int input_fd; /* watched for reading (the keyboard); -1: none */
 	/* Once per interval, with the figures in agg. Returns false to stop. */
-	bool (*on_interval)(void *ctx, struct aggregate *agg, const struct agent_stats *agent);
+	bool (*on_interval)(void *ctx, struct aggregate *agg,
+			    const struct memsight_agent_stats *agent);
 	/* input_fd is readable. Returns false to stop. */
 	bool (*on_input)(void *ctx, struct aggregate *agg);
 	/* The terminal was resized (SIGWINCH). */

@@ -12,7 +12,6 @@
 
 #include "aggregate.h"
 #include "log.h"
-#include "record_format.h"
 #include "self_stats.h"
 #include "stream.h"
 #include "top.h"
@@ -36,7 +35,8 @@ struct top {
 	/* the rows on screen: a copy, kept while paused */
 	struct top_row *rows;
 	unsigned int row_count, rows_cap;
-	struct agent_stats agent;
+	double agent_cpu_percent; /* the last interval's figures of memsight itself */
+	uint64_t agent_lost_total;
 	uint64_t render_ns; /* the last refresh's cost, shown in --batch */
 	struct strbuf text;
 };
@@ -90,8 +90,8 @@ static void summarize(const struct top *t, struct top_summary *sum)
 		sum->containers++;
 		sum->exited += t->rows[i].exited;
 	}
-	sum->agent_cpu_percent = t->agent.cpu_percent;
-	sum->lost_total = t->agent.lost_total;
+	sum->agent_cpu_percent = t->agent_cpu_percent;
+	sum->lost_total = t->agent_lost_total;
 	sum->sort = t->sort;
 	sum->filter = t->filter;
 	sum->paused = t->paused;
@@ -252,12 +252,13 @@ static void redraw(struct top *t)
 		draw_screen(t);
 }
 
-static bool on_interval(void *ctx, struct aggregate *agg, const struct agent_stats *agent)
+static bool on_interval(void *ctx, struct aggregate *agg, const struct memsight_agent_stats *agent)
 {
 	struct top *t = ctx;
 	uint64_t start = clock_monotonic_ns();
 
-	t->agent = *agent;
+	t->agent_cpu_percent = agent->cpu_percent;
+	t->agent_lost_total = agent->events_lost;
 	if (!t->paused)
 		take_rows(t, agg);
 	if (t->screen)

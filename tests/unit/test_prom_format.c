@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "aggregate.h"
+#include "event_build.h"
 #include "prom_format.h"
 
 #define SEC 1000000000ULL
@@ -21,7 +22,7 @@ static const struct prom_context ctx = { .version = "test" };
 
 static char *render(const struct aggregate *agg)
 {
-	struct agent_stats agent = { .records_total = 7 };
+	struct memsight_agent_stats agent = { .events_received = 7 };
 	struct strbuf page;
 
 	strbuf_init(&page);
@@ -50,15 +51,17 @@ static double value_of(const char *page, const char *series)
 	return found;
 }
 
-static struct container_stats stats_for(uint64_t id, const char *path, uint64_t minor)
+/* Reclaim buckets of the stats_for() events, as the agent gives them */
+static uint64_t reclaim_hist[MEMSIGHT_RECLAIM_BUCKETS];
+
+static struct memsight_container_stats stats_for(uint64_t id, const char *path, uint64_t minor)
 {
-	return (struct container_stats){
-		.cgroup_id = id,
-		.path = path,
+	return (struct memsight_container_stats){
+		.cgroup = { id, path },
 		.faults_minor = minor,
 		.faults_major = 1,
 		.has_charges = true,
-		.charged = { [MEMSIGHT_CHARGE_ANON] = 4096 },
+		.charged_bytes = { [MEMSIGHT_CHARGE_ANON] = 4096 },
 		.has_usage = true,
 		.usage_bytes = 1000,
 		.has_limit = true,
@@ -71,7 +74,7 @@ static struct container_stats stats_for(uint64_t id, const char *path, uint64_t 
 static void test_counters_add_up_across_intervals(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 100);
+	struct memsight_container_stats a = stats_for(11, "/a", 100);
 	char *page;
 
 	aggregate__begin_interval(agg, SEC);
@@ -106,10 +109,9 @@ static void test_counters_add_up_across_intervals(void **state)
 static void test_runtime_state_errors(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct agent_stats agent = {
-		.state_errors.count = { [RUNTIME_DOCKER] = { [STATE_MALFORMED] = 3 },
-					[RUNTIME_UNKNOWN] = { [STATE_NOT_FOUND] = 2 } },
-	};
+	static const struct memsight_state_errors errors[] = { { "docker", "malformed", 3 },
+							       { "unknown", "not_found", 2 } };
+	struct memsight_agent_stats agent = { .state_errors = errors, .state_error_count = 2 };
 	struct strbuf page;
 
 	strbuf_init(&page);
@@ -129,10 +131,10 @@ static void test_runtime_state_errors(void **state)
 static void test_wide_values_keep_their_precision(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 1);
+	struct memsight_container_stats a = stats_for(11, "/a", 1);
 	struct prom_context wide = { .version = "test",
 				     .start_realtime_ns = 1795783030987654321LL };
-	struct agent_stats agent = { .rss_bytes = 123456789012ULL };
+	struct memsight_agent_stats agent = { .rss_bytes = 123456789012ULL };
 	struct strbuf page;
 	double ts;
 
@@ -156,7 +158,7 @@ static void test_wide_values_keep_their_precision(void **state)
 static void test_interval_figures_reset_when_idle(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 100);
+	struct memsight_container_stats a = stats_for(11, "/a", 100);
 	const struct aggregate_entry **entries;
 	unsigned int n;
 
@@ -178,7 +180,7 @@ static void test_interval_figures_reset_when_idle(void **state)
 static void test_series_go_when_the_tombstone_expires(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 1), b = stats_for(12, "/b", 1);
+	struct memsight_container_stats a = stats_for(11, "/a", 1), b = stats_for(12, "/b", 1);
 	char *page;
 
 	aggregate__begin_interval(agg, SEC);
@@ -209,7 +211,7 @@ static void test_table_is_bounded(void **state)
 		aggregate__begin_interval(agg, SEC);
 		for (uint64_t id = 1; id <= 5; id++) {
 			char path[16];
-			struct container_stats s;
+			struct memsight_container_stats s;
 
 			snprintf(path, sizeof(path), "/x%" PRIu64,
 				 id); /* one path would be one entry */
@@ -222,7 +224,7 @@ static void test_table_is_bounded(void **state)
 	/* one of them goes and comes back under a new id: a new cgroup left out */
 	aggregate__cgroup_removed(agg, 5, 1);
 	aggregate__begin_interval(agg, SEC);
-	struct container_stats again = stats_for(6, "/x6", 1);
+	struct memsight_container_stats again = stats_for(6, "/x6", 1);
 	aggregate__add_stats(agg, &again);
 	aggregate__add_stats(agg, &again);
 	assert_int_equal(aggregate__overflows(agg), 4);
@@ -232,13 +234,13 @@ static void test_table_is_bounded(void **state)
 static void test_hostile_label_values_are_escaped(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/evil\"} 1\nfake_metric{x=\"\\", 1);
-	struct container_stats b = stats_for(12, "/bad\xff\xc0utf8-\xe2\x82\xac", 1);
+	struct memsight_container_stats a = stats_for(11, "/evil\"} 1\nfake_metric{x=\"\\", 1);
+	struct memsight_container_stats b = stats_for(12, "/bad\xff\xc0utf8-\xe2\x82\xac", 1);
 	struct container_info info = { .runtime = RUNTIME_DOCKER };
 	char *page;
 
 	snprintf(info.meta.name, sizeof(info.meta.name), "name\"with\\quotes");
-	a.container = &info;
+	event_container(&a.container, &info);
 	aggregate__begin_interval(agg, SEC);
 	aggregate__add_stats(agg, &a);
 	aggregate__add_stats(agg, &b);
@@ -256,15 +258,16 @@ static void test_hostile_label_values_are_escaped(void **state)
 static void test_reclaim_histogram_is_cumulative(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 1);
+	struct memsight_container_stats a = stats_for(11, "/a", 1);
 	char *page;
 
-	a.has_reclaim = true;
 	a.reclaim_count = 4;
 	a.reclaim_stall_ns = 3 * SEC;
-	a.reclaim_hist[5] = 1;	/* 32-63 ns */
-	a.reclaim_hist[19] = 2; /* ~0.5-1 ms */
-	a.reclaim_hist[31] = 1; /* seconds */
+	a.reclaim_histogram = reclaim_hist;
+	a.reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
+	reclaim_hist[5] = 1;  /* 32-63 ns */
+	reclaim_hist[19] = 2; /* ~0.5-1 ms */
+	reclaim_hist[31] = 1; /* seconds */
 	aggregate__begin_interval(agg, SEC);
 	aggregate__add_stats(agg, &a);
 	page = render(agg);
@@ -350,7 +353,7 @@ static void assert_unique_series(const struct aggregate *agg)
 static void test_short_lived_cgroup_leaves_with_its_tombstone(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(11, "/a", 1), s = stats_for(21, "/short", 5);
+	struct memsight_container_stats a = stats_for(11, "/a", 1), s = stats_for(21, "/short", 5);
 	char *page;
 
 	aggregate__begin_interval(agg, SEC);
@@ -398,7 +401,7 @@ static void test_churn_returns_to_baseline(void **state)
 {
 	struct aggregate *agg = aggregate__new(5 * SEC, 100000);
 	struct aggregate *quiet = aggregate__new(5 * SEC, 100000); /* the same without the churn */
-	struct container_stats a = stats_for(11, "/a", 1);
+	struct memsight_container_stats a = stats_for(11, "/a", 1);
 	char *page, *baseline, path[32];
 
 	for (uint64_t t = 1; t <= 50; t++) {
@@ -406,7 +409,7 @@ static void test_churn_returns_to_baseline(void **state)
 		aggregate__begin_interval(quiet, SEC);
 		for (uint64_t i = 0; i < 100; i++) {
 			uint64_t id = 1000 + t * 100 + i;
-			struct container_stats s;
+			struct memsight_container_stats s;
 
 			snprintf(path, sizeof(path), "/churn/%" PRIu64, id);
 			s = stats_for(id, path, 3);
@@ -439,7 +442,8 @@ static void test_churn_returns_to_baseline(void **state)
 static void test_reused_path_is_one_series(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats old = stats_for(41, "/svc", 10), new = stats_for(42, "/svc", 3);
+	struct memsight_container_stats old = stats_for(41, "/svc", 10),
+					new = stats_for(42, "/svc", 3);
 	char *page;
 
 	aggregate__begin_interval(agg, SEC);
@@ -496,7 +500,8 @@ static void test_reused_path_in_either_order(void **state)
 static void test_paths_shown_alike_are_one_series(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats a = stats_for(51, "/x\xff", 1), b = stats_for(52, "/x\xfe", 2);
+	struct memsight_container_stats a = stats_for(51, "/x\xff", 1),
+					b = stats_for(52, "/x\xfe", 2);
 
 	aggregate__add_stats(agg, &a);
 	aggregate__cgroup_removed(agg, 51, 100 * SEC);
@@ -509,15 +514,16 @@ static void test_paths_shown_alike_are_one_series(void **state)
 static void test_renamed_cgroup_joins_the_series(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 100);
-	struct container_stats gone = stats_for(61, "/r1", 1), live = stats_for(62, "/r2", 2);
-	struct container_stats moved = stats_for(63, "/r3", 4);
+	struct memsight_container_stats gone = stats_for(61, "/r1", 1),
+					live = stats_for(62, "/r2", 2);
+	struct memsight_container_stats moved = stats_for(63, "/r3", 4);
 	char *page;
 
 	aggregate__add_stats(agg, &gone);
 	aggregate__add_stats(agg, &live);
 	aggregate__add_stats(agg, &moved);
 	aggregate__cgroup_removed(agg, 61, 100 * SEC);
-	gone.path = "/r2"; /* the removed one, named late as the live one: adds its counts */
+	gone.cgroup.path = "/r2"; /* the removed one, named late as the live one: adds its counts */
 	gone.usage_bytes = 999;
 	aggregate__add_stats(agg, &gone);
 	page = render(agg);
@@ -525,7 +531,7 @@ static void test_renamed_cgroup_joins_the_series(void **state)
 				     "exited=\"false\"} 1"));
 	assert_true(value_of(page, "memsight_memory_usage_bytes" LABELS("/r2") "}") == 1000);
 	free(page);
-	moved.path = "/r2"; /* a live one moved onto it: takes the series over */
+	moved.cgroup.path = "/r2"; /* a live one moved onto it: takes the series over */
 	aggregate__add_stats(agg, &moved);
 	assert_unique_series(agg);
 	page = render(agg);
@@ -543,7 +549,7 @@ static void test_renamed_cgroup_joins_the_series(void **state)
 static void test_removals_are_bounded_and_expire(void **state)
 {
 	struct aggregate *agg = aggregate__new(60 * SEC, 4);
-	struct container_stats s = stats_for(1, "/once", 1);
+	struct memsight_container_stats s = stats_for(1, "/once", 1);
 	const struct aggregate_entry *e;
 
 	aggregate__cgroup_removed(agg, 1, 100 * SEC);
@@ -553,8 +559,8 @@ static void test_removals_are_bounded_and_expire(void **state)
 	aggregate__expire(agg, 160 * SEC);
 	for (uint64_t id = 10; id < 20; id++)
 		aggregate__cgroup_removed(agg, id, 200 * SEC);
-	s.cgroup_id = 19;
-	s.path = "/newest";
+	s.cgroup.id = 19;
+	s.cgroup.path = "/newest";
 	aggregate__add_stats(agg, &s);
 	e = aggregate__entry(agg, 19, NULL, NULL);
 	assert_true(e && e->removed_ns == 200 * SEC);
@@ -585,7 +591,8 @@ static void test_random_lifecycles_keep_series_unique(void **state)
 	for (int step = 0; step < 3000; step++) {
 		int p = rand() % 4, op = rand() % 6;
 		uint64_t id = live[p] ? live[p] : next_id++;
-		struct container_stats s = stats_for(id, paths[p], 1 + (uint64_t)(rand() % 5));
+		struct memsight_container_stats s =
+			stats_for(id, paths[p], 1 + (uint64_t)(rand() % 5));
 		struct sample *cur, key;
 		size_t n;
 		char *page;

@@ -43,13 +43,15 @@
 extern "C" {
 #endif
 
-#define MEMSIGHT_API_VERSION 1
+/* 2: events carry every field of their JSON line; memsight_event has no internal pointer. */
+#define MEMSIGHT_API_VERSION 2
 
 enum memsight_event_type {
 	MEMSIGHT_EVENT_OOM_KILL = 1,	    /* the OOM killer chose a victim */
 	MEMSIGHT_EVENT_CONTAINER_STATS = 2, /* one cgroup's figures for one interval */
 	MEMSIGHT_EVENT_FAULT_SAMPLE = 3,    /* one sampled page fault (opts.fault_samples) */
 	MEMSIGHT_EVENT_AGENT_STATS = 4,	    /* the agent's own figures, once per interval */
+	MEMSIGHT_EVENT_CGROUP = 5,	    /* a memory cgroup came or went (opts.cgroup_events) */
 };
 
 /* Charge kinds, the index of memsight_container_stats' charged/uncharged arrays. */
@@ -79,7 +81,8 @@ struct memsight_container {
 	const char *pod_uid;
 	const char *qos; /* "guaranteed", "burstable", "besteffort" or "" */
 	const char *image;
-	bool exited; /* its cgroup is gone already */
+	bool exited;  /* its cgroup is gone already */
+	bool monitor; /* CRI-O's or podman's conmon, beside the container rather than in it */
 };
 
 struct memsight_oom_kill {
@@ -97,19 +100,39 @@ struct memsight_oom_kill {
 	const char *constraint; /* "memcg" (a limit was hit) or "global" (the node ran out) */
 	bool has_limit;		/* false: the victim's memcg is unlimited */
 	uint64_t usage_bytes, limit_bytes; /* the victim's memcg, read at the kill */
-	const char *source;		   /* the kernel hook that saw it */
+	const char
+		*read_at; /* "kill", or "victim_exit" when only the victim's exit could read them */
+	/* constraint "memcg": the memcg whose limit was hit (the victim's or an ancestor) */
+	bool has_constraint_cgroup;
+	struct memsight_cgroup_ref constraint_cgroup; /* path "" when it can't be named */
+	uint64_t constraint_usage_bytes, constraint_limit_bytes;
+	const char *source; /* the kernel hook that saw it */
+};
+
+/* One of the processes that faulted most in a cgroup during an interval. */
+struct memsight_fault_process {
+	uint32_t pid;
+	const char *comm;
+	uint64_t minor, major;
 };
 
 struct memsight_container_stats {
 	struct memsight_cgroup_ref cgroup; /* path "" when memsight never saw it named */
 	struct memsight_container container;
 	uint64_t interval_ns;
-	uint64_t faults_minor, faults_major; /* in the interval */
+	uint64_t faults_minor, faults_major;		/* in the interval */
+	const char *faults_source;			/* the kernel hook that counted them */
+	const struct memsight_fault_process *fault_top; /* most faulting first */
+	unsigned int fault_top_count;
 	bool has_usage, has_limit, has_high;
 	uint64_t usage_bytes, limit_bytes, high_bytes; /* read at the end of the interval */
 	bool has_charges;
 	uint64_t charged_bytes[MEMSIGHT_KINDS], uncharged_bytes[MEMSIGHT_KINDS];
+	const char *charge_source; /* the hooks that counted them, or "memory.stat" */
 	uint64_t reclaim_count, reclaim_stall_ns;
+	/* reclaim stalls by length: bucket b counts stalls of [2^b, 2^(b+1)) ns */
+	const uint64_t *reclaim_histogram;
+	unsigned int reclaim_buckets;
 };
 
 struct memsight_fault_sample {
@@ -119,6 +142,28 @@ struct memsight_fault_sample {
 	const char *comm;
 	uint64_t address, ip;
 	bool write, exec, user;
+	bool protection; /* a protection fault (the page was there), not a missing page */
+};
+
+/* A memory cgroup made or removed (only with opts.cgroup_events). */
+struct memsight_cgroup_change {
+	struct memsight_cgroup_ref cgroup;
+	struct memsight_container container;
+	bool removed; /* false: made (or found at start) */
+};
+
+/* One of memsight's BPF programs: the kernel's run-time statistics for it. */
+struct memsight_program_stats {
+	const char *name;
+	uint32_t id;
+	uint64_t run_count, run_time_ns; /* since load; counted while kernel.bpf_stats_enabled */
+};
+
+/* Container lookups that named nothing, for one runtime and reason, since open. */
+struct memsight_state_errors {
+	const char *runtime; /* "docker", ... */
+	const char *reason;  /* "not_found", "malformed", ... */
+	uint64_t count;
 };
 
 struct memsight_agent_stats {
@@ -129,7 +174,25 @@ struct memsight_agent_stats {
 	uint64_t events_filtered; /* left out by opts.cgroup_prefix */
 	uint64_t fault_samples_suppressed;
 	uint64_t rss_bytes;
-	double cpu_percent; /* the calling process's, 100 = one core */
+	double cpu_percent;		     /* the calling process's, 100 = one core */
+	uint64_t events_lost_interval;	     /* of events_lost, those since the last agent_stats */
+	uint64_t events_malformed;	     /* records of a size or type this build doesn't know */
+	uint64_t cpu_user_ns, cpu_system_ns; /* the calling process's, since it started */
+	uint64_t containers_cached, containers_cache_bytes;
+	const struct memsight_state_errors *state_errors; /* only the non-zero ones */
+	unsigned int state_error_count;
+	/* the per-memcg counting tables in the kernel */
+	struct memsight_counting_stats {
+		uint64_t slots;		      /* per counting array */
+		uint64_t slots_in_use;	      /* fault and charge arrays together */
+		uint64_t slots_retired_total; /* owners removed, slots freed for reuse */
+		uint64_t resyncs_total;	      /* table entries that read lower than before */
+		uint64_t failed_reads_total;  /* table reads that failed (counted later) */
+		uint64_t lost_total;	      /* counts lost: an overflow table was full */
+	} counting;
+	bool bpf_stats_enabled; /* programs' run time is only counted while it is */
+	const struct memsight_program_stats *programs;
+	unsigned int program_count;
 };
 
 struct memsight_event {
@@ -141,8 +204,8 @@ struct memsight_event {
 		struct memsight_container_stats container_stats;
 		struct memsight_fault_sample fault_sample;
 		struct memsight_agent_stats agent_stats;
+		struct memsight_cgroup_change cgroup;
 	};
-	const void *internal; /* the library's, for memsight_event_json() */
 };
 
 struct memsight_opts {
@@ -160,14 +223,18 @@ struct memsight_opts {
 	const char *pin_dir;	    /* see memsight_open(); NULL: no pinning */
 	char *err_buf;		    /* when memsight_open() fails: why, in one line */
 	size_t err_len;
+	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP events too */
+	/* route libbpf's messages through memsight (off stderr, reasons in err_buf) */
+	bool capture_libbpf_log;
 };
-#define memsight_opts__last_field err_len
+#define memsight_opts__last_field capture_libbpf_log
 
 /*
  * Loads and attaches memsight's BPF programs. Returns NULL and sets errno on
  * failure (EPERM: privileges; ENOENT: no BTF; EINVAL: bad opts; ...), with
- * the reason in opts->err_buf. libbpf's own messages are routed through
- * memsight (libbpf_set_print) and kept out of stderr.
+ * the reason in opts->err_buf. libbpf's print callback is the process's: it is
+ * left alone unless opts->capture_libbpf_log asks memsight to take libbpf's
+ * messages (kept out of stderr, the last one used in err_buf).
  *
  * pin_dir (a directory in bpffs, e.g. /sys/fs/bpf/memsight): the raw event
  * ring buffer ("events") and the counting maps are pinned there for another
@@ -193,8 +260,11 @@ void memsight_close(struct memsight *ms);
 
 /*
  * ev as the JSON line `memsight stream` prints for it (no newline),
- * NUL-terminated in buf. Returns its length, or -ENOSPC if buf is too small
- * (len must exceed the line's length), or -EINVAL.
+ * NUL-terminated in buf. Made from ev's fields alone: an event filled in by
+ * hand gets the same line. Returns its length, or -ENOSPC if buf is too small
+ * (len must exceed the line's length), or -EINVAL (no ev, or a type this
+ * build doesn't know). A cgroup path of "" is written as null; the
+ * "container" object is written when the cgroup path is known.
  */
 int memsight_event_json(const struct memsight_event *ev, char *buf, size_t len);
 

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The aggregate sink: per-cgroup totals across intervals, fed with the
+ * agent's events, for the sinks that show state (/metrics, top). It also
+ * keeps idle cgroups' usage and limit fresh, which no event carries.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "cgroup_mounts.h"
+#include "cgroup_walk.h"
+#include "log.h"
+#include "self_stats.h"
+#include "sinks.h"
+
+/* Tracked cgroups at most: ~2.5 KiB each. */
+#define AGGREGATE_MAX_ENTRIES 100000
+/* How often idle cgroups' usage and limit are read again for /metrics. */
+#define IDLE_GAUGES_EVERY_NS (10ULL * 1000000000ULL)
+/* Cgroups gone from the aggregate (tombstones expired) worth a malloc_trim(). */
+#define TRIM_AFTER_CGROUPS 64
+
+struct aggregate_sink {
+	struct aggregate *agg;
+	char memcg_root[1024];
+	bool memcg_v2;
+	uint64_t gauges_every_ns;
+	uint64_t gauges_read_ns;
+	unsigned int tracked_high; /* most cgroups tracked since the last trim */
+};
+
+static int aggregate_start(struct run *run, void **state)
+{
+	struct aggregate_sink *a = calloc(1, sizeof(*a));
+	const struct env *env = run_env(run);
+	struct cgroup_mounts mounts;
+
+	*state = a;
+	if (a)
+		a->agg = aggregate__new(env->tombstone_ns, AGGREGATE_MAX_ENTRIES);
+	if (!a || !a->agg) {
+		log_error("can't start: %s", strerror(ENOMEM));
+		return -1;
+	}
+	cgroup_mounts_read(&mounts);
+	a->memcg_v2 =
+		!strcmp(cgroup_memory_root(&mounts, a->memcg_root, sizeof(a->memcg_root)), "v2");
+	/* A view shows every interval's usage; /metrics can wait a little for idle ones. */
+	a->gauges_every_ns = run_view(run) ? 0 : IDLE_GAUGES_EVERY_NS;
+	run_set_aggregate(run, a->agg);
+	return 0;
+}
+
+static void aggregate_tune(struct agent_opts *opts)
+{
+	opts->cgroup_events = true; /* removals start a cgroup's tombstone period */
+}
+
+/* Idle cgroups send no figures; their usage and limit are read now and then instead. */
+static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
+{
+	struct aggregate_entry *e = value;
+	struct aggregate_sink *a = ctx;
+	uint64_t usage, limit, high;
+	bool has_limit;
+
+	if (e->removed_ns || !e->path || e->interval_gauges || !a->memcg_root[0])
+		return;
+	if (cgroup_memory_read(a->memcg_root, a->memcg_v2, e->path, &usage, &has_limit, &limit))
+		return;
+	e->has_usage = true;
+	e->usage_bytes = usage;
+	e->has_limit = has_limit;
+	e->limit_bytes = limit;
+	e->has_high = a->memcg_v2 && !cgroup_memory_high(a->memcg_root, e->path, &high);
+	e->high_bytes = e->has_high ? high : 0;
+}
+
+/*
+ * Freed heap below live allocations stays resident: after a burst of cgroups
+ * RSS would stay at its peak. Hand it back when the aggregate let go of
+ * enough (malloc_trim walks the heap: not every interval).
+ */
+static void trim_heap(struct aggregate_sink *a)
+{
+	unsigned int tracked = aggregate__count(a->agg);
+
+	if (tracked > a->tracked_high)
+		a->tracked_high = tracked;
+	if (a->tracked_high - tracked < TRIM_AFTER_CGROUPS)
+		return;
+	malloc_trim(0);
+	a->tracked_high = tracked;
+}
+
+static void aggregate_on_event(struct run *run, void *state, const struct memsight_event *ev)
+{
+	struct aggregate_sink *a = state;
+	uint64_t now = clock_monotonic_ns();
+
+	aggregate__add_event(a->agg, ev, now);
+	if (ev->type != MEMSIGHT_EVENT_AGENT_STATS)
+		return;
+	if (now - a->gauges_read_ns >= a->gauges_every_ns) {
+		aggregate__each(a->agg, refresh_gauges, a);
+		a->gauges_read_ns = now;
+	}
+	aggregate__expire(a->agg, now);
+	trim_heap(a);
+}
+
+static void aggregate_stop(void *state)
+{
+	struct aggregate_sink *a = state;
+
+	if (!a)
+		return;
+	aggregate__free(a->agg);
+	free(a);
+}
+
+const struct sink_ops aggregate_sink = {
+	.name = "aggregate",
+	.start = aggregate_start,
+	.tune = aggregate_tune,
+	.on_event = aggregate_on_event,
+	.stop = aggregate_stop,
+};
