@@ -20,6 +20,7 @@
 #include "cgroup_names.h"
 #include "cgroup_path.h"
 #include "cgroup_walk.h"
+#include "clock.h"
 #include "container_cache.h"
 #include "id_table.h"
 #include "interval_counts.h"

@@ -20,11 +20,11 @@
 
 #include "agent.h"
 #include "aggregate.h"
+#include "clock.h"
 #include "http_server.h"
 #include "loader.h"
 #include "log.h"
 #include "prom_format.h"
-#include "self_stats.h"
 #include "stream.h"
 #include "version.h"
 

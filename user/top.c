@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "clock.h"
 #include "log.h"
 #include "record_format.h"
-#include "self_stats.h"
 #include "stream.h"
 #include "top.h"
 #include "top_view.h"
