@@ -68,8 +68,8 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
 PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.c user/cli.c \
-	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
-	user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
+	user/cgroup_mounts.c user/container_path.c user/container_info.c user/container_meta.c \
+	user/runtime_roots.c user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
 	user/prom_format.c user/top_view.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/clock.c user/self_stats.c user/log.c \
