@@ -73,13 +73,14 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.
 	user/prom_format.c user/top_view.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/clock.c user/self_stats.c user/log.c \
-	user/container_cache.c user/confined_file.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
+	user/container_cache.c user/runtime_roots_detect.c user/confined_file.c user/cgroup_walk.c \
+	user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
 LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
-	user/clock.c user/self_stats.c user/log.c user/container_cache.c user/confined_file.c user/cgroup_walk.c \
-	user/proc_faults.c
+	user/clock.c user/self_stats.c user/log.c user/container_cache.c user/runtime_roots_detect.c \
+	user/confined_file.c user/cgroup_walk.c user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
@@ -190,7 +191,7 @@ install: all lib
 
 # The cache reads runtime files; its test gives it a fixture folder.
 $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/confined_file.o
+	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/proc_faults.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
@@ -229,7 +230,7 @@ fuzz: $(FUZZ_BINS)
 	done
 
 $(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/confined_file.o
+	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
