@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "aggregate.h"
+#include "cgroup_memory.h"
 #include "cgroup_mounts.h"
 #include "cgroup_names.h"
 #include "cgroup_path.h"

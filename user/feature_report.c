@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "cgroup_memory.h"
 #include "cgroup_mounts.h"
-#include "cgroup_walk.h"
 #include "runtime_roots.h"
 #include "feature_report.h"
 #include "version.h"
