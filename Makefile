@@ -72,16 +72,16 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.
 	user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
 	user/prom_format.c user/top_view.c
 APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
-	user/btf_info.c user/clock.c user/self_stats.c user/log.c \
+	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c \
 	user/container_cache.c user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c \
 	user/cgroup_memory.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
 LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
-	user/clock.c user/self_stats.c user/log.c user/container_cache.c user/runtime_roots_detect.c \
-	user/confined_file.c user/cgroup_mounts.c user/cgroup_memory.c user/cgroup_walk.c \
-	user/proc_faults.c
+	user/clock.c user/node_name.c user/self_stats.c user/log.c user/container_cache.c \
+	user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c user/cgroup_memory.c \
+	user/cgroup_walk.c user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`

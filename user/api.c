@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "agent.h"
 #include "btf_info.h"
 #include "log.h"
+#include "node_name.h"
 #include "runtime_roots.h"
 
 /* Opts from a newer caller: fine as long as every field this build doesn't know is zero. */
@@ -30,16 +30,6 @@ static bool opts_valid(const struct memsight_opts *opts)
 	((opts)->sz >= offsetof(struct memsight_opts, field) + sizeof((opts)->field)               \
 		 ? (opts)->field                                                                   \
 		 : (zero))
-
-static const char *node_name(void)
-{
-	static struct utsname uts;
-	const char *env_node = getenv("NODE_NAME");
-
-	if (env_node && *env_node)
-		return env_node;
-	return uname(&uts) ? "unknown" : uts.nodename;
-}
 
 struct memsight *memsight_open(const struct memsight_opts *opts)
 {

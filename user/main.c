@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "btf_info.h"
@@ -16,6 +15,7 @@
 #include "version.h"
 #include "feature_report.h"
 #include "log.h"
+#include "node_name.h"
 #include "stream.h"
 #include "top.h"
 
@@ -52,19 +52,6 @@ static int check_privileges(void)
 		  bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF",
 		  !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
-}
-
-static const char *default_node_name(void)
-{
-	static struct utsname uts;
-	const char *env_node = getenv("NODE_NAME");
-
-	/* Kubernetes' downward API conventionally passes the node as NODE_NAME. */
-	if (env_node && *env_node)
-		return env_node;
-	if (uname(&uts))
-		return "unknown";
-	return uts.nodename;
 }
 
 /* Data goes to stdout: a write that fails is a runtime failure, not a success. */
@@ -132,7 +119,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!env.node)
-		env.node = default_node_name();
+		env.node = node_name();
 	if (check_privileges())
 		return 1;
 	log_setup_libbpf(env.verbose);
