@@ -67,20 +67,23 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
-PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/event_json.c user/event_build.c user/cli.c \
-	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
-	user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
-	user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/agent_interval.c user/api.c user/stream.c user/sink_json.c \
-	user/sink_aggregate.c user/sink_metrics.c user/sink_view.c user/feature_report.c \
-	user/btf_info.c user/self_stats.c user/log.c \
-	user/container_cache.c user/confined_file.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
+PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/event_json.c user/event_build.c \
+	user/cli.c user/container_path.c user/container_info.c user/container_meta.c \
+	user/runtime_roots.c user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c \
+	user/aggregate.c user/prom_format.c user/top_view.c
+APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/agent_interval.c \
+	user/api.c user/stream.c user/sink_json.c user/sink_aggregate.c user/sink_metrics.c \
+	user/sink_view.c user/feature_report.c \
+	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c \
+	user/container_cache.c user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c \
+	user/cgroup_memory.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
-LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
-	user/self_stats.c user/log.c user/container_cache.c user/confined_file.c user/cgroup_walk.c \
-	user/proc_faults.c
+LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c user/count_maps.c \
+	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c user/container_cache.c \
+	user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c user/cgroup_memory.c \
+	user/cgroup_walk.c user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
@@ -191,8 +194,10 @@ install: all lib
 
 # The cache reads runtime files; its test gives it a fixture folder.
 $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/confined_file.o
+	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/proc_faults.o
+# Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
+$(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/cgroup_mounts.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -230,7 +235,7 @@ fuzz: $(FUZZ_BINS)
 	done
 
 $(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/confined_file.o
+	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "agent_internal.h"
+#include "cgroup_memory.h"
 #include "cgroup_mounts.h"
 #include "cgroup_names.h"
 #include "cgroup_path.h"
 #include "cgroup_walk.h"
+#include "clock.h"
 #include "container_cache.h"
 #include "event_build.h"
 #include "id_table.h"

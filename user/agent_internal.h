@@ -3,6 +3,7 @@
 #define MEMSIGHT_AGENT_INTERNAL_H
 
 #include "agent.h"
+#include "clock.h"
 #include "self_stats.h"
 
 /* The agent's state, shared by agent.c (records, names, the loop) and agent_interval.c. */

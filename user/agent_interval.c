@@ -9,7 +9,7 @@
 
 #include "agent_internal.h"
 #include "cgroup_names.h"
-#include "cgroup_walk.h"
+#include "cgroup_memory.h"
 #include "container_cache.h"
 #include "event_build.h"
 #include "id_table.h"

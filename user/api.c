@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "agent.h"
-#include "event_json.h"
 #include "btf_info.h"
+#include "event_json.h"
 #include "log.h"
+#include "node_name.h"
 #include "runtime_roots.h"
 
 /* Opts from a newer caller: fine as long as every field this build doesn't know is zero. */
@@ -31,16 +31,6 @@ static bool opts_valid(const struct memsight_opts *opts)
 	((opts)->sz >= offsetof(struct memsight_opts, field) + sizeof((opts)->field)               \
 		 ? (opts)->field                                                                   \
 		 : (zero))
-
-static const char *node_name(void)
-{
-	static struct utsname uts;
-	const char *env_node = getenv("NODE_NAME");
-
-	if (env_node && *env_node)
-		return env_node;
-	return uname(&uts) ? "unknown" : uts.nodename;
-}
 
 /* The public opts as the agent's; a one-line reason in err when they can't be. */
 static int agent_opts_from(const struct memsight_opts *opts, struct agent_opts *out,

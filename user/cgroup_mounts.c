@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup_mounts.h"
@@ -73,4 +74,33 @@ int cgroup_mounts_parse(const char *mountinfo, struct cgroup_mounts *out)
 		line = end ? end + 1 : NULL;
 	}
 	return ret;
+}
+
+int cgroup_mounts_read(struct cgroup_mounts *mounts)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char *text = NULL;
+	size_t cap = 0, len = 0, n;
+	char chunk[4096];
+
+	memset(mounts, 0, sizeof(*mounts));
+	if (!f)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *grown = realloc(text, cap = len + n + 1);
+
+		if (!grown) {
+			free(text);
+			fclose(f);
+			return -ENOMEM;
+		}
+		text = grown;
+		memcpy(text + len, chunk, n);
+		len += n;
+		text[len] = '\0';
+	}
+	fclose(f);
+	cgroup_mounts_parse(text ? text : "", mounts);
+	free(text);
+	return 0;
 }

@@ -2,22 +2,6 @@
 #ifndef MEMSIGHT_CGROUP_WALK_H
 #define MEMSIGHT_CGROUP_WALK_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "cgroup_mounts.h"
-
-/* Reads /proc/self/mountinfo; returns 0 or -errno. */
-int cgroup_mounts_read(struct cgroup_mounts *mounts);
-
-/*
- * The mount point of the hierarchy with the memory controller: the v2 mount
- * when its root lists "memory", else the v1 memory mount. Returns "v1", "v2"
- * or "none" and writes the mount point (or "") to out.
- */
-const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len);
-
 /*
  * Calls fn for every cgroup below root (the root itself as "/"), with its
  * path relative to the root; at most max_depth levels and max_cgroups calls.
@@ -25,23 +9,5 @@ const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, si
  */
 unsigned int cgroup_walk(const char *root, unsigned int max_depth, unsigned int max_cgroups,
 			 void (*fn)(const char *path, void *ctx), void *ctx);
-
-/*
- * The memcg's usage and limit from cgroupfs (v1 memory.usage_in_bytes and
- * limit_in_bytes, v2 memory.current and memory.max). *has_limit is false for
- * an unlimited memcg. Returns 0, or -errno when the cgroup can't be read.
- */
-int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
-		       bool *has_limit, uint64_t *limit);
-
-/*
- * The memcg's memory.stat, in bytes per charge kind (anon, file, shmem, kernel,
- * sock): v1 rss/cache/shmem (v1 has no kernel or sock figure: 0), v2
- * anon/file/shmem/kernel/sock. For kernels without the memcg stat tracepoints.
- */
-int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *kinds);
-
-/* v2 memory.high; -ENOENT on v1 or when it is "max". */
-int cgroup_memory_high(const char *root, const char *path, uint64_t *high);
 
 #endif

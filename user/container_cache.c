@@ -101,19 +101,11 @@ static void state_file_path(const struct container_cache *cache, const struct st
 }
 
 /* Every runtime file is read inside the host root (see confined_file.h). */
-static int open_host_root(const struct runtime_roots *roots)
-{
-	const char *root = roots->host_root[0] ? roots->host_root : "/";
-	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* Opened once and kept; tried again on the next lookup while it can't be opened. */
 static int host_root_fd(struct container_cache *cache)
 {
 	if (cache->root_fd < 0)
-		cache->root_fd = open_host_root(&cache->roots);
+		cache->root_fd = runtime_roots_open_host(&cache->roots);
 	return cache->root_fd;
 }
 
@@ -399,46 +391,4 @@ void container_cache__state_errors(const struct container_cache *cache,
 		*out = cache->errors;
 	else
 		memset(out, 0, sizeof(*out));
-}
-
-unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runtime_presence *out)
-{
-	/*
-	 * Each runtime is detected by something only it leaves: CRI-O and podman
-	 * share containers/storage, so CRI-O is known by its own run folder.
-	 */
-	const struct {
-		const char *runtime;
-		const char *root;
-		const char *marker;	/* below root; NULL: root itself */
-		const char *marker_abs; /* or a fixed host path */
-	} known[RUNTIMES_MAX] = {
-		{ "containerd", roots->containerd_state, NULL, NULL },
-		{ "cri-o", roots->crio_state, NULL, "/run/crio" },
-		{ "docker", roots->docker_root, "/containers", NULL },
-		{ "podman", roots->podman_storage, "/overlay-containers/containers.json", NULL },
-	};
-
-	int root_fd = open_host_root(roots);
-
-	for (unsigned int i = 0; i < RUNTIMES_MAX; i++) {
-		char marker[RUNTIME_ROOT_LEN * 2];
-		int fd = -1;
-
-		out[i].runtime = known[i].runtime;
-		snprintf(out[i].root, sizeof(out[i].root), "%s%s", roots->host_root, known[i].root);
-		snprintf(marker, sizeof(marker), "%s",
-			 known[i].marker_abs ? known[i].marker_abs : known[i].root);
-		if (known[i].marker)
-			snprintf(marker + strlen(marker), sizeof(marker) - strlen(marker), "%s",
-				 known[i].marker);
-		if (root_fd >= 0)
-			fd = confined_open(root_fd, marker, O_PATH, CONFINED_AUTO);
-		out[i].present = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-	}
-	if (root_fd >= 0)
-		close(root_fd);
-	return RUNTIMES_MAX;
 }

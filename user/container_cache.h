@@ -47,13 +47,4 @@ uint64_t container_cache__files_read(const struct container_cache *cache);
 void container_cache__state_errors(const struct container_cache *cache,
 				   struct runtime_state_errors *out);
 
-/* Which runtimes have state on this node, for `memsight features`. */
-struct runtime_presence {
-	const char *runtime;
-	char root[RUNTIME_ROOT_LEN * 2];
-	bool present;
-};
-#define RUNTIMES_MAX 4
-unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runtime_presence *out);
-
 #endif

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "cgroup_memory.h"
 #include "cgroup_mounts.h"
-#include "cgroup_walk.h"
-#include "container_cache.h"
+#include "runtime_roots.h"
 #include "feature_report.h"
 #include "version.h"
 #include "jsonw.h"

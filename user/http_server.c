@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http_server.h"
 #include "log.h"
-#include "self_stats.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_info.h"
+#include "clock.h"
 #include "count_maps.h"
 #include "loader.h"
 #include "log.h"
@@ -53,14 +54,6 @@ struct loader {
 		struct count_table table;
 	} counts[COUNT_FAMILIES];
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
 static const char *error_text(int err)
@@ -637,7 +630,7 @@ static void report_features(struct loader *loader, const struct loader_opts *opt
 
 int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len)
 {
-	double start = now_ms();
+	double start = clock_monotonic_ms();
 	struct loader *loader;
 	struct btf *btf = NULL;
 	char skipped[768] = "", cgroup_err[1024] = "";
@@ -745,7 +738,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		}
 		loader->report.bpf_stats_enabled = on == 1;
 	}
-	loader->report.attach_ms = now_ms() - start;
+	loader->report.attach_ms = clock_monotonic_ms() - start;
 	btf__free(btf);
 	/*
 	 * Loading parsed the kernel's BTF (megabytes) and freed it, but freed heap

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "btf_info.h"
@@ -16,6 +15,7 @@
 #include "version.h"
 #include "feature_report.h"
 #include "log.h"
+#include "node_name.h"
 #include "stream.h"
 #include "top.h"
 
@@ -54,19 +54,6 @@ static int check_privileges(void)
 	return -EPERM;
 }
 
-static const char *default_node_name(void)
-{
-	static struct utsname uts;
-	const char *env_node = getenv("NODE_NAME");
-
-	/* Kubernetes' downward API conventionally passes the node as NODE_NAME. */
-	if (env_node && *env_node)
-		return env_node;
-	if (uname(&uts))
-		return "unknown";
-	return uts.nodename;
-}
-
 /* Data goes to stdout: a write that fails is a runtime failure, not a success. */
 static int finish_output(int status)
 {
@@ -78,10 +65,87 @@ static int finish_output(int status)
 	return status;
 }
 
+static int do_help(struct env *env)
+{
+	/* `help help` and `--help` alike show the overview. */
+	enum command topic = CMD_DEFAULT;
+
+	for (enum command c = CMD_TOP; env->help_topic && c < CMD_HELP; c++)
+		if (!strcmp(cli_command_name(c), env->help_topic))
+			topic = c;
+	cli_print_help(stdout, topic);
+	return finish_output(0);
+}
+
+static int do_version(struct env *env)
+{
+	if (env->json)
+		printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n", MEMSIGHT_VERSION);
+	else
+		printf("memsight %s\n", MEMSIGHT_VERSION);
+	return finish_output(0);
+}
+
+static int do_features(struct env *env)
+{
+	return finish_output(features_run(env));
+}
+
+static int do_top(struct env *env)
+{
+	return top_run(env);
+}
+
+static int do_stream(struct env *env)
+{
+	return stream_run(env);
+}
+
+/* No command: a person at a terminal gets the view; a pipe or a log file gets lines. */
+static int do_default(struct env *env)
+{
+	if (env->batch || env->iterations || isatty(STDOUT_FILENO))
+		return top_run(env);
+	return stream_run(env);
+}
+
+/* Keyed by enum command; help and version answer without loading anything. */
+static const struct cmd {
+	int (*func)(struct env *env);
+	bool loads_bpf; /* needs the --btf, privilege and libbpf set-up first */
+} cmds[] = {
+	[CMD_DEFAULT] = { .func = do_default, .loads_bpf = true },
+	[CMD_TOP] = { .func = do_top, .loads_bpf = true },
+	[CMD_STREAM] = { .func = do_stream, .loads_bpf = true },
+	[CMD_RUN] = { .func = do_stream, .loads_bpf = true },
+	[CMD_FEATURES] = { .func = do_features, .loads_bpf = true },
+	[CMD_VERSION] = { .func = do_version },
+	[CMD_HELP] = { .func = do_help },
+};
+
+/* Returns 0, or the exit code: 2 for a bad --btf file, 1 without the privileges. */
+static int prepare_to_load(struct env *env)
+{
+	char err[512];
+
+	if (env->btf_path && btf_info_check_file(env->btf_path, err, sizeof(err))) {
+		log_error("--btf: %s", err);
+		return 2;
+	}
+	if (!env->node)
+		env->node = node_name();
+	if (check_privileges())
+		return 1;
+	log_setup_libbpf(env->verbose);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const struct cmd *cmd;
 	struct env env;
 	char err[512];
+	int ret;
 
 	/*
 	 * Big buffers (the /metrics page, JSON lines, tables) from their own
@@ -105,51 +169,14 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return 2;
 	}
-	switch (env.command) {
-	case CMD_HELP: {
-		/* `help help` and `--help` alike show the overview. */
-		enum command topic = CMD_DEFAULT;
-
-		for (enum command c = CMD_TOP; env.help_topic && c < CMD_HELP; c++)
-			if (!strcmp(cli_command_name(c), env.help_topic))
-				topic = c;
-		cli_print_help(stdout, topic);
-		return finish_output(0);
+	/* cli_parse only sets commands it knows; stream stays the fallback, as before. */
+	cmd = (size_t)env.command < sizeof(cmds) / sizeof(cmds[0]) && cmds[env.command].func
+		      ? &cmds[env.command]
+		      : &cmds[CMD_STREAM];
+	if (cmd->loads_bpf) {
+		ret = prepare_to_load(&env);
+		if (ret)
+			return ret;
 	}
-	case CMD_VERSION:
-		if (env.json)
-			printf("{\"v\":1,\"type\":\"version\",\"version\":\"%s\"}\n",
-			       MEMSIGHT_VERSION);
-		else
-			printf("memsight %s\n", MEMSIGHT_VERSION);
-		return finish_output(0);
-	default:
-		break;
-	}
-
-	if (env.btf_path && btf_info_check_file(env.btf_path, err, sizeof(err))) {
-		log_error("--btf: %s", err);
-		return 2;
-	}
-	if (!env.node)
-		env.node = default_node_name();
-	if (check_privileges())
-		return 1;
-	log_setup_libbpf(env.verbose);
-
-	switch (env.command) {
-	case CMD_FEATURES:
-		return finish_output(features_run(&env));
-	case CMD_DEFAULT:
-		/* A person at a terminal gets the view; a pipe or a log file gets lines. */
-		if (env.batch || env.iterations || isatty(STDOUT_FILENO))
-			return top_run(&env);
-		return stream_run(&env);
-	case CMD_TOP:
-		return top_run(&env);
-	case CMD_RUN:
-	case CMD_STREAM:
-	default:
-		return stream_run(&env);
-	}
+	return cmd->func(&env);
 }

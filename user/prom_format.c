@@ -120,7 +120,7 @@ static void stall_histogram(struct strbuf *out, const struct aggregate_entry *e)
 	series_u64(out, "memsight_reclaim_stall_seconds_count", e, NULL, NULL, e->reclaim_count);
 }
 
-static void container_families(struct strbuf *out, const struct aggregate_entry **entries)
+static void container_info_family(struct strbuf *out, const struct aggregate_entry **entries)
 {
 	const struct aggregate_entry **e;
 
@@ -144,6 +144,12 @@ static void container_families(struct strbuf *out, const struct aggregate_entry 
 		label(out, &first, "exited", (*e)->removed_ns ? "true" : "false");
 		strbuf_append(out, "} 1\n", 4);
 	}
+}
+
+/* What the kernel counted for the cgroup: OOM kills, faults, charges, reclaim stalls. */
+static void activity_families(struct strbuf *out, const struct aggregate_entry **entries)
+{
+	const struct aggregate_entry **e;
 
 	family(out, "memsight_oom_kills_total", "counter",
 	       "OOM kills whose victim was in this cgroup, since memsight started.");
@@ -185,6 +191,12 @@ static void container_families(struct strbuf *out, const struct aggregate_entry 
 	for (e = entries; *e; e++)
 		if ((*e)->reclaim_count)
 			stall_histogram(out, *e);
+}
+
+/* What cgroupfs says about the cgroup's memory now. */
+static void memory_families(struct strbuf *out, const struct aggregate_entry **entries)
+{
+	const struct aggregate_entry **e;
 
 	family(out, "memsight_memory_usage_bytes", "gauge", "The cgroup's memory usage.");
 	for (e = entries; *e; e++)
@@ -203,6 +215,13 @@ static void container_families(struct strbuf *out, const struct aggregate_entry 
 		if ((*e)->has_usage && (*e)->has_high)
 			series_u64(out, "memsight_memory_high_bytes", *e, NULL, NULL,
 				   (*e)->high_bytes);
+}
+
+static void container_families(struct strbuf *out, const struct aggregate_entry **entries)
+{
+	container_info_family(out, entries);
+	activity_families(out, entries);
+	memory_families(out, entries);
 }
 
 static void agent_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)

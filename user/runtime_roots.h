@@ -2,11 +2,16 @@
 #ifndef MEMSIGHT_RUNTIME_ROOTS_H
 #define MEMSIGHT_RUNTIME_ROOTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "container_path.h"
 
-/* Where each container runtime keeps its state on the host, and why it gave no names. Pure. */
+/*
+ * Where each container runtime keeps its state on the host, and why it gave no
+ * names. Pure (runtime_roots.c) but for the two functions that look at the host,
+ * in runtime_roots_detect.c.
+ */
 
 #define RUNTIME_ROOT_LEN 512
 
@@ -21,6 +26,18 @@ struct runtime_roots {
 void runtime_roots_defaults(struct runtime_roots *roots);
 /* The defaults, under the host's / mounted at host_root (NULL or "/": this / ). */
 void runtime_roots_under(struct runtime_roots *roots, const char *host_root);
+
+/* The host root (host_root, or /) opened O_PATH, for confined lookups below it; or -errno. */
+int runtime_roots_open_host(const struct runtime_roots *roots);
+
+/* Which runtimes have state on this node, for `memsight features`. */
+struct runtime_presence {
+	const char *runtime;
+	char root[RUNTIME_ROOT_LEN * 2];
+	bool present;
+};
+#define RUNTIMES_MAX 4
+unsigned int runtime_roots_detect(const struct runtime_roots *roots, struct runtime_presence *out);
 
 /* Why a runtime's state gave no names for a container; counted so failures are seen. */
 enum runtime_state_error {

@@ -1,38 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "self_stats.h"
-
-static int64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t clock_realtime_ns(void)
-{
-	return clock_ns(CLOCK_REALTIME);
-}
-
-uint64_t clock_monotonic_ns(void)
-{
-	return (uint64_t)clock_ns(CLOCK_MONOTONIC);
-}
-
-int64_t clock_boot_to_realtime_ns(void)
-{
-	/* Bracket the boot-time read to halve the error of two separate reads. */
-	int64_t before = clock_ns(CLOCK_REALTIME);
-	int64_t boot = clock_ns(CLOCK_BOOTTIME);
-	int64_t after = clock_ns(CLOCK_REALTIME);
-
-	return before + (after - before) / 2 - boot;
-}
 
 void self_stats_sample(struct self_sample *sample)
 {
@@ -40,7 +12,7 @@ void self_stats_sample(struct self_sample *sample)
 	struct rusage usage;
 	FILE *f;
 
-	sample->monotonic_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	sample->monotonic_ns = clock_monotonic_ns();
 	sample->rss_bytes = 0;
 	f = fopen("/proc/self/statm", "r");
 	if (f) {

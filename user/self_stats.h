@@ -15,9 +15,5 @@ struct self_sample {
 void self_stats_sample(struct self_sample *sample);
 /* CPU use between two samples, in percent of one core. */
 double self_stats_cpu_percent(const struct self_sample *before, const struct self_sample *after);
-/* CLOCK_REALTIME minus CLOCK_BOOTTIME now: adds to a BPF boot-time stamp to date it. */
-int64_t clock_boot_to_realtime_ns(void);
-int64_t clock_realtime_ns(void);
-uint64_t clock_monotonic_ns(void);
 
 #endif

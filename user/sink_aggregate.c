@@ -11,9 +11,9 @@
 
 #include "aggregate.h"
 #include "cgroup_mounts.h"
-#include "cgroup_walk.h"
+#include "cgroup_memory.h"
 #include "log.h"
-#include "self_stats.h"
+#include "clock.h"
 #include "sinks.h"
 
 /* Tracked cgroups at most: ~2.5 KiB each. */

@@ -12,7 +12,7 @@
 #include "http_server.h"
 #include "log.h"
 #include "prom_format.h"
-#include "self_stats.h"
+#include "clock.h"
 #include "sinks.h"
 #include "version.h"
 

@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "clock.h"
 #include "log.h"
-#include "self_stats.h"
+#include "clock.h"
 #include "stream.h"
 #include "top.h"
 #include "top_view.h"

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_CGROUP_MEMORY_H
+#define MEMSIGHT_CGROUP_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup_mounts.h"
+
+/* The memory controller's files in cgroupfs: where they are and what they say. */
+
+/*
+ * The mount point of the hierarchy with the memory controller: the v2 mount
+ * when its root lists "memory", else the v1 memory mount. Returns "v1", "v2"
+ * or "none" and writes the mount point (or "") to out.
+ */
+const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len);
+
+/*
+ * The memcg's usage and limit from cgroupfs (v1 memory.usage_in_bytes and
+ * limit_in_bytes, v2 memory.current and memory.max). *has_limit is false for
+ * an unlimited memcg. Returns 0, or -errno when the cgroup can't be read.
+ */
+int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
+		       bool *has_limit, uint64_t *limit);
+
+/*
+ * The memcg's memory.stat, in bytes per charge kind (anon, file, shmem, kernel,
+ * sock): v1 rss/cache/shmem (v1 has no kernel or sock figure: 0), v2
+ * anon/file/shmem/kernel/sock. For kernels without the memcg stat tracepoints.
+ */
+int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *kinds);
+
+/* v2 memory.high; -ENOENT on v1 or when it is "max". */
+int cgroup_memory_high(const char *root, const char *path, uint64_t *high);
+
+#endif
