@@ -71,13 +71,13 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/record_format.
 	user/cgroup_mounts.c user/container_path.c user/container_meta.c user/runtime_roots.c \
 	user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c user/aggregate.c \
 	user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
+APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/loader_read.c user/load_plan.c user/count_maps.c user/agent.c user/api.c user/stream.c user/feature_report.c \
 	user/btf_info.c user/self_stats.c user/log.c \
 	user/container_cache.c user/confined_file.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
-LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/count_maps.c user/btf_info.c \
+LIB_SRCS := $(PURE_SRCS) user/agent.c user/api.c user/loader.c user/loader_read.c user/load_plan.c user/count_maps.c user/btf_info.c \
 	user/self_stats.c user/log.c user/container_cache.c user/confined_file.c user/cgroup_walk.c \
 	user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))

@@ -46,9 +46,9 @@ static __always_inline void *counting_lookup_or_init(void *hash, const __u64 *ke
  * `scratch` (row_size bytes, any content) builds a new overflow entry.
  * NULL: the overflow hash is full (counted).
  */
-static __always_inline void *counting_row(void *slots, void *overflow, __u32 memcg_id,
-					  __u64 serial, struct cgroup_subsys_state *css,
-					  void *scratch, __u32 row_size)
+static __always_inline void *counting_row(void *slots, void *overflow, __u32 memcg_id, __u64 serial,
+					  struct cgroup_subsys_state *css, void *scratch,
+					  __u32 row_size)
 {
 	volatile __u64 *owner = NULL;
 	__u64 cgroup_id;

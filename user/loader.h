@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "hook_choice.h"
 #include "interval_counts.h"
 #include "memsight.h"
 #include "record_format.h"
