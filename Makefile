@@ -140,7 +140,8 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
-$(OUTPUT)/user/loader.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/memsight.skel.h
+$(OUTPUT)/user/loader.o $(OUTPUT)/user/loader_read.o $(OUTPUT)/user/feature_report.o: \
+	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
 $(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/stream.o: $(OUTPUT)/version.h

@@ -6,12 +6,10 @@
  */
 #include <errno.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/perf_event.h>
-#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -65,13 +63,6 @@ static bool seccomp_filtered(void)
 	if (f)
 		fclose(f);
 	return mode == 2;
-}
-
-static int ringbuf_sample(void *ctx, void *data, size_t size)
-{
-	struct loader *loader = ctx;
-
-	return loader->on_record(loader->ctx, data, size);
 }
 
 /* Classic tracepoints are attached through tracefs; mount it if nobody has. */
@@ -454,75 +445,6 @@ static void report_hooks(struct loader *loader, const struct load_plan *plan,
 }
 
 /*
- * One ring buffer manager per map, both behind one epoll fd: the cgroup
- * records can then be read on their own, before each interval's counts, so
- * every cgroup with counts has been named.
- */
-static int open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	int ret = 0;
-
-	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
-	/* OOM kills first (unless another reader has them), then fault samples */
-	loader->rb_events =
-		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
-							  : loader->skel->maps.events),
-				 ringbuf_sample, loader, NULL);
-	if (loader->rb_events && !leave_events &&
-	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
-			     ringbuf_sample, loader))
-		ret = -errno;
-	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
-					      ringbuf_sample, loader, NULL);
-	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
-		ret = -errno;
-	if (ret)
-		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
-	return ret;
-}
-
-/* The counting maps of what was attached, as count sources for the interval logic. */
-static int open_count_sources(struct loader *loader, char *err, size_t err_len)
-{
-	__typeof__(loader->skel->maps) *maps = &loader->skel->maps;
-	const struct {
-		bool on;
-		struct bpf_map *slots, *hash;
-		uint32_t skip, counters;
-	} families[COUNT_FAMILIES] = {
-		[COUNT_FAULTS] = { loader->parts & PART_FAULTS, maps->fault_slots,
-				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
-		[COUNT_CHARGES] = { loader->parts & PART_CHARGES, maps->charge_slots,
-				    maps->charge_overflow, SLOT_HEADER_WORDS,
-				    2 * MEMSIGHT_CHARGE_KINDS },
-		[COUNT_RECLAIM] = { loader->parts & PART_RECLAIM, NULL, maps->reclaim_stats, 0,
-				    2 + MEMSIGHT_RECLAIM_BUCKETS },
-	};
-
-	for (int f = 0; f < COUNT_FAMILIES; f++) {
-		struct loader_counts *c = &loader->counts[f];
-		int ret;
-
-		if (!families[f].on)
-			continue;
-		ret = count_maps__open(&c->source, &c->table, families[f].slots, families[f].hash,
-				       families[f].skip, families[f].counters);
-		if (ret) {
-			snprintf(err, err_len, "can't map the counting maps: %s", strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}
-
-/*
  * With the capabilities in hand, a seccomp profile can still refuse bpf():
  * say so once, before libbpf's hints (RLIMIT_MEMLOCK) point the wrong way.
  */
@@ -632,9 +554,9 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	loader->ctx = opts->ctx;
 	ret = load_with_btf(loader, opts, err, err_len);
 	if (!ret)
-		ret = open_ring_buffers(loader, opts->leave_events, err, err_len);
+		ret = loader_open_ring_buffers(loader, opts->leave_events, err, err_len);
 	if (!ret)
-		ret = open_count_sources(loader, err, err_len);
+		ret = loader_open_count_sources(loader, err, err_len);
 	if (ret) {
 		loader__free(loader);
 		return ret < 0 ? ret : -EINVAL;

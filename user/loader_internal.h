@@ -30,4 +30,9 @@ struct loader {
 	} counts[COUNT_FAMILIES];
 };
 
+/* The ring buffers' readers, behind one epoll fd; 0 or -errno with why in err. */
+int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len);
+/* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
+int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
+
 #endif

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The readers of a loaded loader: ring buffers, counters, run-time stats, count sources. */
+/*
+ * The readers of a loaded loader: ring buffers, counters, run-time stats,
+ * count sources; loader.c sets the loader up.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -9,6 +16,82 @@
 #include "loader.h"
 #include "loader_internal.h"
 #include "memsight.skel.h"
+
+static int ringbuf_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *loader = ctx;
+
+	return loader->on_record(loader->ctx, data, size);
+}
+
+/*
+ * One ring buffer manager per map, both behind one epoll fd: the cgroup
+ * records can then be read on their own, before each interval's counts, so
+ * every cgroup with counts has been named.
+ */
+int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret = 0;
+
+	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
+	/* OOM kills first (unless another reader has them), then fault samples */
+	loader->rb_events =
+		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
+							  : loader->skel->maps.events),
+				 ringbuf_sample, loader, NULL);
+	if (loader->rb_events && !leave_events &&
+	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
+			     ringbuf_sample, loader))
+		ret = -errno;
+	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
+					      ringbuf_sample, loader, NULL);
+	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
+		ret = -errno;
+	if (!ret &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
+		ret = -errno;
+	if (!ret &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
+		ret = -errno;
+	if (ret)
+		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
+	return ret;
+}
+
+/* The counting maps of what was attached, as count sources for the interval logic. */
+int loader_open_count_sources(struct loader *loader, char *err, size_t err_len)
+{
+	__typeof__(loader->skel->maps) *maps = &loader->skel->maps;
+	const struct {
+		bool on;
+		struct bpf_map *slots, *hash;
+		uint32_t skip, counters;
+	} families[COUNT_FAMILIES] = {
+		[COUNT_FAULTS] = { loader->parts & PART_FAULTS, maps->fault_slots,
+				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
+		[COUNT_CHARGES] = { loader->parts & PART_CHARGES, maps->charge_slots,
+				    maps->charge_overflow, SLOT_HEADER_WORDS,
+				    2 * MEMSIGHT_CHARGE_KINDS },
+		[COUNT_RECLAIM] = { loader->parts & PART_RECLAIM, NULL, maps->reclaim_stats, 0,
+				    2 + MEMSIGHT_RECLAIM_BUCKETS },
+	};
+
+	for (int f = 0; f < COUNT_FAMILIES; f++) {
+		struct loader_counts *c = &loader->counts[f];
+		int ret;
+
+		if (!families[f].on)
+			continue;
+		ret = count_maps__open(&c->source, &c->table, families[f].slots, families[f].hash,
+				       families[f].skip, families[f].counters);
+		if (ret) {
+			snprintf(err, err_len, "can't map the counting maps: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
 
 const struct loader_report *loader__report(const struct loader *loader)
 {
