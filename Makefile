@@ -71,7 +71,8 @@ PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/event_json.c u
 	user/cli.c user/container_path.c user/container_info.c user/container_meta.c \
 	user/runtime_roots.c user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c \
 	user/aggregate.c user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.c user/agent_interval.c \
+APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/loader_read.c user/load_plan.c \
+	user/count_maps.c user/agent.c user/agent_interval.c \
 	user/api.c user/stream.c user/sink_json.c user/sink_aggregate.c user/sink_metrics.c \
 	user/sink_view.c user/feature_report.c \
 	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c \
@@ -80,7 +81,8 @@ APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/count_maps.c user/agent.
 	user/top.c
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 # libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
-LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c user/count_maps.c \
+LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c \
+	user/loader_read.c user/load_plan.c user/count_maps.c \
 	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c user/container_cache.c \
 	user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c user/cgroup_memory.c \
 	user/cgroup_walk.c user/proc_faults.c
@@ -144,7 +146,8 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
-$(OUTPUT)/user/loader.o $(OUTPUT)/user/feature_report.o: $(OUTPUT)/memsight.skel.h
+$(OUTPUT)/user/loader.o $(OUTPUT)/user/loader_read.o $(OUTPUT)/user/feature_report.o: \
+	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
 $(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/sink_metrics.o: $(OUTPUT)/version.h

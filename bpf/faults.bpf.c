@@ -15,8 +15,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
-#include "cgroup.bpf.h"
-#include "events.bpf.h"
 #include "counting.bpf.h"
 
 /* Sized by userspace before load (memsight.h: "Counting per memcg"). */
@@ -35,29 +33,16 @@ struct {
 	__type(value, struct memsight_fault_counts);
 } fault_overflow SEC(".maps");
 
-/*
- * A memcg's fault counters: its slot when it holds it (one compare of the
- * css serial number), claimed when free, else its overflow entry. Its
- * cgroup id is read (three dependent loads) only off the hot path.
- */
+/* A memcg's fault counters: see counting_row() for the hot path. */
 static __always_inline void count_fault(__u32 memcg_id, __u64 serial,
 					struct cgroup_subsys_state *css, __u64 faults, __u64 major)
 {
-	struct memsight_fault_counts *c;
-	__u64 *slot, cgroup_id;
+	struct memsight_fault_counts *c, scratch;
 
-	c = (void *)counting_slot(&fault_slots, memcg_id, serial, &slot);
-	if (!c) {
-		cgroup_id = css_cgroup_id(css);
-		c = (void *)counting_claim(slot, cgroup_id, serial);
-	}
-	if (!c) {
-		struct memsight_fault_counts fresh = { .cgroup_id = cgroup_id };
-
-		c = (void *)counting_overflow(&fault_overflow, cgroup_id, &fresh);
-		if (!c)
-			return;
-	}
+	c = counting_row(&fault_slots, &fault_overflow, memcg_id, serial, css, &scratch,
+			 sizeof(scratch));
+	if (!c)
+		return;
 	if (faults)
 		__sync_fetch_and_add(&c->faults, faults);
 	if (major)

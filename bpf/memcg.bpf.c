@@ -11,7 +11,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
-#include "events.bpf.h"
 #include "counting.bpf.h"
 
 /*
@@ -41,9 +40,9 @@ struct {
 
 static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int val)
 {
-	struct memsight_charge_counts *c;
+	struct memsight_charge_counts *c, scratch;
 	__u32 idx = (__u32)item, kind, unit;
-	__u64 cgroup_id, bytes, *slot;
+	__u64 bytes;
 
 	if (idx >= MEMSIGHT_STAT_ITEMS_MAX || !val)
 		return 0;
@@ -57,19 +56,10 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 	if (!kind || kind > MEMSIGHT_CHARGE_KINDS || !memcg)
 		return 0;
 	kind--;
-	/* the cgroup id (three dependent loads) only off the hot path: see faults.bpf.c */
-	c = (void *)counting_slot(&charge_slots, memcg->id.id, memcg->css.serial_nr, &slot);
-	if (!c) {
-		cgroup_id = memcg->css.cgroup->kn->id;
-		c = (void *)counting_claim(slot, cgroup_id, memcg->css.serial_nr);
-	}
-	if (!c) {
-		struct memsight_charge_counts fresh = { .cgroup_id = cgroup_id };
-
-		c = (void *)counting_overflow(&charge_overflow, cgroup_id, &fresh);
-		if (!c)
-			return 0;
-	}
+	c = counting_row(&charge_slots, &charge_overflow, memcg->id.id, memcg->css.serial_nr,
+			 &memcg->css, &scratch, sizeof(scratch));
+	if (!c)
+		return 0;
 	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */
 		return 0;
 	if (val > 0) {

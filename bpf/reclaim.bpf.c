@@ -10,8 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
-#include "cgroup.bpf.h"
-#include "events.bpf.h"
+#include "counting.bpf.h"
 
 /* Reclaim start per task; an entry leaves at the pass's end. */
 struct {
@@ -66,15 +65,9 @@ static __always_inline int reclaim_end(void)
 	stall = bpf_ktime_get_ns() - *start;
 	bpf_map_delete_elem(&reclaim_start, &tid);
 	cgroup_id = css_cgroup_id(task_memcg_css((void *)bpf_get_current_task()));
-	r = bpf_map_lookup_elem(&reclaim_stats, &cgroup_id);
-	if (!r) {
-		bpf_map_update_elem(&reclaim_stats, &cgroup_id, &fresh, BPF_NOEXIST);
-		r = bpf_map_lookup_elem(&reclaim_stats, &cgroup_id);
-		if (!r) {
-			__sync_fetch_and_add(&counters.overflow_full, 1);
-			return 0;
-		}
-	}
+	r = counting_lookup_or_init(&reclaim_stats, &cgroup_id, &fresh);
+	if (!r)
+		return 0;
 	bucket = log2_bucket(stall);
 	__sync_fetch_and_add(&r->count, 1);
 	__sync_fetch_and_add(&r->stall_ns, stall);

@@ -168,9 +168,7 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->has_charges = row->charges;
 	memcpy(c->charged_bytes, row->charged, sizeof(c->charged_bytes));
 	memcpy(c->uncharged_bytes, row->uncharged, sizeof(c->uncharged_bytes));
-	c->charge_source = loader__counts_charges(ms->loader)
-				   ? "tp_btf/mod_memcg_state + mod_memcg_lruvec_state"
-				   : "memory.stat";
+	c->charge_source = loader__charge_source(ms->loader);
 	c->reclaim_count = row->reclaim_count;
 	c->reclaim_stall_ns = row->stall_ns;
 	c->reclaim_histogram = row->hist;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hook_choice.h"
+
 /* Command line: commands, options and their help, from one table. Pure. */
 
 enum command {
@@ -17,20 +19,6 @@ enum command {
 	CMD_FEATURES,
 	CMD_VERSION,
 	CMD_HELP,
-};
-
-enum fault_hook {
-	FAULT_HOOK_AUTO,
-	FAULT_HOOK_TP_BTF,
-	FAULT_HOOK_PERF_EVENT,
-	FAULT_HOOK_OFF,
-};
-
-enum oom_hook {
-	OOM_HOOK_AUTO,
-	OOM_HOOK_TP_BTF,
-	OOM_HOOK_FENTRY,
-	OOM_HOOK_TRACEPOINT,
 };
 
 /* All configuration, defaults in cli_env_defaults(). */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The loader's set-up, in phases: probe the kernel's BTF, plan what to load
+ * (load_plan.c), load and attach from the plan, report what it got. The
+ * readers of what is loaded are in loader_read.c.
+ */
 #include <errno.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/perf_event.h>
-#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -19,41 +22,15 @@
 #include "btf_info.h"
 #include "clock.h"
 #include "count_maps.h"
+#include "load_plan.h"
 #include "loader.h"
+#include "loader_internal.h"
 #include "log.h"
 #include "memsight.skel.h"
 
 /* Victims awaiting their exit in tracepoint mode; more at once means a kill storm. */
 #define OOM_PENDING_MAX 64
 
-/* How faults are counted, best first (see faults.bpf.c). */
-enum fault_mode {
-	FAULT_MODE_MEMCG_EVENTS,
-	FAULT_MODE_PERF,
-	FAULT_MODE_NONE,
-};
-
-struct loader {
-	struct memsight_bpf *skel;
-	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
-	int perf_link_count;
-	enum fault_mode fault_mode;
-	bool cgroup_events;
-	bool charges;	       /* memcg stat tracepoints attached */
-	char samples_err[512]; /* why --fault-samples could not be served */
-	bool reclaim;
-	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
-	struct ring_buffer *rb_cgroups; /* cgroup records */
-	int epfd;			/* both of them */
-	int stats_fd;
-	loader_record_fn on_record;
-	void *ctx;
-	struct loader_report report;
-	struct loader_counts {
-		struct count_source source;
-		struct count_table table;
-	} counts[COUNT_FAMILIES];
-};
 
 /* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
 static const char *error_text(int err)
@@ -80,13 +57,6 @@ static bool seccomp_filtered(void)
 	if (f)
 		fclose(f);
 	return mode == 2;
-}
-
-static int ringbuf_sample(void *ctx, void *data, size_t size)
-{
-	struct loader *loader = ctx;
-
-	return loader->on_record(loader->ctx, data, size);
 }
 
 /* Classic tracepoints are attached through tracefs; mount it if nobody has. */
@@ -137,36 +107,46 @@ static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *er
 }
 
 /*
- * The OOM hooks, best first. tp_btf and fentry read the victim's task at the
- * kill; the classic tracepoint is completed at the victim's exit.
+ * The memcg stat items memsight reports, by name: their numbers differ between
+ * kernels, and the name says the unit (_B bytes, _KB KiB, otherwise pages).
  */
-enum oom_mode {
-	OOM_MODE_TP_BTF,
-	OOM_MODE_FENTRY,
-	OOM_MODE_TRACEPOINT,
-	OOM_MODE_COUNT,
-};
-
 static const struct {
-	enum oom_hook option; /* --oom-hook value that forces it */
-	const char *hook;
-	const char *how;
-} oom_modes[OOM_MODE_COUNT] = {
-	[OOM_MODE_TP_BTF] = { OOM_HOOK_TP_BTF, "tp_btf/mark_victim",
-			      "victim task read at the moment of the kill" },
-	[OOM_MODE_FENTRY] = { OOM_HOOK_FENTRY, "fentry/mark_oom_victim",
-			      "victim task read at the moment of the kill" },
-	[OOM_MODE_TRACEPOINT] = { OOM_HOOK_TRACEPOINT,
-				  "tracepoint/oom/mark_victim + "
-				  "tracepoint/sched/sched_process_exit",
-				  "victim's memcg read at its exit" },
+	const char *name;
+	enum memsight_charge_kind kind;
+} charge_items[] = {
+	{ "NR_ANON_MAPPED", MEMSIGHT_CHARGE_ANON },
+	{ "NR_FILE_PAGES", MEMSIGHT_CHARGE_FILE },
+	{ "NR_SHMEM", MEMSIGHT_CHARGE_SHMEM },
+	{ "NR_SLAB_RECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SLAB_UNRECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_KERNEL_STACK_KB", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SECONDARY_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_PERCPU_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_VMALLOC", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
 };
 
-static const char *const fault_hooks[] = {
-	[FAULT_MODE_MEMCG_EVENTS] = "tp_btf/count_memcg_events",
-	[FAULT_MODE_PERF] = "perf_event/page-faults-min+maj (per CPU)",
-	[FAULT_MODE_NONE] = NULL,
-};
+static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
+		const char *name = charge_items[i].name;
+		size_t n = strlen(name);
+		int64_t item;
+		__u32 unit;
+
+		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
+		    item >= MEMSIGHT_STAT_ITEMS_MAX)
+			continue; /* not on this kernel: that part of the kind is not counted */
+		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
+		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
+							       : (__u32)page_size;
+		*(volatile __u8 *)&skel->rodata->item_kind[item] = charge_items[i].kind + 1;
+		*(volatile __u32 *)&skel->rodata->item_unit[item] = unit;
+	}
+}
 
 static int perf_event_open_on(__u64 config, int cpu)
 {
@@ -233,93 +213,65 @@ static void detach_perf_faults(struct loader *loader)
 	loader->perf_link_count = 0;
 }
 
-/* Why a mode can't work on this kernel, before trying it; "" when it may. */
-static void oom_mode_precheck(enum oom_mode mode, const struct btf *btf, char *why, size_t len)
+/* Turns on the programs of the parts asked for; the rest are not even loaded. */
+static void set_autoload(struct memsight_bpf *skel, unsigned int parts)
 {
-	bool kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+	const struct {
+		struct bpf_program *prog;
+		unsigned int part;
+	} programs[] = {
+		{ skel->progs.oom_mark_victim_btf, PART_OOM_TP_BTF },
+		{ skel->progs.oom_mark_victim_fentry, PART_OOM_FENTRY },
+		{ skel->progs.oom_mark_victim_tp, PART_OOM_TRACEPOINT },
+		{ skel->progs.oom_victim_exit_tp, PART_OOM_TRACEPOINT },
+		{ skel->progs.cgroup_mkdir_btf, PART_CGROUPS },
+		{ skel->progs.cgroup_rmdir_btf, PART_CGROUPS },
+		{ skel->progs.faults_memcg_events, PART_FAULTS_MEMCG },
+		{ skel->progs.faults_perf_minor, PART_FAULTS_PERF },
+		{ skel->progs.faults_perf_major, PART_FAULTS_PERF },
+		{ skel->progs.fault_sample_user, PART_SAMPLES },
+		{ skel->progs.fault_sample_kernel, PART_SAMPLES },
+		{ skel->progs.charges_memcg_state, PART_CHARGES },
+		{ skel->progs.charges_lruvec_state, PART_CHARGES },
+		{ skel->progs.reclaim_memcg_begin, PART_RECLAIM },
+		{ skel->progs.reclaim_memcg_end, PART_RECLAIM },
+		{ skel->progs.reclaim_direct_begin, PART_RECLAIM },
+		{ skel->progs.reclaim_direct_end, PART_RECLAIM },
+	};
 
-	why[0] = '\0';
-	switch (mode) {
-	case OOM_MODE_TP_BTF:
-		/* --btf serves CO-RE only; attaching tp_btf needs the kernel's own BTF. */
-		if (!kernel_btf)
-			snprintf(why, len, "needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
-		else if (btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") != 1)
-			snprintf(
-				why, len,
-				"mark_victim passes only the victim's pid on this kernel (the task "
-				"argument came in 2024)");
-		break;
-	case OOM_MODE_FENTRY:
-		if (!kernel_btf)
-			snprintf(why, len, "needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
-		else if (!btf_info_has_func(btf, "mark_oom_victim"))
-			snprintf(why, len, "mark_oom_victim is not a traceable function here");
-		break;
-	default:
-		break;
-	}
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		bpf_program__set_autoload(programs[i].prog, parts & programs[i].part);
 }
 
-/*
- * The memcg stat items memsight reports, by name: their numbers differ between
- * kernels, and the name says the unit (_B bytes, _KB KiB, otherwise pages).
- */
-static const struct {
-	const char *name;
-	enum memsight_charge_kind kind;
-} charge_items[] = {
-	{ "NR_ANON_MAPPED", MEMSIGHT_CHARGE_ANON },
-	{ "NR_FILE_PAGES", MEMSIGHT_CHARGE_FILE },
-	{ "NR_SHMEM", MEMSIGHT_CHARGE_SHMEM },
-	{ "NR_SLAB_RECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
-	{ "NR_SLAB_UNRECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
-	{ "NR_KERNEL_STACK_KB", MEMSIGHT_CHARGE_KERNEL },
-	{ "NR_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
-	{ "NR_SECONDARY_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
-	{ "MEMCG_PERCPU_B", MEMSIGHT_CHARGE_KERNEL },
-	{ "MEMCG_VMALLOC", MEMSIGHT_CHARGE_KERNEL },
-	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
-};
-
-static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+/* rodata and map sizes, before load */
+static int configure(struct memsight_bpf *skel, const struct btf *btf, const struct load_plan *plan,
+		     unsigned int parts, char *err, size_t err_len)
 {
-	long page_size = sysconf(_SC_PAGESIZE);
-
-	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
-		const char *name = charge_items[i].name;
-		size_t n = strlen(name);
-		int64_t item;
-		__u32 unit;
-
-		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
-		    item >= MEMSIGHT_STAT_ITEMS_MAX)
-			continue; /* not on this kernel: that part of the kind is not counted */
-		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
-		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
-							       : (__u32)page_size;
-		*(volatile __u8 *)&skel->rodata->item_kind[item] = charge_items[i].kind + 1;
-		*(volatile __u32 *)&skel->rodata->item_unit[item] = unit;
-	}
-}
-
-static int open_load_attach(struct loader *loader, const struct loader_opts *opts,
-			    const struct btf *btf, enum oom_mode mode, bool cgroup_events,
-			    enum fault_mode faults, bool extras, bool samples, char *err,
-			    size_t err_len)
-{
-	/*
-	 * Name vmlinux's BTF even when it is the default: libbpf 1.1 otherwise also
-	 * searches kernel modules' BTF for a type CO-RE can't find (the pre-6.2
-	 * rss_stat shim), and listing them needs CAP_SYS_ADMIN, which a container
-	 * with only CAP_BPF + CAP_PERFMON lacks: the load would fail outright.
-	 */
-	const char *btf_path = opts->btf_path ? opts->btf_path
-			       : !access("/sys/kernel/btf/vmlinux", R_OK)
-				       ? "/sys/kernel/btf/vmlinux"
-				       : NULL;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	uint32_t slots = count_slots_wanted();
+	int ret;
+
+	ret = set_rodata(skel, btf, err, err_len);
+	if (ret)
+		return ret;
+	set_autoload(skel, parts);
+	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
+	if (parts & PART_CHARGES)
+		set_charge_items(skel, btf);
+	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
+		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
+	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
+	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
+	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
+	bpf_map__set_max_entries(skel->maps.oom_pending,
+				 parts & PART_OOM_TRACEPOINT ? OOM_PENDING_MAX : 1);
+	return 0;
+}
+
+/* One attempt: the parts of the BPF object in `parts`, opened, loaded and attached. */
+static int open_load_attach(struct loader *loader, const struct load_plan *plan,
+			    const struct btf *btf, unsigned int parts, char *err, size_t err_len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = plan->btf_path);
 	struct memsight_bpf *skel;
 	int ret;
 
@@ -330,41 +282,9 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 		snprintf(err, err_len, "can't open BPF object: %s", error_text(ret));
 		return ret;
 	}
-	ret = set_rodata(skel, btf, err, err_len);
+	ret = configure(skel, btf, plan, parts, err, err_len);
 	if (ret)
 		goto fail;
-	bpf_program__set_autoload(skel->progs.oom_mark_victim_btf, mode == OOM_MODE_TP_BTF);
-	bpf_program__set_autoload(skel->progs.oom_mark_victim_fentry, mode == OOM_MODE_FENTRY);
-	bpf_program__set_autoload(skel->progs.oom_mark_victim_tp, mode == OOM_MODE_TRACEPOINT);
-	bpf_program__set_autoload(skel->progs.oom_victim_exit_tp, mode == OOM_MODE_TRACEPOINT);
-	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, cgroup_events);
-	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, cgroup_events);
-	bpf_program__set_autoload(skel->progs.faults_memcg_events,
-				  faults == FAULT_MODE_MEMCG_EVENTS);
-	bpf_program__set_autoload(skel->progs.faults_perf_minor, faults == FAULT_MODE_PERF);
-	bpf_program__set_autoload(skel->progs.faults_perf_major, faults == FAULT_MODE_PERF);
-	bpf_program__set_autoload(skel->progs.fault_sample_user, samples);
-	bpf_program__set_autoload(skel->progs.fault_sample_kernel, samples);
-	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = opts->fault_samples;
-	/* Charges need the memcg stat tracepoints (newer kernels); reclaim is everywhere. */
-	bool charges = extras && btf__find_by_name_kind(btf, "btf_trace_mod_memcg_state",
-							BTF_KIND_TYPEDEF) > 0;
-	bpf_program__set_autoload(skel->progs.charges_memcg_state, charges);
-	bpf_program__set_autoload(skel->progs.charges_lruvec_state, charges);
-	bpf_program__set_autoload(skel->progs.reclaim_memcg_begin, extras);
-	bpf_program__set_autoload(skel->progs.reclaim_memcg_end, extras);
-	bpf_program__set_autoload(skel->progs.reclaim_direct_begin, extras);
-	bpf_program__set_autoload(skel->progs.reclaim_direct_end, extras);
-	if (charges)
-		set_charge_items(skel, btf);
-	if (!samples) /* a ring buffer is at least a page */
-		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
-	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
-	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
-	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
-	bpf_map__set_max_entries(skel->maps.oom_pending,
-				 mode == OOM_MODE_TRACEPOINT ? OOM_PENDING_MAX : 1);
-
 	ret = memsight_bpf__load(skel);
 	if (ret) {
 		snprintf(err, err_len, "can't load BPF programs: %s%s%s", error_text(ret),
@@ -378,7 +298,7 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 		goto fail;
 	}
 	loader->skel = skel;
-	if (faults == FAULT_MODE_PERF) {
+	if (parts & PART_FAULTS_PERF) {
 		ret = attach_perf_faults(loader, err, err_len);
 		if (ret) {
 			detach_perf_faults(loader);
@@ -386,6 +306,7 @@ static int open_load_attach(struct loader *loader, const struct loader_opts *opt
 			goto fail;
 		}
 	}
+	loader->parts = parts;
 	return 0;
 fail:
 	memsight_bpf__destroy(skel);
@@ -393,172 +314,128 @@ fail:
 }
 
 /*
- * Everything at once, then without what failed: the OOM hook is what must
- * work; page faults and the cgroup lifecycle degrade (reported, with why).
+ * The plan's attempts with one OOM hook, best first, until one attaches.
+ * What each failure was goes to `log`, the reason the fallbacks report.
  */
-static int attach_all(struct loader *loader, const struct loader_opts *opts, const struct btf *btf,
-		      enum oom_mode mode, char *extras_err, size_t extras_err_len, char *err,
-		      size_t err_len)
+static int walk_attempts(struct loader *loader, const struct load_plan *plan, const struct btf *btf,
+			 unsigned int oom, char *log, size_t log_len, char *err, size_t err_len)
 {
-	bool memcg_events =
-		btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) > 0;
-	enum fault_mode best = memcg_events ? FAULT_MODE_MEMCG_EVENTS : FAULT_MODE_PERF;
-	const struct {
-		bool cgroup_events;
-		enum fault_mode faults;
-		bool extras; /* charges and reclaim */
-	} tries[] = {
-		{ true, best, true },
-		{ true, FAULT_MODE_PERF, true },
-		{ true, best, false },
-		{ true, FAULT_MODE_NONE, false },
-		{ false, FAULT_MODE_NONE, false },
-	};
+	bool intro = false;
 	size_t used = 0;
 	int ret = -EINVAL;
 
-	extras_err[0] = '\0';
-	/*
-	 * Samples are opt-in and x86 only (other arches have no exceptions
-	 * tracepoints); tried once with the best set, then left out with the reason.
-	 */
-	if (opts->fault_samples &&
-	    btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) > 0) {
-		/* samples come with the fault hook asked for, not always the best one */
-		enum fault_mode with = opts->fault_hook == FAULT_HOOK_TP_BTF
-					       ? FAULT_MODE_MEMCG_EVENTS
-				       : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? FAULT_MODE_PERF
-				       : opts->fault_hook == FAULT_HOOK_OFF	   ? FAULT_MODE_NONE
-										   : best;
+	log[0] = '\0';
+	for (unsigned int i = 0; i < plan->attempt_count; i++) {
+		unsigned int parts = plan->attempts[i];
+		const char *faults = load_part_hook(parts & PART_FAULTS);
 
-		if (!open_load_attach(loader, opts, btf, mode, true, with, true, true, err,
-				      err_len)) {
-			loader->fault_mode = with;
-			loader->cgroup_events = true;
-			loader->charges = loader->skel->links.charges_memcg_state != NULL;
-			loader->reclaim = loader->skel->links.reclaim_memcg_end != NULL;
-			return 0;
+		if (!(parts & PART_SAMPLES) && !intro) {
+			used += snprintf(log, log_len, "%s", plan->fallback_intro);
+			intro = true;
 		}
-		/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
-		snprintf(loader->samples_err, sizeof(loader->samples_err),
-			 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or later)",
-			 err);
-	}
-	if (opts->fault_hook == FAULT_HOOK_OFF)
-		used += snprintf(extras_err, extras_err_len, "turned off with --fault-hook off; ");
-	else if (!memcg_events)
-		used += snprintf(extras_err, extras_err_len,
-				 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
-				 fault_hooks[FAULT_MODE_MEMCG_EVENTS]);
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		enum fault_mode faults = tries[i].faults;
-
-		if (i > 0 && tries[i].cgroup_events == tries[i - 1].cgroup_events &&
-		    faults == tries[i - 1].faults && tries[i].extras == tries[i - 1].extras)
-			continue;
-		/* A hook asked for by name is tried alone: no quiet fallback. */
-		if ((opts->fault_hook == FAULT_HOOK_TP_BTF && faults != FAULT_MODE_MEMCG_EVENTS) ||
-		    (opts->fault_hook == FAULT_HOOK_PERF_EVENT && faults != FAULT_MODE_PERF) ||
-		    (opts->fault_hook == FAULT_HOOK_OFF && faults != FAULT_MODE_NONE))
-			continue;
-		ret = open_load_attach(loader, opts, btf, mode, tries[i].cgroup_events,
-				       tries[i].faults, tries[i].extras, false, err, err_len);
-		if (!ret) {
-			loader->fault_mode = tries[i].faults;
-			loader->cgroup_events = tries[i].cgroup_events;
-			loader->charges = loader->skel->links.charges_memcg_state != NULL;
-			loader->reclaim = loader->skel->links.reclaim_memcg_end != NULL;
+		ret = open_load_attach(loader, plan, btf, oom | parts, err, err_len);
+		if (!ret)
 			return 0;
+		if (parts & PART_SAMPLES) {
+			/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
+			snprintf(loader->samples_err, sizeof(loader->samples_err),
+				 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or "
+				 "later)",
+				 err);
+			continue;
 		}
-		if (used < extras_err_len)
-			used += snprintf(extras_err + used, extras_err_len - used, "%s%s; ",
-					 fault_hooks[tries[i].faults] ? fault_hooks[tries[i].faults]
-								      : "without faults",
-					 err[0] ? "" : "");
-		if (used < extras_err_len)
-			used += snprintf(extras_err + used, extras_err_len - used, "(%s) ", err);
+		if (used < log_len)
+			used += snprintf(log + used, log_len - used, "%s; (%s) ",
+					 faults ? faults : "without faults", err);
 	}
 	return ret;
 }
 
-static void report_hook(struct loader *loader, const char *feature, const char *hook, bool fallback,
-			const char *reason)
+/* Each OOM hook of the plan in turn; what ruled one out becomes the next one's reason. */
+static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
+			    const struct btf *btf, char *oom_reason, size_t reason_len, char *log,
+			    size_t log_len, char *err, size_t err_len)
 {
-	struct hook_report *h = &loader->report.hooks[loader->report.hook_count++];
+	char skipped[768] = "";
 
-	h->feature = feature;
-	h->hook = hook;
-	h->status = hook ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
-	h->fallback = fallback;
-	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	for (unsigned int i = 0; i < plan->oom_count; i++) {
+		unsigned int oom = plan->oom[i].part;
+		const char *hook = load_part_hook(oom);
+		const struct load_hook *h = load_hook_of(oom);
+		size_t used = strlen(skipped);
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", plan->oom[i].ruled_out);
+		if (!why[0] && oom == PART_OOM_TRACEPOINT)
+			ensure_tracefs(why, sizeof(why));
+		if (!why[0] &&
+		    !walk_attempts(loader, plan, btf, oom, log, log_len, why, sizeof(why))) {
+			if (plan->oom_hook_requested)
+				snprintf(oom_reason, reason_len, "requested with --oom-hook; %s",
+					 h->how);
+			else if (skipped[0])
+				snprintf(oom_reason, reason_len, "%s; %s", skipped, h->how);
+			else
+				snprintf(oom_reason, reason_len, "%s", h->how);
+			return 0;
+		}
+		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "", hook,
+			 why);
+	}
+	snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
+	return -EOPNOTSUPP;
+}
+
+/* Why a feature uses the hook it does, or none. */
+static const char *hook_reason(const struct loader *loader, const struct load_plan *plan,
+			       const struct load_hook *used, const char *feature,
+			       const char *oom_reason, const char *log)
+{
+	if (!strcmp(feature, "oom_kill"))
+		return oom_reason;
+	if (used && used->part == PART_FAULTS_PERF)
+		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
+	if (used)
+		return used->how;
+	if (!strcmp(feature, "fault_samples"))
+		return !plan->fault_samples ? "off (--fault-samples N turns it on)"
+		       : loader->samples_err[0]
+			       ? loader->samples_err
+			       : "no exceptions:page_fault_user tracepoint (x86 only)";
+	return log;
 }
 
 /*
- * One ring buffer manager per map, both behind one epoll fd: the cgroup
- * records can then be read on their own, before each interval's counts, so
- * every cgroup with counts has been named.
+ * What was attached for each feature, and why (read by `features` and
+ * /metrics): for each feature in load_hooks, its first hook attached.
  */
-static int open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
+static void report_hooks(struct loader *loader, const struct load_plan *plan,
+			 const char *oom_reason, char *log)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int ret = 0;
+	struct loader_report *report = &loader->report;
 
-	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
-	/* OOM kills first (unless another reader has them), then fault samples */
-	loader->rb_events =
-		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
-							  : loader->skel->maps.events),
-				 ringbuf_sample, loader, NULL);
-	if (loader->rb_events && !leave_events &&
-	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
-			     ringbuf_sample, loader))
-		ret = -errno;
-	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
-					      ringbuf_sample, loader, NULL);
-	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
-		ret = -errno;
-	if (ret)
-		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
-	return ret;
-}
+	for (size_t n = strlen(log); n > 0 && (log[n - 1] == ' ' || log[n - 1] == ';');)
+		log[--n] = '\0';
+	for (unsigned int i = 0; i < load_hook_count && report->hook_count < LOADER_HOOKS_MAX;
+	     i++) {
+		const char *feature = load_hooks[i].feature;
+		const struct load_hook *used = NULL;
+		struct hook_report *h;
 
-/* The counting maps of what was attached, as count sources for the interval logic. */
-static int open_count_sources(struct loader *loader, char *err, size_t err_len)
-{
-	__typeof__(loader->skel->maps) *maps = &loader->skel->maps;
-	const struct {
-		bool on;
-		struct bpf_map *slots, *hash;
-		uint32_t skip, counters;
-	} families[COUNT_FAMILIES] = {
-		[COUNT_FAULTS] = { loader->fault_mode != FAULT_MODE_NONE, maps->fault_slots,
-				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
-		[COUNT_CHARGES] = { loader->charges, maps->charge_slots, maps->charge_overflow,
-				    SLOT_HEADER_WORDS, 2 * MEMSIGHT_CHARGE_KINDS },
-		[COUNT_RECLAIM] = { loader->reclaim, NULL, maps->reclaim_stats, 0,
-				    2 + MEMSIGHT_RECLAIM_BUCKETS },
-	};
-
-	for (int f = 0; f < COUNT_FAMILIES; f++) {
-		struct loader_counts *c = &loader->counts[f];
-		int ret;
-
-		if (!families[f].on)
-			continue;
-		ret = count_maps__open(&c->source, &c->table, families[f].slots, families[f].hash,
-				       families[f].skip, families[f].counters);
-		if (ret) {
-			snprintf(err, err_len, "can't map the counting maps: %s", strerror(-ret));
-			return ret;
-		}
+		if (i > 0 && !strcmp(feature, load_hooks[i - 1].feature))
+			continue; /* reported with the feature's first row */
+		for (unsigned int j = i; j < load_hook_count && !used; j++)
+			if (!strcmp(load_hooks[j].feature, feature) &&
+			    (!load_hooks[j].part || (load_hooks[j].part & loader->parts)))
+				used = &load_hooks[j];
+		h = &report->hooks[report->hook_count++];
+		h->feature = feature;
+		h->hook = used ? used->hook : NULL;
+		h->status = used ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
+		h->fallback = used && used->fallback;
+		snprintf(h->reason, sizeof(h->reason), "%s",
+			 hook_reason(loader, plan, used, feature, oom_reason, log));
 	}
-	return 0;
 }
 
 /*
@@ -584,56 +461,76 @@ static int refuse_under_seccomp(char *err, size_t err_len)
 	return 0;
 }
 
-/* What was attached for each feature, and why (read by `features` and /metrics). */
-static void report_features(struct loader *loader, const struct loader_opts *opts, char *cgroup_err)
+static int load_btf(const char *btf_path, struct btf **btf, char *err, size_t err_len)
 {
-	for (size_t n = strlen(cgroup_err);
-	     n > 0 && (cgroup_err[n - 1] == ' ' || cgroup_err[n - 1] == ';');)
-		cgroup_err[--n] = '\0';
-	if (loader->cgroup_events)
-		report_hook(loader, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
-			    false, "containers named as their cgroup appears, kept after it goes");
+	int ret = btf_info_load(btf_path, btf);
+	char reason[128];
+
+	if (!ret)
+		return 0;
+	libbpf_strerror(ret, reason, sizeof(reason));
+	if (btf_path)
+		snprintf(err, err_len, "can't read BTF from %s: %s", btf_path, reason);
+	else if (access("/sys/kernel/btf/vmlinux", R_OK))
+		snprintf(err, err_len,
+			 "kernel BTF not found: /sys/kernel/btf/vmlinux is missing (kernel "
+			 "built without CONFIG_DEBUG_INFO_BTF?); pass --btf FILE");
 	else
-		report_hook(loader, "containers", NULL, false, cgroup_err);
-	if (loader->fault_mode == FAULT_MODE_MEMCG_EVENTS)
-		report_hook(loader, "faults", fault_hooks[FAULT_MODE_MEMCG_EVENTS], false,
-			    "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg");
-	else if (loader->fault_mode == FAULT_MODE_PERF)
-		report_hook(loader, "faults", fault_hooks[FAULT_MODE_PERF], true,
-			    opts->fault_hook == FAULT_HOOK_PERF_EVENT
-				    ? "requested with --fault-hook"
-				    : cgroup_err);
-	else
-		report_hook(loader, "faults", NULL, false, cgroup_err);
-	if (loader->charges)
-		report_hook(loader, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
-			    false, "charged and uncharged bytes per kind, counted per memcg");
-	else
-		report_hook(loader, "charges", "memory.stat deltas (userspace)", true,
-			    "no memcg:mod_memcg_state tracepoint on this kernel");
-	if (loader->reclaim)
-		report_hook(loader, "reclaim",
-			    "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*", false,
-			    "stall time of the stalled task's memcg, log2 histogram");
-	else
-		report_hook(loader, "reclaim", NULL, false, cgroup_err);
-	if (loader->skel->links.fault_sample_user)
-		report_hook(loader, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
-			    false, "rate-limited in the kernel (--fault-samples)");
-	else
-		report_hook(loader, "fault_samples", NULL, false,
-			    !opts->fault_samples ? "off (--fault-samples N turns it on)"
-			    : loader->samples_err[0]
-				    ? loader->samples_err
-				    : "no exceptions:page_fault_user tracepoint (x86 only)");
+		snprintf(err, err_len, "can't read kernel BTF: %s; pass --btf FILE", reason);
+	return ret;
+}
+
+/* Run-time statistics stay on while stats_fd is open, and only then. */
+static void enable_stats(struct loader *loader, bool asked)
+{
+	FILE *f;
+	int on = 0;
+
+	if (asked)
+		loader->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (loader->stats_fd >= 0) {
+		loader->report.bpf_stats_enabled = true;
+		return;
+	}
+	f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	loader->report.bpf_stats_enabled = on == 1;
+}
+
+/* Probe, plan, load and attach, report: all that needs the kernel's BTF. */
+static int load_with_btf(struct loader *loader, const struct loader_opts *opts, char *err,
+			 size_t err_len)
+{
+	struct load_plan plan;
+	char oom_reason[1024], log[1024];
+	struct kernel_probe probe;
+	struct btf *btf = NULL;
+	int ret;
+
+	ret = load_btf(opts->btf_path, &btf, err, err_len);
+	if (ret)
+		return ret;
+	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
+		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
+	kernel_probe_read(btf, &probe);
+	ret = load_plan_make(&probe, opts, &plan, err, err_len);
+	if (!ret)
+		ret = attach_from_plan(loader, &plan, btf, oom_reason, sizeof(oom_reason), log,
+				       sizeof(log), err, err_len);
+	if (!ret)
+		report_hooks(loader, &plan, oom_reason, log);
+	btf__free(btf);
+	return ret;
 }
 
 int loader__new(const struct loader_opts *opts, struct loader **out, char *err, size_t err_len)
 {
 	double start = clock_monotonic_ms();
 	struct loader *loader;
-	struct btf *btf = NULL;
-	char skipped[768] = "", cgroup_err[1024] = "";
 	int ret;
 
 	*out = NULL;
@@ -649,97 +546,17 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	loader->epfd = -1;
 	loader->on_record = opts->on_record;
 	loader->ctx = opts->ctx;
-
-	ret = btf_info_load(opts->btf_path, &btf);
+	ret = load_with_btf(loader, opts, err, err_len);
+	if (!ret)
+		ret = loader_open_ring_buffers(loader, opts->leave_events, err, err_len);
+	if (!ret)
+		ret = loader_open_count_sources(loader, err, err_len);
 	if (ret) {
-		char reason[128];
-
-		libbpf_strerror(ret, reason, sizeof(reason));
-		if (opts->btf_path)
-			snprintf(err, err_len, "can't read BTF from %s: %s", opts->btf_path,
-				 reason);
-		else if (access("/sys/kernel/btf/vmlinux", R_OK))
-			snprintf(err, err_len,
-				 "kernel BTF not found: /sys/kernel/btf/vmlinux is missing (kernel "
-				 "built without CONFIG_DEBUG_INFO_BTF?); pass --btf FILE");
-		else
-			snprintf(err, err_len, "can't read kernel BTF: %s; pass --btf FILE",
-				 reason);
-		goto fail;
+		loader__free(loader);
+		return ret < 0 ? ret : -EINVAL;
 	}
-	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
-		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
-
-	if (opts->fault_hook == FAULT_HOOK_TP_BTF &&
-	    btf__find_by_name_kind(btf, "btf_trace_count_memcg_events", BTF_KIND_TYPEDEF) <= 0) {
-		snprintf(err, err_len,
-			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events "
-			 "tracepoint "
-			 "(use --fault-hook perf_event)");
-		ret = -EOPNOTSUPP;
-		goto fail;
-	}
-
-	/* Each hook in turn, best first; what ruled one out becomes the fallback's reason. */
-	for (enum oom_mode mode = 0; mode < OOM_MODE_COUNT && !loader->skel; mode++) {
-		char why[256];
-		size_t used = strlen(skipped);
-
-		if (opts->oom_hook != OOM_HOOK_AUTO && opts->oom_hook != oom_modes[mode].option) {
-			continue;
-		}
-		oom_mode_precheck(mode, btf, why, sizeof(why));
-		if (!why[0] && mode == OOM_MODE_TRACEPOINT)
-			ensure_tracefs(why, sizeof(why));
-		if (!why[0] && !attach_all(loader, opts, btf, mode, cgroup_err, sizeof(cgroup_err),
-					   why, sizeof(why))) {
-			char reason[sizeof(skipped) + 64];
-
-			if (opts->oom_hook != OOM_HOOK_AUTO)
-				snprintf(reason, sizeof(reason), "requested with --oom-hook; %s",
-					 oom_modes[mode].how);
-			else if (skipped[0])
-				snprintf(reason, sizeof(reason), "%s; %s", skipped,
-					 oom_modes[mode].how);
-			else
-				snprintf(reason, sizeof(reason), "%s", oom_modes[mode].how);
-			report_hook(loader, "oom_kill", oom_modes[mode].hook,
-				    mode != OOM_MODE_TP_BTF, reason);
-			break;
-		}
-		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "",
-			 oom_modes[mode].hook, why);
-	}
-	if (!loader->skel) {
-		snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
-		ret = -EOPNOTSUPP;
-		goto fail;
-	}
-	report_features(loader, opts, cgroup_err);
-	ret = open_ring_buffers(loader, opts->leave_events, err, err_len);
-	if (ret)
-		goto fail;
-	ret = open_count_sources(loader, err, err_len);
-	if (ret)
-		goto fail;
-	/* Run-time statistics stay on while this fd is open, and only then. */
-	if (opts->bpf_stats)
-		loader->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (loader->stats_fd >= 0) {
-		loader->report.bpf_stats_enabled = true;
-	} else {
-		FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-		int on = 0;
-
-		if (f) {
-			if (fscanf(f, "%d", &on) != 1)
-				on = 0;
-			fclose(f);
-		}
-		loader->report.bpf_stats_enabled = on == 1;
-	}
+	enable_stats(loader, opts->bpf_stats);
 	loader->report.attach_ms = clock_monotonic_ms() - start;
-	btf__free(btf);
 	/*
 	 * Loading parsed the kernel's BTF (megabytes) and freed it, but freed heap
 	 * below live allocations stays resident; hand those pages back.
@@ -747,37 +564,6 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	malloc_trim(0);
 	*out = loader;
 	return 0;
-fail:
-	btf__free(btf);
-	loader__free(loader);
-	return ret < 0 ? ret : -EINVAL;
-}
-
-const struct loader_report *loader__report(const struct loader *loader)
-{
-	return &loader->report;
-}
-
-int loader__epoll_fd(const struct loader *loader)
-{
-	return loader->epfd;
-}
-
-int loader__consume(struct loader *loader)
-{
-	int events = 0, cgroups;
-
-	/* `events` first: an OOM kill is handled before its cgroup's removal read in the same pass */
-	events = ring_buffer__consume(loader->rb_events);
-	if (events < 0)
-		return events; /* over the caller's budget: the cgroup records wait too */
-	cgroups = ring_buffer__consume(loader->rb_cgroups);
-	return cgroups < 0 ? cgroups : events + cgroups;
-}
-
-int loader__consume_cgroups(struct loader *loader)
-{
-	return ring_buffer__consume(loader->rb_cgroups);
 }
 
 /* What --pin exposes, by the names the maps have in the BPF object. */
@@ -825,72 +611,6 @@ void loader__unpin(struct loader *loader, const char *dir)
 		if (bpf_map__is_pinned(map))
 			bpf_map__unpin(map, path);
 	}
-}
-
-void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters)
-{
-	/* .bss is memory-mapped: a plain read sees the kernel side's counts. */
-	*counters = loader->skel->bss->counters;
-}
-
-unsigned int loader__program_stats(const struct loader *loader, struct memsight_program_stats *out,
-				   unsigned int max)
-{
-	struct bpf_program *prog;
-	unsigned int n = 0;
-
-	bpf_object__for_each_program(prog, loader->skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0 || n >= max)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		out[n].name = bpf_program__name(prog); /* libbpf's, as long as the loader */
-		out[n].id = info.id;
-		out[n].run_count = info.run_cnt;
-		out[n].run_time_ns = info.run_time_ns;
-		n++;
-	}
-	return n;
-}
-
-bool loader__counts_faults(const struct loader *loader)
-{
-	return loader->fault_mode != FAULT_MODE_NONE;
-}
-
-const char *loader__fault_hook(const struct loader *loader)
-{
-	return loader->fault_mode == FAULT_MODE_MEMCG_EVENTS ? "tp_btf/count_memcg_events"
-	       : loader->fault_mode == FAULT_MODE_PERF	     ? "perf_event/page-faults"
-							     : NULL;
-}
-
-bool loader__counts_charges(const struct loader *loader)
-{
-	return loader->charges;
-}
-
-bool loader__counts_reclaim(const struct loader *loader)
-{
-	return loader->reclaim;
-}
-
-const struct count_source *loader__count_source(const struct loader *loader,
-						enum count_family family)
-{
-	const struct count_source *source = &loader->counts[family].source;
-
-	return source->read_table ? source : NULL;
-}
-
-void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns)
-{
-	/* .bss is memory-mapped: the kernel side sees the store at once. */
-	loader->skel->bss->boot_to_realtime_ns = boot_to_realtime_ns;
 }
 
 void loader__free(struct loader *loader)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "hook_choice.h"
 #include "interval_counts.h"
 #include "memsight.h"
 #include "include/memsight.h"
@@ -76,6 +76,8 @@ unsigned int loader__program_stats(const struct loader *loader, struct memsight_
 bool loader__counts_faults(const struct loader *loader);
 /* The fault hook in use, for container_stats' faults.source (NULL: none). */
 const char *loader__fault_hook(const struct loader *loader);
+/* The charges' source, for container_stats' charge.source (the name `features` shows). */
+const char *loader__charge_source(const struct loader *loader);
 /* Whether charges come from the kernel (else: memory.stat deltas in userspace). */
 bool loader__counts_charges(const struct loader *loader);
 bool loader__counts_reclaim(const struct loader *loader);

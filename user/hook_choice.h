@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_HOOK_CHOICE_H
+#define MEMSIGHT_HOOK_CHOICE_H
+
+/*
+ * The hooks a caller may ask for by name (--fault-hook, --oom-hook); shared
+ * by the CLI and the loader, so the library never needs the CLI's header.
+ */
+
+enum fault_hook {
+	FAULT_HOOK_AUTO,
+	FAULT_HOOK_TP_BTF,
+	FAULT_HOOK_PERF_EVENT,
+	FAULT_HOOK_OFF,
+};
+
+enum oom_hook {
+	OOM_HOOK_AUTO,
+	OOM_HOOK_TP_BTF,
+	OOM_HOOK_FENTRY,
+	OOM_HOOK_TRACEPOINT,
+};
+
+#endif

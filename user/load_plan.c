@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "btf_info.h"
+#include "load_plan.h"
+
+/*
+ * Every hook by feature, best first, in the order `features` lists them. The
+ * JSON lines' "source" fields take their names from here too.
+ */
+const struct load_hook load_hooks[] = {
+	{ PART_OOM_TP_BTF, "oom_kill", "tp_btf/mark_victim",
+	  "victim task read at the moment of the kill", false },
+	{ PART_OOM_FENTRY, "oom_kill", "fentry/mark_oom_victim",
+	  "victim task read at the moment of the kill", true },
+	{ PART_OOM_TRACEPOINT, "oom_kill",
+	  "tracepoint/oom/mark_victim + tracepoint/sched/sched_process_exit",
+	  "victim's memcg read at its exit", true },
+	{ PART_CGROUPS, "containers", "tp_btf/cgroup_mkdir + tp_btf/cgroup_rmdir",
+	  "containers named as their cgroup appears, kept after it goes", false },
+	{ PART_FAULTS_MEMCG, "faults", "tp_btf/count_memcg_events",
+	  "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg", false },
+	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)", NULL, true },
+	{ PART_CHARGES, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
+	  "charged and uncharged bytes per kind, counted per memcg", false },
+	{ 0, "charges", "memory.stat deltas (userspace)",
+	  "no memcg:mod_memcg_state tracepoint on this kernel", true },
+	{ PART_RECLAIM, "reclaim", "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*",
+	  "stall time of the stalled task's memcg, log2 histogram", false },
+	{ PART_SAMPLES, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
+	  "rate-limited in the kernel (--fault-samples)", false },
+};
+
+const unsigned int load_hook_count = sizeof(load_hooks) / sizeof(load_hooks[0]);
+
+const struct load_hook *load_hook_of(unsigned int part)
+{
+	for (unsigned int i = 0; i < load_hook_count; i++)
+		if (part && load_hooks[i].part == part)
+			return &load_hooks[i];
+	return NULL;
+}
+
+const char *load_part_hook(unsigned int part)
+{
+	const struct load_hook *h = load_hook_of(part);
+
+	return h ? h->hook : NULL;
+}
+
+static bool has_tracepoint(const struct btf *btf, const char *name)
+{
+	char typedef_name[128];
+
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
+	return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) > 0;
+}
+
+void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
+{
+	probe->kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+	probe->memcg_events = has_tracepoint(btf, "count_memcg_events");
+	probe->memcg_stat = has_tracepoint(btf, "mod_memcg_state");
+	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");
+	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
+	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
+}
+
+/*
+ * The OOM hooks, best first. tp_btf and fentry read the victim's task at the
+ * kill; the classic tracepoint is completed at the victim's exit.
+ */
+static void plan_oom(const struct kernel_probe *probe, enum oom_hook asked, struct load_plan *plan)
+{
+	static const struct {
+		enum oom_hook option; /* --oom-hook value that forces it */
+		unsigned int part;
+	} modes[] = {
+		{ OOM_HOOK_TP_BTF, PART_OOM_TP_BTF },
+		{ OOM_HOOK_FENTRY, PART_OOM_FENTRY },
+		{ OOM_HOOK_TRACEPOINT, PART_OOM_TRACEPOINT },
+	};
+
+	plan->oom_count = 0;
+	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *why;
+		size_t len;
+
+		if (asked != OOM_HOOK_AUTO && asked != modes[i].option)
+			continue;
+		plan->oom[plan->oom_count].part = modes[i].part;
+		why = plan->oom[plan->oom_count].ruled_out;
+		len = sizeof(plan->oom[0].ruled_out);
+		why[0] = '\0';
+		plan->oom_count++;
+		if (modes[i].part == PART_OOM_TRACEPOINT)
+			continue;
+		/* --btf serves CO-RE only; attaching tp_btf or fentry needs the kernel's own BTF. */
+		if (!probe->kernel_btf)
+			snprintf(why, len, "needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+		else if (modes[i].part == PART_OOM_TP_BTF && !probe->mark_victim_task)
+			snprintf(
+				why, len,
+				"mark_victim passes only the victim's pid on this kernel (the task "
+				"argument came in 2024)");
+		else if (modes[i].part == PART_OOM_FENTRY && !probe->mark_oom_victim)
+			snprintf(why, len, "mark_oom_victim is not a traceable function here");
+	}
+}
+
+static void add_attempt(struct load_plan *plan, unsigned int parts)
+{
+	/* a repeat of the attempt before it would fail the same way */
+	if (plan->attempt_count && plan->attempts[plan->attempt_count - 1] == parts)
+		return;
+	if (plan->attempt_count < LOAD_ATTEMPTS_MAX)
+		plan->attempts[plan->attempt_count++] = parts;
+}
+
+/*
+ * Everything at once, then without what failed: the OOM hook is what must
+ * work; page faults, charges, reclaim and the cgroup lifecycle degrade
+ * (reported, with why). A fault hook asked for by name is tried alone.
+ */
+static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
+			  struct load_plan *plan)
+{
+	unsigned int best = probe->memcg_events ? PART_FAULTS_MEMCG : PART_FAULTS_PERF;
+	/* charges need the memcg stat tracepoints (newer kernels); reclaim is everywhere */
+	unsigned int extras = PART_RECLAIM | (probe->memcg_stat ? PART_CHARGES : 0);
+	unsigned int asked = opts->fault_hook == FAULT_HOOK_TP_BTF	 ? PART_FAULTS_MEMCG
+			     : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? PART_FAULTS_PERF
+			     : opts->fault_hook == FAULT_HOOK_OFF	 ? 0
+									 : best;
+	const unsigned int ladder[] = {
+		PART_CGROUPS | best | extras,
+		PART_CGROUPS | PART_FAULTS_PERF | extras,
+		PART_CGROUPS | best,
+		PART_CGROUPS,
+		0,
+	};
+
+	plan->attempt_count = 0;
+	/*
+	 * Samples are opt-in and x86 only (other arches have no exceptions
+	 * tracepoints); tried once with the fault hook asked for, then left out.
+	 */
+	if (opts->fault_samples && probe->page_fault_user)
+		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES);
+	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
+		if (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[i] & PART_FAULTS) == asked)
+			add_attempt(plan, ladder[i]);
+}
+
+int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,
+		   struct load_plan *plan, char *err, size_t err_len)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->probe = *probe;
+	if (opts->fault_hook == FAULT_HOOK_TP_BTF && !probe->memcg_events) {
+		snprintf(err, err_len,
+			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events "
+			 "tracepoint (use --fault-hook perf_event)");
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * Name vmlinux's BTF even when it is the default: libbpf 1.1 otherwise also
+	 * searches kernel modules' BTF for a type CO-RE can't find (the pre-6.2
+	 * rss_stat shim), and listing them needs CAP_SYS_ADMIN, which a container
+	 * with only CAP_BPF + CAP_PERFMON lacks: the load would fail outright.
+	 */
+	plan->btf_path = opts->btf_path	     ? opts->btf_path
+			 : probe->kernel_btf ? "/sys/kernel/btf/vmlinux"
+					     : NULL;
+	plan->fault_hook_requested = opts->fault_hook != FAULT_HOOK_AUTO;
+	plan->oom_hook_requested = opts->oom_hook != OOM_HOOK_AUTO;
+	plan->fault_samples = opts->fault_samples;
+	plan_oom(probe, opts->oom_hook, plan);
+	plan_attempts(probe, opts, plan);
+	if (opts->fault_hook == FAULT_HOOK_OFF)
+		snprintf(plan->fallback_intro, sizeof(plan->fallback_intro),
+			 "turned off with --fault-hook off; ");
+	else if (!probe->memcg_events)
+		snprintf(plan->fallback_intro, sizeof(plan->fallback_intro),
+			 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
+			 load_part_hook(PART_FAULTS_MEMCG));
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_LOAD_PLAN_H
+#define MEMSIGHT_LOAD_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loader.h"
+
+struct btf;
+
+/*
+ * What to load, decided once: probe the kernel's BTF, then plan from the
+ * probe and the caller's options. The loader walks the plan; the features
+ * report names the hooks from the same table (load_hooks).
+ */
+
+/* The parts of the BPF object one load attempt turns on (bpf_program__set_autoload). */
+enum load_part {
+	PART_OOM_TP_BTF = 1U << 0,
+	PART_OOM_FENTRY = 1U << 1,
+	PART_OOM_TRACEPOINT = 1U << 2,
+	PART_CGROUPS = 1U << 3,
+	PART_FAULTS_MEMCG = 1U << 4,
+	PART_FAULTS_PERF = 1U << 5,
+	PART_CHARGES = 1U << 6,
+	PART_RECLAIM = 1U << 7,
+	PART_SAMPLES = 1U << 8,
+};
+
+#define PART_OOM    (PART_OOM_TP_BTF | PART_OOM_FENTRY | PART_OOM_TRACEPOINT)
+#define PART_FAULTS (PART_FAULTS_MEMCG | PART_FAULTS_PERF)
+
+/* What the kernel offers, read from its BTF once. */
+struct kernel_probe {
+	bool kernel_btf;       /* /sys/kernel/btf/vmlinux: attaching tp_btf and fentry needs it */
+	bool memcg_events;     /* memcg:count_memcg_events */
+	bool memcg_stat;       /* memcg:mod_memcg_state (and the lruvec twin) */
+	bool page_fault_user;  /* exceptions:page_fault_user (x86 only) */
+	bool mark_victim_task; /* oom:mark_victim passes the victim's task (2024) */
+	bool mark_oom_victim;  /* mark_oom_victim() is a traceable function */
+};
+
+/* One hook: the feature it serves and its name, defined once for every report. */
+struct load_hook {
+	unsigned int part; /* 0: the feature's userspace fallback, used when no part is */
+	const char *feature;
+	const char *hook;
+	const char *how; /* why it is used, when it is */
+	bool fallback;	 /* not the feature's preferred hook */
+};
+
+extern const struct load_hook load_hooks[];
+extern const unsigned int load_hook_count;
+
+/* The hook of a part (one bit), NULL when none. */
+const struct load_hook *load_hook_of(unsigned int part);
+/* Its name, for the reports and the JSON lines' "source"; NULL when none. */
+const char *load_part_hook(unsigned int part);
+
+#define LOAD_ATTEMPTS_MAX 6
+
+struct load_plan {
+	struct kernel_probe probe;
+	/* the BTF CO-RE relocates against (libbpf's btf_custom_path), NULL: libbpf's search */
+	const char *btf_path;
+	/* OOM hooks to try, best first; a non-empty ruled_out skips one, saying why */
+	struct {
+		unsigned int part;
+		char ruled_out[256];
+	} oom[3];
+	unsigned int oom_count;
+	/* With each OOM hook, these sets of the other parts, best first. */
+	unsigned int attempts[LOAD_ATTEMPTS_MAX];
+	unsigned int attempt_count;
+	/* why the fallbacks' reasons start where they do ("turned off with ...; ") */
+	char fallback_intro[256];
+	bool fault_hook_requested; /* --fault-hook named one: no quiet fallback */
+	bool oom_hook_requested;
+	unsigned int fault_samples;
+};
+
+void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe);
+
+/* 0, or -EOPNOTSUPP with why in err when the options ask for what the kernel lacks. */
+int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,
+		   struct load_plan *plan, char *err, size_t err_len);
+
+#endif

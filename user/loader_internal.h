@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MEMSIGHT_LOADER_INTERNAL_H
+#define MEMSIGHT_LOADER_INTERNAL_H
+
+/* struct loader, shared by the loader's set-up (loader.c) and its readers (loader_read.c). */
+
+#include "count_maps.h"
+#include "loader.h"
+
+struct memsight_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+struct loader {
+	struct memsight_bpf *skel;
+	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
+	int perf_link_count;
+	unsigned int parts;		/* enum load_part: what is attached */
+	char samples_err[512];		/* why --fault-samples could not be served */
+	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
+	struct ring_buffer *rb_cgroups; /* cgroup records */
+	int epfd;			/* both of them */
+	int stats_fd;
+	loader_record_fn on_record;
+	void *ctx;
+	struct loader_report report;
+	struct loader_counts {
+		struct count_source source;
+		struct count_table table;
+	} counts[COUNT_FAMILIES];
+};
+
+/* The ring buffers' readers, behind one epoll fd; 0 or -errno with why in err. */
+int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len);
+/* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
+int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The readers of a loaded loader: ring buffers, counters, run-time stats,
+ * count sources; loader.c sets the loader up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "load_plan.h"
+#include "loader.h"
+#include "loader_internal.h"
+#include "memsight.skel.h"
+
+static int ringbuf_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *loader = ctx;
+
+	return loader->on_record(loader->ctx, data, size);
+}
+
+/*
+ * One ring buffer manager per map, both behind one epoll fd: the cgroup
+ * records can then be read on their own, before each interval's counts, so
+ * every cgroup with counts has been named.
+ */
+int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret = 0;
+
+	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
+	/* OOM kills first (unless another reader has them), then fault samples */
+	loader->rb_events =
+		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
+							  : loader->skel->maps.events),
+				 ringbuf_sample, loader, NULL);
+	if (loader->rb_events && !leave_events &&
+	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
+			     ringbuf_sample, loader))
+		ret = -errno;
+	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
+					      ringbuf_sample, loader, NULL);
+	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
+		ret = -errno;
+	if (!ret &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
+		ret = -errno;
+	if (!ret &&
+	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
+		ret = -errno;
+	if (ret)
+		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
+	return ret;
+}
+
+/* The counting maps of what was attached, as count sources for the interval logic. */
+int loader_open_count_sources(struct loader *loader, char *err, size_t err_len)
+{
+	__typeof__(loader->skel->maps) *maps = &loader->skel->maps;
+	const struct {
+		bool on;
+		struct bpf_map *slots, *hash;
+		uint32_t skip, counters;
+	} families[COUNT_FAMILIES] = {
+		[COUNT_FAULTS] = { loader->parts & PART_FAULTS, maps->fault_slots,
+				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
+		[COUNT_CHARGES] = { loader->parts & PART_CHARGES, maps->charge_slots,
+				    maps->charge_overflow, SLOT_HEADER_WORDS,
+				    2 * MEMSIGHT_CHARGE_KINDS },
+		[COUNT_RECLAIM] = { loader->parts & PART_RECLAIM, NULL, maps->reclaim_stats, 0,
+				    2 + MEMSIGHT_RECLAIM_BUCKETS },
+	};
+
+	for (int f = 0; f < COUNT_FAMILIES; f++) {
+		struct loader_counts *c = &loader->counts[f];
+		int ret;
+
+		if (!families[f].on)
+			continue;
+		ret = count_maps__open(&c->source, &c->table, families[f].slots, families[f].hash,
+				       families[f].skip, families[f].counters);
+		if (ret) {
+			snprintf(err, err_len, "can't map the counting maps: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+const struct loader_report *loader__report(const struct loader *loader)
+{
+	return &loader->report;
+}
+
+int loader__epoll_fd(const struct loader *loader)
+{
+	return loader->epfd;
+}
+
+int loader__consume(struct loader *loader)
+{
+	int events = 0, cgroups;
+
+	/* `events` first: an OOM kill is handled before its cgroup's removal read in the same pass */
+	events = ring_buffer__consume(loader->rb_events);
+	if (events < 0)
+		return events; /* over the caller's budget: the cgroup records wait too */
+	cgroups = ring_buffer__consume(loader->rb_cgroups);
+	return cgroups < 0 ? cgroups : events + cgroups;
+}
+
+int loader__consume_cgroups(struct loader *loader)
+{
+	return ring_buffer__consume(loader->rb_cgroups);
+}
+
+void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters)
+{
+	/* .bss is memory-mapped: a plain read sees the kernel side's counts. */
+	*counters = loader->skel->bss->counters;
+}
+
+unsigned int loader__program_stats(const struct loader *loader, struct memsight_program_stats *out,
+				   unsigned int max)
+{
+	struct bpf_program *prog;
+	unsigned int n = 0;
+
+	bpf_object__for_each_program(prog, loader->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || n >= max)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[n].name = bpf_program__name(prog); /* libbpf's, as long as the loader */
+		out[n].id = info.id;
+		out[n].run_count = info.run_cnt;
+		out[n].run_time_ns = info.run_time_ns;
+		n++;
+	}
+	return n;
+}
+
+bool loader__counts_faults(const struct loader *loader)
+{
+	return loader->parts & PART_FAULTS;
+}
+
+const char *loader__fault_hook(const struct loader *loader)
+{
+	/* the name `features` and /metrics show too */
+	return load_part_hook(loader->parts & PART_FAULTS);
+}
+
+const char *loader__charge_source(const struct loader *loader)
+{
+	if (loader->parts & PART_CHARGES)
+		return load_part_hook(PART_CHARGES);
+	/* the userspace fallback's row (part 0) */
+	for (unsigned int i = 0; i < load_hook_count; i++)
+		if (!load_hooks[i].part && !strcmp(load_hooks[i].feature, "charges"))
+			return load_hooks[i].hook;
+	return NULL;
+}
+
+bool loader__counts_charges(const struct loader *loader)
+{
+	return loader->parts & PART_CHARGES;
+}
+
+bool loader__counts_reclaim(const struct loader *loader)
+{
+	return loader->parts & PART_RECLAIM;
+}
+
+const struct count_source *loader__count_source(const struct loader *loader,
+						enum count_family family)
+{
+	const struct count_source *source = &loader->counts[family].source;
+
+	return source->read_table ? source : NULL;
+}
+
+void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns)
+{
+	/* .bss is memory-mapped: the kernel side sees the store at once. */
+	loader->skel->bss->boot_to_realtime_ns = boot_to_realtime_ns;
+}
