@@ -305,6 +305,7 @@ FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/include/*.h tes
 check:
 	$(call msg,FORMAT,check)
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS)
+	$(Q)tests/check-sizes.sh user
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(HELPER_BINS)
 
 format:

@@ -31,7 +31,6 @@
 /* Victims awaiting their exit in tracepoint mode; more at once means a kill storm. */
 #define OOM_PENDING_MAX 64
 
-
 /* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
 static const char *error_text(int err)
 {
