@@ -120,7 +120,7 @@ help:
 	@echo 'make integration  root: real BPF programs, memcgs, containers (TESTS="oom top")'
 	@echo 'make chart-test   the Helm chart: lint, template, Kubernetes schemas (offline)'
 	@echo 'make image-test   build the container image, run it as the DaemonSet does (root)'
-	@echo 'make check        clang-format check and warning-free build'
+	@echo 'make check        clang-format, size limits (tests/check-sizes.sh), warning-free build'
 	@echo 'make vmtest       the integration tests on other kernels under qemu (KERNEL=name)'
 	@echo 'make vmlinux      regenerate $(VMLINUX_H) from the running kernel'
 	@echo 'make clean        remove $(OUTPUT)/'

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "agent.h"
 #include "hook_choice.h"
 
 /* Command line: commands, options and their help, from one table. Pure. */
@@ -53,11 +54,8 @@ struct env {
 	const char *pin_dir; /* run: pin the event ring buffer and counting maps here */
 };
 
-/*
- * The longest --pin directory: "DIR/" and a map name (BPF_OBJ_NAME_LEN, 16 with
- * its NUL) must fit in PATH_MAX (4096).
- */
-#define CLI_PIN_DIR_MAX (4096 - 1 - 16)
+/* The longest --pin directory: the agent's limit. */
+#define CLI_PIN_DIR_MAX AGENT_PIN_DIR_MAX
 
 void cli_env_defaults(struct env *env);
 
