@@ -36,7 +36,7 @@ WORKDIR /src
 COPY . .
 # The context has no .git: the version comes in as an argument, else the Makefile's
 # default (without the commit). No -j: from a clean tree a parallel make can compile
-# user/stream.c before build/version.h exists.
+# a source that prints the version before build/version.h exists.
 ARG MEMSIGHT_VERSION=
 RUN make ${MEMSIGHT_VERSION:+VERSION="$MEMSIGHT_VERSION"} \
 	&& mkdir -p /out \

@@ -58,8 +58,10 @@ CFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+# user/ has a folder per layer; each is on the include path.
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
-	-I$(OUTPUT) -Ibpf -Iuser \
+	-I$(OUTPUT) -Ibpf -Iuser $(addprefix -I,$(USER_DIRS)) \
 	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
@@ -67,25 +69,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
-PURE_SRCS := user/duration.c user/jsonw.c user/cgroup_path.c user/event_json.c user/event_build.c \
-	user/cli.c user/container_path.c user/container_info.c user/container_meta.c \
-	user/runtime_roots.c user/id_table.c user/cgroup_names.c user/interval_counts.c user/strbuf.c \
-	user/aggregate.c user/prom_format.c user/top_view.c
-APP_SRCS := $(PURE_SRCS) user/main.c user/loader.c user/loader_read.c user/load_plan.c \
-	user/count_maps.c user/agent.c user/agent_interval.c \
-	user/api.c user/stream.c user/sink_json.c user/sink_aggregate.c user/sink_metrics.c \
-	user/sink_view.c user/feature_report.c \
-	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c \
-	user/container_cache.c user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c \
-	user/cgroup_memory.c user/cgroup_walk.c user/proc_faults.c user/http_server.c \
-	user/top.c
+# user/ has one folder per layer (README, Architecture). The library is every folder
+# but cli/; pure modules (no libbpf, no syscalls beyond libc: the unit tests link them)
+# are those whose header says "Pure." (or "Pure:").
+APP_SRCS := $(sort $(wildcard user/*/*.c))
+LIB_SRCS := $(filter-out user/cli/%,$(APP_SRCS))
+PURE_SRCS := $(filter $(APP_SRCS),$(patsubst %.h,%.c,$(shell grep -lE '(^|[ *])Pure[.:]' user/*/*.h)))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
-# libmemsight: the agent without the CLI's front ends (main, stream, top, HTTP, features).
-LIB_SRCS := $(PURE_SRCS) user/agent.c user/agent_interval.c user/api.c user/loader.c \
-	user/loader_read.c user/load_plan.c user/count_maps.c \
-	user/btf_info.c user/clock.c user/node_name.c user/self_stats.c user/log.c user/container_cache.c \
-	user/runtime_roots_detect.c user/confined_file.c user/cgroup_mounts.c user/cgroup_memory.c \
-	user/cgroup_walk.c user/proc_faults.c
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
@@ -101,7 +91,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+	-D_GNU_SOURCE -Ibpf -Iuser $(addprefix -I,$(USER_DIRS)) $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
@@ -146,11 +136,12 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
-$(OUTPUT)/user/loader.o $(OUTPUT)/user/loader_read.o $(OUTPUT)/user/feature_report.o: \
+$(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/cli/feature_report.o: \
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
-$(OUTPUT)/user/main.o $(OUTPUT)/user/feature_report.o $(OUTPUT)/user/sink_metrics.o: $(OUTPUT)/version.h
+$(OUTPUT)/user/cli/main.o $(OUTPUT)/user/cli/feature_report.o $(OUTPUT)/user/cli/sink_metrics.o: \
+	$(OUTPUT)/version.h
 
 # Rewritten only when the version changes, so a new commit rebuilds just what prints it.
 $(OUTPUT)/version.h: FORCE | $(OUTPUT)
@@ -160,8 +151,9 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 .PHONY: FORCE
 FORCE:
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/memsight: $(APP_OBJS)
@@ -170,10 +162,10 @@ $(OUTPUT)/memsight: $(APP_OBJS)
 
 # One relocatable object with only the API global, so a program that links the
 # archive can't collide with memsight's internal names (log_error, strbuf_...).
-$(OUTPUT)/libmemsight.o: $(LIB_OBJS) user/libmemsight.syms
+$(OUTPUT)/libmemsight.o: $(LIB_OBJS) user/agent/libmemsight.syms
 	$(call msg,LD-R,$@)
 	$(Q)$(LD) -r -o $@.tmp $(LIB_OBJS)
-	$(Q)$(OBJCOPY) --keep-global-symbols=user/libmemsight.syms $@.tmp $@
+	$(Q)$(OBJCOPY) --keep-global-symbols=user/agent/libmemsight.syms $@.tmp $@
 	$(Q)rm -f $@.tmp
 
 $(OUTPUT)/libmemsight.a: $(OUTPUT)/libmemsight.o
@@ -191,16 +183,16 @@ install: all lib
 	$(Q)install -D -m 0644 user/include/memsight.h $(DESTDIR)$(PREFIX)/include/memsight.h
 	$(Q)install -D -m 0644 bpf/memsight.h $(DESTDIR)$(PREFIX)/include/memsight/records.h
 	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' user/memsight.pc.in \
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' user/agent/memsight.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/memsight.pc
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 
 # The cache reads runtime files; its test gives it a fixture folder.
-$(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
-$(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/proc_faults.o
+$(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache.o \
+	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
+$(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
-$(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/cgroup_mounts.o
+$(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -237,8 +229,8 @@ fuzz: $(FUZZ_BINS)
 		grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$f.log | tr '\n' ' '; echo; \
 	done
 
-$(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT)/user/container_cache.o \
-	$(OUTPUT)/user/runtime_roots_detect.o $(OUTPUT)/user/confined_file.o
+$(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT)/user/attribution/container_cache.o \
+	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
@@ -298,7 +290,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 CLANG_FORMAT ?= clang-format
-FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/include/*.h tests/unit/*.c \
+FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c \
 	tests/integration/*.c tests/library/*.c \
 	tests/fuzz/*.c bench/*.c)
 
@@ -327,4 +319,4 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)

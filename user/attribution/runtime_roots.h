@@ -9,7 +9,7 @@
 
 /*
  * Where each container runtime keeps its state on the host, and why it gave no
- * names. Pure (runtime_roots.c) but for the two functions that look at the host,
+ * names. Pure: runtime_roots.c; the two functions that look at the host are
  * in runtime_roots_detect.c.
  */
 

@@ -7,6 +7,8 @@
 
 #include "memsight.h"
 
+/* cgroup paths: built from the BPF side's records, matched, walked up. Pure. */
+
 /* Longest path memsight builds: every level at full length, plus separators. */
 #define CGROUP_PATH_MAX (MEMSIGHT_CGROUP_LEVELS_MAX * MEMSIGHT_CGROUP_NAME_LEN + 8)
 

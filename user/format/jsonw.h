@@ -12,7 +12,7 @@
  * A small JSON writer for memsight's output lines. Every string goes through
  * json_escape: the strings memsight prints (task names, cgroup names,
  * container labels) are chosen by whoever runs a workload, so they are
- * treated as hostile bytes, not as text.
+ * treated as hostile bytes, not as text. Pure.
  */
 
 #define JSONW_DEPTH_MAX 16
