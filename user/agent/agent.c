@@ -275,6 +275,9 @@ static int take_opts(struct memsight *ms, const struct agent_opts *opts)
 		return -ENOMEM;
 	if (!ms->opts.node)
 		ms->opts.node = "";
+	/* A zero interval would disarm the timer: no interval would ever end. */
+	if (!ms->opts.interval_ns)
+		ms->opts.interval_ns = 1000000000ULL;
 	return 0;
 }
 
