@@ -7,6 +7,7 @@
  *
  * Usage: hog [--comm NAME] [--comm-hex HEX] [--progress FILE] [--max-mib N] [--hold]
  *            [--delay-ms N]   (wait before allocating: a test acts in between)
+ *            [--step-ms N]    (wait between MiB steps: a steady growth rate)
  *            [--reserve-mib N --address-file F]   (map N MiB untouched, write its address)
  */
 #include <errno.h>
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 	const char *progress = NULL;
 	unsigned long max_mib = 0, touched = 0;
 	char name[64] = "";
-	unsigned long delay_ms = 0, reserve_mib = 0;
+	unsigned long delay_ms = 0, step_ms = 0, reserve_mib = 0;
 	const char *address_file = NULL;
 	int hold = 0;
 
@@ -94,6 +95,8 @@ int main(int argc, char **argv)
 			address_file = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			delay_ms = strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--step-ms") && i + 1 < argc) {
+			step_ms = strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
 		} else {
@@ -142,6 +145,8 @@ int main(int argc, char **argv)
 		memset(chunk, 0x5a, STEP);
 		touched += STEP;
 		write_progress(progress, touched);
+		if (step_ms)
+			usleep(step_ms * 1000);
 	}
 	while (hold)
 		pause();

@@ -26,6 +26,7 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
+#include "memory_trend.h"
 #include "proc_faults.h"
 
 /*
@@ -278,6 +279,8 @@ static int take_opts(struct memsight *ms, const struct agent_opts *opts)
 	/* A zero interval would disarm the timer: no interval would ever end. */
 	if (!ms->opts.interval_ns)
 		ms->opts.interval_ns = 1000000000ULL;
+	if (!ms->opts.oom_risk_horizon_ns)
+		ms->opts.oom_risk_horizon_ns = 300ULL * 1000000000ULL;
 	return 0;
 }
 
@@ -295,7 +298,9 @@ static int make_tables(struct memsight *ms)
 	ms->procs = proc_faults__new();
 	ms->major_debt = id_table__new(sizeof(uint64_t));
 	ms->stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
-	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last)
+	ms->trend = memory_trend__new(ms->opts.oom_risk_horizon_ns);
+	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last ||
+	    !ms->trend)
 		return -ENOMEM;
 	return 0;
 }
@@ -452,6 +457,7 @@ void memsight_close(struct memsight *ms)
 	id_table__free(ms->major_debt);
 	proc_faults__free(ms->procs);
 	id_table__free(ms->stat_last);
+	memory_trend__free(ms->trend);
 	free(ms->removed);
 	for (unsigned int i = 0; i < sizeof(ms->owned) / sizeof(ms->owned[0]); i++)
 		free(ms->owned[i]);

@@ -36,9 +36,10 @@ struct agent_opts {
 	bool skip_fault_top;	   /* container_stats without their most faulting processes */
 	/* a container_stats for every container each interval, idle ones too (a view) */
 	bool idle_containers;
-	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
+	bool cgroup_events;	      /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
+	uint64_t oom_risk_horizon_ns; /* 0: 5 minutes */
 };
-#define agent_opts__last_field cgroup_events
+#define agent_opts__last_field oom_risk_horizon_ns
 
 /* The longest pin_dir: "DIR/" and a map name (16 bytes with its NUL) must fit in PATH_MAX. */
 #define AGENT_PIN_DIR_MAX (4096 - 1 - 16)

@@ -20,6 +20,7 @@ struct memsight {
 	struct id_table *stat_last;  /* memory.stat fallback: last bytes per kind */
 	struct id_table *rows;	     /* this interval's figures per cgroup */
 	struct proc_faults *procs;
+	struct memory_trend *trend; /* growth, time to limit, OOM-risk episodes */
 	/* cgroups removed this interval: reported once more, then forgotten */
 	uint64_t *removed;
 	unsigned int removed_count, removed_cap;

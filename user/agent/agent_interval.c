@@ -15,6 +15,7 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
+#include "memory_trend.h"
 #include "proc_faults.h"
 
 /* One cgroup's figures for the interval, gathered from every source before the event. */
@@ -145,12 +146,58 @@ static void fault_top(struct memsight *ms, const char *path, struct memsight_con
 	c->fault_top_count = n;
 }
 
-/* Usage, limit and (v2) memory.high, read now. */
+/* Usage, limit, (v2) memory.high and what the memcg is made of, read now. */
 static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c)
 {
+	struct memsight_limit_events events;
+	struct memcg_stat stat;
+
 	c->has_usage = !cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &c->usage_bytes,
 					   &c->has_limit, &c->limit_bytes);
 	c->has_high = ms->memcg_v2 && !cgroup_memory_high(ms->memcg_root, path, &c->high_bytes);
+	if (!c->has_usage ||
+	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, &stat, &events))
+		return;
+	c->has_detail = true;
+	c->working_set_bytes = memcg_working_set(c->usage_bytes, &stat);
+	c->anon_bytes = stat.anon;
+	c->file_bytes = stat.file;
+	c->shmem_bytes = stat.shmem;
+	c->has_swap = stat.has_swap;
+	c->swap_bytes = stat.swap;
+	c->limit_events = events;
+}
+
+/* The growth and time to the limit into c; true with an oom_risk event in risk when one is due. */
+static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
+		    struct memsight_event *risk)
+{
+	uint64_t unreclaimable =
+		c->usage_bytes - (c->file_bytes < c->usage_bytes ? c->file_bytes : c->usage_bytes);
+	struct trend_point point = { clock_monotonic_ns(), c->usage_bytes, c->working_set_bytes,
+				     unreclaimable + c->shmem_bytes };
+	struct memsight_oom_risk *r = &risk->oom_risk;
+	/* the memory reclaim can't free: all but file pages, and shmem among those */
+	struct trend_outlook out;
+
+	/* only a limit can be reached; the unlimited go by the node's memory */
+	if (!c->has_detail || !c->has_limit)
+		return false;
+	memory_trend__add(ms->trend, c->cgroup.id, &point, c->limit_bytes, &out);
+	c->has_time_to_limit = out.has_time_to_limit;
+	c->time_to_limit_s = out.time_to_limit_s;
+	if (!out.risk_raised)
+		return false;
+	risk->type = MEMSIGHT_EVENT_OOM_RISK;
+	r->cgroup = c->cgroup;
+	r->container = c->container;
+	r->usage_bytes = c->usage_bytes;
+	r->working_set_bytes = c->working_set_bytes;
+	r->limit_bytes = c->limit_bytes;
+	r->growth_bytes_per_sec = out.growth;
+	r->time_to_limit_s = out.time_to_limit_s;
+	r->horizon_s = (double)ms->opts.oom_risk_horizon_ns / 1e9;
+	return true;
 }
 
 static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *path,
@@ -159,6 +206,8 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	struct memsight_event ev = { .type = MEMSIGHT_EVENT_CONTAINER_STATS,
 				     .ts_ns = clock_realtime_ns() };
 	struct memsight_container_stats *c = &ev.container_stats;
+	struct memsight_event risk = { .ts_ns = ev.ts_ns };
+	bool risky;
 
 	event_cgroup_ref(&c->cgroup, cgroup_id, path);
 	c->interval_ns = ms->interval_ns;
@@ -180,7 +229,10 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 			fault_top(ms, path, c, text);
 	}
 	event_container(&c->container, path ? &text->info : NULL);
+	risky = outlook(ms, c, &risk);
 	agent_deliver(ms, &ev);
+	if (risky)
+		agent_deliver(ms, &risk);
 }
 
 static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
@@ -245,6 +297,7 @@ static void forget_removed(struct memsight *ms, uint64_t now)
 	for (unsigned int i = 0; i < ms->removed_count; i++) {
 		id_table__remove(ms->stat_last, ms->removed[i]);
 		id_table__remove(ms->major_debt, ms->removed[i]);
+		memory_trend__remove(ms->trend, ms->removed[i]);
 	}
 	ms->removed_count = 0;
 	cgroup_names__expire(ms->names, now);

@@ -45,6 +45,7 @@ struct env {
 	const char *docker_root;
 	const char *podman_storage;
 	uint64_t tombstone_ns;
+	uint64_t oom_risk_horizon_ns;
 	/* run: where /metrics, /healthz and /readyz listen */
 	char listen_host[64]; /* numeric IPv4 or IPv6 address */
 	uint16_t listen_port; /* 0: any free port (printed at start) */

@@ -59,6 +59,25 @@ static void aggregate_tune(struct agent_opts *opts)
 	opts->cgroup_events = true; /* removals start a cgroup's tombstone period */
 }
 
+/* What an idle cgroup is made of; not growing, so no time to its limit. */
+static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
+{
+	struct memsight_container_stats s = { .has_usage = true, .usage_bytes = e->usage_bytes };
+	struct memsight_limit_events events;
+	struct memcg_stat stat;
+
+	if (!cgroup_memory_detail(a->memcg_root, a->memcg_v2, e->path, &stat, &events)) {
+		s.has_detail = true;
+		s.working_set_bytes = memcg_working_set(e->usage_bytes, &stat);
+		s.anon_bytes = stat.anon;
+		s.file_bytes = stat.file;
+		s.has_swap = stat.has_swap;
+		s.swap_bytes = stat.swap;
+		s.limit_events = events;
+	}
+	aggregate_entry_detail(e, &s);
+}
+
 /* Idle cgroups send no figures; their usage and limit are read now and then instead. */
 static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
@@ -77,6 +96,7 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 	e->limit_bytes = limit;
 	e->has_high = a->memcg_v2 && !cgroup_memory_high(a->memcg_root, e->path, &high);
 	e->high_bytes = e->has_high ? high : 0;
+	refresh_detail(a, e);
 }
 
 /*

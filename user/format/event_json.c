@@ -211,6 +211,31 @@ static void reclaim_object(struct jsonw *w, const struct memsight_container_stat
 	jsonw_object_end(w);
 }
 
+static void limit_events_object(struct jsonw *w, const struct memsight_limit_events *e)
+{
+	jsonw_object_begin(w, "events");
+	bytes_or_null(w, "high", e->has_high, e->high);
+	bytes_or_null(w, "max", e->has_max, e->max);
+	bytes_or_null(w, "oom", e->has_oom, e->oom);
+	bytes_or_null(w, "oom_kill", e->has_oom_kill, e->oom_kill);
+	jsonw_object_end(w);
+}
+
+static void memory_object(struct jsonw *w, const struct memsight_container_stats *c)
+{
+	jsonw_object_begin(w, "memory");
+	bytes_or_null(w, "usage_bytes", c->has_usage, c->usage_bytes);
+	bytes_or_null(w, "limit_bytes", c->has_limit, c->limit_bytes);
+	bytes_or_null(w, "high_bytes", c->has_high, c->high_bytes);
+	bytes_or_null(w, "working_set_bytes", c->has_detail, c->working_set_bytes);
+	bytes_or_null(w, "anon_bytes", c->has_detail, c->anon_bytes);
+	bytes_or_null(w, "file_bytes", c->has_detail, c->file_bytes);
+	bytes_or_null(w, "shmem_bytes", c->has_detail, c->shmem_bytes);
+	bytes_or_null(w, "swap_bytes", c->has_swap, c->swap_bytes);
+	limit_events_object(w, &c->limit_events);
+	jsonw_object_end(w);
+}
+
 static void container_stats(struct jsonw *w, const struct memsight_event *ev)
 {
 	const struct memsight_container_stats *c = &ev->container_stats;
@@ -219,13 +244,29 @@ static void container_stats(struct jsonw *w, const struct memsight_event *ev)
 	jsonw_u64(w, "interval_ns", c->interval_ns);
 	attribution(w, &c->cgroup, &c->container);
 	faults_object(w, c);
-	jsonw_object_begin(w, "memory");
-	bytes_or_null(w, "usage_bytes", c->has_usage, c->usage_bytes);
-	bytes_or_null(w, "limit_bytes", c->has_limit, c->limit_bytes);
-	bytes_or_null(w, "high_bytes", c->has_high, c->high_bytes);
-	jsonw_object_end(w);
+	memory_object(w, c);
+	if (c->has_time_to_limit)
+		jsonw_double(w, "time_to_limit_s", c->time_to_limit_s, 1);
+	else
+		jsonw_null(w, "time_to_limit_s");
 	charge_object(w, c);
 	reclaim_object(w, c);
+}
+
+static void oom_risk(struct jsonw *w, const struct memsight_event *ev)
+{
+	const struct memsight_oom_risk *r = &ev->oom_risk;
+
+	common_fields(w, "oom_risk", ev);
+	attribution(w, &r->cgroup, &r->container);
+	jsonw_object_begin(w, "memory");
+	jsonw_u64(w, "usage_bytes", r->usage_bytes);
+	jsonw_u64(w, "working_set_bytes", r->working_set_bytes);
+	jsonw_u64(w, "limit_bytes", r->limit_bytes);
+	jsonw_object_end(w);
+	jsonw_double(w, "growth_bytes_per_sec", r->growth_bytes_per_sec, 0);
+	jsonw_double(w, "time_to_limit_s", r->time_to_limit_s, 1);
+	jsonw_double(w, "horizon_s", r->horizon_s, 0);
 }
 
 static void fault_sample(struct jsonw *w, const struct memsight_event *ev)
@@ -349,6 +390,7 @@ int event_json(struct jsonw *w, const struct memsight_event *ev)
 		[MEMSIGHT_EVENT_FAULT_SAMPLE] = fault_sample,
 		[MEMSIGHT_EVENT_AGENT_STATS] = agent_stats,
 		[MEMSIGHT_EVENT_CGROUP] = cgroup_change,
+		[MEMSIGHT_EVENT_OOM_RISK] = oom_risk,
 	};
 	unsigned int type = ev ? (unsigned int)ev->type : 0;
 

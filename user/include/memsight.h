@@ -52,6 +52,7 @@ enum memsight_event_type {
 	MEMSIGHT_EVENT_FAULT_SAMPLE = 3,    /* one sampled page fault (opts.fault_samples) */
 	MEMSIGHT_EVENT_AGENT_STATS = 4,	    /* the agent's own figures, once per interval */
 	MEMSIGHT_EVENT_CGROUP = 5,	    /* a memory cgroup came or went (opts.cgroup_events) */
+	MEMSIGHT_EVENT_OOM_RISK = 6, /* a container will reach its limit within the horizon */
 };
 
 /* Charge kinds, the index of memsight_container_stats' charged/uncharged arrays. */
@@ -109,6 +110,15 @@ struct memsight_oom_kill {
 	const char *source; /* the kernel hook that saw it */
 };
 
+/* How often a memcg hit its limit since it was made; has_* false where cgroups lack a count. */
+struct memsight_limit_events {
+	bool has_high, has_max, has_oom, has_oom_kill;
+	uint64_t high;	   /* v2: throttled over memory.high */
+	uint64_t max;	   /* usage hit the limit (v2 memory.events max, v1 memory.failcnt) */
+	uint64_t oom;	   /* v2: the OOM killer was invoked for it */
+	uint64_t oom_kill; /* processes the OOM killer killed in it */
+};
+
 /* One of the processes that faulted most in a cgroup during an interval. */
 struct memsight_fault_process {
 	uint32_t pid;
@@ -133,6 +143,17 @@ struct memsight_container_stats {
 	/* reclaim stalls by length: bucket b counts stalls of [2^b, 2^(b+1)) ns */
 	const uint64_t *reclaim_histogram;
 	unsigned int reclaim_buckets;
+	/* what the memcg is made of, read with usage (memory.stat; hierarchical) */
+	bool has_detail;
+	uint64_t
+		working_set_bytes; /* usage minus inactive file pages: what the kubelet evicts on */
+	uint64_t anon_bytes, file_bytes, shmem_bytes;
+	bool has_swap;
+	uint64_t swap_bytes;
+	struct memsight_limit_events limit_events;
+	/* when the working set reaches the limit at its current net growth (see README) */
+	bool has_time_to_limit;
+	double time_to_limit_s;
 };
 
 struct memsight_fault_sample {
@@ -143,6 +164,20 @@ struct memsight_fault_sample {
 	uint64_t address, ip;
 	bool write, exec, user;
 	bool protection; /* a protection fault (the page was there), not a missing page */
+};
+
+/*
+ * A container whose working set will reach its limit within the horizon at its
+ * current growth, and the growth is not reclaimable page cache. Once per
+ * episode: raised again only after the container has left the risk.
+ */
+struct memsight_oom_risk {
+	struct memsight_cgroup_ref cgroup;
+	struct memsight_container container;
+	uint64_t usage_bytes, working_set_bytes, limit_bytes;
+	double growth_bytes_per_sec; /* of the working set */
+	double time_to_limit_s;
+	double horizon_s;
 };
 
 /* A memory cgroup made or removed (only with opts.cgroup_events). */
@@ -205,6 +240,7 @@ struct memsight_event {
 		struct memsight_fault_sample fault_sample;
 		struct memsight_agent_stats agent_stats;
 		struct memsight_cgroup_change cgroup;
+		struct memsight_oom_risk oom_risk;
 	};
 };
 
@@ -226,8 +262,9 @@ struct memsight_opts {
 	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP events too */
 	/* route libbpf's messages through memsight (off stderr, reasons in err_buf) */
 	bool capture_libbpf_log;
+	unsigned int oom_risk_horizon_ms; /* 0: 300000 (5 minutes) */
 };
-#define memsight_opts__last_field capture_libbpf_log
+#define memsight_opts__last_field oom_risk_horizon_ms
 
 /*
  * Loads and attaches memsight's BPF programs. Returns NULL and sets errno on
