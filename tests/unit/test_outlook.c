@@ -47,6 +47,7 @@ static void test_stat_v2_and_events(void **state)
 	assert_int_equal(memcg_stat_parse(v2_stat, strlen(v2_stat), true, &s), 0);
 	assert_true(s.anon == 200 * MIB && s.file == 100 * MIB && s.inactive_file == 90 * MIB);
 	assert_false(s.has_swap); /* v2 keeps it in memory.swap.current */
+	assert_true(s.has_kernel && s.kernel == 3000000);
 	assert_int_equal(memcg_events_parse_v2(events, strlen(events), &e), 0);
 	assert_true(e.has_high && e.high == 12 && e.max == 3 && e.oom == 2 && e.oom_kill == 1);
 	memset(&e, 0, sizeof(e));
@@ -76,9 +77,12 @@ static unsigned int feed(struct memory_trend *trend, uint64_t id, uint64_t *t, u
 
 	for (unsigned int i = 0; i < n; i++, *t += SEC / 5) {
 		uint64_t ws = ws0 + (uint64_t)((int64_t)i * grow);
-		struct trend_point p = { *t, ws, ws, ws * unreclaimable_share / 100 };
+		struct trend_point p = { .t_ns = *t,
+					 .usage = ws,
+					 .working_set = ws,
+					 .unreclaimable = ws * unreclaimable_share / 100 };
 
-		memory_trend__add(trend, id, &p, limit, out);
+		memory_trend__add(trend, id, &p, NULL, limit, out);
 		risks += out->risk_raised;
 	}
 	return risks;

@@ -124,6 +124,7 @@ struct stats_text {
 	struct proc_fault_entry procs[PROC_FAULTS_TOP];
 	struct memsight_fault_process top[PROC_FAULTS_TOP];
 	char comm[PROC_FAULTS_TOP][MEMSIGHT_COMM_LEN + 1];
+	struct memcg_stat stat; /* valid when the event has_detail */
 };
 
 /* The cgroup's most faulting processes, from the kernel's per-process counters. */
@@ -147,43 +148,54 @@ static void fault_top(struct memsight *ms, const char *path, struct memsight_con
 }
 
 /* Usage, limit, (v2) memory.high and what the memcg is made of, read now. */
-static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c)
+static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c,
+			struct memcg_stat *stat)
 {
 	struct memsight_limit_events events;
-	struct memcg_stat stat;
 
 	c->has_usage = !cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &c->usage_bytes,
 					   &c->has_limit, &c->limit_bytes);
 	c->has_high = ms->memcg_v2 && !cgroup_memory_high(ms->memcg_root, path, &c->high_bytes);
 	if (!c->has_usage ||
-	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, &stat, &events))
+	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, stat, &events))
 		return;
 	c->has_detail = true;
-	c->working_set_bytes = memcg_working_set(c->usage_bytes, &stat);
-	c->anon_bytes = stat.anon;
-	c->file_bytes = stat.file;
-	c->shmem_bytes = stat.shmem;
-	c->has_swap = stat.has_swap;
-	c->swap_bytes = stat.swap;
+	c->working_set_bytes = memcg_working_set(c->usage_bytes, stat);
+	c->anon_bytes = stat->anon;
+	c->file_bytes = stat->file;
+	c->shmem_bytes = stat->shmem;
+	c->has_swap = stat->has_swap;
+	c->swap_bytes = stat->swap;
 	c->limit_events = events;
 }
 
 /* The growth and time to the limit into c; true with an oom_risk event in risk when one is due. */
 static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
-		    struct memsight_event *risk)
+		    const struct memcg_stat *stat, struct memsight_event *risk)
 {
+	/* the memory reclaim can't free: all but file pages, and shmem among those */
 	uint64_t unreclaimable =
 		c->usage_bytes - (c->file_bytes < c->usage_bytes ? c->file_bytes : c->usage_bytes);
-	struct trend_point point = { clock_monotonic_ns(), c->usage_bytes, c->working_set_bytes,
-				     unreclaimable + c->shmem_bytes };
+	uint64_t now = clock_boottime_ns();
+	struct trend_point point = {
+		.t_ns = now,
+		.usage = c->usage_bytes,
+		.working_set = c->working_set_bytes,
+		.unreclaimable = unreclaimable + c->shmem_bytes,
+		.faults_minor = c->faults_minor,
+		.faults_major = c->faults_major,
+		.stall_ns = c->reclaim_stall_ns,
+	};
+	struct trend_makeup makeup = { now,	    stat->anon,	 stat->file,	   stat->shmem,
+				       stat->kernel, stat->sock, stat->has_kernel };
 	struct memsight_oom_risk *r = &risk->oom_risk;
-	/* the memory reclaim can't free: all but file pages, and shmem among those */
 	struct trend_outlook out;
 
-	/* only a limit can be reached; the unlimited go by the node's memory */
-	if (!c->has_detail || !c->has_limit)
+	/* a limit to reach, or a container's history to tell at its OOM kill */
+	if (!c->has_detail || !(c->has_limit || c->container.known))
 		return false;
-	memory_trend__add(ms->trend, c->cgroup.id, &point, c->limit_bytes, &out);
+	memory_trend__add(ms->trend, c->cgroup.id, &point, &makeup, c->has_limit ? c->limit_bytes : 0,
+			  &out);
 	c->has_time_to_limit = out.has_time_to_limit;
 	c->time_to_limit_s = out.time_to_limit_s;
 	if (!out.risk_raised)
@@ -224,12 +236,12 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
 	if (path) {
 		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text->info);
-		read_gauges(ms, path, c);
+		read_gauges(ms, path, c, &text->stat);
 		if (row->faults && !ms->opts.skip_fault_top)
 			fault_top(ms, path, c, text);
 	}
 	event_container(&c->container, path ? &text->info : NULL);
-	risky = outlook(ms, c, &risk);
+	risky = outlook(ms, c, &text->stat, &risk);
 	agent_deliver(ms, &ev);
 	if (risky)
 		agent_deliver(ms, &risk);

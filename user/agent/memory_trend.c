@@ -8,6 +8,8 @@
 struct cgroup_trend {
 	struct trend_point points[TREND_POINTS]; /* a ring, oldest first from head */
 	unsigned int head, count;
+	bool has_makeup;
+	struct trend_makeup makeup;
 	uint64_t risk_since_ns; /* at risk since, without a break; 0: not at risk */
 	bool in_risk;		/* an oom_risk was raised this episode */
 	unsigned int calm;	/* intervals out of risk in a row since */
@@ -136,7 +138,8 @@ static bool risk_due(struct cgroup_trend *c, bool at_risk, uint64_t now_ns, uint
 }
 
 void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
-		       const struct trend_point *point, uint64_t limit, struct trend_outlook *out)
+		       const struct trend_point *point, const struct trend_makeup *makeup,
+		       uint64_t limit, struct trend_outlook *out)
 {
 	struct cgroup_trend *c = id_table__get(trend->cgroups, cgroup_id);
 	uint64_t t[TREND_POINTS], ws[TREND_POINTS], unreclaimable[TREND_POINTS];
@@ -153,9 +156,16 @@ void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
 	if (c->count && point->working_set + limit / 4 <
 				c->points[(c->head + c->count - 1) % TREND_POINTS].working_set)
 		c->count = 0;
+	if (makeup) {
+		c->has_makeup = true;
+		c->makeup = *makeup;
+	}
 	push(c, point);
 	n = window(c, TREND_WINDOW_NS, t, ws, unreclaimable);
 	out->has_growth = trend_slope(t, ws, n, &out->growth);
+	/* the point keeps the growth seen at it, for an OOM kill's history */
+	c->points[(c->head + c->count - 1) % TREND_POINTS].has_growth = out->has_growth;
+	c->points[(c->head + c->count - 1) % TREND_POINTS].growth = out->growth;
 	if (out->has_growth && limit && out->growth > 0) {
 		out->has_time_to_limit = true;
 		out->time_to_limit_s = point->working_set >= limit
@@ -166,6 +176,29 @@ void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
 		  out->time_to_limit_s * 1e9 < (double)trend->horizon_ns &&
 		  unreclaimable_fills(c, point, limit, trend->horizon_ns);
 	out->risk_raised = risk_due(c, at_risk, point->t_ns, trend->horizon_ns);
+}
+
+unsigned int memory_trend__history(const struct memory_trend *trend, uint64_t cgroup_id,
+				   struct trend_point *out, unsigned int max)
+{
+	const struct cgroup_trend *c = id_table__find(trend->cgroups, cgroup_id);
+	unsigned int n = c ? (c->count < max ? c->count : max) : 0;
+
+	/* the newest n */
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = c->points[(c->head + c->count - n + i) % TREND_POINTS];
+	return n;
+}
+
+bool memory_trend__makeup(const struct memory_trend *trend, uint64_t cgroup_id,
+			  struct trend_makeup *out)
+{
+	const struct cgroup_trend *c = id_table__find(trend->cgroups, cgroup_id);
+
+	if (!c || !c->has_makeup)
+		return false;
+	*out = c->makeup;
+	return true;
 }
 
 void memory_trend__remove(struct memory_trend *trend, uint64_t cgroup_id)

@@ -23,9 +23,19 @@
 #define TREND_CALM_INTERVALS 3
 
 struct trend_point {
-	uint64_t t_ns; /* CLOCK_MONOTONIC */
+	uint64_t t_ns; /* CLOCK_BOOTTIME, as the kernel's records are dated */
 	uint64_t usage, working_set;
 	uint64_t unreclaimable; /* usage minus file pages plus shmem: what reclaim can't free */
+	uint64_t faults_minor, faults_major, stall_ns; /* in the interval */
+	bool has_growth; /* the working set's growth fitted up to this point (set by add) */
+	double growth;
+};
+
+/* What the cgroup was made of at its last point (for an OOM kill's memory_stat). */
+struct trend_makeup {
+	uint64_t t_ns;
+	uint64_t anon, file, shmem, kernel, sock;
+	bool has_kernel;
 };
 
 struct trend_outlook {
@@ -42,7 +52,8 @@ struct memory_trend *memory_trend__new(uint64_t horizon_ns);
 void memory_trend__free(struct memory_trend *trend);
 
 /*
- * Adds a cgroup's point and says where it is heading. limit 0: unlimited.
+ * Adds a cgroup's point (and makeup, NULL when unknown) and says where it is
+ * heading. limit 0: unlimited.
  * At risk: the time to the limit is below the horizon, and the growth is not
  * reclaimable cache: what reclaim can't free, fitted over the last
  * TREND_RECENT_NS, still grows fast enough to fill the room left within the
@@ -50,7 +61,15 @@ void memory_trend__free(struct memory_trend *trend);
  * horizon).
  */
 void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
-		       const struct trend_point *point, uint64_t limit, struct trend_outlook *out);
+		       const struct trend_point *point, const struct trend_makeup *makeup,
+		       uint64_t limit, struct trend_outlook *out);
+
+/* The cgroup's points, oldest first, up to max; how many (0: none kept). */
+unsigned int memory_trend__history(const struct memory_trend *trend, uint64_t cgroup_id,
+				   struct trend_point *out, unsigned int max);
+/* Its last makeup; false when none. */
+bool memory_trend__makeup(const struct memory_trend *trend, uint64_t cgroup_id,
+			  struct trend_makeup *out);
 
 /* Forgets a removed cgroup. */
 void memory_trend__remove(struct memory_trend *trend, uint64_t cgroup_id);

@@ -149,6 +149,14 @@ static ssize_t read_small(const char *root, const char *path, const char *name, 
 	return n;
 }
 
+static int read_small_u64(const char *root, const char *path, const char *name, uint64_t *value)
+{
+	char file[8192];
+
+	snprintf(file, sizeof(file), "%s%s/%s", root, path, name);
+	return read_u64_file(file, value, NULL);
+}
+
 int cgroup_memory_detail(const char *root, bool v2, const char *path, struct memcg_stat *stat,
 			 struct memsight_limit_events *events)
 {
@@ -171,6 +179,11 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 		if (n > 0)
 			memcg_events_parse_v2(text, (size_t)n, events);
 		return 0;
+	}
+	/* v1 keeps kernel and socket memory out of memory.stat */
+	if (!read_small_u64(root, path, "memory.kmem.usage_in_bytes", &stat->kernel)) {
+		stat->has_kernel = true;
+		read_small_u64(root, path, "memory.kmem.tcp.usage_in_bytes", &stat->sock);
 	}
 	n = read_small(root, path, "memory.failcnt", text, sizeof(text));
 	if (n > 0) {

@@ -51,7 +51,31 @@ struct stat_ctx {
 	bool v2;
 	struct memcg_stat *out;
 	unsigned int known;
+	uint64_t kernel_parts; /* v2 before the "kernel" line (5.18): its parts */
 };
+
+/* v2 kernel memory: the "kernel" line, or on older kernels the sum of its parts. */
+static bool kernel_line(struct stat_ctx *c, const char *key, size_t len, uint64_t value)
+{
+	static const char *const parts[] = { "slab", "kernel_stack", "pagetables", "percpu",
+					     "vmalloc" };
+
+	if (key_is(key, len, "kernel")) {
+		c->out->has_kernel = true;
+		c->out->kernel = value;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (key_is(key, len, parts[i])) {
+			c->kernel_parts += value;
+			return true;
+		}
+	if (key_is(key, len, "sock")) {
+		c->out->sock = value;
+		return true;
+	}
+	return false;
+}
 
 static void stat_line(const char *key, size_t len, uint64_t value, void *ctx)
 {
@@ -73,17 +97,21 @@ static void stat_line(const char *key, size_t len, uint64_t value, void *ctx)
 		s->inactive_file = value;
 	else if (!c->v2 && key_is(key, len, "total_swap"))
 		s->has_swap = true, s->swap = value;
-	else
+	else if (!c->v2 || !kernel_line(c, key, len, value))
 		return;
 	c->known++;
 }
 
 int memcg_stat_parse(const char *text, size_t len, bool v2, struct memcg_stat *out)
 {
-	struct stat_ctx c = { v2, out, 0 };
+	struct stat_ctx c = { v2, out, 0, 0 };
 
 	memset(out, 0, sizeof(*out));
 	each_line(text, len, stat_line, &c);
+	if (v2 && !out->has_kernel && c.kernel_parts) {
+		out->has_kernel = true;
+		out->kernel = c.kernel_parts;
+	}
 	return c.known ? 0 : -EINVAL;
 }
 

@@ -124,6 +124,47 @@ static void oom_victim(struct jsonw *w, const struct memsight_oom_kill *k)
 	jsonw_object_end(w);
 }
 
+static void memory_stat_object(struct jsonw *w, const struct memsight_oom_kill *k)
+{
+	const struct memsight_memory_stat *m = &k->memory_stat;
+
+	if (!k->has_memory_stat) {
+		jsonw_null(w, "memory_stat");
+		return;
+	}
+	jsonw_object_begin(w, "memory_stat");
+	jsonw_u64(w, "anon_bytes", m->anon_bytes);
+	jsonw_u64(w, "file_bytes", m->file_bytes);
+	jsonw_u64(w, "shmem_bytes", m->shmem_bytes);
+	bytes_or_null(w, "kernel_bytes", m->has_kernel, m->kernel_bytes);
+	bytes_or_null(w, "sock_bytes", m->has_kernel, m->sock_bytes);
+	jsonw_string(w, "read_at", m->read_at);
+	jsonw_double(w, "age_s", m->age_s, 3);
+	jsonw_object_end(w);
+}
+
+static void history_array(struct jsonw *w, const struct memsight_oom_kill *k)
+{
+	jsonw_array_begin(w, "history");
+	for (unsigned int i = 0; k->history && i < k->history_count; i++) {
+		const struct memsight_history_point *p = &k->history[i];
+
+		jsonw_object_begin(w, NULL);
+		jsonw_double(w, "t_s", p->t_s, 3);
+		jsonw_u64(w, "usage_bytes", p->usage_bytes);
+		jsonw_u64(w, "working_set_bytes", p->working_set_bytes);
+		if (p->has_growth)
+			jsonw_double(w, "growth_bytes_per_sec", p->growth_bytes_per_sec, 0);
+		else
+			jsonw_null(w, "growth_bytes_per_sec");
+		jsonw_u64(w, "faults_minor", p->faults_minor);
+		jsonw_u64(w, "faults_major", p->faults_major);
+		jsonw_u64(w, "reclaim_stall_ns", p->reclaim_stall_ns);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+}
+
 static void oom_kill(struct jsonw *w, const struct memsight_event *ev)
 {
 	const struct memsight_oom_kill *k = &ev->oom_kill;
@@ -148,6 +189,8 @@ static void oom_kill(struct jsonw *w, const struct memsight_event *ev)
 		jsonw_object_end(w);
 	}
 	jsonw_string(w, "source", k->source);
+	memory_stat_object(w, k);
+	history_array(w, k);
 }
 
 static void faults_object(struct jsonw *w, const struct memsight_container_stats *c)

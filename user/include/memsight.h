@@ -86,6 +86,29 @@ struct memsight_container {
 	bool monitor; /* CRI-O's or podman's conmon, beside the container rather than in it */
 };
 
+/* What a memcg was made of (memory.stat, hierarchical), for an OOM kill. */
+struct memsight_memory_stat {
+	uint64_t anon_bytes, file_bytes, shmem_bytes;
+	bool has_kernel; /* kernel and sock below are known */
+	uint64_t kernel_bytes, sock_bytes;
+	/*
+	 * "kill": read from cgroupfs as memsight received the kill (age_s after
+	 * it); "interval": memsight's last figures of the memcg (age_s before it),
+	 * when it was gone already, as a container's memcg often is.
+	 */
+	const char *read_at;
+	double age_s;
+};
+
+/* One interval of a container's recent past, in its OOM kill's history. */
+struct memsight_history_point {
+	double t_s; /* seconds relative to the kill (negative: before it) */
+	uint64_t usage_bytes, working_set_bytes;
+	bool has_growth;
+	double growth_bytes_per_sec; /* of the working set, as fitted then */
+	uint64_t faults_minor, faults_major, reclaim_stall_ns; /* in that interval */
+};
+
 struct memsight_oom_kill {
 	struct memsight_cgroup_ref cgroup; /* the victim's */
 	struct memsight_container container;
@@ -108,6 +131,12 @@ struct memsight_oom_kill {
 	struct memsight_cgroup_ref constraint_cgroup; /* path "" when it can't be named */
 	uint64_t constraint_usage_bytes, constraint_limit_bytes;
 	const char *source; /* the kernel hook that saw it */
+	/* the memcg whose limit was hit (the victim's for a global kill), false: not read in time */
+	bool has_memory_stat;
+	struct memsight_memory_stat memory_stat;
+	/* the victim's container over its last intervals (up to 60), oldest first */
+	const struct memsight_history_point *history;
+	unsigned int history_count;
 };
 
 /* How often a memcg hit its limit since it was made; has_* false where cgroups lack a count. */
