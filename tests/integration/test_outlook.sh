@@ -104,4 +104,30 @@ if [ -n "$cache_pid" ]; then
 else
 	skip "page cache at its limit: no block-backed file system here (the test VMs run from an initramfs)"
 fi
+
+echo "OOM forensics: a 64 MiB memcg, two 8 MiB holders and a grower that is killed"
+dir=$(make_memcg forensics $((64 * MIB)))
+out="$WORK/forensics.json"
+start_memsight "$out" || finish
+pids=()
+for i in 1 2; do
+	spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 8 --hold --progress "$WORK/hold8-$i"
+	pids+=("$SPAWNED_PID")
+done
+wait_for 10 sh -c "[ \"\$(cat '$WORK/hold8-1' '$WORK/hold8-2' 2>/dev/null | sort -u)\" = $((8 * MIB)) ]"
+spawn_in_memcg "$dir" "$HELPERS/hog" --comm forensicgrow --step-ms 50
+reap $SPAWNED_PID
+sleep 0.5
+stop_memsight
+kill "${pids[@]}"
+for p in "${pids[@]}"; do reap "$p"; done
+line=$(jq -c --arg p "$PREFIX/forensics" 'select(.type == "oom_kill" and .cgroup.path == $p)' "$out" | head -1)
+expect_eq "the grower was the victim" "$(jq -r .victim.comm <<<"$line")" forensicgrow
+expect_eq "memory_stat read as the kill arrived" "$(jq -r .memory_stat.read_at <<<"$line")" kill
+within "memory_stat.anon_bytes is most of the 64 MiB limit" \
+	"$(jq -r '.memory_stat.anon_bytes // 0' <<<"$line")" $((48 * MIB)) $((66 * MIB))
+within "history: a point per interval of the growth (2.4 s at 200 ms)" \
+	"$(jq -r '.history | length' <<<"$line")" 8 60
+check_jq_line "history: dated before the kill, oldest first, usage growing to the limit" \
+	'(.history | map(.t_s) | (all(. <= 0) and . == sort)) and (.history[-1].usage_bytes > 40 * 1048576)' "$line"
 finish
