@@ -21,7 +21,7 @@ struct memcg_stat {
 	/* v2 only (v1 keeps them in memory.kmem.*): kernel = slab, stacks, page tables, ... */
 	bool has_kernel;
 	uint64_t kernel, sock;
-	uint64_t inactive_file;	    /* what the kernel reclaims first */
+	uint64_t inactive_file; /* what the kernel reclaims first */
 	bool has_swap;
 	uint64_t swap;
 };
