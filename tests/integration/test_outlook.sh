@@ -130,4 +130,49 @@ within "history: a point per interval of the growth (2.4 s at 200 ms)" \
 	"$(jq -r '.history | length' <<<"$line")" 8 60
 check_jq_line "history: dated before the kill, oldest first, usage growing to the limit" \
 	'(.history | map(.t_s) | (all(. <= 0) and . == sort)) and (.history[-1].usage_bytes > 40 * 1048576)' "$line"
+
+echo "leak_suspect (--leak-window 20s): a leaker, a sawtooth, a page-cache reader, grow-then-hold"
+out="$WORK/leak.json"
+start_memsight "$out" --leak-window 20s || finish
+leak_dir=$(make_memcg leak/leaker $((1024 * MIB)))
+saw_dir=$(make_memcg leak/sawtooth $((1024 * MIB)))
+hold_dir=$(make_memcg leak/hold $((1024 * MIB)))
+pids=()
+# keeps 4 MiB a second: 80 MiB a window
+spawn_in_memcg "$leak_dir" "$HELPERS/hog" --comm leaker --step-ms 250
+leaker_pid=$SPAWNED_PID
+pids+=("$SPAWNED_PID")
+# 4 MiB a second too, but frees all of it at 24 MiB
+spawn_in_memcg "$saw_dir" "$HELPERS/hog" --comm sawtooth --step-ms 250 --free-at 24
+pids+=("$SPAWNED_PID")
+# 100 MiB at once, then held
+spawn_in_memcg "$hold_dir" "$HELPERS/hog" --comm holder --max-mib 100 --hold
+pids+=("$SPAWNED_PID")
+if block_backed /var/tmp; then
+	big=$(mktemp /var/tmp/memsight-outlook-leak.XXXXXX)
+	head -c $((200 * MIB)) /dev/urandom >"$big"
+	cache_dir=$(make_memcg leak/cache $((1024 * MIB)))
+	spawn_in_memcg "$cache_dir" sh -c "while :; do cat '$big' >/dev/null; sleep 1; done"
+	pids+=("$SPAWNED_PID")
+fi
+# two windows and a little: the leaker must be named within them
+sleep 45
+stop_memsight
+kill "${pids[@]}" 2>/dev/null
+for p in "${pids[@]}"; do reap "$p"; done
+suspects() { jq -s --arg p "$PREFIX/leak/$1" '[.[] | select(.type == "leak_suspect" and .cgroup.path == $p)] | length' "$out"; }
+expect_eq "one leak_suspect for the leaker" "$(suspects leaker)" 1
+line=$(jq -c --arg p "$PREFIX/leak/leaker" 'select(.type == "leak_suspect" and .cgroup.path == $p)' "$out" | head -1)
+expect_eq "the process named is the leaker, by pid" "$(jq -r .process.pid <<<"$line")" "$leaker_pid"
+expect_eq "and by comm" "$(jq -r .process.comm <<<"$line")" leaker
+within "anon_growth_bytes about 4 MiB/s across the window" "$(jq -r '.anon_growth_bytes' <<<"$line")" $((50 * MIB)) $((90 * MIB))
+within "window_s about the 20 s asked" "$(jq -r '.window_s | floor' <<<"$line")" 18 22
+expect_eq "no leak_suspect for the sawtooth" "$(suspects sawtooth)" 0
+expect_eq "no leak_suspect for grow-then-hold" "$(suspects hold)" 0
+if [ -n "${cache_dir:-}" ]; then
+	expect_eq "no leak_suspect for the page-cache reader" "$(suspects cache)" 0
+	rm -f "$big"
+else
+	skip "page-cache reader: no block-backed file system here (the test VMs run from an initramfs)"
+fi
 finish

@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include "memcg_stat.h"
+#include "leak_watch.h"
 #include "memory_trend.h"
+#include "proc_anon.h"
 
 #define MIB (1ULL << 20)
 #define SEC 1000000000ULL
@@ -139,6 +141,74 @@ static void test_no_risk(void **state)
 	memory_trend__free(trend);
 }
 
+static void test_leak_pattern(void **state)
+{
+	uint64_t a[LEAK_SAMPLES + 1];
+
+	/* keeps what it allocates: 2 MiB a sample */
+	for (int i = 0; i <= LEAK_SAMPLES; i++)
+		a[i] = 100 * MIB + (uint64_t)i * 2 * MIB;
+	assert_true(leak_pattern(a, LEAK_SAMPLES + 1, LEAK_MIN_GROWTH));
+	/* a sawtooth: up 10 MiB, freed, again; it ends higher than it started */
+	for (int i = 0; i <= LEAK_SAMPLES; i++)
+		a[i] = 100 * MIB + (uint64_t)(i % 5) * 10 * MIB;
+	assert_false(leak_pattern(a, LEAK_SAMPLES + 1, LEAK_MIN_GROWTH));
+	/* grew once and held */
+	for (int i = 0; i <= LEAK_SAMPLES; i++)
+		a[i] = (i < 3 ? 100 + (uint64_t)i * 50 : 200) * MIB;
+	assert_false(leak_pattern(a, LEAK_SAMPLES + 1, LEAK_MIN_GROWTH));
+	/* flat, or too little growth to matter */
+	for (int i = 0; i <= LEAK_SAMPLES; i++)
+		a[i] = 100 * MIB + (uint64_t)i * 4096;
+	assert_false(leak_pattern(a, LEAK_SAMPLES + 1, LEAK_MIN_GROWTH));
+}
+
+static void test_leak_watch_episodes(void **state)
+{
+	struct leak_watch *lw = leak_watch__new(20 * SEC);
+	struct leak_finding f;
+	unsigned int halfway = 0, raised = 0;
+	uint64_t t = SEC;
+
+	/* a sample a second (window / LEAK_SAMPLES; the points between are skipped): 24 s */
+	for (int i = 0; i < 120; i++, t += SEC / 5) {
+		enum leak_verdict v =
+			leak_watch__add(lw, 9, t, 50 * MIB + (uint64_t)i * MIB / 2, &f);
+
+		halfway += v == LEAK_HALFWAY;
+		raised += v == LEAK_RAISED;
+	}
+	assert_int_equal(halfway, 1);
+	assert_int_equal(raised, 1);
+	assert_true(leak_watch__suspected(lw, 9));
+	assert_true(f.window_s > 19.9 && f.window_s < 20.1);
+	assert_true(f.anon_growth_bytes == 50 * MIB); /* 2.5 MiB/s for 20 s */
+	leak_watch__remove(lw, 9);
+	assert_false(leak_watch__suspected(lw, 9));
+	leak_watch__free(lw);
+}
+
+static void test_proc_anon(void **state)
+{
+	static const char status[] = "Name:\tleaky worker\nUmask:\t0022\nState:\tS (sleeping)\n"
+				     "RssAnon:\t   20480 kB\nRssFile:\t    1024 kB\n";
+	struct proc_anon before[] = { { 10, "a", 5 * MIB }, { 11, "b", 1 * MIB } };
+	struct proc_anon now[] = { { 10, "a", 6 * MIB },
+				   { 11, "b", 9 * MIB },
+				   { 12, "c", 2 * MIB } };
+	struct proc_anon p;
+	uint64_t growth;
+
+	assert_int_equal(proc_anon_parse_status(status, &p), 0);
+	assert_string_equal(p.comm, "leaky worker");
+	assert_true(p.anon_bytes == 20 * MIB);
+	assert_int_equal(proc_anon_parse_status("Name:\tkthreadd\n", &p), -22);
+	/* b grew 8 MiB; c is new with 2 MiB; a grew 1 MiB */
+	assert_int_equal(proc_anon_grew_most(before, 2, now, 3, &growth), 1);
+	assert_true(growth == 8 * MIB);
+	assert_int_equal(proc_anon_grew_most(now, 3, before, 2, &growth), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +217,9 @@ int main(void)
 		cmocka_unit_test(test_slope),
 		cmocka_unit_test(test_steady_growth_is_a_risk_once),
 		cmocka_unit_test(test_no_risk),
+		cmocka_unit_test(test_leak_pattern),
+		cmocka_unit_test(test_leak_watch_episodes),
+		cmocka_unit_test(test_proc_anon),
 	};
 
 	return cmocka_run_group_tests_name("outlook", tests, NULL, NULL);

@@ -27,6 +27,7 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
+#include "leak_watch.h"
 #include "memory_trend.h"
 #include "proc_faults.h"
 
@@ -340,6 +341,8 @@ static int take_opts(struct memsight *ms, const struct agent_opts *opts)
 		ms->opts.interval_ns = 1000000000ULL;
 	if (!ms->opts.oom_risk_horizon_ns)
 		ms->opts.oom_risk_horizon_ns = 300ULL * 1000000000ULL;
+	if (!ms->opts.leak_window_ns)
+		ms->opts.leak_window_ns = 600ULL * 1000000000ULL;
 	return 0;
 }
 
@@ -358,8 +361,10 @@ static int make_tables(struct memsight *ms)
 	ms->major_debt = id_table__new(sizeof(uint64_t));
 	ms->stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
 	ms->trend = memory_trend__new(ms->opts.oom_risk_horizon_ns);
+	ms->leaks = leak_watch__new(ms->opts.leak_window_ns);
+	ms->leak_procs = id_table__new(sizeof(struct leak_procs));
 	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last ||
-	    !ms->trend)
+	    !ms->trend || !ms->leaks || !ms->leak_procs)
 		return -ENOMEM;
 	return 0;
 }
@@ -517,6 +522,8 @@ void memsight_close(struct memsight *ms)
 	proc_faults__free(ms->procs);
 	id_table__free(ms->stat_last);
 	memory_trend__free(ms->trend);
+	leak_watch__free(ms->leaks);
+	id_table__free(ms->leak_procs);
 	free(ms->removed);
 	for (unsigned int i = 0; i < sizeof(ms->owned) / sizeof(ms->owned[0]); i++)
 		free(ms->owned[i]);

@@ -15,6 +15,7 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
+#include "leak_watch.h"
 #include "memory_trend.h"
 #include "proc_faults.h"
 
@@ -125,6 +126,7 @@ struct stats_text {
 	struct memsight_fault_process top[PROC_FAULTS_TOP];
 	char comm[PROC_FAULTS_TOP][MEMSIGHT_COMM_LEN + 1];
 	struct memcg_stat stat; /* valid when the event has_detail */
+	struct proc_anon leak_procs[PROC_ANON_MAX];
 };
 
 /* The cgroup's most faulting processes, from the kernel's per-process counters. */
@@ -212,14 +214,71 @@ static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
 	return true;
 }
 
+/* The process of a leak suspect that grew most since it was noted halfway through the window. */
+static void leak_process(struct memsight *ms, const char *dir, struct memsight_leak_suspect *l,
+			 struct stats_text *text)
+{
+	const struct leak_procs *before = id_table__find(ms->leak_procs, l->cgroup.id);
+	unsigned int n;
+	uint64_t growth;
+	int i;
+
+	if (!before)
+		return;
+	n = proc_anon_read(dir, text->leak_procs);
+	i = proc_anon_grew_most(before->procs, before->count, text->leak_procs, n, &growth);
+	id_table__remove(ms->leak_procs, l->cgroup.id);
+	if (i < 0)
+		return;
+	l->has_process = true;
+	l->process_pid = text->leak_procs[i].pid;
+	l->process_comm = text->leak_procs[i].comm;
+	l->process_anon_growth_bytes = growth;
+}
+
+/* Whether c's anonymous memory looks like a leak; true with a leak_suspect in leak when due. */
+static bool leak_check(struct memsight *ms, const char *path, struct memsight_container_stats *c,
+		       struct stats_text *text, struct memsight_event *leak)
+{
+	struct memsight_leak_suspect *l = &leak->leak_suspect;
+	struct leak_finding finding;
+	enum leak_verdict verdict;
+	struct leak_procs *noted;
+	char dir[8192];
+
+	if (!c->has_detail || !(c->has_limit || c->container.known))
+		return false;
+	verdict = leak_watch__add(ms->leaks, c->cgroup.id, clock_boottime_ns(), text->stat.anon,
+				  &finding);
+	c->leak_suspected = leak_watch__suspected(ms->leaks, c->cgroup.id);
+	if (verdict == LEAK_NONE)
+		return false;
+	snprintf(dir, sizeof(dir), "%s%s", ms->memcg_root, path);
+	if (verdict == LEAK_HALFWAY) {
+		/* only now, for this one container, are its processes read */
+		noted = id_table__get(ms->leak_procs, c->cgroup.id);
+		if (noted)
+			noted->count = proc_anon_read(dir, noted->procs);
+		return false;
+	}
+	leak->type = MEMSIGHT_EVENT_LEAK_SUSPECT;
+	l->cgroup = c->cgroup;
+	l->container = c->container;
+	l->window_s = finding.window_s;
+	l->anon_growth_bytes = finding.anon_growth_bytes;
+	l->growth_bytes_per_sec = finding.growth_bytes_per_sec;
+	leak_process(ms, dir, l, text);
+	return true;
+}
+
 static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *path,
 			const struct interval_row *row, struct stats_text *text)
 {
 	struct memsight_event ev = { .type = MEMSIGHT_EVENT_CONTAINER_STATS,
 				     .ts_ns = clock_realtime_ns() };
 	struct memsight_container_stats *c = &ev.container_stats;
-	struct memsight_event risk = { .ts_ns = ev.ts_ns };
-	bool risky;
+	struct memsight_event risk = { .ts_ns = ev.ts_ns }, leak = { .ts_ns = ev.ts_ns };
+	bool risky, leaky = false;
 
 	event_cgroup_ref(&c->cgroup, cgroup_id, path);
 	c->interval_ns = ms->interval_ns;
@@ -242,9 +301,13 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	}
 	event_container(&c->container, path ? &text->info : NULL);
 	risky = outlook(ms, c, &text->stat, &risk);
+	if (path)
+		leaky = leak_check(ms, path, c, text, &leak);
 	agent_deliver(ms, &ev);
 	if (risky)
 		agent_deliver(ms, &risk);
+	if (leaky)
+		agent_deliver(ms, &leak);
 }
 
 static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
@@ -310,6 +373,8 @@ static void forget_removed(struct memsight *ms, uint64_t now)
 		id_table__remove(ms->stat_last, ms->removed[i]);
 		id_table__remove(ms->major_debt, ms->removed[i]);
 		memory_trend__remove(ms->trend, ms->removed[i]);
+		leak_watch__remove(ms->leaks, ms->removed[i]);
+		id_table__remove(ms->leak_procs, ms->removed[i]);
 	}
 	ms->removed_count = 0;
 	cgroup_names__expire(ms->names, now);

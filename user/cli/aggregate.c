@@ -443,6 +443,7 @@ void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_con
 {
 	e->has_time_to_limit = s->has_time_to_limit;
 	e->time_to_limit_s = s->time_to_limit_s;
+	e->leak_suspected = s->leak_suspected;
 	if (!s->has_detail)
 		return;
 	e->has_detail = true;
@@ -476,6 +477,20 @@ static void add_oom_event(struct aggregate *agg, const struct memsight_event *ev
 				ev->ts_ns);
 }
 
+/* Suspected from the event on; container_stats keep saying whether it still is. */
+static void mark_leak(struct aggregate *agg, const struct memsight_leak_suspect *l)
+{
+	struct container_info info;
+	struct aggregate_entry *e;
+
+	if (!l->cgroup.path || !l->cgroup.path[0])
+		return;
+	container_info_from_event(&l->container, &info);
+	e = aggregate__entry(agg, l->cgroup.id, l->cgroup.path, &info);
+	if (e)
+		e->leak_suspected = true;
+}
+
 static void add_oom_risk(struct aggregate *agg, const struct memsight_oom_risk *r)
 {
 	struct container_info info;
@@ -507,6 +522,9 @@ void aggregate__add_event(struct aggregate *agg, const struct memsight_event *ev
 	case MEMSIGHT_EVENT_CONTAINER_STATS:
 		open_interval(agg, ev->container_stats.interval_ns);
 		aggregate__add_stats(agg, &ev->container_stats);
+		break;
+	case MEMSIGHT_EVENT_LEAK_SUSPECT:
+		mark_leak(agg, &ev->leak_suspect);
 		break;
 	case MEMSIGHT_EVENT_OOM_RISK:
 		add_oom_risk(agg, &ev->oom_risk);

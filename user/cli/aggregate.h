@@ -42,6 +42,7 @@ struct aggregate_entry {
 	bool has_time_to_limit; /* growing toward a limit */
 	double time_to_limit_s;
 	uint64_t oom_risks; /* oom_risk events since memsight started */
+	bool leak_suspected;
 	/* the last interval, for rates; zero when the cgroup was idle in it */
 	uint64_t interval_minor, interval_major;
 	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */

@@ -264,6 +264,11 @@ static void outlook_families(struct strbuf *out, const struct aggregate_entry **
 		if ((*e)->has_time_to_limit)
 			series_double(out, "memsight_memory_time_to_limit_seconds", *e, NULL, NULL,
 				      (*e)->time_to_limit_s);
+	family(out, "memsight_leak_suspected", "gauge",
+	       "1 while the container is a leak suspect: its anonymous memory kept growing "
+	       "across the leak window.");
+	for (e = entries; *e; e++)
+		series_u64(out, "memsight_leak_suspected", *e, NULL, NULL, (*e)->leak_suspected);
 	family(out, "memsight_oom_risks_total", "counter",
 	       "oom_risk episodes: the working set due to reach its limit within the horizon.");
 	for (e = entries; *e; e++)

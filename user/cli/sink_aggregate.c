@@ -62,6 +62,7 @@ static void aggregate_tune(struct agent_opts *opts)
 /* What an idle cgroup is made of; not growing, so no time to its limit. */
 static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
 {
+	/* idle: not growing, so neither a time to the limit nor a leak any more */
 	struct memsight_container_stats s = { .has_usage = true, .usage_bytes = e->usage_bytes };
 	struct memsight_limit_events events;
 	struct memcg_stat stat;

@@ -126,6 +126,7 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		if (e->last_oom_realtime_ns && r->last_oom_age_s < 0)
 			r->last_oom_age_s = 0;
 		r->exited = e->removed_ns || (e->has_container && e->container.exited);
+		r->leak_suspected = e->leak_suspected;
 	}
 }
 
@@ -372,7 +373,7 @@ void top_format_row(struct strbuf *out, const struct top_layout *layout, const s
 	for (int c = 0; c < COLUMNS; c++)
 		if (layout->shown[c])
 			strbuf_printf(out, "%*s ", (int)columns[c].width, cell[c]);
-	snprintf(name, sizeof(name), "%s%s", row->name,
+	snprintf(name, sizeof(name), "%s%s%s", row->name, row->leak_suspected ? " [leak?]" : "",
 		 !row->exited	  ? ""
 		 : row->oom_kills ? " [exited: OOM-killed]"
 				  : " [exited]");

@@ -54,6 +54,7 @@ struct top_row {
 	uint64_t oom_kills;
 	int64_t last_oom_age_s; /* < 0: none */
 	bool exited;
+	bool leak_suspected;
 };
 
 /* Rows for entries (count of them) over an interval, at wall-clock now_ns. */

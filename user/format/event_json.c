@@ -328,6 +328,26 @@ static void fault_sample(struct jsonw *w, const struct memsight_event *ev)
 	jsonw_bool(w, "protection", f->protection);
 }
 
+static void leak_suspect(struct jsonw *w, const struct memsight_event *ev)
+{
+	const struct memsight_leak_suspect *l = &ev->leak_suspect;
+
+	common_fields(w, "leak_suspect", ev);
+	attribution(w, &l->cgroup, &l->container);
+	jsonw_double(w, "window_s", l->window_s, 1);
+	jsonw_u64(w, "anon_growth_bytes", l->anon_growth_bytes);
+	jsonw_double(w, "growth_bytes_per_sec", l->growth_bytes_per_sec, 0);
+	if (!l->has_process) {
+		jsonw_null(w, "process");
+		return;
+	}
+	jsonw_object_begin(w, "process");
+	jsonw_u64(w, "pid", l->process_pid);
+	jsonw_string(w, "comm", l->process_comm);
+	jsonw_u64(w, "anon_growth_bytes", l->process_anon_growth_bytes);
+	jsonw_object_end(w);
+}
+
 static void cgroup_change(struct jsonw *w, const struct memsight_event *ev)
 {
 	common_fields(w, "cgroup", ev);
@@ -434,6 +454,7 @@ int event_json(struct jsonw *w, const struct memsight_event *ev)
 		[MEMSIGHT_EVENT_AGENT_STATS] = agent_stats,
 		[MEMSIGHT_EVENT_CGROUP] = cgroup_change,
 		[MEMSIGHT_EVENT_OOM_RISK] = oom_risk,
+		[MEMSIGHT_EVENT_LEAK_SUSPECT] = leak_suspect,
 	};
 	unsigned int type = ev ? (unsigned int)ev->type : 0;
 

@@ -52,7 +52,8 @@ enum memsight_event_type {
 	MEMSIGHT_EVENT_FAULT_SAMPLE = 3,    /* one sampled page fault (opts.fault_samples) */
 	MEMSIGHT_EVENT_AGENT_STATS = 4,	    /* the agent's own figures, once per interval */
 	MEMSIGHT_EVENT_CGROUP = 5,	    /* a memory cgroup came or went (opts.cgroup_events) */
-	MEMSIGHT_EVENT_OOM_RISK = 6, /* a container will reach its limit within the horizon */
+	MEMSIGHT_EVENT_OOM_RISK = 6,	 /* a container will reach its limit within the horizon */
+	MEMSIGHT_EVENT_LEAK_SUSPECT = 7, /* a container's anonymous memory kept growing */
 };
 
 /* Charge kinds, the index of memsight_container_stats' charged/uncharged arrays. */
@@ -183,6 +184,7 @@ struct memsight_container_stats {
 	/* when the working set reaches the limit at its current net growth (see README) */
 	bool has_time_to_limit;
 	double time_to_limit_s;
+	bool leak_suspected; /* in a leak_suspect episode (not in the JSON line) */
 };
 
 struct memsight_fault_sample {
@@ -207,6 +209,22 @@ struct memsight_oom_risk {
 	double growth_bytes_per_sec; /* of the working set */
 	double time_to_limit_s;
 	double horizon_s;
+};
+
+/*
+ * A container whose anonymous memory kept growing across the leak window:
+ * not a sawtooth, not page cache, not grown once and held. Once per episode.
+ */
+struct memsight_leak_suspect {
+	struct memsight_cgroup_ref cgroup;
+	struct memsight_container container;
+	double window_s;
+	uint64_t anon_growth_bytes; /* across the window */
+	double growth_bytes_per_sec;
+	bool has_process; /* the process that grew most could be named (needs the host's /proc) */
+	uint32_t process_pid;
+	const char *process_comm;
+	uint64_t process_anon_growth_bytes; /* since the first half of the window */
 };
 
 /* A memory cgroup made or removed (only with opts.cgroup_events). */
@@ -270,6 +288,7 @@ struct memsight_event {
 		struct memsight_agent_stats agent_stats;
 		struct memsight_cgroup_change cgroup;
 		struct memsight_oom_risk oom_risk;
+		struct memsight_leak_suspect leak_suspect;
 	};
 };
 
@@ -292,8 +311,9 @@ struct memsight_opts {
 	/* route libbpf's messages through memsight (off stderr, reasons in err_buf) */
 	bool capture_libbpf_log;
 	unsigned int oom_risk_horizon_ms; /* 0: 300000 (5 minutes) */
+	unsigned int leak_window_ms;	  /* 0: 600000 (10 minutes) */
 };
-#define memsight_opts__last_field oom_risk_horizon_ms
+#define memsight_opts__last_field leak_window_ms
 
 /*
  * Loads and attaches memsight's BPF programs. Returns NULL and sets errno on
