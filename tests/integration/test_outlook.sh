@@ -131,14 +131,14 @@ within "history: a point per interval of the growth (2.4 s at 200 ms)" \
 check_jq_line "history: dated before the kill, oldest first, usage growing to the limit" \
 	'(.history | map(.t_s) | (all(. <= 0) and . == sort)) and (.history[-1].usage_bytes > 40 * 1048576)' "$line"
 
-echo "leak_suspect (--leak-window 20s): a leaker, a sawtooth, a page-cache reader, grow-then-hold"
+echo "leak_suspect (--leak-window 10s): a leaker, a sawtooth, a page-cache reader, grow-then-hold"
 out="$WORK/leak.json"
-start_memsight "$out" --leak-window 20s || finish
+start_memsight "$out" --leak-window 10s || finish
 leak_dir=$(make_memcg leak/leaker $((1024 * MIB)))
 saw_dir=$(make_memcg leak/sawtooth $((1024 * MIB)))
 hold_dir=$(make_memcg leak/hold $((1024 * MIB)))
 pids=()
-# keeps 4 MiB a second: 80 MiB a window
+# keeps 4 MiB a second: 40 MiB a window
 spawn_in_memcg "$leak_dir" "$HELPERS/hog" --comm leaker --step-ms 250
 leaker_pid=$SPAWNED_PID
 pids+=("$SPAWNED_PID")
@@ -156,7 +156,7 @@ if block_backed /var/tmp; then
 	pids+=("$SPAWNED_PID")
 fi
 # two windows and a little: the leaker must be named within them
-sleep 45
+sleep 25
 stop_memsight
 kill "${pids[@]}" 2>/dev/null
 for p in "${pids[@]}"; do reap "$p"; done
@@ -165,8 +165,8 @@ expect_eq "one leak_suspect for the leaker" "$(suspects leaker)" 1
 line=$(jq -c --arg p "$PREFIX/leak/leaker" 'select(.type == "leak_suspect" and .cgroup.path == $p)' "$out" | head -1)
 expect_eq "the process named is the leaker, by pid" "$(jq -r .process.pid <<<"$line")" "$leaker_pid"
 expect_eq "and by comm" "$(jq -r .process.comm <<<"$line")" leaker
-within "anon_growth_bytes about 4 MiB/s across the window" "$(jq -r '.anon_growth_bytes' <<<"$line")" $((50 * MIB)) $((90 * MIB))
-within "window_s about the 20 s asked" "$(jq -r '.window_s | floor' <<<"$line")" 18 22
+within "anon_growth_bytes about 4 MiB/s across the window" "$(jq -r '.anon_growth_bytes' <<<"$line")" $((25 * MIB)) $((45 * MIB))
+within "window_s about the 10 s asked" "$(jq -r '.window_s | floor' <<<"$line")" 9 11
 expect_eq "no leak_suspect for the sawtooth" "$(suspects sawtooth)" 0
 expect_eq "no leak_suspect for grow-then-hold" "$(suspects hold)" 0
 if [ -n "${cache_dir:-}" ]; then
