@@ -71,7 +71,7 @@ static void oom_memory_stat(struct memsight *ms, const struct memsight_oom_recor
 	uint64_t now = clock_boottime_ns();
 
 	if (memcg->path[0] && ms->memcg_root[0] &&
-	    !cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, memcg->path, &stat, &events)) {
+	    !cgroup_memory_detail_full(ms->memcg_root, ms->memcg_v2, memcg->path, &stat, &events)) {
 		makeup = (struct trend_makeup){ now,	     stat.anon, stat.file,	stat.shmem,
 						stat.kernel, stat.sock, stat.has_kernel };
 		m->read_at = "kill";

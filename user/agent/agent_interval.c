@@ -158,7 +158,8 @@ static void read_gauges(struct memsight *ms, const char *path, struct memsight_c
 	c->has_usage = !cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &c->usage_bytes,
 					   &c->has_limit, &c->limit_bytes);
 	c->has_high = ms->memcg_v2 && !cgroup_memory_high(ms->memcg_root, path, &c->high_bytes);
-	if (!c->has_usage ||
+	/* stat NULL: an idle container of a view, whose make-up is refreshed less often */
+	if (!c->has_usage || !stat ||
 	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, stat, &events))
 		return;
 	c->has_detail = true;
@@ -272,7 +273,7 @@ static bool leak_check(struct memsight *ms, const char *path, struct memsight_co
 }
 
 static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *path,
-			const struct interval_row *row, struct stats_text *text)
+			const struct interval_row *row, bool idle, struct stats_text *text)
 {
 	struct memsight_event ev = { .type = MEMSIGHT_EVENT_CONTAINER_STATS,
 				     .ts_ns = clock_realtime_ns() };
@@ -295,7 +296,7 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
 	if (path) {
 		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text->info);
-		read_gauges(ms, path, c, &text->stat);
+		read_gauges(ms, path, c, idle ? NULL : &text->stat);
 		if (row->faults && !ms->opts.skip_fault_top)
 			fault_top(ms, path, c, text);
 	}
@@ -317,7 +318,7 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	struct stats_text text;
 
 	if (agent_wants_path(ms, path))
-		stats_event(ms, cgroup_id, path, value, &text);
+		stats_event(ms, cgroup_id, path, value, false, &text);
 }
 
 /* A view shows every container, also those idle since memsight started. */
@@ -331,7 +332,7 @@ static void emit_idle_container(uint64_t cgroup_id, const char *path, void *ctx)
 		return;
 	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text.info);
 	if (container_info_is_container(&text.info))
-		stats_event(ms, cgroup_id, path, &idle, &text);
+		stats_event(ms, cgroup_id, path, &idle, true, &text);
 }
 
 static bool cgroup_removed(uint64_t cgroup_id, void *ctx)

@@ -180,11 +180,6 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 			memcg_events_parse_v2(text, (size_t)n, events);
 		return 0;
 	}
-	/* v1 keeps kernel and socket memory out of memory.stat */
-	if (!read_small_u64(root, path, "memory.kmem.usage_in_bytes", &stat->kernel)) {
-		stat->has_kernel = true;
-		read_small_u64(root, path, "memory.kmem.tcp.usage_in_bytes", &stat->sock);
-	}
 	n = read_small(root, path, "memory.failcnt", text, sizeof(text));
 	if (n > 0) {
 		char *end;
@@ -197,4 +192,18 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 	if (n > 0)
 		memcg_oom_control_parse_v1(text, (size_t)n, events);
 	return 0;
+}
+
+int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struct memcg_stat *stat,
+			      struct memsight_limit_events *events)
+{
+	int ret = cgroup_memory_detail(root, v2, path, stat, events);
+
+	/* v1 keeps kernel and socket memory out of memory.stat */
+	if (!ret && !v2 &&
+	    !read_small_u64(root, path, "memory.kmem.usage_in_bytes", &stat->kernel)) {
+		stat->has_kernel = true;
+		read_small_u64(root, path, "memory.kmem.tcp.usage_in_bytes", &stat->sock);
+	}
+	return ret;
 }

@@ -41,6 +41,9 @@ int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *ki
  */
 int cgroup_memory_detail(const char *root, bool v2, const char *path, struct memcg_stat *stat,
 			 struct memsight_limit_events *events);
+/* The same, and on v1 the kernel and socket memory memory.stat leaves out (two more reads). */
+int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struct memcg_stat *stat,
+			      struct memsight_limit_events *events);
 
 /* v2 memory.high; -ENOENT on v1 or when it is "max". */
 int cgroup_memory_high(const char *root, const char *path, uint64_t *high);

@@ -227,6 +227,7 @@ static void zero_interval(uint64_t id, void *value, void *ctx)
 	e->interval_net_charge = 0;
 	e->interval_stall_ns = 0;
 	e->interval_gauges = false;
+	e->interval_detail = false;
 }
 
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns)
@@ -447,6 +448,7 @@ void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_con
 	if (!s->has_detail)
 		return;
 	e->has_detail = true;
+	e->interval_detail = true;
 	e->working_set_bytes = s->working_set_bytes;
 	e->anon_bytes = s->anon_bytes;
 	e->file_bytes = s->file_bytes;

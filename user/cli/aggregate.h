@@ -48,6 +48,7 @@ struct aggregate_entry {
 	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */
 	uint64_t interval_stall_ns;
 	bool interval_gauges; /* usage and limit were read this interval */
+	bool interval_detail; /* and memory.stat */
 	uint64_t removed_ns;  /* CLOCK_MONOTONIC when its cgroup went; 0: present */
 };
 

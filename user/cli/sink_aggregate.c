@@ -29,6 +29,7 @@ struct aggregate_sink {
 	bool memcg_v2;
 	uint64_t gauges_every_ns;
 	uint64_t gauges_read_ns;
+	uint64_t details_read_ns;  /* memory.stat of idle cgroups: every IDLE_GAUGES_EVERY_NS */
 	unsigned int tracked_high; /* most cgroups tracked since the last trim */
 };
 
@@ -97,7 +98,16 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 	e->limit_bytes = limit;
 	e->has_high = a->memcg_v2 && !cgroup_memory_high(a->memcg_root, e->path, &high);
 	e->high_bytes = e->has_high ? high : 0;
-	refresh_detail(a, e);
+}
+
+/* What idle cgroups are made of: memory.stat is several reads, so less often than usage. */
+static void refresh_details(uint64_t cgroup_id, void *value, void *ctx)
+{
+	struct aggregate_entry *e = value;
+	struct aggregate_sink *a = ctx;
+
+	if (!e->removed_ns && e->path && e->has_usage && !e->interval_detail && a->memcg_root[0])
+		refresh_detail(a, e);
 }
 
 /*
@@ -128,6 +138,10 @@ static void aggregate_on_event(struct run *run, void *state, const struct memsig
 	if (now - a->gauges_read_ns >= a->gauges_every_ns) {
 		aggregate__each(a->agg, refresh_gauges, a);
 		a->gauges_read_ns = now;
+	}
+	if (now - a->details_read_ns >= IDLE_GAUGES_EVERY_NS) {
+		aggregate__each(a->agg, refresh_details, a);
+		a->details_read_ns = now;
 	}
 	aggregate__expire(a->agg, now);
 	trim_heap(a);
