@@ -78,6 +78,17 @@ struct memsight_record_header {
 	__u64 boot_ns; /* CLOCK_BOOTTIME of the event */
 };
 
+/*
+ * One process of a memcg, as the OOM task iterator (oom_tasks) writes it:
+ * what the kernel's OOM task dump lists for it.
+ */
+struct memsight_task_record {
+	__u32 pid;
+	__s32 oom_score_adj;
+	__u64 rss_pages; /* anon + file + shmem, as get_mm_rss() counts */
+	char comm[MEMSIGHT_COMM_LEN];
+};
+
 struct memsight_oom_record {
 	struct memsight_record_header hdr;
 

@@ -287,3 +287,34 @@ int oom_victim_exit_tp(void *ctx)
 	bpf_ringbuf_submit(rec, 0);
 	return 0;
 }
+
+/* The memcg (cgroup id) whose processes oom_tasks lists; userspace sets it before a run. */
+__u64 oom_tasks_cgroup_id;
+
+/*
+ * The processes of one memcg, for an OOM kill's task list: run by userspace
+ * (bpf_iter_create) as the kill's record arrives, one record per thread-group
+ * leader with an mm. Not on any hot path.
+ */
+SEC("iter/task")
+int oom_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct memsight_task_record r = {};
+	struct mm_struct *mm;
+
+	if (!task || task->pid != task->tgid)
+		return 0;
+	if (css_cgroup_id(task_memcg_css(task)) != oom_tasks_cgroup_id)
+		return 0;
+	mm = task->mm;
+	if (!mm)
+		return 0;
+	r.pid = task->tgid;
+	r.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+	r.rss_pages = mm_counter_pages(mm, mm_anonpages) + mm_counter_pages(mm, mm_filepages) +
+		      mm_counter_pages(mm, mm_shmempages);
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

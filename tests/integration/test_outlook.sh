@@ -123,6 +123,20 @@ kill "${pids[@]}"
 for p in "${pids[@]}"; do reap "$p"; done
 line=$(jq -c --arg p "$PREFIX/forensics" 'select(.type == "oom_kill" and .cgroup.path == $p)' "$out" | head -1)
 expect_eq "the grower was the victim" "$(jq -r .victim.comm <<<"$line")" forensicgrow
+expect_eq "tasks: the three processes, largest (the victim) first" \
+	"$(jq -r '[.tasks[].comm] | join(",")' <<<"$line")" "forensicgrow,hog,hog"
+# The kernel's own OOM task dump (vm.oom_dump_tasks): "[ pid ] uid tgid total_vm rss ..." in pages
+page=$(getconf PAGESIZE)
+for pid in $(jq -r '.tasks[].pid' <<<"$line"); do
+	dumped=$(dmesg | sed -nE "s/.*\[ *$pid\] +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+) .*/\1/p" | tail -1)
+	mine=$(jq -r --argjson p "$pid" '.tasks[] | select(.pid == $p) | .rss_bytes' <<<"$line")
+	if [ -z "$dumped" ]; then
+		not_ok "tasks: pid $pid in the kernel's OOM task dump (dmesg)"
+		continue
+	fi
+	within "tasks: pid $pid rss within 10% of the kernel's dump ($((dumped * page)))" "$mine" \
+		$((dumped * page * 90 / 100)) $((dumped * page * 110 / 100))
+done
 expect_eq "memory_stat read as the kill arrived" "$(jq -r .memory_stat.read_at <<<"$line")" kill
 within "memory_stat.anon_bytes is most of the 64 MiB limit" \
 	"$(jq -r '.memory_stat.anon_bytes // 0' <<<"$line")" $((48 * MIB)) $((66 * MIB))

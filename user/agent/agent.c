@@ -91,6 +91,54 @@ static void oom_memory_stat(struct memsight *ms, const struct memsight_oom_recor
 						  : (double)(rec->hdr.boot_ns - makeup.t_ns) / 1e9;
 }
 
+#define OOM_TASKS_MAX 64
+
+/* What an OOM kill's task list points to. */
+struct oom_task_text {
+	struct memsight_task_record records[OOM_TASKS_MAX];
+	struct memsight_oom_task tasks[OOM_TASKS_MAX];
+	char comm[OOM_TASKS_MAX][MEMSIGHT_COMM_LEN + 1];
+};
+
+static int by_rss(const void *a, const void *b)
+{
+	const struct memsight_oom_task *x = a, *y = b;
+
+	return x->rss_bytes < y->rss_bytes ? 1 : x->rss_bytes > y->rss_bytes ? -1 : 0;
+}
+
+/*
+ * The processes in the victim's memcg, listed in the kernel as the record
+ * arrives; the victim itself from the record when it is gone already (its mm
+ * is torn down as it dies).
+ */
+static void oom_tasks(struct memsight *ms, const struct memsight_oom_record *rec,
+		      struct memsight_oom_kill *k, struct oom_task_text *text)
+{
+	unsigned int n =
+		loader__memcg_tasks(ms->loader, k->cgroup.id, text->records, OOM_TASKS_MAX);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	bool victim_seen = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(text->comm[i], text->records[i].comm, MEMSIGHT_COMM_LEN);
+		text->comm[i][MEMSIGHT_COMM_LEN] = '\0';
+		text->tasks[i] = (struct memsight_oom_task){ text->records[i].pid, text->comm[i],
+							     text->records[i].rss_pages * page,
+							     text->records[i].oom_score_adj };
+		victim_seen |= text->records[i].pid == rec->victim_pid;
+	}
+	if (!victim_seen && n < OOM_TASKS_MAX && k->has_rss)
+		text->tasks[n++] =
+			(struct memsight_oom_task){ rec->victim_pid, k->victim_comm,
+						    rec->rss_anon_bytes + rec->rss_file_bytes +
+							    rec->rss_shmem_bytes,
+						    rec->victim_oom_score_adj };
+	qsort(text->tasks, n, sizeof(text->tasks[0]), by_rss);
+	k->tasks = text->tasks;
+	k->task_count = n;
+}
+
 /* The victim's container over its last intervals, dated relative to the kill. */
 static void oom_history(struct memsight *ms, const struct memsight_oom_record *rec,
 			struct memsight_oom_kill *k, struct memsight_history_point *out)
@@ -116,6 +164,7 @@ static void oom_history(struct memsight *ms, const struct memsight_oom_record *r
 static void on_oom_record(struct memsight *ms, const struct memsight_oom_record *rec)
 {
 	struct memsight_history_point history[TREND_POINTS];
+	struct oom_task_text tasks;
 	struct container_info victim, trigger;
 	uint64_t now = clock_monotonic_ns();
 	struct memsight_event ev;
@@ -129,6 +178,7 @@ static void on_oom_record(struct memsight *ms, const struct memsight_oom_record 
 	container_cache__resolve(ms->containers, text.path, now, &victim);
 	container_cache__resolve(ms->containers, text.trigger_path, now, &trigger);
 	event_oom_kill(&ev, rec, &victim, &trigger, ms->boot_to_realtime_ns, &text);
+	oom_tasks(ms, rec, &ev.oom_kill, &tasks);
 	oom_memory_stat(ms, rec, &ev.oom_kill);
 	oom_history(ms, rec, &ev.oom_kill, history);
 	agent_deliver(ms, &ev);

@@ -143,6 +143,20 @@ static void memory_stat_object(struct jsonw *w, const struct memsight_oom_kill *
 	jsonw_object_end(w);
 }
 
+static void tasks_array(struct jsonw *w, const struct memsight_oom_kill *k)
+{
+	jsonw_array_begin(w, "tasks");
+	for (unsigned int i = 0; k->tasks && i < k->task_count; i++) {
+		jsonw_object_begin(w, NULL);
+		jsonw_u64(w, "pid", k->tasks[i].pid);
+		jsonw_string(w, "comm", k->tasks[i].comm);
+		jsonw_u64(w, "rss_bytes", k->tasks[i].rss_bytes);
+		jsonw_i64(w, "oom_score_adj", k->tasks[i].oom_score_adj);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+}
+
 static void history_array(struct jsonw *w, const struct memsight_oom_kill *k)
 {
 	jsonw_array_begin(w, "history");
@@ -189,6 +203,7 @@ static void oom_kill(struct jsonw *w, const struct memsight_event *ev)
 		jsonw_object_end(w);
 	}
 	jsonw_string(w, "source", k->source);
+	tasks_array(w, k);
 	memory_stat_object(w, k);
 	history_array(w, k);
 }

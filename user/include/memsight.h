@@ -101,6 +101,14 @@ struct memsight_memory_stat {
 	double age_s;
 };
 
+/* A process in the victim's memcg at the kill, as the kernel's OOM task dump lists it. */
+struct memsight_oom_task {
+	uint32_t pid;
+	const char *comm;
+	uint64_t rss_bytes; /* anon + file + shmem */
+	int32_t oom_score_adj;
+};
+
 /* One interval of a container's recent past, in its OOM kill's history. */
 struct memsight_history_point {
 	double t_s; /* seconds relative to the kill (negative: before it) */
@@ -135,6 +143,9 @@ struct memsight_oom_kill {
 	/* the memcg whose limit was hit (the victim's for a global kill), false: not read in time */
 	bool has_memory_stat;
 	struct memsight_memory_stat memory_stat;
+	/* the processes in the victim's memcg at the kill, largest first (the victim among them) */
+	const struct memsight_oom_task *tasks;
+	unsigned int task_count;
 	/* the victim's container over its last intervals (up to 60), oldest first */
 	const struct memsight_history_point *history;
 	unsigned int history_count;

@@ -223,6 +223,7 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts)
 		{ skel->progs.oom_mark_victim_fentry, PART_OOM_FENTRY },
 		{ skel->progs.oom_mark_victim_tp, PART_OOM_TRACEPOINT },
 		{ skel->progs.oom_victim_exit_tp, PART_OOM_TRACEPOINT },
+		{ skel->progs.oom_tasks, PART_OOM },
 		{ skel->progs.cgroup_mkdir_btf, PART_CGROUPS },
 		{ skel->progs.cgroup_rmdir_btf, PART_CGROUPS },
 		{ skel->progs.faults_memcg_events, PART_FAULTS_MEMCG },

@@ -67,6 +67,13 @@ int loader__consume(struct loader *loader);
 /* Only the cgroup records (made, removed); returns how many, or -errno. */
 int loader__consume_cgroups(struct loader *loader);
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
+/*
+ * The processes in a memcg (by cgroup id) now, from a BPF task iterator: what
+ * the kernel's OOM task dump lists. Returns how many (at most max).
+ */
+unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
+				 struct memsight_task_record *out, unsigned int max);
+
 /* Programs memsight can hold at once: 14 today (see bpf/), room for more. */
 #define LOADER_PROGRAMS_MAX 32
 /* The kernel's run-time statistics of each loaded program; names live as long as the loader. */

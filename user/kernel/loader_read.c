@@ -195,3 +195,23 @@ void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns
 	/* .bss is memory-mapped: the kernel side sees the store at once. */
 	loader->skel->bss->boot_to_realtime_ns = boot_to_realtime_ns;
 }
+
+unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
+				 struct memsight_task_record *out, unsigned int max)
+{
+	struct memsight_task_record rec;
+	unsigned int n = 0;
+	int fd;
+
+	if (!loader->skel->links.oom_tasks)
+		return 0;
+	/* .bss is memory-mapped: the iterator reads the id set here */
+	loader->skel->bss->oom_tasks_cgroup_id = cgroup_id;
+	fd = bpf_iter_create(bpf_link__fd(loader->skel->links.oom_tasks));
+	if (fd < 0)
+		return 0;
+	while (n < max && read(fd, &rec, sizeof(rec)) == sizeof(rec))
+		out[n++] = rec;
+	close(fd);
+	return n;
+}
