@@ -85,7 +85,8 @@ struct memsight_record_header {
 struct memsight_task_record {
 	__u32 pid;
 	__s32 oom_score_adj;
-	__u64 rss_pages; /* anon + file + shmem, as get_mm_rss() counts */
+	__u64 rss_pages;  /* anon + file + shmem, as get_mm_rss() counts */
+	__u64 anon_pages; /* of those, anonymous: what a leak grows */
 	char comm[MEMSIGHT_COMM_LEN];
 };
 

@@ -292,7 +292,8 @@ int oom_victim_exit_tp(void *ctx)
 __u64 oom_tasks_cgroup_id;
 
 /*
- * The processes of one memcg, for an OOM kill's task list: run by userspace
+ * The processes of one memcg, for an OOM kill's task list and a leak
+ * suspect's processes: run by userspace
  * (bpf_iter_create) as the kill's record arrives, one record per thread-group
  * leader with an mm. Not on any hot path.
  */
@@ -312,7 +313,8 @@ int oom_tasks(struct bpf_iter__task *ctx)
 		return 0;
 	r.pid = task->tgid;
 	r.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
-	r.rss_pages = mm_counter_pages(mm, mm_anonpages) + mm_counter_pages(mm, mm_filepages) +
+	r.anon_pages = mm_counter_pages(mm, mm_anonpages);
+	r.rss_pages = r.anon_pages + mm_counter_pages(mm, mm_filepages) +
 		      mm_counter_pages(mm, mm_shmempages);
 	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));

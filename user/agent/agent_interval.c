@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent_internal.h"
 #include "cgroup_names.h"
@@ -215,6 +216,29 @@ static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
 	return true;
 }
 
+/*
+ * A container's processes and their anonymous memory: from the kernel's task
+ * iterator (no host /proc needed: the chart's default deployment has none),
+ * else from /proc.
+ */
+static unsigned int leak_candidates(struct memsight *ms, uint64_t cgroup_id, const char *dir,
+				    struct proc_anon *out)
+{
+	struct memsight_task_record records[PROC_ANON_MAX];
+	unsigned int n = loader__memcg_tasks(ms->loader, cgroup_id, records, PROC_ANON_MAX);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (!n)
+		return proc_anon_read(dir, out);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i].pid = records[i].pid;
+		memcpy(out[i].comm, records[i].comm, sizeof(out[i].comm));
+		out[i].comm[sizeof(out[i].comm) - 1] = '\0';
+		out[i].anon_bytes = records[i].anon_pages * page;
+	}
+	return n;
+}
+
 /* The process of a leak suspect that grew most since it was noted halfway through the window. */
 static void leak_process(struct memsight *ms, const char *dir, struct memsight_leak_suspect *l,
 			 struct stats_text *text)
@@ -226,7 +250,7 @@ static void leak_process(struct memsight *ms, const char *dir, struct memsight_l
 
 	if (!before)
 		return;
-	n = proc_anon_read(dir, text->leak_procs);
+	n = leak_candidates(ms, l->cgroup.id, dir, text->leak_procs);
 	i = proc_anon_grew_most(before->procs, before->count, text->leak_procs, n, &growth);
 	id_table__remove(ms->leak_procs, l->cgroup.id);
 	if (i < 0)
@@ -259,7 +283,7 @@ static bool leak_check(struct memsight *ms, const char *path, struct memsight_co
 		/* only now, for this one container, are its processes read */
 		noted = id_table__get(ms->leak_procs, c->cgroup.id);
 		if (noted)
-			noted->count = proc_anon_read(dir, noted->procs);
+			noted->count = leak_candidates(ms, c->cgroup.id, dir, noted->procs);
 		return false;
 	}
 	leak->type = MEMSIGHT_EVENT_LEAK_SUSPECT;
