@@ -142,7 +142,9 @@ for pid in $(jq -r '.tasks[].pid' <<<"$line"); do
 	within "tasks: pid $pid rss within 10% of the kernel's dump ($((dumped * page)))" "$mine" \
 		$((dumped * page * 90 / 100)) $((dumped * page * 110 / 100))
 done
-expect_eq "memory_stat read as the kill arrived" "$(jq -r .memory_stat.read_at <<<"$line")" kill
+expect_eq "memory_stat: the last interval's figures, before the reaper freed the victim" \
+	"$(jq -r .memory_stat.read_at <<<"$line")" interval
+check_jq_line "memory_stat: read at most an interval and a half before the kill" '.memory_stat.age_s <= 0.3' "$line"
 within "memory_stat.anon_bytes is most of the 64 MiB limit" \
 	"$(jq -r '.memory_stat.anon_bytes // 0' <<<"$line")" $((48 * MIB)) $((66 * MIB))
 within "history: a point per interval of the growth (2.4 s at 200 ms)" \

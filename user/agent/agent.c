@@ -70,13 +70,19 @@ static void oom_memory_stat(struct memsight *ms, const struct memsight_oom_recor
 	struct memcg_stat stat;
 	uint64_t now = clock_boottime_ns();
 
-	if (memcg->path[0] && ms->memcg_root[0] &&
-	    !cgroup_memory_detail_full(ms->memcg_root, ms->memcg_v2, memcg->path, &stat, &events)) {
+	/*
+	 * Before the kill beats after it: by the time the record is read the OOM
+	 * reaper may have freed the victim's memory, and the memcg may be gone.
+	 * cgroupfs now only for a memcg memsight has no figures of (a pod's).
+	 */
+	if (memory_trend__makeup(ms->trend, memcg->id, &makeup)) {
+		m->read_at = "interval";
+	} else if (memcg->path[0] && ms->memcg_root[0] &&
+		   !cgroup_memory_detail_full(ms->memcg_root, ms->memcg_v2, memcg->path, &stat,
+					      &events)) {
 		makeup = (struct trend_makeup){ now,	     stat.anon, stat.file,	stat.shmem,
 						stat.kernel, stat.sock, stat.has_kernel };
 		m->read_at = "kill";
-	} else if (memory_trend__makeup(ms->trend, memcg->id, &makeup)) {
-		m->read_at = "interval";
 	} else {
 		return;
 	}

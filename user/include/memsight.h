@@ -93,9 +93,10 @@ struct memsight_memory_stat {
 	bool has_kernel; /* kernel and sock below are known */
 	uint64_t kernel_bytes, sock_bytes;
 	/*
-	 * "kill": read from cgroupfs as memsight received the kill (age_s after
-	 * it); "interval": memsight's last figures of the memcg (age_s before it),
-	 * when it was gone already, as a container's memcg often is.
+	 * "interval": memsight's last figures of the memcg, age_s before the kill
+	 * (read after it, the OOM reaper may have freed the victim's memory
+	 * already); "kill": read from cgroupfs as memsight received the kill
+	 * (age_s after it), for a memcg it had no figures of (a pod's).
 	 */
 	const char *read_at;
 	double age_s;
