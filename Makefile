@@ -191,7 +191,6 @@ install: all lib
 $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache.o \
 	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
-$(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
 

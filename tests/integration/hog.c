@@ -7,8 +7,6 @@
  *
  * Usage: hog [--comm NAME] [--comm-hex HEX] [--progress FILE] [--max-mib N] [--hold]
  *            [--delay-ms N]   (wait before allocating: a test acts in between)
- *            [--step-ms N]    (wait between MiB steps: a steady growth rate)
- *            [--free-at N]    (a sawtooth: at N MiB free everything and start again)
  *            [--reserve-mib N --address-file F]   (map N MiB untouched, write its address)
  */
 #include <errno.h>
@@ -74,9 +72,7 @@ int main(int argc, char **argv)
 	const char *progress = NULL;
 	unsigned long max_mib = 0, touched = 0;
 	char name[64] = "";
-	unsigned long delay_ms = 0, step_ms = 0, reserve_mib = 0, free_at = 0;
-	static char *chunks[4096];
-	unsigned long chunk_count = 0;
+	unsigned long delay_ms = 0, reserve_mib = 0;
 	const char *address_file = NULL;
 	int hold = 0;
 
@@ -98,10 +94,6 @@ int main(int argc, char **argv)
 			address_file = argv[++i];
 		} else if (!strcmp(argv[i], "--delay-ms") && i + 1 < argc) {
 			delay_ms = strtoul(argv[++i], NULL, 10);
-		} else if (!strcmp(argv[i], "--step-ms") && i + 1 < argc) {
-			step_ms = strtoul(argv[++i], NULL, 10);
-		} else if (!strcmp(argv[i], "--free-at") && i + 1 < argc) {
-			free_at = strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
 		} else {
@@ -149,17 +141,7 @@ int main(int argc, char **argv)
 		madvise(chunk, STEP, MADV_NOHUGEPAGE);
 		memset(chunk, 0x5a, STEP);
 		touched += STEP;
-		if (free_at && free_at <= 4096) {
-			chunks[chunk_count++] = chunk;
-			if (chunk_count == free_at) {
-				while (chunk_count)
-					munmap(chunks[--chunk_count], STEP);
-				touched = 0;
-			}
-		}
 		write_progress(progress, touched);
-		if (step_ms)
-			usleep(step_ms * 1000);
 	}
 	while (hold)
 		pause();

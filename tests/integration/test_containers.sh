@@ -42,33 +42,6 @@ docker_case() {
 	$DOCKER rm -f "$name" >/dev/null 2>&1
 }
 
-# OOM forensics of a container whose memcg goes with it: grown over a few intervals, killed.
-docker_forensics_case() {
-	local name="memsight-test-forensics-$$" out="$WORK/forensics.json" id line
-	echo "docker run -m 64m: an OOM kill's memory_stat and history after the memcg is gone"
-	"$MEMSIGHT" stream --interval 200ms --cgroup / >"$out" 2>"$out.err" &
-	MEMSIGHT_PID=$!
-	BG_PIDS+=("$MEMSIGHT_PID")
-	wait_for 20 grep -q agent_stats "$out"
-	# 20 MiB/s: about three seconds, fifteen intervals, to the limit
-	$DOCKER run -m 64m --memory-swap 64m --network none --name "$name" memsight-test-hog \
-		--comm dockergrow --step-ms 50 >/dev/null 2>&1
-	expect_eq "container exited 137 (killed)" $? 137
-	id=$($DOCKER inspect -f '{{.Id}}' "$name")
-	wait_for 10 sh -c "grep '\"type\":\"oom_kill\"' '$out' | grep -q '$id'"
-	stop_memsight
-	line=$(grep '"type":"oom_kill"' "$out" | grep "$id" | head -1)
-	check_jq_line "memory_stat read at the kill or from the last interval" \
-		'.memory_stat.read_at == "kill" or .memory_stat.read_at == "interval"' "$line"
-	within "memory_stat.anon_bytes is most of the 64 MiB limit" \
-		"$(jq -r '.memory_stat.anon_bytes // 0' <<<"$line")" $((40 * MIB)) $((64 * MIB))
-	within "history: a point per interval of the growth (3 s at 200 ms)" \
-		"$(jq -r '.history | length' <<<"$line")" 8 60
-	check_jq_line "history: dated before the kill, oldest first, usage growing" \
-		'(.history | map(.t_s) | (all(. <= 0) and . == sort)) and (.history[-1].usage_bytes > .history[0].usage_bytes)' "$line"
-	$DOCKER rm -f "$name" >/dev/null 2>&1
-}
-
 # --- podman ------------------------------------------------------------------------------
 podman_case() {
 	local name="memsight-test-pod-$$" out="$WORK/podman.json" id line
@@ -229,7 +202,6 @@ hostile_case() {
 
 if command -v dockerd >/dev/null && [ -x $DOCKER ]; then
 	docker_case
-	docker_forensics_case
 else
 	not_ok "docker.io is not installed (make deps installs it)"
 fi

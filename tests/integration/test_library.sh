@@ -52,11 +52,8 @@ else
 	theirs=$(grep '"type":"oom_kill"' "$WORK/stream.json" | grep "$id" | head -1)
 	check "memsight_event_json's line is valid JSON" sh -c "printf '%s' \"\$1\" | jq -e . >/dev/null" _ "$mine"
 	# Two processes date the same kernel timestamp with their own clock offsets: ts may
-	# differ by the offsets' jitter. The forensics are each agent's own observations (when it
-	# read the memcg, the intervals it saw before the kill): present in both, not equal.
-	# Every other byte must match.
-	check "... and the line memsight stream printed, but for ts and forensics" test "$(jq -cS 'del(.ts, .memory_stat, .history)' <<<"$mine")" = "$(jq -cS 'del(.ts, .memory_stat, .history)' <<<"$theirs")"
-	check "both carry memory_stat and history" sh -c "printf '%s\n%s\n' \"\$1\" \"\$2\" | jq -se 'all(has(\"memory_stat\") and has(\"history\"))' >/dev/null" _ "$mine" "$theirs"
+	# differ by the offsets' jitter; every other byte must match.
+	check "... and the line memsight stream printed, but for ts" test "$(jq -cS 'del(.ts)' <<<"$mine")" = "$(jq -cS 'del(.ts)' <<<"$theirs")"
 	within "ts within 1 ms of the CLI's" "$(($(date -d "$(jq -r .ts <<<"$mine")" +%s%N) - $(date -d "$(jq -r .ts <<<"$theirs")" +%s%N)))" -1000000 1000000
 	kill "$consumer" 2>/dev/null
 fi

@@ -171,9 +171,7 @@ static void test_exited_rows_are_marked(void **state)
 	strbuf_init(&out);
 	top_layout_for(&layout, 200);
 	top_format_row(&out, &layout, &row);
-	/* OOM 1, LASTOOM 65s, WSET unknown, TO-LIM blank (not growing), then the name */
-	assert_non_null(
-		strstr(out.buf, " 1      65s       -         /gone [exited: OOM-killed]\n"));
+	assert_non_null(strstr(out.buf, " 1      65s /gone [exited: OOM-killed]\n"));
 	strbuf_free(&out);
 }
 

@@ -15,7 +15,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint outlook} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint} # the container tests need dockerd: host only
 BIG_NODE_TESTS=${TESTS:-faults footprint}
 
 "$HERE/fetch.sh" $(printf '%s\n' "${KERNELS[@]%%+*}" | sort -u) || exit 1

@@ -16,7 +16,6 @@
 
 #include "agent_internal.h"
 #include "cgroup_memory.h"
-#include "memcg_stat.h"
 #include "cgroup_mounts.h"
 #include "cgroup_names.h"
 #include "cgroup_path.h"
@@ -27,8 +26,6 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
-#include "leak_watch.h"
-#include "memory_trend.h"
 #include "proc_faults.h"
 
 /*
@@ -58,64 +55,8 @@ bool agent_wants_path(const struct memsight *ms, const char *path)
 	return cgroup_path_matches(path, ms->opts.cgroup_prefix);
 }
 
-/* The makeup of the memcg whose limit was hit: read now, else the last interval's. */
-static void oom_memory_stat(struct memsight *ms, const struct memsight_oom_record *rec,
-			    struct memsight_oom_kill *k)
-{
-	const struct memsight_cgroup_ref *memcg =
-		k->has_constraint_cgroup ? &k->constraint_cgroup : &k->cgroup;
-	struct memsight_memory_stat *m = &k->memory_stat;
-	struct memsight_limit_events events;
-	struct trend_makeup makeup;
-	struct memcg_stat stat;
-	uint64_t now = clock_boottime_ns();
-
-	if (memcg->path[0] && ms->memcg_root[0] &&
-	    !cgroup_memory_detail_full(ms->memcg_root, ms->memcg_v2, memcg->path, &stat, &events)) {
-		makeup = (struct trend_makeup){ now,	     stat.anon, stat.file,	stat.shmem,
-						stat.kernel, stat.sock, stat.has_kernel };
-		m->read_at = "kill";
-	} else if (memory_trend__makeup(ms->trend, memcg->id, &makeup)) {
-		m->read_at = "interval";
-	} else {
-		return;
-	}
-	k->has_memory_stat = true;
-	m->anon_bytes = makeup.anon;
-	m->file_bytes = makeup.file;
-	m->shmem_bytes = makeup.shmem;
-	m->has_kernel = makeup.has_kernel;
-	m->kernel_bytes = makeup.kernel;
-	m->sock_bytes = makeup.sock;
-	m->age_s = makeup.t_ns > rec->hdr.boot_ns ? (double)(makeup.t_ns - rec->hdr.boot_ns) / 1e9
-						  : (double)(rec->hdr.boot_ns - makeup.t_ns) / 1e9;
-}
-
-/* The victim's container over its last intervals, dated relative to the kill. */
-static void oom_history(struct memsight *ms, const struct memsight_oom_record *rec,
-			struct memsight_oom_kill *k, struct memsight_history_point *out)
-{
-	struct trend_point points[TREND_POINTS];
-	unsigned int n = memory_trend__history(ms->trend, k->cgroup.id, points, TREND_POINTS);
-
-	for (unsigned int i = 0; i < n; i++)
-		out[i] = (struct memsight_history_point){
-			.t_s = ((double)points[i].t_ns - (double)rec->hdr.boot_ns) / 1e9,
-			.usage_bytes = points[i].usage,
-			.working_set_bytes = points[i].working_set,
-			.has_growth = points[i].has_growth,
-			.growth_bytes_per_sec = points[i].growth,
-			.faults_minor = points[i].faults_minor,
-			.faults_major = points[i].faults_major,
-			.reclaim_stall_ns = points[i].stall_ns,
-		};
-	k->history = out;
-	k->history_count = n;
-}
-
 static void on_oom_record(struct memsight *ms, const struct memsight_oom_record *rec)
 {
-	struct memsight_history_point history[TREND_POINTS];
 	struct container_info victim, trigger;
 	uint64_t now = clock_monotonic_ns();
 	struct memsight_event ev;
@@ -129,8 +70,6 @@ static void on_oom_record(struct memsight *ms, const struct memsight_oom_record 
 	container_cache__resolve(ms->containers, text.path, now, &victim);
 	container_cache__resolve(ms->containers, text.trigger_path, now, &trigger);
 	event_oom_kill(&ev, rec, &victim, &trigger, ms->boot_to_realtime_ns, &text);
-	oom_memory_stat(ms, rec, &ev.oom_kill);
-	oom_history(ms, rec, &ev.oom_kill, history);
 	agent_deliver(ms, &ev);
 }
 
@@ -339,10 +278,6 @@ static int take_opts(struct memsight *ms, const struct agent_opts *opts)
 	/* A zero interval would disarm the timer: no interval would ever end. */
 	if (!ms->opts.interval_ns)
 		ms->opts.interval_ns = 1000000000ULL;
-	if (!ms->opts.oom_risk_horizon_ns)
-		ms->opts.oom_risk_horizon_ns = 300ULL * 1000000000ULL;
-	if (!ms->opts.leak_window_ns)
-		ms->opts.leak_window_ns = 600ULL * 1000000000ULL;
 	return 0;
 }
 
@@ -360,11 +295,7 @@ static int make_tables(struct memsight *ms)
 	ms->procs = proc_faults__new();
 	ms->major_debt = id_table__new(sizeof(uint64_t));
 	ms->stat_last = id_table__new(MEMSIGHT_CHARGE_KINDS * sizeof(uint64_t));
-	ms->trend = memory_trend__new(ms->opts.oom_risk_horizon_ns);
-	ms->leaks = leak_watch__new(ms->opts.leak_window_ns);
-	ms->leak_procs = id_table__new(sizeof(struct leak_procs));
-	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last ||
-	    !ms->trend || !ms->leaks || !ms->leak_procs)
+	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last)
 		return -ENOMEM;
 	return 0;
 }
@@ -521,9 +452,6 @@ void memsight_close(struct memsight *ms)
 	id_table__free(ms->major_debt);
 	proc_faults__free(ms->procs);
 	id_table__free(ms->stat_last);
-	memory_trend__free(ms->trend);
-	leak_watch__free(ms->leaks);
-	id_table__free(ms->leak_procs);
 	free(ms->removed);
 	for (unsigned int i = 0; i < sizeof(ms->owned) / sizeof(ms->owned[0]); i++)
 		free(ms->owned[i]);

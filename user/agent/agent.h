@@ -36,11 +36,9 @@ struct agent_opts {
 	bool skip_fault_top;	   /* container_stats without their most faulting processes */
 	/* a container_stats for every container each interval, idle ones too (a view) */
 	bool idle_containers;
-	bool cgroup_events;	      /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
-	uint64_t oom_risk_horizon_ns; /* 0: 5 minutes */
-	uint64_t leak_window_ns;      /* 0: 10 minutes */
+	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
 };
-#define agent_opts__last_field leak_window_ns
+#define agent_opts__last_field cgroup_events
 
 /* The longest pin_dir: "DIR/" and a map name (16 bytes with its NUL) must fit in PATH_MAX. */
 #define AGENT_PIN_DIR_MAX (4096 - 1 - 16)

@@ -4,7 +4,6 @@
 
 #include "agent.h"
 #include "clock.h"
-#include "proc_anon.h"
 #include "self_stats.h"
 
 /* The agent's state, shared by agent.c (records, names, the loop) and agent_interval.c. */
@@ -21,9 +20,6 @@ struct memsight {
 	struct id_table *stat_last;  /* memory.stat fallback: last bytes per kind */
 	struct id_table *rows;	     /* this interval's figures per cgroup */
 	struct proc_faults *procs;
-	struct memory_trend *trend; /* growth, time to limit, OOM-risk episodes */
-	struct leak_watch *leaks;
-	struct id_table *leak_procs; /* cgroup id -> struct leak_procs, noted halfway */
 	/* cgroups removed this interval: reported once more, then forgotten */
 	uint64_t *removed;
 	unsigned int removed_count, removed_cap;
@@ -42,12 +38,6 @@ struct memsight {
 	uint64_t lost_reported;
 	uint64_t cgroup_drops_seen; /* lost cgroup records already recovered from */
 	struct self_sample last_sample;
-};
-
-/* The processes of a leak suspect as they were halfway through its window. */
-struct leak_procs {
-	unsigned int count;
-	struct proc_anon procs[PROC_ANON_MAX];
 };
 
 /* Hands ev to the caller's callback. */

@@ -15,8 +15,6 @@
 #include "id_table.h"
 #include "interval_counts.h"
 #include "log.h"
-#include "leak_watch.h"
-#include "memory_trend.h"
 #include "proc_faults.h"
 
 /* One cgroup's figures for the interval, gathered from every source before the event. */
@@ -125,8 +123,6 @@ struct stats_text {
 	struct proc_fault_entry procs[PROC_FAULTS_TOP];
 	struct memsight_fault_process top[PROC_FAULTS_TOP];
 	char comm[PROC_FAULTS_TOP][MEMSIGHT_COMM_LEN + 1];
-	struct memcg_stat stat; /* valid when the event has_detail */
-	struct proc_anon leak_procs[PROC_ANON_MAX];
 };
 
 /* The cgroup's most faulting processes, from the kernel's per-process counters. */
@@ -149,137 +145,20 @@ static void fault_top(struct memsight *ms, const char *path, struct memsight_con
 	c->fault_top_count = n;
 }
 
-/* Usage, limit, (v2) memory.high and what the memcg is made of, read now. */
-static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c,
-			struct memcg_stat *stat)
+/* Usage, limit and (v2) memory.high, read now. */
+static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c)
 {
-	struct memsight_limit_events events;
-
 	c->has_usage = !cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &c->usage_bytes,
 					   &c->has_limit, &c->limit_bytes);
 	c->has_high = ms->memcg_v2 && !cgroup_memory_high(ms->memcg_root, path, &c->high_bytes);
-	/* stat NULL: an idle container of a view, whose make-up is refreshed less often */
-	if (!c->has_usage || !stat ||
-	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, stat, &events))
-		return;
-	c->has_detail = true;
-	c->working_set_bytes = memcg_working_set(c->usage_bytes, stat);
-	c->anon_bytes = stat->anon;
-	c->file_bytes = stat->file;
-	c->shmem_bytes = stat->shmem;
-	c->has_swap = stat->has_swap;
-	c->swap_bytes = stat->swap;
-	c->limit_events = events;
-}
-
-/* The growth and time to the limit into c; true with an oom_risk event in risk when one is due. */
-static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
-		    const struct memcg_stat *stat, struct memsight_event *risk)
-{
-	/* the memory reclaim can't free: all but file pages, and shmem among those */
-	uint64_t unreclaimable =
-		c->usage_bytes - (c->file_bytes < c->usage_bytes ? c->file_bytes : c->usage_bytes);
-	uint64_t now = clock_boottime_ns();
-	struct trend_point point = {
-		.t_ns = now,
-		.usage = c->usage_bytes,
-		.working_set = c->working_set_bytes,
-		.unreclaimable = unreclaimable + c->shmem_bytes,
-		.faults_minor = c->faults_minor,
-		.faults_major = c->faults_major,
-		.stall_ns = c->reclaim_stall_ns,
-	};
-	struct trend_makeup makeup = { now,	     stat->anon, stat->file,	  stat->shmem,
-				       stat->kernel, stat->sock, stat->has_kernel };
-	struct memsight_oom_risk *r = &risk->oom_risk;
-	struct trend_outlook out;
-
-	/* a limit to reach, or a container's history to tell at its OOM kill */
-	if (!c->has_detail || !(c->has_limit || c->container.known))
-		return false;
-	memory_trend__add(ms->trend, c->cgroup.id, &point, &makeup,
-			  c->has_limit ? c->limit_bytes : 0, &out);
-	c->has_time_to_limit = out.has_time_to_limit;
-	c->time_to_limit_s = out.time_to_limit_s;
-	if (!out.risk_raised)
-		return false;
-	risk->type = MEMSIGHT_EVENT_OOM_RISK;
-	r->cgroup = c->cgroup;
-	r->container = c->container;
-	r->usage_bytes = c->usage_bytes;
-	r->working_set_bytes = c->working_set_bytes;
-	r->limit_bytes = c->limit_bytes;
-	r->growth_bytes_per_sec = out.growth;
-	r->time_to_limit_s = out.time_to_limit_s;
-	r->horizon_s = (double)ms->opts.oom_risk_horizon_ns / 1e9;
-	return true;
-}
-
-/* The process of a leak suspect that grew most since it was noted halfway through the window. */
-static void leak_process(struct memsight *ms, const char *dir, struct memsight_leak_suspect *l,
-			 struct stats_text *text)
-{
-	const struct leak_procs *before = id_table__find(ms->leak_procs, l->cgroup.id);
-	unsigned int n;
-	uint64_t growth;
-	int i;
-
-	if (!before)
-		return;
-	n = proc_anon_read(dir, text->leak_procs);
-	i = proc_anon_grew_most(before->procs, before->count, text->leak_procs, n, &growth);
-	id_table__remove(ms->leak_procs, l->cgroup.id);
-	if (i < 0)
-		return;
-	l->has_process = true;
-	l->process_pid = text->leak_procs[i].pid;
-	l->process_comm = text->leak_procs[i].comm;
-	l->process_anon_growth_bytes = growth;
-}
-
-/* Whether c's anonymous memory looks like a leak; true with a leak_suspect in leak when due. */
-static bool leak_check(struct memsight *ms, const char *path, struct memsight_container_stats *c,
-		       struct stats_text *text, struct memsight_event *leak)
-{
-	struct memsight_leak_suspect *l = &leak->leak_suspect;
-	struct leak_finding finding;
-	enum leak_verdict verdict;
-	struct leak_procs *noted;
-	char dir[8192];
-
-	if (!c->has_detail || !(c->has_limit || c->container.known))
-		return false;
-	verdict = leak_watch__add(ms->leaks, c->cgroup.id, clock_boottime_ns(), text->stat.anon,
-				  &finding);
-	c->leak_suspected = leak_watch__suspected(ms->leaks, c->cgroup.id);
-	if (verdict == LEAK_NONE)
-		return false;
-	snprintf(dir, sizeof(dir), "%s%s", ms->memcg_root, path);
-	if (verdict == LEAK_HALFWAY) {
-		/* only now, for this one container, are its processes read */
-		noted = id_table__get(ms->leak_procs, c->cgroup.id);
-		if (noted)
-			noted->count = proc_anon_read(dir, noted->procs);
-		return false;
-	}
-	leak->type = MEMSIGHT_EVENT_LEAK_SUSPECT;
-	l->cgroup = c->cgroup;
-	l->container = c->container;
-	l->window_s = finding.window_s;
-	l->anon_growth_bytes = finding.anon_growth_bytes;
-	l->growth_bytes_per_sec = finding.growth_bytes_per_sec;
-	leak_process(ms, dir, l, text);
-	return true;
 }
 
 static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *path,
-			const struct interval_row *row, bool idle, struct stats_text *text)
+			const struct interval_row *row, struct stats_text *text)
 {
 	struct memsight_event ev = { .type = MEMSIGHT_EVENT_CONTAINER_STATS,
 				     .ts_ns = clock_realtime_ns() };
 	struct memsight_container_stats *c = &ev.container_stats;
-	struct memsight_event risk = { .ts_ns = ev.ts_ns }, leak = { .ts_ns = ev.ts_ns };
-	bool risky, leaky = false;
 
 	event_cgroup_ref(&c->cgroup, cgroup_id, path);
 	c->interval_ns = ms->interval_ns;
@@ -296,19 +175,12 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
 	if (path) {
 		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text->info);
-		read_gauges(ms, path, c, idle ? NULL : &text->stat);
+		read_gauges(ms, path, c);
 		if (row->faults && !ms->opts.skip_fault_top)
 			fault_top(ms, path, c, text);
 	}
 	event_container(&c->container, path ? &text->info : NULL);
-	risky = outlook(ms, c, &text->stat, &risk);
-	if (path)
-		leaky = leak_check(ms, path, c, text, &leak);
 	agent_deliver(ms, &ev);
-	if (risky)
-		agent_deliver(ms, &risk);
-	if (leaky)
-		agent_deliver(ms, &leak);
 }
 
 static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
@@ -318,7 +190,7 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	struct stats_text text;
 
 	if (agent_wants_path(ms, path))
-		stats_event(ms, cgroup_id, path, value, false, &text);
+		stats_event(ms, cgroup_id, path, value, &text);
 }
 
 /* A view shows every container, also those idle since memsight started. */
@@ -332,7 +204,7 @@ static void emit_idle_container(uint64_t cgroup_id, const char *path, void *ctx)
 		return;
 	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text.info);
 	if (container_info_is_container(&text.info))
-		stats_event(ms, cgroup_id, path, &idle, true, &text);
+		stats_event(ms, cgroup_id, path, &idle, &text);
 }
 
 static bool cgroup_removed(uint64_t cgroup_id, void *ctx)
@@ -373,9 +245,6 @@ static void forget_removed(struct memsight *ms, uint64_t now)
 	for (unsigned int i = 0; i < ms->removed_count; i++) {
 		id_table__remove(ms->stat_last, ms->removed[i]);
 		id_table__remove(ms->major_debt, ms->removed[i]);
-		memory_trend__remove(ms->trend, ms->removed[i]);
-		leak_watch__remove(ms->leaks, ms->removed[i]);
-		id_table__remove(ms->leak_procs, ms->removed[i]);
 	}
 	ms->removed_count = 0;
 	cgroup_names__expire(ms->names, now);

@@ -56,8 +56,6 @@ static int agent_opts_from(const struct memsight_opts *opts, struct agent_opts *
 		.ctx = OPT(opts, ctx, NULL),
 		.skip_container_stats = OPT(opts, skip_container_stats, false),
 		.cgroup_events = OPT(opts, cgroup_events, false),
-		.oom_risk_horizon_ns = OPT(opts, oom_risk_horizon_ms, 0) * 1000000ULL,
-		.leak_window_ns = OPT(opts, leak_window_ms, 0) * 1000000ULL,
 	};
 	if (interval_ms && interval_ms < 10)
 		return snprintf(err, err_len, "interval_ms: %u is below the 10 ms minimum",

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cgroup_memory.h"
 
@@ -127,83 +125,4 @@ int cgroup_memory_high(const char *root, const char *path, uint64_t *high)
 	if (ret)
 		return ret;
 	return is_max ? -ENOENT : 0;
-}
-
-/* A small cgroupfs file into buf (NUL-terminated); its length, or -errno. */
-static ssize_t read_small(const char *root, const char *path, const char *name, char *buf,
-			  size_t len)
-{
-	char file[8192];
-	ssize_t n;
-	int fd;
-
-	snprintf(file, sizeof(file), "%s%s/%s", root, path, name);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
-static int read_small_u64(const char *root, const char *path, const char *name, uint64_t *value)
-{
-	char file[8192];
-
-	snprintf(file, sizeof(file), "%s%s/%s", root, path, name);
-	return read_u64_file(file, value, NULL);
-}
-
-int cgroup_memory_detail(const char *root, bool v2, const char *path, struct memcg_stat *stat,
-			 struct memsight_limit_events *events)
-{
-	/* memory.stat is about 1.5 KiB on v1 (every line twice), 1.2 KiB on v2 */
-	char text[8192];
-	ssize_t n = read_small(root, path, "memory.stat", text, sizeof(text));
-	uint64_t value;
-
-	memset(events, 0, sizeof(*events));
-	if (n < 0)
-		return (int)n;
-	if (memcg_stat_parse(text, (size_t)n, v2, stat))
-		return -EINVAL;
-	if (v2) {
-		char file[8192];
-
-		snprintf(file, sizeof(file), "%s%s/memory.swap.current", root, path);
-		stat->has_swap = !read_u64_file(file, &stat->swap, NULL);
-		n = read_small(root, path, "memory.events", text, sizeof(text));
-		if (n > 0)
-			memcg_events_parse_v2(text, (size_t)n, events);
-		return 0;
-	}
-	n = read_small(root, path, "memory.failcnt", text, sizeof(text));
-	if (n > 0) {
-		char *end;
-
-		value = strtoull(text, &end, 10);
-		events->has_max = end != text;
-		events->max = value;
-	}
-	n = read_small(root, path, "memory.oom_control", text, sizeof(text));
-	if (n > 0)
-		memcg_oom_control_parse_v1(text, (size_t)n, events);
-	return 0;
-}
-
-int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struct memcg_stat *stat,
-			      struct memsight_limit_events *events)
-{
-	int ret = cgroup_memory_detail(root, v2, path, stat, events);
-
-	/* v1 keeps kernel and socket memory out of memory.stat */
-	if (!ret && !v2 &&
-	    !read_small_u64(root, path, "memory.kmem.usage_in_bytes", &stat->kernel)) {
-		stat->has_kernel = true;
-		read_small_u64(root, path, "memory.kmem.tcp.usage_in_bytes", &stat->sock);
-	}
-	return ret;
 }

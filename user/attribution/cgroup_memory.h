@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "cgroup_mounts.h"
-#include "memcg_stat.h"
 
 /* The memory controller's files in cgroupfs: where they are and what they say. */
 
@@ -32,18 +31,6 @@ int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *us
  * anon/file/shmem/kernel/sock. For kernels without the memcg stat tracepoints.
  */
 int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *kinds);
-
-/*
- * What the memcg is made of (memory.stat, v2 memory.swap.current) and its
- * limit events (v2 memory.events; v1 memory.failcnt and memory.oom_control).
- * Returns 0, or -errno when memory.stat can't be read; events and swap are
- * left unknown (has_* false) when their files can't.
- */
-int cgroup_memory_detail(const char *root, bool v2, const char *path, struct memcg_stat *stat,
-			 struct memsight_limit_events *events);
-/* The same, and on v1 the kernel and socket memory memory.stat leaves out (two more reads). */
-int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struct memcg_stat *stat,
-			      struct memsight_limit_events *events);
 
 /* v2 memory.high; -ENOENT on v1 or when it is "max". */
 int cgroup_memory_high(const char *root, const char *path, uint64_t *high);

@@ -227,7 +227,6 @@ static void zero_interval(uint64_t id, void *value, void *ctx)
 	e->interval_net_charge = 0;
 	e->interval_stall_ns = 0;
 	e->interval_gauges = false;
-	e->interval_detail = false;
 }
 
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns)
@@ -255,7 +254,6 @@ static void absorb(struct aggregate_entry *into, const struct aggregate_entry *f
 	for (int b = 0; b < MEMSIGHT_RECLAIM_BUCKETS; b++)
 		into->reclaim_hist[b] += from->reclaim_hist[b];
 	into->oom_kills += from->oom_kills;
-	into->oom_risks += from->oom_risks;
 	if (from->last_oom_realtime_ns > into->last_oom_realtime_ns)
 		into->last_oom_realtime_ns = from->last_oom_realtime_ns;
 	into->interval_minor += from->interval_minor;
@@ -436,25 +434,7 @@ void aggregate__add_stats(struct aggregate *agg, const struct memsight_container
 		e->limit_bytes = stats->limit_bytes;
 		e->has_high = stats->has_high;
 		e->high_bytes = stats->high_bytes;
-		aggregate_entry_detail(e, stats);
 	}
-}
-
-void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s)
-{
-	e->has_time_to_limit = s->has_time_to_limit;
-	e->time_to_limit_s = s->time_to_limit_s;
-	e->leak_suspected = s->leak_suspected;
-	if (!s->has_detail)
-		return;
-	e->has_detail = true;
-	e->interval_detail = true;
-	e->working_set_bytes = s->working_set_bytes;
-	e->anon_bytes = s->anon_bytes;
-	e->file_bytes = s->file_bytes;
-	e->has_swap = s->has_swap;
-	e->swap_bytes = s->swap_bytes;
-	e->limit_events = s->limit_events;
 }
 
 void aggregate__add_oom_kill(struct aggregate *agg, uint64_t cgroup_id, const char *path,
@@ -479,33 +459,6 @@ static void add_oom_event(struct aggregate *agg, const struct memsight_event *ev
 				ev->ts_ns);
 }
 
-/* Suspected from the event on; container_stats keep saying whether it still is. */
-static void mark_leak(struct aggregate *agg, const struct memsight_leak_suspect *l)
-{
-	struct container_info info;
-	struct aggregate_entry *e;
-
-	if (!l->cgroup.path || !l->cgroup.path[0])
-		return;
-	container_info_from_event(&l->container, &info);
-	e = aggregate__entry(agg, l->cgroup.id, l->cgroup.path, &info);
-	if (e)
-		e->leak_suspected = true;
-}
-
-static void add_oom_risk(struct aggregate *agg, const struct memsight_oom_risk *r)
-{
-	struct container_info info;
-	struct aggregate_entry *e;
-
-	if (!r->cgroup.path || !r->cgroup.path[0])
-		return;
-	container_info_from_event(&r->container, &info);
-	e = aggregate__entry(agg, r->cgroup.id, r->cgroup.path, &info);
-	if (e)
-		e->oom_risks++;
-}
-
 /* An interval's first figures (or, when all was idle, its agent_stats) zero the last's. */
 static void open_interval(struct aggregate *agg, uint64_t interval_ns)
 {
@@ -524,12 +477,6 @@ void aggregate__add_event(struct aggregate *agg, const struct memsight_event *ev
 	case MEMSIGHT_EVENT_CONTAINER_STATS:
 		open_interval(agg, ev->container_stats.interval_ns);
 		aggregate__add_stats(agg, &ev->container_stats);
-		break;
-	case MEMSIGHT_EVENT_LEAK_SUSPECT:
-		mark_leak(agg, &ev->leak_suspect);
-		break;
-	case MEMSIGHT_EVENT_OOM_RISK:
-		add_oom_risk(agg, &ev->oom_risk);
 		break;
 	case MEMSIGHT_EVENT_CGROUP:
 		if (ev->cgroup.removed)

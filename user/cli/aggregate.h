@@ -34,21 +34,11 @@ struct aggregate_entry {
 	/* the latest figures read from cgroupfs */
 	bool has_usage, has_limit, has_high;
 	uint64_t usage_bytes, limit_bytes, high_bytes;
-	bool has_detail; /* memory.stat read: the figures below */
-	uint64_t working_set_bytes, anon_bytes, file_bytes;
-	bool has_swap;
-	uint64_t swap_bytes;
-	struct memsight_limit_events limit_events;
-	bool has_time_to_limit; /* growing toward a limit */
-	double time_to_limit_s;
-	uint64_t oom_risks; /* oom_risk events since memsight started */
-	bool leak_suspected;
 	/* the last interval, for rates; zero when the cgroup was idle in it */
 	uint64_t interval_minor, interval_major;
 	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */
 	uint64_t interval_stall_ns;
 	bool interval_gauges; /* usage and limit were read this interval */
-	bool interval_detail; /* and memory.stat */
 	uint64_t removed_ns;  /* CLOCK_MONOTONIC when its cgroup went; 0: present */
 };
 
@@ -106,9 +96,6 @@ uint64_t aggregate__overflows(const struct aggregate *agg);
  * out of memory.
  */
 const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count);
-
-/* The memory.stat figures and time to limit of s into e (gauges read with usage). */
-void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s);
 
 /* Net charge per second over the last interval. */
 double aggregate_entry_growth(const struct aggregate_entry *e, uint64_t interval_ns);

@@ -154,17 +154,6 @@ static int apply_tombstone(struct env *env, const char *arg, char *err, size_t e
 	return positive_duration("--tombstone", arg, &env->tombstone_ns, err, err_len);
 }
 
-static int apply_leak_window(struct env *env, const char *arg, char *err, size_t err_len)
-{
-	return positive_duration("--leak-window", arg, &env->leak_window_ns, err, err_len);
-}
-
-static int apply_oom_risk_horizon(struct env *env, const char *arg, char *err, size_t err_len)
-{
-	return positive_duration("--oom-risk-horizon", arg, &env->oom_risk_horizon_ns, err,
-				 err_len);
-}
-
 /*
  * An absolute directory that must fit, whole, in the buffer it is copied into:
  * a path cut short would name another directory and fail later in silence.
@@ -388,14 +377,6 @@ static const struct option_spec options[] = {
 	{ "tombstone", 0, "DUR", AGGREGATING,
 	  "how long an exited container keeps its name for late events (default 5m)",
 	  apply_tombstone },
-	{ "oom-risk-horizon", 0, "DUR", ALL_RUNNING,
-	  "an oom_risk line when a container would reach its limit within DUR at its current "
-	  "growth (default 5m)",
-	  apply_oom_risk_horizon },
-	{ "leak-window", 0, "DUR", ALL_RUNNING,
-	  "a leak_suspect line for a container whose anonymous memory kept growing across DUR "
-	  "(default 10m)",
-	  apply_leak_window },
 	{ "no-bpf-stats", 0, NULL, ALL_RUNNING,
 	  "don't enable kernel BPF run-time statistics (agent_stats run_time_ns stays 0)",
 	  apply_no_bpf_stats },
@@ -425,8 +406,6 @@ void cli_env_defaults(struct env *env)
 	env->oom_hook = OOM_HOOK_AUTO;
 	env->bpf_stats = true;
 	env->tombstone_ns = 300ULL * 1000000000ULL;
-	env->oom_risk_horizon_ns = 300ULL * 1000000000ULL;
-	env->leak_window_ns = 600ULL * 1000000000ULL;
 	snprintf(env->listen_host, sizeof(env->listen_host), "127.0.0.1");
 	env->listen_port = 9464;
 }

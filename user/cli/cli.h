@@ -45,8 +45,6 @@ struct env {
 	const char *docker_root;
 	const char *podman_storage;
 	uint64_t tombstone_ns;
-	uint64_t oom_risk_horizon_ns;
-	uint64_t leak_window_ns;
 	/* run: where /metrics, /healthz and /readyz listen */
 	char listen_host[64]; /* numeric IPv4 or IPv6 address */
 	uint16_t listen_port; /* 0: any free port (printed at start) */

@@ -217,70 +217,11 @@ static void memory_families(struct strbuf *out, const struct aggregate_entry **e
 				   (*e)->high_bytes);
 }
 
-/* What the memory is made of and where it is heading (memory.stat, the agent's trend). */
-static void outlook_families(struct strbuf *out, const struct aggregate_entry **entries)
-{
-	static const char *const events[] = { "high", "max", "oom", "oom_kill" };
-	const struct aggregate_entry **e;
-
-	family(out, "memsight_memory_working_set_bytes", "gauge",
-	       "Usage minus inactive file pages: what the kubelet evicts on.");
-	for (e = entries; *e; e++)
-		if ((*e)->has_detail)
-			series_u64(out, "memsight_memory_working_set_bytes", *e, NULL, NULL,
-				   (*e)->working_set_bytes);
-	family(out, "memsight_memory_anon_bytes", "gauge", "Anonymous memory (rss).");
-	for (e = entries; *e; e++)
-		if ((*e)->has_detail)
-			series_u64(out, "memsight_memory_anon_bytes", *e, NULL, NULL,
-				   (*e)->anon_bytes);
-	family(out, "memsight_memory_file_bytes", "gauge", "Page cache (shmem included).");
-	for (e = entries; *e; e++)
-		if ((*e)->has_detail)
-			series_u64(out, "memsight_memory_file_bytes", *e, NULL, NULL,
-				   (*e)->file_bytes);
-	family(out, "memsight_memory_swap_bytes", "gauge", "Swap used (when accounted).");
-	for (e = entries; *e; e++)
-		if ((*e)->has_detail && (*e)->has_swap)
-			series_u64(out, "memsight_memory_swap_bytes", *e, NULL, NULL,
-				   (*e)->swap_bytes);
-	family(out, "memsight_memory_limit_events_total", "counter",
-	       "Times the cgroup hit its limit, by event (cgroup v2 memory.events; v1 failcnt "
-	       "as max, memory.oom_control's oom_kill).");
-	for (e = entries; *e; e++) {
-		const struct memsight_limit_events *l = &(*e)->limit_events;
-		const bool has[] = { l->has_high, l->has_max, l->has_oom, l->has_oom_kill };
-		const uint64_t value[] = { l->high, l->max, l->oom, l->oom_kill };
-
-		for (int i = 0; (*e)->has_detail && i < 4; i++)
-			if (has[i])
-				series_u64(out, "memsight_memory_limit_events_total", *e, "event",
-					   events[i], value[i]);
-	}
-	family(out, "memsight_memory_time_to_limit_seconds", "gauge",
-	       "When the working set reaches the limit at its current growth (absent when not "
-	       "growing or unlimited).");
-	for (e = entries; *e; e++)
-		if ((*e)->has_time_to_limit)
-			series_double(out, "memsight_memory_time_to_limit_seconds", *e, NULL, NULL,
-				      (*e)->time_to_limit_s);
-	family(out, "memsight_leak_suspected", "gauge",
-	       "1 while the container is a leak suspect: its anonymous memory kept growing "
-	       "across the leak window.");
-	for (e = entries; *e; e++)
-		series_u64(out, "memsight_leak_suspected", *e, NULL, NULL, (*e)->leak_suspected);
-	family(out, "memsight_oom_risks_total", "counter",
-	       "oom_risk episodes: the working set due to reach its limit within the horizon.");
-	for (e = entries; *e; e++)
-		series_u64(out, "memsight_oom_risks_total", *e, NULL, NULL, (*e)->oom_risks);
-}
-
 static void container_families(struct strbuf *out, const struct aggregate_entry **entries)
 {
 	container_info_family(out, entries);
 	activity_families(out, entries);
 	memory_families(out, entries);
-	outlook_families(out, entries);
 }
 
 static void agent_counter(struct strbuf *out, const char *name, const char *help, uint64_t value)

@@ -29,7 +29,6 @@ struct aggregate_sink {
 	bool memcg_v2;
 	uint64_t gauges_every_ns;
 	uint64_t gauges_read_ns;
-	uint64_t details_read_ns;  /* memory.stat of idle cgroups: every IDLE_GAUGES_EVERY_NS */
 	unsigned int tracked_high; /* most cgroups tracked since the last trim */
 };
 
@@ -60,26 +59,6 @@ static void aggregate_tune(struct agent_opts *opts)
 	opts->cgroup_events = true; /* removals start a cgroup's tombstone period */
 }
 
-/* What an idle cgroup is made of; not growing, so no time to its limit. */
-static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
-{
-	/* idle: not growing, so neither a time to the limit nor a leak any more */
-	struct memsight_container_stats s = { .has_usage = true, .usage_bytes = e->usage_bytes };
-	struct memsight_limit_events events;
-	struct memcg_stat stat;
-
-	if (!cgroup_memory_detail(a->memcg_root, a->memcg_v2, e->path, &stat, &events)) {
-		s.has_detail = true;
-		s.working_set_bytes = memcg_working_set(e->usage_bytes, &stat);
-		s.anon_bytes = stat.anon;
-		s.file_bytes = stat.file;
-		s.has_swap = stat.has_swap;
-		s.swap_bytes = stat.swap;
-		s.limit_events = events;
-	}
-	aggregate_entry_detail(e, &s);
-}
-
 /* Idle cgroups send no figures; their usage and limit are read now and then instead. */
 static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
@@ -98,16 +77,6 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 	e->limit_bytes = limit;
 	e->has_high = a->memcg_v2 && !cgroup_memory_high(a->memcg_root, e->path, &high);
 	e->high_bytes = e->has_high ? high : 0;
-}
-
-/* What idle cgroups are made of: memory.stat is several reads, so less often than usage. */
-static void refresh_details(uint64_t cgroup_id, void *value, void *ctx)
-{
-	struct aggregate_entry *e = value;
-	struct aggregate_sink *a = ctx;
-
-	if (!e->removed_ns && e->path && e->has_usage && !e->interval_detail && a->memcg_root[0])
-		refresh_detail(a, e);
 }
 
 /*
@@ -138,10 +107,6 @@ static void aggregate_on_event(struct run *run, void *state, const struct memsig
 	if (now - a->gauges_read_ns >= a->gauges_every_ns) {
 		aggregate__each(a->agg, refresh_gauges, a);
 		a->gauges_read_ns = now;
-	}
-	if (now - a->details_read_ns >= IDLE_GAUGES_EVERY_NS) {
-		aggregate__each(a->agg, refresh_details, a);
-		a->details_read_ns = now;
 	}
 	aggregate__expire(a->agg, now);
 	trim_heap(a);

@@ -152,8 +152,6 @@ static const char *const help_lines[] = {
 	"  f  sort by page faults per second",
 	"  r  sort by reclaim stall (ms stalled per second)",
 	"  o  sort by OOM kills (most recent first among equals)",
-	"  w  sort by working set (usage minus inactive page cache)",
-	"  t  sort by time to limit (soonest first; blank: not growing)",
 	"  n  sort by name",
 	"  /  filter by name or cgroup path (Enter applies, Esc clears)",
 	"  space  pause (figures keep being collected)",

@@ -13,15 +13,10 @@ static const struct {
 	char key;
 	const char *name;
 } sorts[TOP_SORTS] = {
-	[TOP_SORT_USAGE] = { 'u', "usage" },
-	[TOP_SORT_PERCENT] = { 'p', "% of limit" },
-	[TOP_SORT_GROWTH] = { 'g', "growth" },
-	[TOP_SORT_FAULTS] = { 'f', "faults" },
-	[TOP_SORT_RECLAIM] = { 'r', "reclaim" },
-	[TOP_SORT_OOM] = { 'o', "OOM kills" },
+	[TOP_SORT_USAGE] = { 'u', "usage" },	 [TOP_SORT_PERCENT] = { 'p', "% of limit" },
+	[TOP_SORT_GROWTH] = { 'g', "growth" },	 [TOP_SORT_FAULTS] = { 'f', "faults" },
+	[TOP_SORT_RECLAIM] = { 'r', "reclaim" }, [TOP_SORT_OOM] = { 'o', "OOM kills" },
 	[TOP_SORT_NAME] = { 'n', "name" },
-	[TOP_SORT_WORKING_SET] = { 'w', "working set" },
-	[TOP_SORT_TIME_TO_LIMIT] = { 't', "time to limit" },
 };
 
 char top_sort_key(enum top_sort sort)
@@ -111,9 +106,6 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		r->percent = r->has_limit && e->limit_bytes
 				     ? 100.0 * (double)e->usage_bytes / (double)e->limit_bytes
 				     : -1;
-		r->has_working_set = e->has_detail;
-		r->working_set_bytes = e->working_set_bytes;
-		r->time_to_limit_s = e->has_time_to_limit ? e->time_to_limit_s : -1;
 		r->growth = aggregate_entry_growth(e, interval_ns);
 		r->minor_per_sec = (double)e->interval_minor / secs;
 		r->major_per_sec = (double)e->interval_major / secs;
@@ -126,7 +118,6 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		if (e->last_oom_realtime_ns && r->last_oom_age_s < 0)
 			r->last_oom_age_s = 0;
 		r->exited = e->removed_ns || (e->has_container && e->container.exited);
-		r->leak_suspected = e->leak_suspected;
 	}
 }
 
@@ -155,14 +146,6 @@ static int compare_rows(const void *pa, const void *pb)
 	case TOP_SORT_FAULTS:
 		c = compare_double(a->minor_per_sec + a->major_per_sec,
 				   b->minor_per_sec + b->major_per_sec);
-		break;
-	case TOP_SORT_WORKING_SET:
-		c = compare_double((double)a->working_set_bytes, (double)b->working_set_bytes);
-		break;
-	case TOP_SORT_TIME_TO_LIMIT:
-		/* soonest first: the negated time sorts largest first; the not growing last */
-		c = compare_double(a->time_to_limit_s < 0 ? -1e300 : -a->time_to_limit_s,
-				   b->time_to_limit_s < 0 ? -1e300 : -b->time_to_limit_s);
 		break;
 	case TOP_SORT_RECLAIM:
 		c = compare_double(a->stall_ms_per_sec, b->stall_ms_per_sec);
@@ -257,8 +240,6 @@ enum column {
 	COL_STALL,
 	COL_OOM,
 	COL_LAST_OOM,
-	COL_WORKING_SET,
-	COL_TIME_TO_LIMIT,
 	COLUMNS,
 };
 
@@ -277,8 +258,6 @@ static const struct {
 	[COL_STALL] = { "STALLms/s", 10, TOP_SORT_RECLAIM, 5 },
 	[COL_OOM] = { "OOM", 4, TOP_SORT_OOM, 2 },
 	[COL_LAST_OOM] = { "LASTOOM", 8, TOP_SORTS, 7 },
-	[COL_WORKING_SET] = { "WSET", 7, TOP_SORT_WORKING_SET, 9 },
-	[COL_TIME_TO_LIMIT] = { "TO-LIM", 7, TOP_SORT_TIME_TO_LIMIT, 10 },
 };
 
 #define NAME_MIN_WIDTH 16
@@ -360,20 +339,10 @@ void top_format_row(struct strbuf *out, const struct top_layout *layout, const s
 	top_format_rate(cell[COL_STALL], sizeof(cell[0]), row->stall_ms_per_sec);
 	snprintf(cell[COL_OOM], sizeof(cell[0]), "%llu", (unsigned long long)row->oom_kills);
 	format_age(cell[COL_LAST_OOM], sizeof(cell[0]), row->last_oom_age_s);
-	if (row->has_working_set)
-		top_format_bytes(cell[COL_WORKING_SET], sizeof(cell[0]),
-				 (double)row->working_set_bytes);
-	else
-		snprintf(cell[COL_WORKING_SET], sizeof(cell[0]), "-");
-	/* blank when not growing toward a limit */
-	if (row->time_to_limit_s >= 0)
-		format_age(cell[COL_TIME_TO_LIMIT], sizeof(cell[0]), (int64_t)row->time_to_limit_s);
-	else
-		cell[COL_TIME_TO_LIMIT][0] = '\0';
 	for (int c = 0; c < COLUMNS; c++)
 		if (layout->shown[c])
 			strbuf_printf(out, "%*s ", (int)columns[c].width, cell[c]);
-	snprintf(name, sizeof(name), "%s%s%s", row->name, row->leak_suspected ? " [leak?]" : "",
+	snprintf(name, sizeof(name), "%s%s", row->name,
 		 !row->exited	  ? ""
 		 : row->oom_kills ? " [exited: OOM-killed]"
 				  : " [exited]");

@@ -22,8 +22,6 @@ enum top_sort {
 	TOP_SORT_RECLAIM,
 	TOP_SORT_OOM,
 	TOP_SORT_NAME,
-	TOP_SORT_WORKING_SET,
-	TOP_SORT_TIME_TO_LIMIT, /* soonest first; not growing last */
 	TOP_SORTS,
 };
 
@@ -43,18 +41,14 @@ struct top_row {
 	bool is_container;
 	bool has_usage, has_limit;
 	uint64_t usage_bytes, limit_bytes;
-	double percent; /* of the limit; < 0 when unlimited */
-	bool has_working_set;
-	uint64_t working_set_bytes;
-	double time_to_limit_s; /* < 0: not growing toward a limit */
-	double growth;		/* net charge, bytes per second */
-	double minor_per_sec;	/* page faults per second, last interval */
+	double percent;	      /* of the limit; < 0 when unlimited */
+	double growth;	      /* net charge, bytes per second */
+	double minor_per_sec; /* page faults per second, last interval */
 	double major_per_sec;
 	double stall_ms_per_sec; /* ms stalled in reclaim per second of wall time */
 	uint64_t oom_kills;
 	int64_t last_oom_age_s; /* < 0: none */
 	bool exited;
-	bool leak_suspected;
 };
 
 /* Rows for entries (count of them) over an interval, at wall-clock now_ns. */

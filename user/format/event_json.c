@@ -124,47 +124,6 @@ static void oom_victim(struct jsonw *w, const struct memsight_oom_kill *k)
 	jsonw_object_end(w);
 }
 
-static void memory_stat_object(struct jsonw *w, const struct memsight_oom_kill *k)
-{
-	const struct memsight_memory_stat *m = &k->memory_stat;
-
-	if (!k->has_memory_stat) {
-		jsonw_null(w, "memory_stat");
-		return;
-	}
-	jsonw_object_begin(w, "memory_stat");
-	jsonw_u64(w, "anon_bytes", m->anon_bytes);
-	jsonw_u64(w, "file_bytes", m->file_bytes);
-	jsonw_u64(w, "shmem_bytes", m->shmem_bytes);
-	bytes_or_null(w, "kernel_bytes", m->has_kernel, m->kernel_bytes);
-	bytes_or_null(w, "sock_bytes", m->has_kernel, m->sock_bytes);
-	jsonw_string(w, "read_at", m->read_at);
-	jsonw_double(w, "age_s", m->age_s, 3);
-	jsonw_object_end(w);
-}
-
-static void history_array(struct jsonw *w, const struct memsight_oom_kill *k)
-{
-	jsonw_array_begin(w, "history");
-	for (unsigned int i = 0; k->history && i < k->history_count; i++) {
-		const struct memsight_history_point *p = &k->history[i];
-
-		jsonw_object_begin(w, NULL);
-		jsonw_double(w, "t_s", p->t_s, 3);
-		jsonw_u64(w, "usage_bytes", p->usage_bytes);
-		jsonw_u64(w, "working_set_bytes", p->working_set_bytes);
-		if (p->has_growth)
-			jsonw_double(w, "growth_bytes_per_sec", p->growth_bytes_per_sec, 0);
-		else
-			jsonw_null(w, "growth_bytes_per_sec");
-		jsonw_u64(w, "faults_minor", p->faults_minor);
-		jsonw_u64(w, "faults_major", p->faults_major);
-		jsonw_u64(w, "reclaim_stall_ns", p->reclaim_stall_ns);
-		jsonw_object_end(w);
-	}
-	jsonw_array_end(w);
-}
-
 static void oom_kill(struct jsonw *w, const struct memsight_event *ev)
 {
 	const struct memsight_oom_kill *k = &ev->oom_kill;
@@ -189,8 +148,6 @@ static void oom_kill(struct jsonw *w, const struct memsight_event *ev)
 		jsonw_object_end(w);
 	}
 	jsonw_string(w, "source", k->source);
-	memory_stat_object(w, k);
-	history_array(w, k);
 }
 
 static void faults_object(struct jsonw *w, const struct memsight_container_stats *c)
@@ -254,31 +211,6 @@ static void reclaim_object(struct jsonw *w, const struct memsight_container_stat
 	jsonw_object_end(w);
 }
 
-static void limit_events_object(struct jsonw *w, const struct memsight_limit_events *e)
-{
-	jsonw_object_begin(w, "events");
-	bytes_or_null(w, "high", e->has_high, e->high);
-	bytes_or_null(w, "max", e->has_max, e->max);
-	bytes_or_null(w, "oom", e->has_oom, e->oom);
-	bytes_or_null(w, "oom_kill", e->has_oom_kill, e->oom_kill);
-	jsonw_object_end(w);
-}
-
-static void memory_object(struct jsonw *w, const struct memsight_container_stats *c)
-{
-	jsonw_object_begin(w, "memory");
-	bytes_or_null(w, "usage_bytes", c->has_usage, c->usage_bytes);
-	bytes_or_null(w, "limit_bytes", c->has_limit, c->limit_bytes);
-	bytes_or_null(w, "high_bytes", c->has_high, c->high_bytes);
-	bytes_or_null(w, "working_set_bytes", c->has_detail, c->working_set_bytes);
-	bytes_or_null(w, "anon_bytes", c->has_detail, c->anon_bytes);
-	bytes_or_null(w, "file_bytes", c->has_detail, c->file_bytes);
-	bytes_or_null(w, "shmem_bytes", c->has_detail, c->shmem_bytes);
-	bytes_or_null(w, "swap_bytes", c->has_swap, c->swap_bytes);
-	limit_events_object(w, &c->limit_events);
-	jsonw_object_end(w);
-}
-
 static void container_stats(struct jsonw *w, const struct memsight_event *ev)
 {
 	const struct memsight_container_stats *c = &ev->container_stats;
@@ -287,29 +219,13 @@ static void container_stats(struct jsonw *w, const struct memsight_event *ev)
 	jsonw_u64(w, "interval_ns", c->interval_ns);
 	attribution(w, &c->cgroup, &c->container);
 	faults_object(w, c);
-	memory_object(w, c);
-	if (c->has_time_to_limit)
-		jsonw_double(w, "time_to_limit_s", c->time_to_limit_s, 1);
-	else
-		jsonw_null(w, "time_to_limit_s");
+	jsonw_object_begin(w, "memory");
+	bytes_or_null(w, "usage_bytes", c->has_usage, c->usage_bytes);
+	bytes_or_null(w, "limit_bytes", c->has_limit, c->limit_bytes);
+	bytes_or_null(w, "high_bytes", c->has_high, c->high_bytes);
+	jsonw_object_end(w);
 	charge_object(w, c);
 	reclaim_object(w, c);
-}
-
-static void oom_risk(struct jsonw *w, const struct memsight_event *ev)
-{
-	const struct memsight_oom_risk *r = &ev->oom_risk;
-
-	common_fields(w, "oom_risk", ev);
-	attribution(w, &r->cgroup, &r->container);
-	jsonw_object_begin(w, "memory");
-	jsonw_u64(w, "usage_bytes", r->usage_bytes);
-	jsonw_u64(w, "working_set_bytes", r->working_set_bytes);
-	jsonw_u64(w, "limit_bytes", r->limit_bytes);
-	jsonw_object_end(w);
-	jsonw_double(w, "growth_bytes_per_sec", r->growth_bytes_per_sec, 0);
-	jsonw_double(w, "time_to_limit_s", r->time_to_limit_s, 1);
-	jsonw_double(w, "horizon_s", r->horizon_s, 0);
 }
 
 static void fault_sample(struct jsonw *w, const struct memsight_event *ev)
@@ -326,26 +242,6 @@ static void fault_sample(struct jsonw *w, const struct memsight_event *ev)
 	jsonw_string(w, "access", f->exec ? "exec" : f->write ? "write" : "read");
 	jsonw_string(w, "mode", f->user ? "user" : "kernel");
 	jsonw_bool(w, "protection", f->protection);
-}
-
-static void leak_suspect(struct jsonw *w, const struct memsight_event *ev)
-{
-	const struct memsight_leak_suspect *l = &ev->leak_suspect;
-
-	common_fields(w, "leak_suspect", ev);
-	attribution(w, &l->cgroup, &l->container);
-	jsonw_double(w, "window_s", l->window_s, 1);
-	jsonw_u64(w, "anon_growth_bytes", l->anon_growth_bytes);
-	jsonw_double(w, "growth_bytes_per_sec", l->growth_bytes_per_sec, 0);
-	if (!l->has_process) {
-		jsonw_null(w, "process");
-		return;
-	}
-	jsonw_object_begin(w, "process");
-	jsonw_u64(w, "pid", l->process_pid);
-	jsonw_string(w, "comm", l->process_comm);
-	jsonw_u64(w, "anon_growth_bytes", l->process_anon_growth_bytes);
-	jsonw_object_end(w);
 }
 
 static void cgroup_change(struct jsonw *w, const struct memsight_event *ev)
@@ -453,8 +349,6 @@ int event_json(struct jsonw *w, const struct memsight_event *ev)
 		[MEMSIGHT_EVENT_FAULT_SAMPLE] = fault_sample,
 		[MEMSIGHT_EVENT_AGENT_STATS] = agent_stats,
 		[MEMSIGHT_EVENT_CGROUP] = cgroup_change,
-		[MEMSIGHT_EVENT_OOM_RISK] = oom_risk,
-		[MEMSIGHT_EVENT_LEAK_SUSPECT] = leak_suspect,
 	};
 	unsigned int type = ev ? (unsigned int)ev->type : 0;
 

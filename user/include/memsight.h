@@ -52,8 +52,6 @@ enum memsight_event_type {
 	MEMSIGHT_EVENT_FAULT_SAMPLE = 3,    /* one sampled page fault (opts.fault_samples) */
 	MEMSIGHT_EVENT_AGENT_STATS = 4,	    /* the agent's own figures, once per interval */
 	MEMSIGHT_EVENT_CGROUP = 5,	    /* a memory cgroup came or went (opts.cgroup_events) */
-	MEMSIGHT_EVENT_OOM_RISK = 6,	 /* a container will reach its limit within the horizon */
-	MEMSIGHT_EVENT_LEAK_SUSPECT = 7, /* a container's anonymous memory kept growing */
 };
 
 /* Charge kinds, the index of memsight_container_stats' charged/uncharged arrays. */
@@ -87,29 +85,6 @@ struct memsight_container {
 	bool monitor; /* CRI-O's or podman's conmon, beside the container rather than in it */
 };
 
-/* What a memcg was made of (memory.stat, hierarchical), for an OOM kill. */
-struct memsight_memory_stat {
-	uint64_t anon_bytes, file_bytes, shmem_bytes;
-	bool has_kernel; /* kernel and sock below are known */
-	uint64_t kernel_bytes, sock_bytes;
-	/*
-	 * "kill": read from cgroupfs as memsight received the kill (age_s after
-	 * it); "interval": memsight's last figures of the memcg (age_s before it),
-	 * when it was gone already, as a container's memcg often is.
-	 */
-	const char *read_at;
-	double age_s;
-};
-
-/* One interval of a container's recent past, in its OOM kill's history. */
-struct memsight_history_point {
-	double t_s; /* seconds relative to the kill (negative: before it) */
-	uint64_t usage_bytes, working_set_bytes;
-	bool has_growth;
-	double growth_bytes_per_sec; /* of the working set, as fitted then */
-	uint64_t faults_minor, faults_major, reclaim_stall_ns; /* in that interval */
-};
-
 struct memsight_oom_kill {
 	struct memsight_cgroup_ref cgroup; /* the victim's */
 	struct memsight_container container;
@@ -132,21 +107,6 @@ struct memsight_oom_kill {
 	struct memsight_cgroup_ref constraint_cgroup; /* path "" when it can't be named */
 	uint64_t constraint_usage_bytes, constraint_limit_bytes;
 	const char *source; /* the kernel hook that saw it */
-	/* the memcg whose limit was hit (the victim's for a global kill), false: not read in time */
-	bool has_memory_stat;
-	struct memsight_memory_stat memory_stat;
-	/* the victim's container over its last intervals (up to 60), oldest first */
-	const struct memsight_history_point *history;
-	unsigned int history_count;
-};
-
-/* How often a memcg hit its limit since it was made; has_* false where cgroups lack a count. */
-struct memsight_limit_events {
-	bool has_high, has_max, has_oom, has_oom_kill;
-	uint64_t high;	   /* v2: throttled over memory.high */
-	uint64_t max;	   /* usage hit the limit (v2 memory.events max, v1 memory.failcnt) */
-	uint64_t oom;	   /* v2: the OOM killer was invoked for it */
-	uint64_t oom_kill; /* processes the OOM killer killed in it */
 };
 
 /* One of the processes that faulted most in a cgroup during an interval. */
@@ -173,18 +133,6 @@ struct memsight_container_stats {
 	/* reclaim stalls by length: bucket b counts stalls of [2^b, 2^(b+1)) ns */
 	const uint64_t *reclaim_histogram;
 	unsigned int reclaim_buckets;
-	/* what the memcg is made of, read with usage (memory.stat; hierarchical) */
-	bool has_detail;
-	uint64_t
-		working_set_bytes; /* usage minus inactive file pages: what the kubelet evicts on */
-	uint64_t anon_bytes, file_bytes, shmem_bytes;
-	bool has_swap;
-	uint64_t swap_bytes;
-	struct memsight_limit_events limit_events;
-	/* when the working set reaches the limit at its current net growth (see README) */
-	bool has_time_to_limit;
-	double time_to_limit_s;
-	bool leak_suspected; /* in a leak_suspect episode (not in the JSON line) */
 };
 
 struct memsight_fault_sample {
@@ -195,36 +143,6 @@ struct memsight_fault_sample {
 	uint64_t address, ip;
 	bool write, exec, user;
 	bool protection; /* a protection fault (the page was there), not a missing page */
-};
-
-/*
- * A container whose working set will reach its limit within the horizon at its
- * current growth, and the growth is not reclaimable page cache. Once per
- * episode: raised again only after the container has left the risk.
- */
-struct memsight_oom_risk {
-	struct memsight_cgroup_ref cgroup;
-	struct memsight_container container;
-	uint64_t usage_bytes, working_set_bytes, limit_bytes;
-	double growth_bytes_per_sec; /* of the working set */
-	double time_to_limit_s;
-	double horizon_s;
-};
-
-/*
- * A container whose anonymous memory kept growing across the leak window:
- * not a sawtooth, not page cache, not grown once and held. Once per episode.
- */
-struct memsight_leak_suspect {
-	struct memsight_cgroup_ref cgroup;
-	struct memsight_container container;
-	double window_s;
-	uint64_t anon_growth_bytes; /* across the window */
-	double growth_bytes_per_sec;
-	bool has_process; /* the process that grew most could be named (needs the host's /proc) */
-	uint32_t process_pid;
-	const char *process_comm;
-	uint64_t process_anon_growth_bytes; /* since the first half of the window */
 };
 
 /* A memory cgroup made or removed (only with opts.cgroup_events). */
@@ -287,8 +205,6 @@ struct memsight_event {
 		struct memsight_fault_sample fault_sample;
 		struct memsight_agent_stats agent_stats;
 		struct memsight_cgroup_change cgroup;
-		struct memsight_oom_risk oom_risk;
-		struct memsight_leak_suspect leak_suspect;
 	};
 };
 
@@ -310,10 +226,8 @@ struct memsight_opts {
 	bool cgroup_events; /* MEMSIGHT_EVENT_CGROUP events too */
 	/* route libbpf's messages through memsight (off stderr, reasons in err_buf) */
 	bool capture_libbpf_log;
-	unsigned int oom_risk_horizon_ms; /* 0: 300000 (5 minutes) */
-	unsigned int leak_window_ms;	  /* 0: 600000 (10 minutes) */
 };
-#define memsight_opts__last_field leak_window_ms
+#define memsight_opts__last_field capture_libbpf_log
 
 /*
  * Loads and attaches memsight's BPF programs. Returns NULL and sets errno on

@@ -26,11 +26,6 @@ int64_t clock_realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
-uint64_t clock_boottime_ns(void)
-{
-	return (uint64_t)clock_ns(CLOCK_BOOTTIME);
-}
-
 int64_t clock_boot_to_realtime_ns(void)
 {
 	/* Bracket the boot-time read to halve the error of two separate reads. */

@@ -12,8 +12,6 @@ uint64_t clock_monotonic_ns(void);
 double clock_monotonic_ms(void);
 /* Wall-clock time for the "ts" of records: CLOCK_REALTIME. */
 int64_t clock_realtime_ns(void);
-/* CLOCK_BOOTTIME, the clock of the BPF side's stamps: history that kill records are dated against. */
-uint64_t clock_boottime_ns(void);
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME now: adds to a BPF boot-time stamp to date it. */
 int64_t clock_boot_to_realtime_ns(void);
 
