@@ -7,7 +7,8 @@
 _Static_assert((int)MEMSIGHT_KINDS == (int)MEMSIGHT_CHARGE_KINDS,
 	       "the public charge kinds are the kernel side's");
 
-const char *oom_source_name(uint32_t source)
+/* The hook an OOM record came from, as "source" names it. */
+static const char *oom_source_name(uint32_t source)
 {
 	switch (source) {
 	case MEMSIGHT_OOM_SOURCE_TP_BTF:

@@ -24,9 +24,6 @@ struct event_text {
 	char trigger_comm[MEMSIGHT_COMM_LEN + 1];
 };
 
-/* The hook an OOM record came from, as "source" names it. */
-const char *oom_source_name(uint32_t source);
-
 void event_cgroup_ref(struct memsight_cgroup_ref *out, uint64_t id, const char *path);
 /* info NULL: the cgroup isn't known by name ("none", every string ""). */
 void event_container(struct memsight_container *out, const struct container_info *info);

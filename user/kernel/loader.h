@@ -79,15 +79,10 @@ unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 /* The kernel's run-time statistics of each loaded program; names live as long as the loader. */
 unsigned int loader__program_stats(const struct loader *loader, struct memsight_program_stats *out,
 				   unsigned int max);
-/* Whether page faults are being counted (some fault hook attached). */
-bool loader__counts_faults(const struct loader *loader);
 /* The fault hook in use, for container_stats' faults.source (NULL: none). */
 const char *loader__fault_hook(const struct loader *loader);
 /* The charges' source, for container_stats' charge.source (the name `features` shows). */
 const char *loader__charge_source(const struct loader *loader);
-/* Whether charges come from the kernel (else: memory.stat deltas in userspace). */
-bool loader__counts_charges(const struct loader *loader);
-bool loader__counts_reclaim(const struct loader *loader);
 
 enum count_family {
 	COUNT_FAULTS,  /* all faults, major ones */

@@ -150,11 +150,6 @@ unsigned int loader__program_stats(const struct loader *loader, struct memsight_
 	return n;
 }
 
-bool loader__counts_faults(const struct loader *loader)
-{
-	return loader->parts & PART_FAULTS;
-}
-
 const char *loader__fault_hook(const struct loader *loader)
 {
 	/* the name `features` and /metrics show too */
@@ -170,16 +165,6 @@ const char *loader__charge_source(const struct loader *loader)
 		if (!load_hooks[i].part && !strcmp(load_hooks[i].feature, "charges"))
 			return load_hooks[i].hook;
 	return NULL;
-}
-
-bool loader__counts_charges(const struct loader *loader)
-{
-	return loader->parts & PART_CHARGES;
-}
-
-bool loader__counts_reclaim(const struct loader *loader)
-{
-	return loader->parts & PART_RECLAIM;
 }
 
 const struct count_source *loader__count_source(const struct loader *loader,
