@@ -111,15 +111,21 @@ struct {
  */
 __s64 boot_to_realtime_ns;
 
-struct {
-	__u64 slot; /* wall-clock slot number the count belongs to */
-	__u64 taken;
-} sample_window;
+/*
+ * The slot and the samples taken in it, in one word so that moving to a new slot
+ * and taking from it are one compare-and-swap: a separate reset could wipe out a
+ * sample another CPU took in the new slot, and the slot would give one more.
+ * --fault-samples is at most 100000, so a slot's budget fits the low 16 bits.
+ */
+#define SAMPLE_TAKEN_BITS 16
+#define SAMPLE_TAKEN_MASK ((1ULL << SAMPLE_TAKEN_BITS) - 1)
+#define SAMPLE_CAS_TRIES  4
+__u64 sample_window;
 
 static __always_inline bool sample_allowed(void)
 {
 	__u64 slots = fault_samples_per_sec < 10 ? fault_samples_per_sec : 10;
-	__u64 slot_ns, slot, seen, budget;
+	__u64 slot_ns, slot, seen, want, budget;
 
 	if (!slots)
 		return false;
@@ -127,13 +133,18 @@ static __always_inline bool sample_allowed(void)
 	slot = (bpf_ktime_get_boot_ns() + boot_to_realtime_ns) / slot_ns;
 	/* The slots' budgets add up to exactly the rate in each second. */
 	budget = fault_samples_per_sec / slots + (slot % slots < fault_samples_per_sec % slots);
-	seen = sample_window.slot;
-	if (seen != slot && __sync_val_compare_and_swap(&sample_window.slot, seen, slot) == seen)
-		sample_window.taken = 0; /* the CPU that moved the window resets it */
-	/* A plain read first: in a storm most faults stop here, without an atomic. */
-	if (sample_window.taken >= budget)
-		return false;
-	return __sync_fetch_and_add(&sample_window.taken, 1) < budget;
+	for (int i = 0; i < SAMPLE_CAS_TRIES; i++) {
+		seen = sample_window;
+		if (seen >> SAMPLE_TAKEN_BITS != slot)
+			want = slot << SAMPLE_TAKEN_BITS | 1;
+		else if ((seen & SAMPLE_TAKEN_MASK) >= budget)
+			return false; /* in a storm most faults stop here, without an atomic */
+		else
+			want = seen + 1;
+		if (__sync_val_compare_and_swap(&sample_window, seen, want) == seen)
+			return true;
+	}
+	return false; /* lost the race to other CPUs each time: they are sampling */
 }
 
 static __always_inline int sample_fault(unsigned long address, struct pt_regs *regs,

@@ -37,6 +37,8 @@
  * waits; what doesn't fit in the ring buffer meanwhile is counted as lost).
  */
 #define POLL_BUDGET_NS (20ULL * 1000000ULL)
+/* A change of the clock offset smaller than this is measurement jitter, not a step. */
+#define CLOCK_STEP_NS (1000000LL)
 
 enum wake_source {
 	WAKE_RINGBUF = 1,
@@ -524,6 +526,22 @@ struct memsight *agent_open(const struct agent_opts *opts, char *err, size_t err
 	return ms;
 }
 
+/*
+ * Follow a clock step (NTP at boot) so timestamps stay true, but not the jitter of
+ * measuring the offset: the kernel cuts fault samples into wall-clock seconds with
+ * the same offset the lines are dated with, and a frame that moved each interval
+ * would date a second's first samples into the one before.
+ */
+static void follow_clock_step(struct memsight *ms)
+{
+	int64_t offset = clock_boot_to_realtime_ns();
+
+	if (llabs(offset - ms->boot_to_realtime_ns) < CLOCK_STEP_NS)
+		return;
+	ms->boot_to_realtime_ns = offset;
+	loader__set_clock_offset(ms->loader, offset);
+}
+
 int memsight_poll(struct memsight *ms, int timeout_ms)
 {
 	struct epoll_event events[2];
@@ -544,9 +562,7 @@ int memsight_poll(struct memsight *ms, int timeout_ms)
 			if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
 				return ret;
 		} else if (read(ms->interval_fd, &expirations, sizeof(expirations)) > 0) {
-			/* Follow clock steps (NTP at boot) so timestamps stay true. */
-			ms->boot_to_realtime_ns = clock_boot_to_realtime_ns();
-			loader__set_clock_offset(ms->loader, ms->boot_to_realtime_ns);
+			follow_clock_step(ms);
 			agent_run_interval(ms);
 		}
 	}
