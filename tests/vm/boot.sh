@@ -11,6 +11,8 @@
 #   -O DIR       the guest's /out comes back into DIR (tar over the console)
 #   -M MB        memory (1024); -s N cpus (2); -T SEC timeout (900)
 #   -A ARGS      more kernel command line (e.g. possible_cpus=256)
+#   -d MB        an ext4 disk of MB MiB (NVMe, built into Debian's cloud kernels) at
+#                /var/tmp: a block-backed file system, so page cache is page cache
 #   -S DIR       sysroot for -b (default / for amd64, build/vm/sysroot-arm64 for arm64)
 #   -v           print the whole console log on stderr
 # Exit: the script's status; 124 on timeout; 125 when the guest never reported an end
@@ -18,13 +20,14 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VM=${VM_DIR:-$(cd "$HERE/../.." && pwd)/build/vm}
-ARCH='' KDIR='' MEM=1024 SMP=2 TIMEOUT=900 VERBOSE=0 OUTDIR='' SYSROOT='' CMDLINE=''
+ARCH='' KDIR='' MEM=1024 SMP=2 TIMEOUT=900 VERBOSE=0 OUTDIR='' SYSROOT='' CMDLINE='' DISK_MB=0
 BINS=() FILES=() MODS=()
-while getopts "k:a:b:f:m:O:M:s:T:S:A:v" o; do
+while getopts "k:a:b:f:m:O:M:s:T:S:A:d:v" o; do
 	case $o in
 	k) KDIR=$OPTARG ;; a) ARCH=$OPTARG ;; b) BINS+=("$OPTARG") ;; f) FILES+=("$OPTARG") ;;
 	m) MODS+=("$OPTARG") ;; O) OUTDIR=$OPTARG ;; M) MEM=$OPTARG ;; s) SMP=$OPTARG ;;
-	T) TIMEOUT=$OPTARG ;; S) SYSROOT=$OPTARG ;; A) CMDLINE=$OPTARG ;; v) VERBOSE=1 ;;
+	T) TIMEOUT=$OPTARG ;; S) SYSROOT=$OPTARG ;; A) CMDLINE=$OPTARG ;; d) DISK_MB=$OPTARG ;;
+	v) VERBOSE=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -148,6 +151,11 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mount -t devpts devpts /dev/pts
 for m in $(cat /modules/order); do insmod /modules/$m.ko || echo "@@VM-WARN insmod $m failed"; done
+mkdir -p /var/tmp
+if [ -f /disk.want ]; then # the NVMe namespace appears asynchronously after boot
+	for i in $(seq 100); do [ -b /dev/nvme0n1 ] && break; sleep 0.1; done
+	mount -t ext4 /dev/nvme0n1 /var/tmp || echo "@@VM-WARN no disk at /var/tmp"
+fi
 echo "@@VM-BEGIN"
 eval "/test $(cat /test.args)" </dev/null
 rc=$?
@@ -162,6 +170,15 @@ sync
 poweroff -f
 INIT
 chmod +x "$ROOTFS/init"
+DISK=()
+if [ "$DISK_MB" -gt 0 ]; then
+	truncate -s "${DISK_MB}M" "$WORK/disk.img"
+	mkfs.ext4 -q -F "$WORK/disk.img"
+	touch "$ROOTFS/disk.want"
+	DISK=(-drive "file=$WORK/disk.img,if=none,format=raw,id=scratch,cache=unsafe"
+		-device "nvme,drive=scratch,serial=memsight-scratch")
+fi
+
 # The host busybox packs the archive whatever the guest arch.
 (cd "$ROOTFS" && find . | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) >"$WORK/initrd.gz"
 
@@ -170,7 +187,8 @@ start=$(date +%s%N)
 set +e
 timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" -smp "$SMP" -m "$MEM" -nodefaults \
 	-no-user-config -display none -no-reboot -serial "file:$LOG" -kernel "$VMLINUZ" \
-	-initrd "$WORK/initrd.gz" -append "console=$CONSOLE panic=-1 quiet $CMDLINE" </dev/null
+	-initrd "$WORK/initrd.gz" -append "console=$CONSOLE panic=-1 quiet $CMDLINE" \
+	${DISK[@]+"${DISK[@]}"} </dev/null
 qemu_rc=$?
 set -e
 wall=$((($(date +%s%N) - start) / 1000000))

@@ -53,7 +53,9 @@ for entry in "${KERNELS[@]}"; do
 	# One vCPU: with two, a guest once died in the perf overflow path on a breakpoint
 	# left by live kernel text patching (int3 oops), which multi-threaded TCG emulates
 	# racily; one vCPU has no cross-CPU code modification to race with.
-	args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline")
+	# 2 GiB and a 1 GiB ext4 disk at /var/tmp: the working-set and page-cache cases read
+	# files of hundreds of MiB through a real block device's page cache.
+	args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline" -M 2048 -d 1024)
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight")
 	for helper in "${HELPERS[@]}"; do
