@@ -154,23 +154,9 @@ static void fault_top(struct memsight *ms, const char *path, struct memsight_con
 static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c,
 			struct memcg_stat *stat)
 {
-	struct memsight_limit_events events;
-
-	c->has_usage = !cgroup_memory_read(ms->memcg_root, ms->memcg_v2, path, &c->usage_bytes,
-					   &c->has_limit, &c->limit_bytes);
-	c->has_high = ms->memcg_v2 && !cgroup_memory_high(ms->memcg_root, path, &c->high_bytes);
 	/* stat NULL: an idle container of a view, whose make-up is refreshed less often */
-	if (!c->has_usage || !stat ||
-	    cgroup_memory_detail(ms->memcg_root, ms->memcg_v2, path, stat, &events))
-		return;
-	c->has_detail = true;
-	c->working_set_bytes = memcg_working_set(c->usage_bytes, stat);
-	c->anon_bytes = stat->anon;
-	c->file_bytes = stat->file;
-	c->shmem_bytes = stat->shmem;
-	c->has_swap = stat->has_swap;
-	c->swap_bytes = stat->swap;
-	c->limit_events = events;
+	if (!cgroup_memory_gauges(ms->memcg_root, ms->memcg_v2, path, c) && stat)
+		cgroup_memory_makeup(ms->memcg_root, ms->memcg_v2, path, c, stat);
 }
 
 /* The growth and time to the limit into c; true with an oom_risk event in risk when one is due. */

@@ -207,3 +207,33 @@ int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struc
 	}
 	return ret;
 }
+
+int cgroup_memory_gauges(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c)
+{
+	int ret =
+		cgroup_memory_read(root, v2, path, &c->usage_bytes, &c->has_limit, &c->limit_bytes);
+
+	c->has_usage = !ret;
+	c->has_high = !ret && v2 && !cgroup_memory_high(root, path, &c->high_bytes);
+	return ret;
+}
+
+int cgroup_memory_makeup(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat)
+{
+	struct memsight_limit_events events;
+	int ret = cgroup_memory_detail(root, v2, path, stat, &events);
+
+	c->has_detail = !ret;
+	if (ret)
+		return ret;
+	c->working_set_bytes = memcg_working_set(c->usage_bytes, stat);
+	c->anon_bytes = stat->anon;
+	c->file_bytes = stat->file;
+	c->shmem_bytes = stat->shmem;
+	c->has_swap = stat->has_swap;
+	c->swap_bytes = stat->swap;
+	c->limit_events = events;
+	return 0;
+}

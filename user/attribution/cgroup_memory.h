@@ -48,4 +48,16 @@ int cgroup_memory_detail_full(const char *root, bool v2, const char *path, struc
 /* v2 memory.high; -ENOENT on v1 or when it is "max". */
 int cgroup_memory_high(const char *root, const char *path, uint64_t *high);
 
+/*
+ * What a container_stats line says of cgroupfs, in two steps that callers take
+ * at different rates. Gauges: usage, limit and (v2) memory.high into c. Make-up
+ * (from c's usage, so after the gauges): working set, anon, file, shmem, swap
+ * and the limit events into c, the whole memory.stat into stat. Each returns
+ * 0, or -errno with c's has_usage / has_detail false.
+ */
+int cgroup_memory_gauges(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c);
+int cgroup_memory_makeup(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat);
+
 #endif

@@ -60,23 +60,13 @@ static void aggregate_tune(struct agent_opts *opts)
 	opts->cgroup_events = true; /* removals start a cgroup's tombstone period */
 }
 
-/* What an idle cgroup is made of; not growing, so no time to its limit. */
+/* What an idle cgroup is made of; not growing, so neither a time to its limit nor a leak. */
 static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
 {
-	/* idle: not growing, so neither a time to the limit nor a leak any more */
 	struct memsight_container_stats s = { .has_usage = true, .usage_bytes = e->usage_bytes };
-	struct memsight_limit_events events;
 	struct memcg_stat stat;
 
-	if (!cgroup_memory_detail(a->memcg_root, a->memcg_v2, e->path, &stat, &events)) {
-		s.has_detail = true;
-		s.working_set_bytes = memcg_working_set(e->usage_bytes, &stat);
-		s.anon_bytes = stat.anon;
-		s.file_bytes = stat.file;
-		s.has_swap = stat.has_swap;
-		s.swap_bytes = stat.swap;
-		s.limit_events = events;
-	}
+	cgroup_memory_makeup(a->memcg_root, a->memcg_v2, e->path, &s, &stat);
 	aggregate_entry_detail(e, &s);
 }
 
@@ -85,19 +75,18 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct aggregate_sink *a = ctx;
-	uint64_t usage, limit, high;
-	bool has_limit;
+	struct memsight_container_stats s = { 0 };
 
 	if (e->removed_ns || !e->path || e->interval_gauges || !a->memcg_root[0])
 		return;
-	if (cgroup_memory_read(a->memcg_root, a->memcg_v2, e->path, &usage, &has_limit, &limit))
+	if (cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
 		return;
 	e->has_usage = true;
-	e->usage_bytes = usage;
-	e->has_limit = has_limit;
-	e->limit_bytes = limit;
-	e->has_high = a->memcg_v2 && !cgroup_memory_high(a->memcg_root, e->path, &high);
-	e->high_bytes = e->has_high ? high : 0;
+	e->usage_bytes = s.usage_bytes;
+	e->has_limit = s.has_limit;
+	e->limit_bytes = s.limit_bytes;
+	e->has_high = s.has_high;
+	e->high_bytes = s.has_high ? s.high_bytes : 0;
 }
 
 /* What idle cgroups are made of: memory.stat is several reads, so less often than usage. */
