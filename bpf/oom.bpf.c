@@ -288,35 +288,86 @@ int oom_victim_exit_tp(void *ctx)
 	return 0;
 }
 
-/* The memcg (cgroup id) whose processes oom_tasks lists; userspace sets it before a run. */
+/* The memcg (cgroup id) whose processes the task programs list; userspace sets it before a run. */
 __u64 oom_tasks_cgroup_id;
 
-/*
- * The processes of one memcg, for an OOM kill's task list and a leak
- * suspect's processes: run by userspace
- * (bpf_iter_create) as the kill's record arrives, one record per thread-group
- * leader with an mm. Not on any hot path.
- */
-SEC("iter/task")
-int oom_tasks(struct bpf_iter__task *ctx)
+/* One record for a thread-group leader of that memcg with an mm (probe reads only). */
+static __always_inline void emit_memcg_task(struct seq_file *seq, struct task_struct *task)
 {
-	struct task_struct *task = ctx->task;
 	struct memsight_task_record r = {};
 	struct mm_struct *mm;
 
-	if (!task || task->pid != task->tgid)
-		return 0;
 	if (css_cgroup_id(task_memcg_css(task)) != oom_tasks_cgroup_id)
-		return 0;
-	mm = task->mm;
+		return;
+	mm = BPF_CORE_READ(task, mm);
 	if (!mm)
-		return 0;
-	r.pid = task->tgid;
+		return;
+	r.pid = BPF_CORE_READ(task, tgid);
 	r.oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 	r.anon_pages = mm_counter_pages(mm, mm_anonpages);
 	r.rss_pages = r.anon_pages + mm_counter_pages(mm, mm_filepages) +
 		      mm_counter_pages(mm, mm_shmempages);
-	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	BPF_CORE_READ_STR_INTO(&r.comm, task, comm);
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
+/*
+ * The processes of one memcg, for an OOM kill's task list and a leak suspect's
+ * process: run by userspace (bpf_iter_create) as the kill's record arrives, or
+ * for a container under suspicion. Not on any hot path.
+ *
+ * The task iterator only visits the tasks of the reader's pid namespace: in a
+ * pod without hostPID, the agent's own. oom_tasks_walk (bpf_loop, 5.17) walks
+ * the kernel's list of every process instead, from the first task it is given,
+ * once; oom_tasks, per task, is for older kernels (and so needs hostPID there).
+ */
+#define TASK_WALK_MAX (1 << 20) /* processes; pid_max is at most 4M, nodes run far fewer */
+
+struct task_walk {
+	struct seq_file *seq;
+	struct task_struct *first;
+	struct task_struct *task;
+};
+
+/* Whether this run has walked already: the iterator calls the program once per task. */
+bool oom_tasks_walked;
+
+static long walk_step(__u64 i, void *data)
+{
+	struct task_walk *w = data;
+	struct task_struct *task = w->task, *next;
+
+	emit_memcg_task(w->seq, task);
+	/* task->tasks links every thread-group leader, init_task included, in a ring */
+	next = (void *)BPF_CORE_READ(task, tasks.next) -
+	       bpf_core_field_offset(struct task_struct, tasks);
+	if (next == w->first)
+		return 1;
+	w->task = next;
+	return 0;
+}
+
+SEC("iter/task")
+int oom_tasks_walk(struct bpf_iter__task *ctx)
+{
+	struct task_walk w = { .seq = ctx->meta->seq };
+
+	if (!ctx->task || oom_tasks_walked)
+		return 0;
+	oom_tasks_walked = true;
+	/* the reader's own process: alive, so on the ring while it is walked */
+	w.first = w.task =
+		BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader);
+	bpf_loop(TASK_WALK_MAX, walk_step, &w, 0);
+	return 0;
+}
+
+SEC("iter/task")
+int oom_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (task && task->pid == task->tgid)
+		emit_memcg_task(ctx->meta->seq, task);
 	return 0;
 }

@@ -310,6 +310,29 @@ oom_line_seen() {
 	grep '"type":"oom_kill"' "$WORK/$1.out" | grep -q "$2"
 }
 
+# leak_line_seen NAME PID: the agent has named that process in a leak_suspect line.
+leak_line_seen() {
+	agent_logs "$1"
+	grep '"type":"leak_suspect"' "$WORK/$1.out" | grep -q "\"pid\":$2[,}]"
+}
+
+# tasks_match_oom_dump LINE: each of the kill's tasks has the rss the kernel's own OOM task
+# dump (vm.oom_dump_tasks, in the kernel log) gave it, within 10%.
+tasks_match_oom_dump() {
+	local pid dumped mine page
+	page=$(getconf PAGESIZE)
+	for pid in $(jq -r '.tasks[].pid' <<<"$1"); do
+		dumped=$(dmesg | sed -nE "s/.*\[ *$pid\] +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+) .*/\1/p" | tail -1)
+		mine=$(jq -r --argjson p "$pid" '.tasks[] | select(.pid == $p) | .rss_bytes' <<<"$1")
+		if [ -z "$dumped" ]; then
+			not_ok "tasks: pid $pid in the kernel's OOM task dump (dmesg)"
+			continue
+		fi
+		within "tasks: pid $pid rss within 10% of the kernel's dump ($((dumped * page)))" "$mine" \
+			$((dumped * page * 90 / 100)) $((dumped * page * 110 / 100))
+	done
+}
+
 # oom_series_is ID NAME VALUE: /metrics has that container's OOM kill counter at VALUE.
 oom_series_is() {
 	curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics"
@@ -374,10 +397,11 @@ features_case() {
 
 oom_case() {
 	local agent=memsight-image-test-agent-$$ hog=memsight-image-test-hog-$$ id pid status line args
-	echo "agent: memsight $MODE, DaemonSet confinement; a docker container is OOM-killed beside it"
+	local leaker=memsight-image-test-leaker-$$ leaker_pid
+	echo "agent: memsight $MODE, DaemonSet confinement; beside it a docker container is OOM-killed, another leaks"
 	if [ "$MODE" == run ]; then
 		PORT=$(free_port)
-		args=(run --listen "127.0.0.1:$PORT" --interval 500ms --host-root /host --docker-root "$DOCKER_ROOT")
+		args=(run --listen "127.0.0.1:$PORT" --interval 500ms --leak-window 10s --host-root /host --docker-root "$DOCKER_ROOT")
 		agent_start "$agent" host BPF,PERFMON "${args[@]}"
 		if ! wait_for 30 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 http://127.0.0.1:$PORT/readyz)\" = 200 ]"; then
 			agent_logs "$agent"
@@ -387,7 +411,7 @@ oom_case() {
 		ok "agent ready: /readyz 200"
 		expect_eq "/healthz" "$(http_code /healthz)" 200
 	else
-		args=(stream --interval 500ms --host-root /host --docker-root "$DOCKER_ROOT")
+		args=(stream --interval 500ms --leak-window 10s --host-root /host --docker-root "$DOCKER_ROOT")
 		agent_start "$agent" none BPF,PERFMON "${args[@]}"
 		if ! wait_for 30 agent_ready_stream "$agent"; then
 			not_ok "agent attached within 30 s (stderr: $(head -c 500 "$WORK/$agent.err"))"
@@ -402,10 +426,16 @@ oom_case() {
 		not_ok "the agent's host pid"
 	fi
 
-	# The victim waits 1.5 s before allocating, so its host pid can be read first.
+	# The leaker keeps 4 MiB a second; it is named (a host pid the pod can't see: no
+	# hostPID) within two 10 s windows.
+	DOCKER_CONTAINERS+=("$leaker")
+	$DOCKER run -d -m 512m --network none --name "$leaker" "$HOG_IMAGE" --comm imgleak --step-ms 250 >/dev/null
+	leaker_pid=$($DOCKER inspect -f '{{.State.Pid}}' "$leaker")
+	# The victim waits 1.5 s before allocating, so its host pid can be read first; a
+	# second process holds 8 MiB beside it, for the kill's task list.
 	DOCKER_CONTAINERS+=("$hog")
-	$DOCKER run -d -m 32m --memory-swap 32m --network none --name "$hog" "$HOG_IMAGE" \
-		--comm imghog --delay-ms 1500 >/dev/null
+	$DOCKER run -d -m 32m --memory-swap 32m --network none --name "$hog" --entrypoint /bin/busybox \
+		"$HOG_IMAGE" sh -c '/hog --max-mib 8 --hold & exec /hog --comm imghog --delay-ms 1500' >/dev/null
 	id=$($DOCKER inspect -f '{{.Id}}' "$hog")
 	local hog_pid
 	hog_pid=$($DOCKER inspect -f '{{.State.Pid}}' "$hog")
@@ -422,7 +452,19 @@ oom_case() {
 		expect_eq "victim.pid is the host's pid of the victim (no hostPID needed)" "$(jq -r .victim.pid <<<"$line")" "$hog_pid"
 		expect_eq "memcg.limit_bytes is the -m limit" "$(jq -r .memcg.limit_bytes <<<"$line")" $((32 * MIB))
 		expect_eq "node from NODE_NAME" "$(jq -r .node <<<"$line")" "$NODE"
+		expect_eq "tasks: the victim and the holder beside it, largest first (seen past the pod's pid namespace)" \
+			"$(jq -r '[.tasks[].comm] | join(",")' <<<"$line")" "imghog,hog"
+		tasks_match_oom_dump "$line"
 	fi
+	if wait_for 30 leak_line_seen "$agent" "$leaker_pid"; then
+		line=$(grep '"type":"leak_suspect"' "$WORK/$agent.out" | grep "\"pid\":$leaker_pid[,}]" | head -1)
+		ok "leak_suspect names the leaker by its host pid ($leaker_pid)"
+		expect_eq "leak_suspect: its comm" "$(jq -r .process.comm <<<"$line")" imgleak
+		expect_eq "leak_suspect: its container" "$(jq -r .container.name <<<"$line")" "$leaker"
+	else
+		not_ok "a leak_suspect line naming pid $leaker_pid within 30 s (got: $(grep '"type":"leak_suspect"' "$WORK/$agent.out" | head -c 300))"
+	fi
+	$DOCKER rm -f "$leaker" >/dev/null 2>&1
 	if [ "$MODE" == run ]; then
 		# The metrics are refreshed every --interval: a few of them to catch up.
 		if wait_for 5 oom_series_is "$id" "$hog" 1; then

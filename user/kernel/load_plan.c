@@ -69,6 +69,7 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");
 	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
 	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
+	probe->bpf_loop = !btf_info_enum_value(btf, "BPF_FUNC_loop", &(int64_t){ 0 });
 }
 
 /*

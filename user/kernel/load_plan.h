@@ -39,6 +39,7 @@ struct kernel_probe {
 	bool page_fault_user;  /* exceptions:page_fault_user (x86 only) */
 	bool mark_victim_task; /* oom:mark_victim passes the victim's task (2024) */
 	bool mark_oom_victim;  /* mark_oom_victim() is a traceable function */
+	bool bpf_loop;	       /* the bpf_loop() helper (5.17): a walk over every process */
 };
 
 /* One hook: the feature it serves and its name, defined once for every report. */

@@ -213,8 +213,10 @@ static void detach_perf_faults(struct loader *loader)
 }
 
 /* Turns on the programs of the parts asked for; the rest are not even loaded. */
-static void set_autoload(struct memsight_bpf *skel, unsigned int parts)
+static void set_autoload(struct memsight_bpf *skel, unsigned int parts, bool bpf_loop)
 {
+	/* one of the two task listers: the walk sees past the agent's pid namespace */
+	unsigned int walk = bpf_loop ? PART_OOM : 0, per_task = bpf_loop ? 0 : PART_OOM;
 	const struct {
 		struct bpf_program *prog;
 		unsigned int part;
@@ -223,7 +225,8 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts)
 		{ skel->progs.oom_mark_victim_fentry, PART_OOM_FENTRY },
 		{ skel->progs.oom_mark_victim_tp, PART_OOM_TRACEPOINT },
 		{ skel->progs.oom_victim_exit_tp, PART_OOM_TRACEPOINT },
-		{ skel->progs.oom_tasks, PART_OOM },
+		{ skel->progs.oom_tasks_walk, walk },
+		{ skel->progs.oom_tasks, per_task },
 		{ skel->progs.cgroup_mkdir_btf, PART_CGROUPS },
 		{ skel->progs.cgroup_rmdir_btf, PART_CGROUPS },
 		{ skel->progs.faults_memcg_events, PART_FAULTS_MEMCG },
@@ -253,7 +256,7 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 	ret = set_rodata(skel, btf, err, err_len);
 	if (ret)
 		return ret;
-	set_autoload(skel, parts);
+	set_autoload(skel, parts, plan->probe.bpf_loop);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
 	if (parts & PART_CHARGES)
 		set_charge_items(skel, btf);

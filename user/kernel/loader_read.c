@@ -188,11 +188,14 @@ unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 	unsigned int n = 0;
 	int fd;
 
-	if (!loader->skel->links.oom_tasks)
+	struct bpf_link *link = loader->skel->links.oom_tasks_walk ?: loader->skel->links.oom_tasks;
+
+	if (!link)
 		return 0;
-	/* .bss is memory-mapped: the iterator reads the id set here */
+	/* .bss is memory-mapped: the iterator reads these as set here */
 	loader->skel->bss->oom_tasks_cgroup_id = cgroup_id;
-	fd = bpf_iter_create(bpf_link__fd(loader->skel->links.oom_tasks));
+	loader->skel->bss->oom_tasks_walked = false;
+	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return 0;
 	while (n < max && read(fd, &rec, sizeof(rec)) == sizeof(rec))
