@@ -69,7 +69,8 @@ int loader__consume_cgroups(struct loader *loader);
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters);
 /*
  * The processes in a memcg (by cgroup id) now, from a BPF task iterator: what
- * the kernel's OOM task dump lists. Returns how many (at most max).
+ * the kernel's OOM task dump lists. Returns how many, at most max: the largest
+ * by rss when the memcg has more, in no particular order.
  */
 unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 				 struct memsight_task_record *out, unsigned int max);

@@ -181,6 +181,19 @@ void loader__set_clock_offset(struct loader *loader, int64_t boot_to_realtime_ns
 	loader->skel->bss->boot_to_realtime_ns = boot_to_realtime_ns;
 }
 
+/* A full list keeps its largest: rec replaces the smallest when larger. */
+static void keep_larger(struct memsight_task_record *out, unsigned int n,
+			const struct memsight_task_record *rec)
+{
+	unsigned int smallest = 0;
+
+	for (unsigned int i = 1; i < n; i++)
+		if (out[i].rss_pages < out[smallest].rss_pages)
+			smallest = i;
+	if (rec->rss_pages > out[smallest].rss_pages)
+		out[smallest] = *rec;
+}
+
 unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 				 struct memsight_task_record *out, unsigned int max)
 {
@@ -198,8 +211,12 @@ unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return 0;
-	while (n < max && read(fd, &rec, sizeof(rec)) == sizeof(rec))
-		out[n++] = rec;
+	while (read(fd, &rec, sizeof(rec)) == sizeof(rec)) {
+		if (n < max)
+			out[n++] = rec;
+		else if (max)
+			keep_larger(out, max, &rec);
+	}
 	close(fd);
 	return n;
 }
