@@ -213,10 +213,15 @@ static void detach_perf_faults(struct loader *loader)
 }
 
 /* Turns on the programs of the parts asked for; the rest are not even loaded. */
-static void set_autoload(struct memsight_bpf *skel, unsigned int parts, bool bpf_loop)
+static void set_autoload(struct memsight_bpf *skel, unsigned int parts,
+			 const struct kernel_probe *probe)
 {
-	/* one of the two task listers: the walk sees past the agent's pid namespace */
-	unsigned int walk = bpf_loop ? PART_OOM : 0, per_task = bpf_loop ? 0 : PART_OOM;
+	/*
+	 * One of the two task listers, or neither: an iterator attaches by the kernel's
+	 * own BTF (a --btf file can't stand in). The walk sees past the pid namespace.
+	 */
+	unsigned int tasks = probe->kernel_btf ? PART_OOM : 0;
+	unsigned int walk = probe->bpf_loop ? tasks : 0, per_task = probe->bpf_loop ? 0 : tasks;
 	const struct {
 		struct bpf_program *prog;
 		unsigned int part;
@@ -256,7 +261,7 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 	ret = set_rodata(skel, btf, err, err_len);
 	if (ret)
 		return ret;
-	set_autoload(skel, parts, plan->probe.bpf_loop);
+	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
 	if (parts & PART_CHARGES)
 		set_charge_items(skel, btf);
