@@ -249,6 +249,26 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts,
 
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
 		bpf_program__set_autoload(programs[i].prog, parts & programs[i].part);
+	bpf_program__set_autoattach(skel->progs.oom_tasks_walk, false); /* attach_task_walk */
+}
+
+/*
+ * The walk runs once per listing from whichever task the iterator visits first:
+ * visiting only the agent's own (task.tid, 6.1) spares thousands of empty calls.
+ * Older kernels ignore the parameter and visit their pid namespace's tasks.
+ */
+static int attach_task_walk(struct memsight_bpf *skel)
+{
+	union bpf_iter_link_info info = { .task.tid = (__u32)getpid() };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+
+	if (!bpf_program__autoload(skel->progs.oom_tasks_walk))
+		return 0;
+	skel->links.oom_tasks_walk = bpf_program__attach_iter(skel->progs.oom_tasks_walk, &opts);
+	if (!skel->links.oom_tasks_walk)
+		skel->links.oom_tasks_walk =
+			bpf_program__attach_iter(skel->progs.oom_tasks_walk, NULL);
+	return skel->links.oom_tasks_walk ? 0 : -errno;
 }
 
 /* rodata and map sizes, before load */
@@ -300,6 +320,8 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 		goto fail;
 	}
 	ret = memsight_bpf__attach(skel);
+	if (!ret)
+		ret = attach_task_walk(skel);
 	if (ret) {
 		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
