@@ -12,7 +12,7 @@ struct cgroup_trend {
 	struct trend_makeup makeup;
 	uint64_t risk_since_ns; /* at risk since, without a break; 0: not at risk */
 	bool in_risk;		/* an oom_risk was raised this episode */
-	unsigned int calm;	/* intervals out of risk in a row since */
+	uint64_t calm_since_ns; /* out of risk since, in an episode; 0: not calm */
 };
 
 struct memory_trend {
@@ -116,7 +116,11 @@ static bool unreclaimable_fills(const struct cgroup_trend *c, const struct trend
 	       fills_within(point->unreclaimable, limit, growth, horizon_ns);
 }
 
-/* Episodes: raised once at risk long enough, re-armed after a calm spell. */
+/*
+ * Episodes: raised once at risk long enough, re-armed only after a whole horizon
+ * out of risk: a growth that pauses (a stalled or throttled process) and resumes
+ * is the same danger, not a second one.
+ */
 static bool risk_due(struct cgroup_trend *c, bool at_risk, uint64_t now_ns, uint64_t horizon_ns)
 {
 	uint64_t confirm_ns =
@@ -124,11 +128,13 @@ static bool risk_due(struct cgroup_trend *c, bool at_risk, uint64_t now_ns, uint
 
 	if (!at_risk) {
 		c->risk_since_ns = 0;
-		if (c->in_risk && ++c->calm >= TREND_CALM_INTERVALS)
+		if (c->in_risk && !c->calm_since_ns)
+			c->calm_since_ns = now_ns;
+		if (c->in_risk && now_ns - c->calm_since_ns >= horizon_ns)
 			c->in_risk = false;
 		return false;
 	}
-	c->calm = 0;
+	c->calm_since_ns = 0;
 	if (!c->risk_since_ns)
 		c->risk_since_ns = now_ns;
 	if (c->in_risk || now_ns - c->risk_since_ns < confirm_ns)
@@ -154,8 +160,11 @@ void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
 	 * trend: the growth before it says nothing of what comes after.
 	 */
 	if (c->count && point->working_set + limit / 4 <
-				c->points[(c->head + c->count - 1) % TREND_POINTS].working_set)
+				c->points[(c->head + c->count - 1) % TREND_POINTS].working_set) {
 		c->count = 0;
+		c->in_risk = false; /* and ends its episode */
+		c->risk_since_ns = c->calm_since_ns = 0;
+	}
 	if (makeup) {
 		c->has_makeup = true;
 		c->makeup = *makeup;

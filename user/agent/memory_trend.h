@@ -19,8 +19,6 @@
 #define TREND_RECENT_NS (5ULL * 1000000000ULL)
 /* At risk this long before an oom_risk is raised (shorter for a short horizon): a start-up ramp that levels off is no risk. */
 #define TREND_CONFIRM_NS (15ULL * 1000000000ULL)
-/* A risk episode ends after this many intervals out of risk in a row. */
-#define TREND_CALM_INTERVALS 3
 
 struct trend_point {
 	uint64_t t_ns; /* CLOCK_BOOTTIME, as the kernel's records are dated */
@@ -58,7 +56,8 @@ void memory_trend__free(struct memory_trend *trend);
  * reclaimable cache: what reclaim can't free, fitted over the last
  * TREND_RECENT_NS, still grows fast enough to fill the room left within the
  * horizon. Raised once at risk for TREND_CONFIRM_NS (a tenth of a shorter
- * horizon).
+ * horizon); the episode ends after a whole horizon out of risk, or at a fall
+ * by a quarter of the limit (a kill, a restart).
  */
 void memory_trend__add(struct memory_trend *trend, uint64_t cgroup_id,
 		       const struct trend_point *point, const struct trend_makeup *makeup,
