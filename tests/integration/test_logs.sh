@@ -187,6 +187,14 @@ check_routing() {
 		"$(jq -r .faults.minor <<<"$stats_record")" "$(jq -r .faults.minor <<<"$stats_line")"
 }
 
+# The README shows the configuration the test runs, as it is.
+readme_shows_config() {
+	awk '/^<!-- begin tests\/integration\/syslog-ng-memsight.conf -->$/ { on = 1; next }
+		/^<!-- end tests\/integration\/syslog-ng-memsight.conf -->$/ { on = 0 }
+		on' "$ROOT/README.md" | sed '1d;$d' | cmp -s - "$CONF"
+}
+check "README.md shows $(basename "$CONF") as it is" readme_shows_config
+
 if ! command -v syslog-ng >/dev/null; then
 	not_ok "syslog-ng installed (Debian's syslog-ng-core: sudo make deps)"
 	finish
