@@ -83,8 +83,9 @@ start_pipeline() {
 }
 
 # kill_in NAME COMM_HEX: one OOM kill of the hog named COMM_HEX in a new memcg NAME with
-# a 64 MiB limit; KILLED[NAME] is "pid dir", KERNEL_KILLS adds the kernel's own count.
-declare -A KILLED
+# a 64 MiB limit; KILLED_PID[NAME] and KILLED_DIR[NAME] say which, KERNEL_KILLS adds the
+# kernel's own count.
+declare -A KILLED_PID KILLED_DIR
 KERNEL_KILLS=0
 kill_in() {
 	local dir before after
@@ -96,7 +97,8 @@ kill_in() {
 	after=$(oom_kill_count "$dir")
 	expect_eq "the kernel counted one OOM kill in it" $((after - before)) 1
 	KERNEL_KILLS=$((KERNEL_KILLS + after - before))
-	KILLED[$1]="$SPAWNED_PID $dir"
+	KILLED_PID[$1]=$SPAWNED_PID
+	KILLED_DIR[$1]=$dir
 }
 
 stop_pipeline() {
@@ -112,8 +114,7 @@ stop_pipeline() {
 
 # check_kill NAME COMM_HEX: the record syslog-ng wrote for the kill in memcg NAME.
 check_kill() {
-	local name=$1 comm_hex=$2 pid dir path record line
-	read -r pid dir <<<"${KILLED[$name]}"
+	local name=$1 comm_hex=$2 pid=${KILLED_PID[$1]} dir=${KILLED_DIR[$1]} path record line
 	path="$PREFIX/$name"
 	echo "the kill in $(printf '%q' "$path")"
 	record=$(jq -c --arg p "$path" 'select(.cgroup_path == $p)' "$LOGS/oom-kills.json")
@@ -135,7 +136,9 @@ check_kill() {
 			same_bytes "$1: the known value" "$got" "$(printf '%s' "$4" | hex)" "$shown"
 	}
 	field type .type .type oom_kill
-	field victim_comm .victim_comm .victim.comm "$(printf '%b' "$(sed 's/../\\x&/g' <<<"$comm_hex")")"
+	field victim_comm .victim_comm .victim.comm
+	same_bytes "victim_comm: the known value" "$(jq -j .victim_comm <<<"$record" | hex)" \
+		"$comm_hex" "$(printf '%q' "$(jq -j .victim_comm <<<"$record")")"
 	field victim_pid .victim_pid .victim.pid "$pid"
 	field cgroup_path .cgroup_path .cgroup.path "$path"
 	field cgroup_id .cgroup_id .cgroup.id "$(stat -c %i "$dir")"
