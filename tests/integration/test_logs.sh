@@ -24,9 +24,10 @@ same_bytes() {
 }
 
 # shipper STATE_DIR LOG_DIR: syslog-ng as the test runs it, reading its standard input.
+# Called in a subshell (a pipeline, &), which it becomes: its pid is syslog-ng's.
 shipper() {
 	mkdir -p "$1" "$2"
-	MEMSIGHT_LOG_DIR=$2 syslog-ng -F --no-caps -f "$CONF" \
+	MEMSIGHT_LOG_DIR=$2 exec syslog-ng -F --no-caps -f "$CONF" \
 		-R "$1/persist" -p "$1/pid" -c "$1/ctl"
 }
 
@@ -42,8 +43,9 @@ exited_within() {
 }
 
 # The configuration on canned lines first: a line that is not JSON and one cut short go to
-# rejected.log (so an empty one later means something), a 200 KiB line (an oom_kill with
-# many tasks is that long) is parsed whole, and null numbers leave their field out.
+# rejected.log (so an empty one later means something), a 200 KiB line (past syslog-ng's
+# 64 KiB default: the configuration's log-msg-size lets it through) is parsed whole, and
+# null numbers leave their field out.
 config_on_canned_lines() {
 	local logs=$WORK/canned-logs long
 	echo "the configuration on canned lines"
