@@ -46,7 +46,7 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
-	libncurses-dev tmux containerd
+	libncurses-dev tmux containerd syslog-ng-core
 LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread
 

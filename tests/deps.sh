@@ -18,5 +18,7 @@ fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# --no-remove: never take a package off the machine to make room, e.g. the system's own
+# rsyslog, which syslog-ng-core (the log pipeline test's shipper) conflicts with.
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends --no-remove $missing >/dev/null

