@@ -60,7 +60,8 @@ function expected(plain, want) {
   for (const group of groups) {
     if (want.interval) group.interval = want.interval;
     for (const rule of group.rules) {
-      if (want.agentSelector) rule.expr = rule.expr.split('job="memsight"').join(want.agentSelector);
+      if (want.agentSelector)
+        rule.expr = rule.expr.split('job="memsight"').join(want.agentSelector);
       if (want.alertLabels && Object.keys(want.alertLabels).length)
         rule.labels = { ...want.alertLabels, ...(rule.labels || {}) };
       if (want.runbookUrl)
@@ -113,8 +114,10 @@ function runbook(plainFile, readmeFile) {
   for (const group of readDocs(plainFile)[0].groups)
     for (const rule of group.rules) {
       const url = (rule.annotations || {}).runbook_url;
-      if (url !== `${where}#${rule.alert.toLowerCase()}`) wrong.push(`${rule.alert}: runbook_url ${url}`);
-      if (!headings.has(rule.alert)) wrong.push(`${rule.alert}: no section "${rule.alert}" in ${where}`);
+      if (url !== `${where}#${rule.alert.toLowerCase()}`)
+        wrong.push(`${rule.alert}: runbook_url ${url}`);
+      if (!headings.has(rule.alert))
+        wrong.push(`${rule.alert}: no section "${rule.alert}" in ${where}`);
     }
   for (const w of wrong) console.log(w);
   return wrong.length ? 1 : 0;
@@ -124,7 +127,7 @@ function main([mode, ...args]) {
   if (mode === 'extract' && args.length === 2) return extract(...args);
   if (mode === 'compare' && (args.length === 2 || args.length === 3)) return compare(...args);
   if (mode === 'runbook' && args.length === 2) return runbook(...args);
-  process.stderr.write('usage: rules.js extract|compare|runbook FILES... (see the top of rules.js)\n');
+  process.stderr.write('usage: rules.js extract|compare|runbook FILES... (see rules.js)\n');
   return 2;
 }
 

@@ -133,7 +133,8 @@ check "helm template (default values)" render default.yaml
 check "helm template (values-custom.yaml)" render custom.yaml -f "$HERE/values-custom.yaml"
 check "helm template (values-minimal.yaml)" render minimal.yaml -f "$HERE/values-minimal.yaml"
 check "helm template (Kubernetes 1.30)" render k130.yaml --kube-version 1.30.0
-check "helm template (prometheusRule.enabled=true)" render alerts.yaml --set prometheusRule.enabled=true
+check "helm template (prometheusRule.enabled=true)" \
+	render alerts.yaml --set prometheusRule.enabled=true
 check "helm template refuses Kubernetes 1.21 (kubeVersion)" \
 	bash -c "! '$HELM' template memsight '$CHART' --kube-version 1.21.0 >/dev/null 2>&1"
 check "serviceMonitor without the Service is refused" \
@@ -188,7 +189,8 @@ broken prfor custom 's/^\( *\)for: 10m$/\1for: 10 minutes/'
 must_fail_validation "PrometheusRule: for: 10 minutes" "PrometheusRule fails its schema: .*for" \
 	"$WORK/bad-prfor.yaml"
 broken prfield custom 's/^\( *\)for: 5m$/&\n\1keepFiring: 5m/'
-must_fail_validation "unknown PrometheusRule field" "rules\[[0-9]*\].keepFiring" "$WORK/bad-prfield.yaml"
+must_fail_validation "unknown PrometheusRule field" "rules\[[0-9]*\].keepFiring" \
+	"$WORK/bad-prfield.yaml"
 broken prsev custom 's/^\( *\)severity: info$/\1severity: low/'
 must_fail_validation "facts: an unknown severity" "MemsightMemoryLeakSuspected: severity" \
 	"$WORK/bad-prsev.yaml" "$HERE/expect-custom.json"
@@ -272,12 +274,15 @@ check "MemsightAgentDown selects the release's Service name as job" bash -c \
 test_on() {
 	sed "s|^  - \.\./\.\./helm/memsight/files/memsight-alerts\.rules\.yaml$|  - $1|" \
 		"$HERE/alerts.test.yaml" >"$WORK/alerts-on.test.yaml"
-	grep -q -F -e "  - $1" "$WORK/alerts-on.test.yaml" && "$PROMTOOL" test rules "$WORK/alerts-on.test.yaml"
+	grep -q -F -e "  - $1" "$WORK/alerts-on.test.yaml" &&
+		"$PROMTOOL" test rules "$WORK/alerts-on.test.yaml"
 }
 tests=$(grep -c '^  - name: ' "$HERE/alerts.test.yaml")
-check "promtool test rules: alerts.test.yaml, $tests tests ($(grep -c 'exp_alerts:' "$HERE/alerts.test.yaml") evaluations)" \
+evaluations=$(grep -c 'exp_alerts:' "$HERE/alerts.test.yaml")
+check "promtool test rules: alerts.test.yaml, $tests tests, $evaluations evaluations" \
 	"$PROMTOOL" test rules "$HERE/alerts.test.yaml"
-check "promtool test rules: alerts.test.yaml on the PrometheusRule's rules" test_on "$WORK/rules-default.json"
+check "promtool test rules: alerts.test.yaml on the PrometheusRule's rules" \
+	test_on "$WORK/rules-default.json"
 if out=$(test_on "$WORK/rules-bad.json" 2>&1); then
 	not_ok "promtool test rules fails on a changed threshold: passed"
 elif grep -q 'alertname: MemsightNearMemoryLimit' <<<"$out"; then

@@ -788,7 +788,9 @@ function prometheusRuleFacts(docs, x) {
       if (k !== 'severity') check(`${r.alert}: label ${k}=${v}`, labels[k] === v, show(labels));
     check(
       `${r.alert}: summary, description and runbook_url`,
-      ['summary', 'description', 'runbook_url'].every((k) => typeof notes[k] === 'string' && notes[k]),
+      ['summary', 'description', 'runbook_url'].every(
+        (k) => typeof notes[k] === 'string' && notes[k] !== '',
+      ),
       show(Object.keys(notes)),
     );
     if (want.runbookUrl)
