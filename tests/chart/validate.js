@@ -481,7 +481,7 @@ function chartFacts(docs, x) {
   });
   check('nothing privileged: true', privileged.length === 0, privileged.join(', '));
   for (const d of docs) {
-    if (d.metadata && d.kind !== 'ServiceMonitor')
+    if (d.metadata && d.kind !== 'ServiceMonitor' && d.kind !== 'PrometheusRule')
       check(
         `${d.kind} in namespace ${x.namespace}`,
         d.metadata.namespace === x.namespace,
@@ -749,6 +749,67 @@ function chartFacts(docs, x) {
     check('ServiceMonitor honorLabels', ep[0].honorLabels === true);
     for (const [k, v] of Object.entries(x.serviceMonitor.labels))
       check(`ServiceMonitor label ${k}=${v}`, sm.metadata.labels[k] === v);
+  }
+  prometheusRuleFacts(docs, x);
+}
+
+// The PrometheusRule's object and the shape of its alerts (tests/chart/rules.js compares
+// the rules themselves with the plain rules file; promtool checks and tests them).
+function prometheusRuleFacts(docs, x) {
+  const pr = docs.find((d) => d.kind === 'PrometheusRule');
+  const want = x.prometheusRule;
+  check(`PrometheusRule ${want ? 'rendered' : 'absent'}`, Boolean(pr) === Boolean(want));
+  if (!pr || !want) return;
+  const namespace = want.namespace || x.namespace;
+  check(
+    `PrometheusRule in namespace ${namespace}`,
+    pr.metadata.namespace === namespace,
+    show(pr.metadata.namespace),
+  );
+  for (const [k, v] of Object.entries(want.labels || {}))
+    check(`PrometheusRule label ${k}=${v}`, pr.metadata.labels[k] === v, show(pr.metadata.labels));
+  for (const [k, v] of Object.entries(want.annotations || {}))
+    check(
+      `PrometheusRule annotation ${k}=${v}`,
+      (pr.metadata.annotations || {})[k] === v,
+      show(pr.metadata.annotations),
+    );
+  const groups = pr.spec.groups || [];
+  if (want.interval)
+    check(
+      `every rule group evaluated every ${want.interval}`,
+      groups.every((g) => g.interval === want.interval),
+      show(groups.map((g) => g.interval)),
+    );
+  const rules = groups.flatMap((g) => g.rules || []);
+  check(
+    `alerts exactly ${want.alerts.join(', ')}`,
+    sameJson(rules.map((r) => r.alert).sort(), [...want.alerts].sort()),
+    show(rules.map((r) => r.alert)),
+  );
+  for (const r of rules) {
+    const labels = r.labels || {};
+    const notes = r.annotations || {};
+    check(
+      `${r.alert}: severity critical, warning or info`,
+      ['critical', 'warning', 'info'].includes(labels.severity),
+      show(labels.severity),
+    );
+    for (const [k, v] of Object.entries(want.alertLabels || {}))
+      if (k !== 'severity') check(`${r.alert}: label ${k}=${v}`, labels[k] === v, show(labels));
+    check(
+      `${r.alert}: summary, description and runbook_url`,
+      ['summary', 'description', 'runbook_url'].every(
+        (k) => typeof notes[k] === 'string' && notes[k] !== '',
+      ),
+      show(Object.keys(notes)),
+    );
+    if (want.runbookUrl)
+      check(
+        `${r.alert}: runbook_url in ${want.runbookUrl}`,
+        notes.runbook_url === `${want.runbookUrl}#${r.alert.toLowerCase()}`,
+        show(notes.runbook_url),
+      );
   }
 }
 
