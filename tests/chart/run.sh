@@ -12,6 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/tests/chart
 CHART=$ROOT/helm/memsight
+DASHBOARD=$CHART/files/memsight-dashboard.json
 TOOLS=${CHART_TOOLS:-$ROOT/build/tools/chart}
 HELM=$TOOLS/bin/helm
 NAMESPACE=observability
@@ -32,18 +33,25 @@ check() {
 	fi
 }
 
-# validate DESCRIPTION RENDERED [EXPECT]: validate.js prints its own ok/FAIL lines.
+# validate DESCRIPTION RENDERED [EXPECT...]: validate.js prints its own ok/FAIL lines.
 validate() {
+	local what=$1
+	shift
+	counted "$what" "$HERE/validate.js" "$@"
+}
+
+# counted DESCRIPTION SCRIPT ARGS...: a node script's ok/FAIL lines, counted here.
+counted() {
 	local what=$1 out rc=0 fails
 	shift
 	echo "-- $what"
-	out=$(node "$HERE/validate.js" "$@") || rc=$?
+	out=$(node "$@") || rc=$?
 	printf '%s\n' "$out"
 	CHECKS=$((CHECKS + $(grep -c -e '^  ok   ' -e '^  FAIL ' <<<"$out" || true)))
 	fails=$(grep -c '^  FAIL ' <<<"$out" || true)
 	FAILURES=$((FAILURES + fails))
 	if [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
-		not_ok "$what: validate.js exited $rc"
+		not_ok "$what: $(basename "$1") exited $rc"
 	fi
 }
 
@@ -58,6 +66,21 @@ must_fail_validation() {
 		ok "$what"
 	else
 		not_ok "$what: refused, but without '$pattern'"
+		printf '%s\n' "$out" | grep '^  FAIL' | sed 's/^/       /'
+	fi
+}
+
+# must_fail_dashboard WHAT PATTERN: dashboard.js must refuse a copy of the dashboard with
+# WHAT broken (dashboard.js --break) with a FAIL line matching PATTERN.
+must_fail_dashboard() {
+	local what=$1 pattern=$2 out
+	node "$HERE/dashboard.js" --break "$what" "$DASHBOARD" "$WORK/bad-dashboard.json"
+	if out=$(node "$HERE/dashboard.js" "$WORK/bad-dashboard.json"); then
+		not_ok "dashboard: $what accepted"
+	elif grep -q -e "^  FAIL .*$pattern" <<<"$out"; then
+		ok "dashboard: $what refused"
+	else
+		not_ok "dashboard: $what refused, but without '$pattern'"
 		printf '%s\n' "$out" | grep '^  FAIL' | sed 's/^/       /'
 	fi
 }
@@ -122,6 +145,8 @@ check "helm template (default values)" render default.yaml
 check "helm template (values-custom.yaml)" render custom.yaml -f "$HERE/values-custom.yaml"
 check "helm template (values-minimal.yaml)" render minimal.yaml -f "$HERE/values-minimal.yaml"
 check "helm template (Kubernetes 1.30)" render k130.yaml --kube-version 1.30.0
+check "helm template (grafanaDashboard.enabled=true)" \
+	render dashboard.yaml --set grafanaDashboard.enabled=true
 check "helm template refuses Kubernetes 1.21 (kubeVersion)" \
 	bash -c "! '$HELM' template memsight '$CHART' --kube-version 1.21.0 >/dev/null 2>&1"
 check "serviceMonitor without the Service is refused" \
@@ -131,6 +156,8 @@ check "serviceMonitor without the Service is refused" \
 validate "default values: schemas and facts" "$WORK/default.yaml" "$HERE/expect-default.json"
 validate "values-custom.yaml: schemas and facts" "$WORK/custom.yaml" "$HERE/expect-custom.json"
 
+validate "grafanaDashboard.enabled=true: schemas and facts" "$WORK/dashboard.yaml" \
+	"$HERE/expect-default.json" "$HERE/expect-dashboard.json"
 validate "values-minimal.yaml: schemas" "$WORK/minimal.yaml"
 check "minimal: only the DaemonSet" \
 	bash -c "[ \"\$(grep '^kind:' '$WORK/minimal.yaml')\" == 'kind: DaemonSet' ]"
@@ -171,6 +198,15 @@ must_fail_validation "facts: privileged: true" "nothing privileged: true" \
 broken rw default 's/^\( *\)readOnly: true$/\1readOnly: false/'
 must_fail_validation "facts: a writable host mount" "read-only at /sys/fs/cgroup" \
 	"$WORK/bad-rw.yaml" "$HERE/expect-default.json"
+broken dashjson dashboard 's/memsight_oom_kills_total/memsight_oom_kill_total/'
+must_fail_validation "facts: a dashboard that is not the repository's" "exactly the repository's" \
+	"$WORK/bad-dashjson.yaml" "$HERE/expect-default.json" "$HERE/expect-dashboard.json"
+broken dashlabel dashboard 's/^    grafana_dashboard: "1"$/    grafana_dashboard: "true"/'
+must_fail_validation "facts: the sidecar's label value" "labelled grafana_dashboard" \
+	"$WORK/bad-dashlabel.yaml" "$HERE/expect-default.json" "$HERE/expect-dashboard.json"
+must_fail_validation "facts: no dashboard ConfigMap where one is expected" \
+	"dashboard ConfigMap rendered" "$WORK/default.yaml" "$HERE/expect-default.json" \
+	"$HERE/expect-dashboard.json"
 
 echo "== values.schema.json refuses bad values"
 must_refuse "metrics.port=70000" metrics.port --set metrics.port=70000
@@ -190,6 +226,24 @@ must_refuse "capability in lower case" securityContext.capabilities.add \
 	--set 'securityContext.capabilities.add[0]=bpf'
 must_refuse "unknown seccompProfile type" securityContext.seccompProfile.type \
 	--set securityContext.seccompProfile.type=Off
+must_refuse "grafanaDashboard.enabled a string" grafanaDashboard.enabled \
+	--set-string grafanaDashboard.enabled=yes
+must_refuse "grafanaDashboard.label not a label key" grafanaDashboard.label \
+	--set 'grafanaDashboard.label=grafana dashboard'
+must_refuse "grafanaDashboard.labelValue not a label value" grafanaDashboard.labelValue \
+	--set 'grafanaDashboard.labelValue=-1-'
+
+echo "== the Grafana dashboard (its queries run in tests/integration/test_dashboard.sh)"
+counted "helm/memsight/files/memsight-dashboard.json: structure" "$HERE/dashboard.js" "$DASHBOARD"
+must_fail_dashboard duplicate-id "panel ids unique"
+must_fail_dashboard no-refid "refIds"
+must_fail_dashboard no-gridpos "gridPos"
+must_fail_dashboard overlap "no two panels overlap"
+must_fail_dashboard undeclared-variable "undeclared variable \$podname"
+must_fail_dashboard unknown-metric "memsight_oom_kill_total is not a metric memsight exports"
+must_fail_dashboard fixed-window "range \[5m\]"
+must_fail_dashboard unfiltered "not filtered by container"
+must_fail_dashboard fixed-datasource "not the \$datasource variable"
 
 echo "== NOTES.txt"
 # helm template doesn't print NOTES.txt: render it through a copy of the chart.

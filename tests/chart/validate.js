@@ -2,7 +2,9 @@
 // Checks a rendering of the memsight chart (helm template output), offline.
 //
 //   node validate.js RENDERED.yaml                 schema checks only
-//   node validate.js RENDERED.yaml EXPECT.json     schema checks, then the chart's facts
+//   node validate.js RENDERED.yaml EXPECT.json [MORE.json...]
+//                                                  schema checks, then the chart's facts
+//                                                  (MORE's keys replace EXPECT's)
 //   node validate.js --notes RENDERED.yaml         prints the text of a rendered-notes doc
 //
 // Schema checks, for every object: its apiVersion/kind must be a known model
@@ -470,7 +472,8 @@ function chartFacts(docs, x) {
   });
   check('nothing privileged: true', privileged.length === 0, privileged.join(', '));
   for (const d of docs) {
-    if (d.metadata && d.kind !== 'ServiceMonitor')
+    // Both may live where the operator or Grafana's sidecar looks: checked on their own.
+    if (d.metadata && d.kind !== 'ServiceMonitor' && d.kind !== 'ConfigMap')
       check(
         `${d.kind} in namespace ${x.namespace}`,
         d.metadata.namespace === x.namespace,
@@ -741,6 +744,60 @@ function chartFacts(docs, x) {
   }
 }
 
+// The Grafana dashboard's ConfigMap (grafanaDashboard.enabled): where the sidecar finds
+// it, and the repository's dashboard JSON in it byte for byte.
+const DASHBOARD_FILE = path.join(ROOT, 'helm', 'memsight', 'files', 'memsight-dashboard.json');
+
+function dashboardFacts(docs, x) {
+  const maps = docs.filter((d) => d.kind === 'ConfigMap');
+  check(
+    `dashboard ConfigMap ${x ? 'rendered' : 'absent'}`,
+    maps.length === (x ? 1 : 0),
+    maps.length,
+  );
+  if (!x || maps.length !== 1) return;
+  const cm = maps[0];
+  const labels = cm.metadata.labels || {};
+  check(
+    `dashboard ConfigMap in namespace ${x.namespace}`,
+    cm.metadata.namespace === x.namespace,
+    cm.metadata.namespace,
+  );
+  check(
+    `dashboard ConfigMap labelled ${x.label}: "${x.labelValue}" for the sidecar`,
+    labels[x.label] === x.labelValue,
+    show(labels),
+  );
+  check(
+    "dashboard ConfigMap has the chart's labels",
+    labels['app.kubernetes.io/name'] === 'memsight' && labels['app.kubernetes.io/part-of'] === 'memsight',
+  );
+  for (const [k, v] of Object.entries(x.labels || {}))
+    check(`dashboard ConfigMap label ${k}=${v}`, labels[k] === v, show(labels[k]));
+  check(
+    `dashboard ConfigMap annotations exactly ${show(x.annotations || {})}`,
+    sameJson(cm.metadata.annotations || {}, x.annotations || {}),
+    show(cm.metadata.annotations),
+  );
+  const data = cm.data || {};
+  check(
+    'dashboard ConfigMap holds one file, memsight-dashboard.json',
+    sameJson(Object.keys(data), ['memsight-dashboard.json']) && !cm.binaryData,
+    show(Object.keys(data)),
+  );
+  const repo = fs.readFileSync(DASHBOARD_FILE, 'utf8');
+  const got = data['memsight-dashboard.json'];
+  let at = 0;
+  while (typeof got === 'string' && at < Math.min(got.length, repo.length) && got[at] === repo[at]) at++;
+  check(
+    "dashboard ConfigMap's JSON is exactly the repository's helm/memsight/files/memsight-dashboard.json",
+    got === repo,
+    typeof got !== 'string'
+      ? show(got)
+      : `${got.length} characters against ${repo.length}, first difference at ${at}: ${show(got.slice(at, at + 40))}`,
+  );
+}
+
 // ---------------------------------------------------------------------------
 
 function readDocs(file) {
@@ -758,9 +815,9 @@ function main(argv) {
     process.stdout.write(doc ? doc.text : '');
     return 0;
   }
-  const [file, expectFile] = argv;
+  const [file, ...expectFiles] = argv;
   if (!file) {
-    process.stderr.write('usage: validate.js RENDERED.yaml [EXPECT.json]\n');
+    process.stderr.write('usage: validate.js RENDERED.yaml [EXPECT.json [MORE.json...]]\n');
     return 2;
   }
   const docs = readDocs(file);
@@ -770,7 +827,14 @@ function main(argv) {
     if (!isObject(d)) fail(`${label}: not an object`);
     else schemaCheck(d, label);
   }
-  if (expectFile) chartFacts(docs, JSON.parse(fs.readFileSync(expectFile, 'utf8')));
+  if (expectFiles.length) {
+    const x = Object.assign(
+      {},
+      ...expectFiles.map((f) => JSON.parse(fs.readFileSync(f, 'utf8'))),
+    );
+    chartFacts(docs, x);
+    dashboardFacts(docs, x.grafanaDashboard || false);
+  }
   return failures ? 1 : 0;
 }
 
