@@ -277,6 +277,10 @@ notes_say "port-forward to the custom port" custom "9550:9550"
 notes_say "PromQL on memsight_oom_kills_total" default "memsight_oom_kills_total"
 notes_say "the ServiceMonitor" custom "ServiceMonitor"
 notes_lack "no ServiceMonitor" default "ServiceMonitor"
+notes_say "the dashboard's ConfigMap and label" custom \
+	"monitoring/memsight-dashboard, labelled dashboards.example.com/grafana=7"
+notes_say "the dashboard's title" custom '"memsight: container memory"'
+notes_lack "no dashboard" default "Grafana"
 notes_say "bpf_stats hint without CAP_SYS_ADMIN" default "kernel.bpf_stats_enabled=1"
 notes_lack "no bpf_stats hint with --no-bpf-stats" custom "bpf_stats_enabled"
 
