@@ -6,8 +6,11 @@
 //                                                 writes a copy with one thing broken, for
 //                                                 run.sh to prove the checks can fail
 //
-// No npm package ships Grafana's dashboard schema as a JSON Schema (@grafana/schema and
-// @grafana/grafana-foundation-sdk have TypeScript types only), so this is a structural
+// No npm package ships Grafana's dashboard schema as a JSON Schema: @grafana/schema (and
+// @grafana/grafana-foundation-sdk) have it as TypeScript declarations, generated from
+// Grafana's CUE kinds. validate.js's declaration reader reads them: every field name in the
+// dashboard, the panels' options and field config by panel type, must be one Grafana
+// declares (types and required fields are not checked). The rest is a structural
 // check of what Grafana and the sidecar rely on: unique panel ids, a grid position for
 // every panel inside the 24 columns and no two overlapping, every target with an expr and
 // a refId unique in its panel, every query on the Prometheus data source variable, every
@@ -22,7 +25,11 @@
 const fs = require('fs');
 const path = require('path');
 
+const { createRequire } = require('module');
+
 const ROOT = path.resolve(__dirname, '..', '..');
+const MODULES =
+  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
 const PROM_FORMAT = path.join(ROOT, 'user', 'cli', 'prom_format.c');
 
 let failures = 0;
@@ -83,7 +90,8 @@ function exportedMetrics() {
 function containerFamilies() {
   const src = fs.readFileSync(PROM_FORMAT, 'utf8');
   const names = new Set();
-  for (const m of src.matchAll(/series_(?:u64|double)\(out, "(memsight_[a-z_]+)"/g)) names.add(m[1]);
+  for (const m of src.matchAll(/series_(?:u64|double)\(out, "(memsight_[a-z_]+)"/g))
+    names.add(m[1]);
   return names;
 }
 
@@ -132,7 +140,10 @@ function checkVariables(d) {
     );
   }
   const cg = byName.get('cgroup');
-  check('variable cgroup: a text box, default .*', cg && cg.type === 'textbox' && cg.query === '.*');
+  check(
+    'variable cgroup: a text box, default .*',
+    cg && cg.type === 'textbox' && cg.query === '.*',
+  );
   const series = byName.get('series');
   check(
     'variable series: how legends name series, {{label}} templates',
@@ -280,6 +291,86 @@ function checkAnnotations(d, declared, metrics, perContainer) {
   );
 }
 
+// Fields of the Prometheus data source's queries and annotations: the data source plugin
+// declares them (@grafana/prometheus), not the dashboard schema.
+const PROMETHEUS_QUERY = new Set([
+  'datasource',
+  'editorMode',
+  'exemplar',
+  'expr',
+  'format',
+  'hide',
+  'instant',
+  'interval',
+  'intervalFactor',
+  'legendFormat',
+  'range',
+  'refId',
+]);
+const PROMETHEUS_ANNOTATION = [
+  'expr',
+  'step',
+  'titleFormat',
+  'textFormat',
+  'tagKeys',
+  'useValueForTime',
+];
+
+function grafanaSchema(d) {
+  let reader;
+  let base;
+  try {
+    reader = require('./validate.js');
+    const req = createRequire(path.join(MODULES, 'resolve-from-here.js'));
+    base = path.dirname(req.resolve('@grafana/schema/package.json'));
+  } catch (e) {
+    check("Grafana's schema (@grafana/schema, installed by run.sh)", false, e.message);
+    return;
+  }
+  const version = JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')).version;
+  const types = path.join(base, 'dist', 'types', 'raw');
+  const dashboard = reader.loadDeclarations(path.join(types, 'dashboard', 'x', 'types.gen.d.ts'));
+  const unknown = [];
+  reader.unknownFields(d, { kind: 'ref', name: 'Dashboard' }, dashboard, 'dashboard', unknown);
+  const prometheusAnnotation = new RegExp(
+    `^dashboard\\.annotations\\.list\\[\\d+\\]\\.(${PROMETHEUS_ANNOTATION.join('|')})$`,
+  );
+  const left = unknown.filter((u) => !prometheusAnnotation.test(u));
+  check(
+    `dashboard, panels, variables, annotations: fields @grafana/schema ${version} declares`,
+    left.length === 0,
+    left.join(', '),
+  );
+  const problems = [];
+  for (const p of allPanels(d).filter((x) => x.type !== 'row')) {
+    const where = `"${p.title}"`;
+    const plugin = p.type.replace(/-/g, ''); // state-timeline: statetimeline
+    const file = path.join(types, 'composable', plugin, 'panelcfg', 'x', 'types.gen.d.ts');
+    if (!fs.existsSync(file)) {
+      problems.push(`${where}: no schema for panel type ${p.type}`);
+      continue;
+    }
+    const decl = reader.loadDeclarations(file);
+    const ref = (name) => ({ kind: 'ref', name });
+    reader.unknownFields(p.options || {}, ref('Options'), decl, `${where}.options`, problems);
+    const custom = ((p.fieldConfig || {}).defaults || {}).custom;
+    if (custom !== undefined) {
+      if (decl.locals.has('FieldConfig'))
+        reader.unknownFields(custom, ref('FieldConfig'), decl, `${where}.custom`, problems);
+      else problems.push(`${where}: fieldConfig.defaults.custom, but ${p.type} has none`);
+    }
+    for (const t of p.targets || [])
+      for (const key of Object.keys(t))
+        if (!PROMETHEUS_QUERY.has(key)) problems.push(`${where} target ${t.refId}: ${key}`);
+  }
+  check(
+    "panels' options and custom field config: fields their type's schema declares; " +
+      'targets: Prometheus query fields',
+    problems.length === 0,
+    problems.join(', '),
+  );
+}
+
 function main(argv) {
   if (argv[0] === '--break') return breakCopy(argv[1], argv[2], argv[3]);
   const file = argv[0];
@@ -298,7 +389,11 @@ function main(argv) {
       Array.isArray(d.tags),
     show({ title: d.title, uid: d.uid, schemaVersion: d.schemaVersion }),
   );
-  check('no fixed id (Grafana assigns one per instance)', d.id === null || d.id === undefined, d.id);
+  check(
+    'no fixed id (Grafana assigns one per instance)',
+    d.id === null || d.id === undefined,
+    d.id,
+  );
   const byName = checkVariables(d);
   checkLayout(allPanels(d));
   const metrics = exportedMetrics();
@@ -312,6 +407,7 @@ function main(argv) {
   checkVariableMetrics(byName, metrics);
   checkPanels(d, declared, metrics, perContainer);
   checkAnnotations(d, declared, metrics, perContainer);
+  grafanaSchema(d);
   return failures ? 1 : 0;
 }
 
@@ -320,6 +416,7 @@ function breakCopy(what, inFile, outFile) {
   const d = JSON.parse(fs.readFileSync(inFile, 'utf8'));
   const panels = allPanels(d).filter((p) => p.type !== 'row');
   const [a, b] = panels;
+  const graph = panels.find((p) => p.type === 'timeseries');
   const breakers = {
     'duplicate-id': () => (b.id = a.id),
     'no-refid': () => delete a.targets[0].refId,
@@ -333,8 +430,14 @@ function breakCopy(what, inFile, outFile) {
       const t = panels.map((p) => p.targets[0]).find((x) => x.expr.includes('$__rate_interval'));
       t.expr = t.expr.replace('$__rate_interval', '5m');
     },
-    unfiltered: () => (b.targets[0].expr = b.targets[0].expr.replace(', container=~"$container"', '')),
+    unfiltered: () =>
+      (b.targets[0].expr = b.targets[0].expr.replace(', container=~"$container"', '')),
     'fixed-datasource': () => (b.targets[0].datasource = { type: 'prometheus', uid: 'prometheus' }),
+    'misspelt-field': () => (b.descripton = b.description),
+    'misspelt-option': () => (graph.options.legend.displaymode = 'table'),
+    'misspelt-custom': () => (graph.fieldConfig.defaults.custom.fillOpacty = 10),
+    'misspelt-target': () => (b.targets[0].legendFromat = '{{pod}}'),
+    'misspelt-variable': () => (d.templating.list[1].inlcudeAll = true),
   };
   if (!breakers[what]) throw new Error(`--break: unknown ${what}; one of ${Object.keys(breakers)}`);
   breakers[what]();

