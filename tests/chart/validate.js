@@ -2,7 +2,9 @@
 // Checks a rendering of the memsight chart (helm template output), offline.
 //
 //   node validate.js RENDERED.yaml                 schema checks only
-//   node validate.js RENDERED.yaml EXPECT.json     schema checks, then the chart's facts
+//   node validate.js RENDERED.yaml EXPECT.json [MORE.json...]
+//                                                  schema checks, then the chart's facts
+//                                                  (MORE's keys replace EXPECT's)
 //   node validate.js --notes RENDERED.yaml         prints the text of a rendered-notes doc
 //
 // Schema checks, for every object: its apiVersion/kind must be a known model
@@ -128,6 +130,16 @@ class Parser {
     return t;
   }
 
+  // Skips <...> (type parameters or arguments).
+  skipGenerics() {
+    let depth = 0;
+    do {
+      const g = this.next();
+      if (g.v === '<') depth++;
+      if (g.v === '>') depth--;
+    } while (depth > 0);
+  }
+
   // Skips one statement or balanced block at the top level.
   skipStatement() {
     let depth = 0;
@@ -191,7 +203,14 @@ class Parser {
       this.expect('>');
       return { kind: 'object', props: {}, index };
     }
-    let type = { kind: 'ref', name: t.v };
+    let name = t.v;
+    // A qualified name: a namespace import's type (common.VizLegendOptions) or an enum
+    // member (MappingType.ValueToText).
+    while (this.is('.') && this.peek(1) && this.peek(1).t === 'id') {
+      this.next();
+      name += `.${this.next().v}`;
+    }
+    let type = { kind: 'ref', name };
     if (['string', 'number', 'boolean', 'true', 'false', 'null', 'undefined'].includes(t.v))
       type = { kind: 'prim' };
     else if (['any', 'unknown', 'object'].includes(t.v)) type = { kind: 'any' };
@@ -248,10 +267,59 @@ const declarations = new Map(); // .d.ts path -> {locals, exported, imports, fil
 
 function loadDeclarations(file) {
   if (declarations.has(file)) return declarations.get(file);
-  const decl = { file, locals: new Map(), exported: new Map(), imports: new Map() };
+  const decl = {
+    file,
+    locals: new Map(),
+    exported: new Map(),
+    imports: new Map(),
+    namespaces: new Map(), // import * as NAME from 'SPEC'
+    stars: [], // export * from 'SPEC'
+  };
   declarations.set(file, decl);
   const p = new Parser(tokenize(fs.readFileSync(file, 'utf8')));
   while (p.i < p.toks.length) {
+    if (p.is('import') && p.is('*', 1) && p.is('as', 2)) {
+      p.i += 3;
+      const name = p.next().v;
+      p.expect('from');
+      decl.namespaces.set(name, p.next().v);
+      if (p.is(';')) p.next();
+      continue;
+    }
+    if (p.is('export') && p.is('*', 1) && p.is('from', 2)) {
+      p.i += 3;
+      decl.stars.push(p.next().v);
+      if (p.is(';')) p.next();
+      continue;
+    }
+    if (p.is('export') && (p.is('{', 1) || (p.is('type', 1) && p.is('{', 2)))) {
+      // export [type] { a, b as c } [from 'SPEC']
+      p.i += p.is('{', 1) ? 2 : 3;
+      const names = [];
+      while (!p.is('}')) {
+        if (p.is('type') && p.peek(1) && p.peek(1).t === 'id') p.next();
+        const local = p.next().v;
+        let name = local;
+        if (p.is('as')) {
+          p.next();
+          name = p.next().v;
+        }
+        names.push([local, name]);
+        if (p.is(',')) p.next();
+      }
+      p.expect('}');
+      let from = null;
+      if (p.is('from')) {
+        p.next();
+        from = p.next().v;
+      }
+      if (p.is(';')) p.next();
+      for (const [local, name] of names) {
+        if (from) decl.imports.set(`${from}#${local}`, { from, name: local });
+        decl.exported.set(name, from ? `${from}#${local}` : local);
+      }
+      continue;
+    }
     if (p.is('import') && p.is('{', 1)) {
       p.next();
       p.next();
@@ -293,15 +361,25 @@ function loadDeclarations(file) {
     let k = 0;
     if (p.is('export', k)) k++;
     if (p.is('declare', k)) k++;
+    if (p.is('enum', k)) {
+      // Its members are values: any of them is a leaf here.
+      p.i += k + 1;
+      const name = p.next().v;
+      p.skipStatement();
+      decl.locals.set(name, { kind: 'prim' });
+      decl.exported.set(name, name);
+      continue;
+    }
     if (p.is('interface', k)) {
       p.i += k + 1;
       const name = p.next().v;
+      if (p.is('<')) p.skipGenerics();
       const bases = [];
       if (p.is('extends')) {
         p.next();
         while (!p.is('{')) {
-          const b = p.next();
-          if (b.t === 'id') bases.push({ kind: 'ref', name: b.v });
+          bases.push(p.type());
+          if (p.is(',')) p.next();
         }
       }
       p.expect('{');
@@ -326,7 +404,12 @@ function loadDeclarations(file) {
 
 function declarationFile(fromFile, spec) {
   if (spec.startsWith('.')) return path.resolve(path.dirname(fromFile), spec) + '.d.ts';
-  return req.resolve(spec).replace(/\.js$/, '.d.ts');
+  const js = req.resolve(spec);
+  if (js.endsWith('.js')) return js.replace(/\.js$/, '.d.ts');
+  // A package whose declarations live apart from its code (package.json "types").
+  const pkgFile = req.resolve(`${spec}/package.json`);
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+  return path.join(path.dirname(pkgFile), pkg.types || pkg.typings);
 }
 
 // Resolves a named type as seen from a declaration file to {type, decl}.
@@ -337,12 +420,39 @@ function resolveName(decl, name) {
       decl,
     };
   if (decl.locals.has(name)) return { type: decl.locals.get(name), decl };
+  const dot = name.indexOf('.');
+  if (dot > 0 && !decl.imports.has(name)) {
+    const [space, member] = [name.slice(0, dot), name.slice(dot + 1)];
+    if (decl.namespaces.has(space)) {
+      const file = declarationFile(decl.file, decl.namespaces.get(space));
+      return resolveExport(loadDeclarations(file), member);
+    }
+    // An enum's member
+    return { type: { kind: 'prim' }, decl };
+  }
   const imp = decl.imports.get(name);
   if (!imp) throw new Error(`${path.basename(decl.file)}: type ${name} not found`);
-  const target = loadDeclarations(declarationFile(decl.file, imp.from));
-  const local = target.exported.get(imp.name);
-  if (!local) throw new Error(`${path.basename(target.file)} doesn't export ${imp.name}`);
-  return resolveName(target, local);
+  return resolveExport(loadDeclarations(declarationFile(decl.file, imp.from)), imp.name);
+}
+
+// What a declaration file exports as NAME, its own or through `export * from`.
+function resolveExport(target, name) {
+  const local = target.exported.get(name);
+  if (local) return resolveName(target, local);
+  for (const spec of target.stars) {
+    const from = loadDeclarations(declarationFile(target.file, spec));
+    if (exportsName(from, name, new Set())) return resolveExport(from, name);
+  }
+  throw new Error(`${path.basename(target.file)} doesn't export ${name}`);
+}
+
+function exportsName(decl, name, seen) {
+  if (seen.has(decl.file)) return false;
+  seen.add(decl.file);
+  if (decl.exported.has(name)) return true;
+  return decl.stars.some((spec) =>
+    exportsName(loadDeclarations(declarationFile(decl.file, spec)), name, seen),
+  );
 }
 
 // Follows references to an object, array, union or leaf.
@@ -376,17 +486,24 @@ function unknownFields(value, type, decl, where, out) {
     out.push(...best);
   } else if (type.kind === 'object') {
     if (!isObject(value)) return;
-    const props = { ...type.props };
-    for (const base of type.bases || []) {
-      const b = concrete(base, decl);
-      Object.assign(props, b.type.props || {});
-    }
+    const props = ownAndInherited(type, decl, {});
     for (const [key, v] of Object.entries(value)) {
-      if (props[key]) unknownFields(v, props[key], decl, `${where}.${key}`, out);
+      if (props[key]) unknownFields(v, props[key].type, props[key].decl, `${where}.${key}`, out);
       else if (type.index) unknownFields(v, type.index, decl, `${where}.${key}`, out);
       else out.push(`${where}.${key}`);
     }
   }
+}
+
+// An interface's members with those of its bases (and theirs), each with the declaration
+// file its type is to be read in.
+function ownAndInherited(type, decl, into) {
+  for (const base of type.bases || []) {
+    const b = concrete(base, decl);
+    if (b.type.kind === 'object') ownAndInherited(b.type, b.decl, into);
+  }
+  for (const [key, t] of Object.entries(type.props || {})) into[key] = { type: t, decl };
+  return into;
 }
 
 // ---------------------------------------------------------------------------
@@ -481,7 +598,9 @@ function chartFacts(docs, x) {
   });
   check('nothing privileged: true', privileged.length === 0, privileged.join(', '));
   for (const d of docs) {
-    if (d.metadata && d.kind !== 'ServiceMonitor' && d.kind !== 'PrometheusRule')
+    // Both may live where the operator or Grafana's sidecar looks: checked on their own.
+    if (d.metadata && d.kind !== 'ServiceMonitor' && d.kind !== 'PrometheusRule' &&
+        d.kind !== 'ConfigMap')
       check(
         `${d.kind} in namespace ${x.namespace}`,
         d.metadata.namespace === x.namespace,
@@ -813,6 +932,64 @@ function prometheusRuleFacts(docs, x) {
   }
 }
 
+// The Grafana dashboard's ConfigMap (grafanaDashboard.enabled): where the sidecar finds
+// it, and the repository's dashboard JSON in it byte for byte.
+const DASHBOARD_FILE = path.join(ROOT, 'helm', 'memsight', 'files', 'memsight-dashboard.json');
+
+function dashboardFacts(docs, x) {
+  const maps = docs.filter((d) => d.kind === 'ConfigMap');
+  check(
+    `dashboard ConfigMap ${x ? 'rendered' : 'absent'}`,
+    maps.length === (x ? 1 : 0),
+    maps.length,
+  );
+  if (!x || maps.length !== 1) return;
+  const cm = maps[0];
+  const labels = cm.metadata.labels || {};
+  check(
+    `dashboard ConfigMap in namespace ${x.namespace}`,
+    cm.metadata.namespace === x.namespace,
+    cm.metadata.namespace,
+  );
+  check(
+    `dashboard ConfigMap labelled ${x.label}: "${x.labelValue}" for the sidecar`,
+    labels[x.label] === x.labelValue,
+    show(labels),
+  );
+  check(
+    "dashboard ConfigMap has the chart's labels",
+    labels['app.kubernetes.io/name'] === 'memsight' &&
+      labels['app.kubernetes.io/part-of'] === 'memsight',
+  );
+  for (const [k, v] of Object.entries(x.labels || {}))
+    check(`dashboard ConfigMap label ${k}=${v}`, labels[k] === v, show(labels[k]));
+  check(
+    `dashboard ConfigMap annotations exactly ${show(x.annotations || {})}`,
+    sameJson(cm.metadata.annotations || {}, x.annotations || {}),
+    show(cm.metadata.annotations),
+  );
+  const data = cm.data || {};
+  check(
+    'dashboard ConfigMap holds one file, memsight-dashboard.json',
+    sameJson(Object.keys(data), ['memsight-dashboard.json']) && !cm.binaryData,
+    show(Object.keys(data)),
+  );
+  const repo = fs.readFileSync(DASHBOARD_FILE, 'utf8');
+  const got = data['memsight-dashboard.json'];
+  let at = 0;
+  const common = typeof got === 'string' ? Math.min(got.length, repo.length) : 0;
+  while (at < common && got[at] === repo[at]) at++;
+  check(
+    "dashboard ConfigMap's JSON is exactly the repository's " +
+      path.relative(ROOT, DASHBOARD_FILE),
+    got === repo,
+    typeof got !== 'string'
+      ? show(got)
+      : `${got.length} characters against ${repo.length}, ` +
+        `first difference at ${at}: ${show(got.slice(at, at + 40))}`,
+  );
+}
+
 // ---------------------------------------------------------------------------
 
 function readDocs(file) {
@@ -830,9 +1007,9 @@ function main(argv) {
     process.stdout.write(doc ? doc.text : '');
     return 0;
   }
-  const [file, expectFile] = argv;
+  const [file, ...expectFiles] = argv;
   if (!file) {
-    process.stderr.write('usage: validate.js RENDERED.yaml [EXPECT.json]\n');
+    process.stderr.write('usage: validate.js RENDERED.yaml [EXPECT.json [MORE.json...]]\n');
     return 2;
   }
   const docs = readDocs(file);
@@ -842,13 +1019,25 @@ function main(argv) {
     if (!isObject(d)) fail(`${label}: not an object`);
     else schemaCheck(d, label);
   }
-  if (expectFile) chartFacts(docs, JSON.parse(fs.readFileSync(expectFile, 'utf8')));
+  if (expectFiles.length) {
+    const x = Object.assign(
+      {},
+      ...expectFiles.map((f) => JSON.parse(fs.readFileSync(f, 'utf8'))),
+    );
+    chartFacts(docs, x);
+    dashboardFacts(docs, x.grafanaDashboard || false);
+  }
   return failures ? 1 : 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  console.log(`  FAIL validate.js: ${e.stack}`);
-  process.exitCode = 1;
+// dashboard.js reads Grafana's schema declarations with the same reader.
+module.exports = { loadDeclarations, unknownFields, resolveExport, declarationFile };
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.log(`  FAIL validate.js: ${e.stack}`);
+    process.exitCode = 1;
+  }
 }
