@@ -183,12 +183,20 @@ static void test_series_go_when_the_tombstone_expires(void **state)
 	struct memsight_container_stats a = stats_for(11, "/a", 1), b = stats_for(12, "/b", 1);
 	char *page;
 
+	a.has_time_to_limit = b.has_time_to_limit = true;
+	a.time_to_limit_s = b.time_to_limit_s = 30;
+	a.leak_suspected = b.leak_suspected = true;
 	aggregate__begin_interval(agg, SEC);
 	aggregate__add_stats(agg, &a);
 	aggregate__add_stats(agg, &b);
 	aggregate__cgroup_removed(agg, 11, 100 * SEC);
 	aggregate__expire(agg, 159 * SEC);
 	page = render(agg);
+	/* gone: no longer heading for its limit nor leaking; the live one still is */
+	assert_null(strstr(page, "memsight_memory_time_to_limit_seconds" LABELS("/a")));
+	assert_true(value_of(page, "memsight_memory_time_to_limit_seconds" LABELS("/b") "}") == 30);
+	assert_true(value_of(page, "memsight_leak_suspected" LABELS("/a") "}") == 0);
+	assert_true(value_of(page, "memsight_leak_suspected" LABELS("/b") "}") == 1);
 	/* still there, marked exited, for the tombstone period */
 	assert_non_null(strstr(page, "cgroup=\"/a\",runtime=\"none\",pod_uid=\"\",image=\"\","
 				     "exited=\"true\"} 1"));

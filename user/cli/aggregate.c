@@ -442,9 +442,10 @@ void aggregate__add_stats(struct aggregate *agg, const struct memsight_container
 
 void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s)
 {
-	e->has_time_to_limit = s->has_time_to_limit;
+	/* a cgroup gone is neither heading for its limit nor leaking, whatever came last */
+	e->has_time_to_limit = !e->removed_ns && s->has_time_to_limit;
 	e->time_to_limit_s = s->time_to_limit_s;
-	e->leak_suspected = s->leak_suspected;
+	e->leak_suspected = !e->removed_ns && s->leak_suspected;
 	if (!s->has_detail)
 		return;
 	e->has_detail = true;
@@ -555,6 +556,8 @@ void aggregate__cgroup_removed(struct aggregate *agg, uint64_t cgroup_id, uint64
 		return;
 	e->removed_ns = now_ns;
 	e->container.exited = true;
+	e->has_time_to_limit = false;
+	e->leak_suspected = false;
 }
 
 struct expire_ctx {
