@@ -316,23 +316,6 @@ leak_line_seen() {
 	grep '"type":"leak_suspect"' "$WORK/$1.out" | grep -q "\"pid\":$2[,}]"
 }
 
-# tasks_match_oom_dump LINE: each of the kill's tasks has the rss the kernel's own OOM task
-# dump (vm.oom_dump_tasks, in the kernel log) gave it, within 10%.
-tasks_match_oom_dump() {
-	local pid dumped mine page
-	page=$(getconf PAGESIZE)
-	for pid in $(jq -r '.tasks[].pid' <<<"$1"); do
-		dumped=$(dmesg | sed -nE "s/.*\[ *$pid\] +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+) .*/\1/p" | tail -1)
-		mine=$(jq -r --argjson p "$pid" '.tasks[] | select(.pid == $p) | .rss_bytes' <<<"$1")
-		if [ -z "$dumped" ]; then
-			not_ok "tasks: pid $pid in the kernel's OOM task dump (dmesg)"
-			continue
-		fi
-		within "tasks: pid $pid rss within 10% of the kernel's dump ($((dumped * page)))" "$mine" \
-			$((dumped * page * 90 / 100)) $((dumped * page * 110 / 100))
-	done
-}
-
 # oom_series_is ID NAME VALUE: /metrics has that container's OOM kill counter at VALUE.
 oom_series_is() {
 	curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics"

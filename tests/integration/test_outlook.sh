@@ -130,18 +130,7 @@ line=$(jq -c --arg p "$PREFIX/forensics" 'select(.type == "oom_kill" and .cgroup
 expect_eq "the grower was the victim" "$(jq -r .victim.comm <<<"$line")" forensicgrow
 expect_eq "tasks: the three processes, largest (the victim) first" \
 	"$(jq -r '[.tasks[].comm] | join(",")' <<<"$line")" "forensicgrow,hog,hog"
-# The kernel's own OOM task dump (vm.oom_dump_tasks): "[ pid ] uid tgid total_vm rss ..." in pages
-page=$(getconf PAGESIZE 2>/dev/null) || page=4096 # the test VMs have no getconf; their kernels use 4 KiB pages
-for pid in $(jq -r '.tasks[].pid' <<<"$line"); do
-	dumped=$(dmesg | sed -nE "s/.*\[ *$pid\] +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+) .*/\1/p" | tail -1)
-	mine=$(jq -r --argjson p "$pid" '.tasks[] | select(.pid == $p) | .rss_bytes' <<<"$line")
-	if [ -z "$dumped" ]; then
-		not_ok "tasks: pid $pid in the kernel's OOM task dump (dmesg)"
-		continue
-	fi
-	within "tasks: pid $pid rss within 10% of the kernel's dump ($((dumped * page)))" "$mine" \
-		$((dumped * page * 90 / 100)) $((dumped * page * 110 / 100))
-done
+tasks_match_oom_dump "$line"
 expect_eq "memory_stat: the last interval's figures, before the reaper freed the victim" \
 	"$(jq -r .memory_stat.read_at <<<"$line")" interval
 check_jq_line "memory_stat: read at most an interval and a half before the kill" '.memory_stat.age_s <= 0.3' "$line"

@@ -429,15 +429,20 @@ void aggregate__add_stats(struct aggregate *agg, const struct memsight_container
 		e->reclaim_hist[b] += stats->reclaim_histogram[b];
 	/* Gauges keep their last known value when this interval couldn't read them. */
 	if (own && stats->has_usage) {
-		e->has_usage = true;
+		aggregate_entry_gauges(e, stats);
 		e->interval_gauges = true;
-		e->usage_bytes = stats->usage_bytes;
-		e->has_limit = stats->has_limit;
-		e->limit_bytes = stats->limit_bytes;
-		e->has_high = stats->has_high;
-		e->high_bytes = stats->high_bytes;
 		aggregate_entry_detail(e, stats);
 	}
+}
+
+void aggregate_entry_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s)
+{
+	e->has_usage = true;
+	e->usage_bytes = s->usage_bytes;
+	e->has_limit = s->has_limit;
+	e->limit_bytes = s->limit_bytes;
+	e->has_high = s->has_high;
+	e->high_bytes = s->has_high ? s->high_bytes : 0;
 }
 
 void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s)

@@ -107,6 +107,8 @@ uint64_t aggregate__overflows(const struct aggregate *agg);
  */
 const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count);
 
+/* Usage, limit and memory.high of s into e (s read them: has_usage). */
+void aggregate_entry_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s);
 /* The memory.stat figures and time to limit of s into e (gauges read with usage). */
 void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s);
 

@@ -79,14 +79,8 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 
 	if (e->removed_ns || !e->path || e->interval_gauges || !a->memcg_root[0])
 		return;
-	if (cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
-		return;
-	e->has_usage = true;
-	e->usage_bytes = s.usage_bytes;
-	e->has_limit = s.has_limit;
-	e->limit_bytes = s.limit_bytes;
-	e->has_high = s.has_high;
-	e->high_bytes = s.has_high ? s.high_bytes : 0;
+	if (!cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
+		aggregate_entry_gauges(e, &s);
 }
 
 /* What idle cgroups are made of: memory.stat is several reads, so less often than usage. */
