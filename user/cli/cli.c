@@ -535,6 +535,20 @@ static const struct option_spec *find_option(const char *name, size_t name_len, 
 	return NULL;
 }
 
+/* Options are checked against the command once it is known, wherever it came. */
+static int check_command(const struct env *env, const bool used[], char *err, size_t err_len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
+		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
+			return usage_error(err, err_len, "option --%s does not apply to '%s'",
+					   options[i].name, cli_command_name(env->command));
+	if (env->command == CMD_RECOMMEND && !env->prometheus_url)
+		return usage_error(
+			err, err_len,
+			"recommend needs --prometheus URL (e.g. http://prometheus:9090)");
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 {
 	bool used[ARRAY_SIZE(options)] = { false };
@@ -604,16 +618,7 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 			return ret;
 		used[opt - options] = true;
 	}
-	/* Options are checked against the command once it is known, wherever it came. */
-	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
-		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
-			return usage_error(err, err_len, "option --%s does not apply to '%s'",
-					   options[i].name, cli_command_name(env->command));
-	if (env->command == CMD_RECOMMEND && !env->prometheus_url)
-		return usage_error(
-			err, err_len,
-			"recommend needs --prometheus URL (e.g. http://prometheus:9090)");
-	return 0;
+	return check_command(env, used, err, err_len);
 }
 
 static void print_options(FILE *out, enum command command)
