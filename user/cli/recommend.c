@@ -35,7 +35,7 @@ struct recommend_ctx {
 
 /*
  * One query per figure, over the window: $S is the selector, $W the window, $R the
- * first-seen subquery's step. Kills (and risk episodes) in the window are the count at
+ * step of the subqueries that find the first and the last sample. Kills (and risk episodes) in the window are the count at
  * its end less the count at its start, or the whole count of a series born inside it;
  * after a counter reset (an agent restart), the count since the reset.
  */
@@ -43,14 +43,21 @@ struct recommend_ctx {
 	"((max_over_time(" counter "$S[$W]) - " counter "$S offset $W >= 0) or "                   \
 	"max_over_time(" counter "$S[$W]))"
 
+/*
+ * Each step of the window's subquery counts the samples of the step before it: a series
+ * is seen at every step it had a sample in, however its scrape interval compares with the
+ * lookback, and each sample is read once. The step's time stands for them.
+ */
+#define SEEN_AT "(count_over_time(memsight_memory_working_set_bytes$S[$R]) * 0 + time())[$W:$R]"
+
 static const struct {
 	enum workload_figure figure;
 	const char *promql;
 } queries[] = {
 	{ FIGURE_WS_MAX, "max_over_time(memsight_memory_working_set_bytes$S[$W])" },
 	{ FIGURE_WS_P99, "quantile_over_time(0.99, memsight_memory_working_set_bytes$S[$W])" },
-	{ FIGURE_FIRST_SEEN,
-	  "min_over_time(timestamp(memsight_memory_working_set_bytes$S)[$W:$R])" },
+	{ FIGURE_FIRST_SEEN, "min_over_time(" SEEN_AT ")" },
+	{ FIGURE_LAST_SEEN, "max_over_time(" SEEN_AT ")" },
 	{ FIGURE_OOM_KILLS, IN_WINDOW("memsight_oom_kills_total") },
 	{ FIGURE_OOM_RISKS, IN_WINDOW("memsight_oom_risks_total") },
 	{ FIGURE_LEAK, "max_over_time(memsight_leak_suspected$S[$W])" },
@@ -243,8 +250,7 @@ static void print_all(struct recommend_ctx *ctx, enum recommend_format format)
 
 	strbuf_init(&out);
 	for (size_t i = 0; i < ctx->set.len; i++)
-		recommend_decide(&ctx->set.items[i]->fig, ctx->now, window_s,
-				 &ctx->set.items[i]->rec);
+		recommend_decide(&ctx->set.items[i]->fig, window_s, &ctx->set.items[i]->rec);
 	if (format == RECOMMEND_FORMAT_TABLE)
 		recommend_table(&out, ctx->set.items, ctx->set.len);
 	for (size_t i = 0; format == RECOMMEND_FORMAT_JSON && i < ctx->set.len; i++)
@@ -270,7 +276,7 @@ static int prepare(struct recommend_ctx *ctx, const struct env *env)
 	/* Whole milliseconds: the same instant in every query, as Prometheus reads it. */
 	ctx->now = (double)(clock_realtime_ns() / 1000000) / 1000;
 	ctx->window_ms = env->window_ns / NS_PER_MS;
-	/* A thousand steps over the window, at least one a second: history to 0.1%. */
+	/* History to 0.1% of the window (10 minutes of a week), in whole seconds. */
 	ctx->step_ms = ctx->window_ms / 1000 < 1000 ? 1000 : ctx->window_ms / 1000 / 1000 * 1000;
 	strbuf_puts(&ctx->selector, "{container!=\"\"");
 	if (env->namespace) {

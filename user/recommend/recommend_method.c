@@ -100,14 +100,14 @@ static void decide_limit(const struct recommend_figures *fig, struct recommendat
 	}
 }
 
-void recommend_decide(const struct recommend_figures *fig, double now, double window_s,
+void recommend_decide(const struct recommend_figures *fig, double window_s,
 		      struct recommendation *out)
 {
 	double needed = recommend_history_needed(window_s);
 	char limit_words[128], p99[32], have[16], need[16];
 
 	memset(out, 0, sizeof(*out));
-	out->history_s = now - fig->first_seen;
+	out->history_s = fig->last_seen - fig->first_seen;
 	if (!(out->history_s > 0) || !fig->has_working_set)
 		out->history_s = 0;
 	if (out->history_s > window_s)

@@ -33,6 +33,7 @@ struct recommend_figures {
 	double working_set_p99; /* bytes: the highest of its pods' p99 */
 	double working_set_max; /* bytes */
 	double first_seen;	/* unix seconds of its earliest sample in the window */
+	double last_seen;	/* and of its latest */
 	uint64_t oom_kills;
 	uint64_t oom_risks;
 	bool leak_suspected;
@@ -55,15 +56,15 @@ struct recommendation {
 	bool recommended;
 	uint64_t request_bytes;
 	uint64_t limit_bytes;
-	double history_s; /* how much of the window the workload covers */
+	double history_s; /* from its first sample to its last, at most the window */
 	char reason[RECOMMEND_REASON_LEN];
 };
 
 /* The history a recommendation needs for a window: a day, or half a shorter window. */
 double recommend_history_needed(double window_s);
 
-/* now and window_s in seconds. */
-void recommend_decide(const struct recommend_figures *fig, double now, double window_s,
+/* window_s in seconds. */
+void recommend_decide(const struct recommend_figures *fig, double window_s,
 		      struct recommendation *out);
 
 /* Bytes rounded up to whole MiB. */

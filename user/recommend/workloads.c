@@ -181,6 +181,9 @@ int workload_set_add(struct workload_set *set, const char *namespace, const char
 		if (value < fig->first_seen)
 			fig->first_seen = value;
 		break;
+	case FIGURE_LAST_SEEN:
+		fig->last_seen = higher(fig->last_seen, value);
+		break;
 	case FIGURE_OOM_KILLS:
 		fig->oom_kills += count_of(value);
 		break;
