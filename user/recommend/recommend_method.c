@@ -30,8 +30,10 @@ const char *recommend_format_size(double bytes, char *buf, size_t len)
 
 static const char *format_span(double s, char *buf, size_t len)
 {
-	if (s < 120)
+	if (s < 60)
 		snprintf(buf, len, "%.0fs", s);
+	else if (s < 600 && fmod(floor(s), 60))
+		snprintf(buf, len, "%.0fm%.0fs", floor(s / 60), fmod(floor(s), 60));
 	else if (s < 7200)
 		snprintf(buf, len, "%.0fm", floor(s / 60));
 	else if (s < 172800)

@@ -23,15 +23,10 @@ static bool all_digits(const char *s, size_t len)
 	return all_of(s, len, "0123456789");
 }
 
-/* A pod-template-hash: generated characters, or the plain digits of older clusters. */
+/* A pod-template-hash: a 32-bit hash's decimal digits, each mapped to a generated character. */
 static bool template_hash(const char *s, size_t len)
 {
-	if (len < 6 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!strchr(generated_chars, s[i]) && (s[i] < '0' || s[i] > '9'))
-			return false;
-	return true;
+	return len >= 6 && len <= 10 && all_of(s, len, generated_chars);
 }
 
 /* The '-' before end (exclusive) in name, or NULL. */

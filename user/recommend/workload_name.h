@@ -11,9 +11,10 @@
  * (no vowels, no 0, 1 or 3), so words rarely pass for them. From the end of the name:
  *
  *   NAME-HASH-XXXXX  Deployment: HASH is the pod-template-hash, 6 to 10 of those
- *                    characters (or digits: older clusters), XXXXX the pod's suffix
- *   NAME-N-XXXXX     a CronJob's run (N its scheduled minute) or an indexed Job (N the
- *                    index): NAME is the CronJob or the Job
+ *                    characters, XXXXX the pod's own suffix
+ *   NAME-N-XXXXX     N digits: a CronJob's run (N its scheduled minute), an indexed Job's
+ *                    pod (N the index), or a Deployment's from before Kubernetes 1.8
+ *                    (a decimal hash): NAME is the CronJob, Job or Deployment
  *   NAME-XXXXX       a DaemonSet, a Job or a bare ReplicaSet
  *   NAME-N           a StatefulSet (N the ordinal)
  *   anything else    a pod of its own: its name is the workload

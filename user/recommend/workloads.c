@@ -54,8 +54,12 @@ static bool same(const struct workload *w, const char *namespace, const char *na
 
 static int grow_slots(struct workload_set *set)
 {
-	size_t cap = set->slot_cap ? set->slot_cap * 2 : 64;
-	size_t *slots = calloc(cap, sizeof(*slots));
+	size_t cap = set->slot_cap ? set->slot_cap * 2 : 64, *slots;
+
+	/* At most half full once the next entry is in (after finish, len may be any). */
+	while (cap < (set->len + 1) * 2)
+		cap *= 2;
+	slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
