@@ -347,6 +347,7 @@ static void test_workload_set_keys_and_order(void **state)
 	assert_false(set.items[1]->fig.has_limit);
 	assert_string_equal(set.items[2]->container, "web");
 	assert_int_equal(set.items[2]->kind, WORKLOAD_CONTAINER);
+	assert_int_equal(set.items[2]->pods, 0);
 	assert_string_equal(set.items[3]->namespace, "b");
 	for (size_t i = 4; i < set.len; i++) {
 		assert_int_equal(set.items[i]->pods, 1);

@@ -132,6 +132,8 @@ static int count_pod(struct workload *w, const char *pod)
 {
 	char **names;
 
+	if (!*pod)
+		return 0; /* not a pod: docker, podman, a systemd unit */
 	for (size_t i = 0; i < w->pods; i++)
 		if (!strcmp(w->pod_names[i], pod))
 			return 0;

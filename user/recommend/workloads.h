@@ -20,7 +20,7 @@ struct workload {
 	char *container;
 	enum workload_kind kind;
 	struct recommend_figures fig;
-	size_t pods; /* distinct pod names among its working set series */
+	size_t pods; /* distinct pod names among its working set series (0: not a pod) */
 	struct recommendation rec;
 	/* private */
 	char **pod_names;
