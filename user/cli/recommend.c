@@ -10,6 +10,7 @@
 #include "prom_api.h"
 #include "prom_http.h"
 #include "recommend.h"
+#include "recommend_method.h"
 #include "recommend_output.h"
 #include "version.h"
 #include "workloads.h"
@@ -23,21 +24,21 @@ struct recommend_ctx {
 	const char *namespace;
 	double now; /* unix seconds; every query is evaluated then */
 	uint64_t window_ms;
-	uint64_t step_ms;	/* the first-seen subquery's resolution */
+	uint64_t step_ms;	/* the first and last seen subqueries' resolution */
 	struct strbuf selector; /* {container!="",namespace="..."} */
 	struct strbuf query;
 	struct strbuf body;
 	struct workload_set set;
 	enum workload_figure figure; /* what the query being read measures */
 	size_t samples;
-	bool failed;
 };
 
 /*
  * One query per figure, over the window: $S is the selector, $W the window, $R the
- * step of the subqueries that find the first and the last sample. Kills (and risk episodes) in the window are the count at
- * its end less the count at its start, or the whole count of a series born inside it;
- * after a counter reset (an agent restart), the count since the reset.
+ * step of the subqueries that find the first and the last sample. Kills (and risk
+ * episodes) in the window are the count at its end less the count at its start, or the
+ * whole count of a series born inside it; after a counter reset (an agent restart), the
+ * count since the reset.
  */
 #define IN_WINDOW(counter)                                                                         \
 	"((max_over_time(" counter "$S[$W]) - " counter "$S offset $W >= 0) or "                   \
@@ -55,7 +56,8 @@ static const struct {
 	const char *promql;
 } queries[] = {
 	{ FIGURE_WS_MAX, "max_over_time(memsight_memory_working_set_bytes$S[$W])" },
-	{ FIGURE_WS_P99, "quantile_over_time(0.99, memsight_memory_working_set_bytes$S[$W])" },
+	{ FIGURE_WS_P99,
+	  "quantile_over_time(" RECOMMEND_QUANTILE ", memsight_memory_working_set_bytes$S[$W])" },
 	{ FIGURE_FIRST_SEEN, "min_over_time(" SEEN_AT ")" },
 	{ FIGURE_LAST_SEEN, "max_over_time(" SEEN_AT ")" },
 	{ FIGURE_OOM_KILLS, IN_WINDOW("memsight_oom_kills_total") },

@@ -12,7 +12,8 @@
  * says the same in words. Pure.
  *
  *   leak suspected in the window       not recommended: a limit only delays the next OOM
- *   history < min(24 h, window / 2)    not recommended: too little to go on
+ *   history (its first sample to its last) < min(24 h, window / 2)
+ *                                      not recommended: too little to go on
  *   request = p99 working set + 15%
  *   limit   = peak working set + 15% (+ 25% after OOM risk episodes: it neared the
  *             limit fast enough to be due there within the horizon)
@@ -20,7 +21,7 @@
  *             reached is unknown: it was cut off there)
  *   limit >= request; both rounded up to whole MiB
  */
-#define RECOMMEND_QUANTILE    0.99
+#define RECOMMEND_QUANTILE    "0.99" /* quantile_over_time's: the p99 */
 #define RECOMMEND_MARGIN      0.15
 #define RECOMMEND_RISK_MARGIN 0.25
 #define RECOMMEND_OOM_RAISE   0.25
