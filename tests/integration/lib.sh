@@ -83,6 +83,12 @@ make_memcg() {
 # stat_of DIR KEY: one figure of the memcg's memory.stat.
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 
+# block_backed DIR: DIR's file system keeps its pages on a disk (tmpfs pages never come from one,
+# so reading them back makes no major faults and no reclaim of clean page cache).
+block_backed() {
+	case $(stat -f -c %T "$1" 2>/dev/null || echo none) in none | tmpfs | ramfs | rootfs) return 1 ;; esac
+}
+
 # oom_kill_count DIR: the kernel's own count of OOM kills in that memcg.
 oom_kill_count() {
 	if [ $CGROUP_V2 -eq 1 ]; then

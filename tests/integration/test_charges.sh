@@ -10,10 +10,6 @@ file_key() { [ $CGROUP_V2 -eq 1 ] && echo file || echo cache; }
 sum_charge() {
 	jq -s --arg p "$2" --arg k "$3" --arg f "$4" '[.[] | select(.type == "container_stats" and .cgroup.path == $p) | .charge[$k][$f]] | add // 0' "$1"
 }
-block_backed() {
-	case $(stat -f -c %T "$1" 2>/dev/null || echo none) in none | tmpfs | ramfs | rootfs) return 1 ;; esac
-}
-
 echo "anon: 200 MiB allocated, touched, held, freed"
 rel="kubepods/burstable/pod-charges/anon"
 dir=$(make_memcg "$rel")

@@ -42,12 +42,14 @@ trap dash_cleanup EXIT
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-block_backed() {
-	case $(stat -f -c %T "$1" 2>/dev/null || echo none) in none | tmpfs | ramfs | rootfs) return 1 ;; esac
-}
 promql() {
 	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
 		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
+}
+reader_scraped() {
+	local sel="cgroup=\"$PREFIX/plain/reader\""
+	[ -n "$(promql "memsight_page_faults_total{$sel, type=\"major\"} > 0 and on(cgroup)
+		memsight_memcg_charged_bytes_total{$sel, kind=\"file\"} > 0")" ]
 }
 
 for tool in curl jq prometheus runc $PYTHON; do
@@ -127,15 +129,28 @@ READS=0
 if block_backed /var/tmp; then
 	READS=1
 	READ_FILE=$(mktemp /var/tmp/memsight-dashboard.XXXXXX)
-	head -c $((128 * MIB)) /dev/urandom >"$READ_FILE"
 	reader_dir=$(make_memcg plain/reader $((32 * MIB)))
-	for round in 1 2; do # the second read is what the rates see
+	# A rate sees a counter move only between two of its samples, so the reader's major-fault
+	# and file-charge series must be in Prometheus before the reads that count: a 4 MiB read
+	# makes them, and the reads start once they are scraped (however late memsight first
+	# names the memcg, or however fast the disk).
+	head -c $((4 * MIB)) /dev/urandom >"$READ_FILE"
+	spawn_in_memcg "$reader_dir" "$HELPERS/readmap" "$READ_FILE"
+	reap $SPAWNED_PID
+	check "the reader's major faults and file charges are scraped before its reads" \
+		wait_for 30 reader_scraped
+	head -c $((128 * MIB)) /dev/urandom >"$READ_FILE"
+	major_before=$(stat_of "$reader_dir" pgmajfault)
+	for round in 1 2; do
 		spawn_in_memcg "$reader_dir" "$HELPERS/readmap" "$READ_FILE"
 		reap $SPAWNED_PID
 		expect_eq "read $round finished" "$REAPED_STATUS" 0
 		sleep 1.5
 	done
 	rm -f "$READ_FILE"
+	major_reads=$(($(stat_of "$reader_dir" pgmajfault) - major_before))
+	check "the kernel counted the reads' major faults in the reader's memory.stat ($major_reads)" \
+		test "$major_reads" -gt 1000
 else
 	skip "major faults and reclaim stalls: /var/tmp is not block-backed (its page cache can't come from disk)"
 fi
@@ -281,6 +296,10 @@ if [ $READS == 1 ]; then
 	check_jq "plain: file pages charged" -s \
 		'[.[] | select(.title == "Charges by kind" and .ref == "A") | .series[] | select(.max > 0) | .labels.kind] | index("file")' \
 		"$WORK/plain.jsonl"
+	# What Prometheus holds of the reader, for a reader of a failure: every scraped sample.
+	[ $FAILURES -eq 0 ] || curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode \
+		"query={__name__=~\"memsight_page_faults_total|memsight_memcg_charged_bytes_total|up\", cgroup=~\"(.*/plain/reader)?\"}[${span}s]" |
+		jq -r '.data.result[] | "\(.metric.__name__) \(.metric.type // .metric.kind // ""): \([.values[] | "\(.[0] | floor % 1000)=\(.[1])"] | join(" "))"' >&2
 fi
 expect_no_data plain "OOM kills"
 expect_no_data plain "Last OOM kill"
