@@ -49,7 +49,8 @@ promql() {
 reader_scraped() {
 	local sel="cgroup=\"$PREFIX/plain/reader\""
 	[ -n "$(promql "memsight_page_faults_total{$sel, type=\"major\"} > 0 and on(cgroup)
-		memsight_memcg_charged_bytes_total{$sel, kind=\"file\"} > 0")" ]
+		memsight_memcg_charged_bytes_total{$sel, kind=\"file\"} > 0 and on(cgroup)
+		memsight_reclaim_stall_seconds_count{$sel} > 0")" ]
 }
 
 for tool in curl jq prometheus runc $PYTHON; do
@@ -130,14 +131,14 @@ if block_backed /var/tmp; then
 	READS=1
 	READ_FILE=$(mktemp /var/tmp/memsight-dashboard.XXXXXX)
 	reader_dir=$(make_memcg plain/reader $((32 * MIB)))
-	# A rate sees a counter move only between two of its samples, so the reader's major-fault
-	# and file-charge series must be in Prometheus before the reads that count: a 4 MiB read
-	# makes them, and the reads start once they are scraped (however late memsight first
-	# names the memcg, or however fast the disk).
-	head -c $((4 * MIB)) /dev/urandom >"$READ_FILE"
+	# A rate sees a counter move only between two of its samples, so the reader's major-fault,
+	# file-charge and reclaim-stall series must be in Prometheus before the reads that count:
+	# a 48 MiB read through the 32 MiB limit makes them, and the reads start once they are
+	# scraped (however late memsight first names the memcg, or however fast the disk).
+	head -c $((48 * MIB)) /dev/urandom >"$READ_FILE"
 	spawn_in_memcg "$reader_dir" "$HELPERS/readmap" "$READ_FILE"
 	reap $SPAWNED_PID
-	check "the reader's major faults and file charges are scraped before its reads" \
+	check "the reader's major faults, file charges and reclaim stalls are scraped before its reads" \
 		wait_for 30 reader_scraped
 	head -c $((128 * MIB)) /dev/urandom >"$READ_FILE"
 	major_before=$(stat_of "$reader_dir" pgmajfault)
