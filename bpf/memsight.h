@@ -226,6 +226,29 @@ struct memsight_fault_sample_record {
 	__u32 reserved;
 };
 
+/*
+ * One memcg's gauges, as the memcg iterator (gauges.bpf.c) writes them to the
+ * memcg_gauges array each time userspace reads it: every memcg of the
+ * hierarchy in one read instead of two or three cgroupfs files per memcg.
+ * usage and limit are the memory page counter's, as memory.current/max (v2)
+ * and memory.usage_in_bytes/limit_in_bytes (v1) show them; inactive_file is
+ * the hierarchical figure of memory.stat (v1 total_inactive_file), as last
+ * flushed by the kernel's rstat (at most about 2 s old: see gauges.bpf.c).
+ */
+#define MEMSIGHT_GAUGE_LIMITED	     (1U << 0) /* limit_bytes is a limit (else none) */
+#define MEMSIGHT_GAUGE_HIGH	     (1U << 1) /* high_bytes is set (v2 memory.high) */
+#define MEMSIGHT_GAUGE_INACTIVE_FILE (1U << 2) /* inactive_file_bytes could be read */
+
+struct memsight_memcg_gauges {
+	__u64 cgroup_id;
+	__u64 usage_bytes;
+	__u64 limit_bytes;
+	__u64 high_bytes;
+	__u64 inactive_file_bytes;
+	__u32 flags; /* MEMSIGHT_GAUGE_* */
+	__u32 reserved;
+};
+
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
 	__u64 ringbuf_drops;	    /* records lost: a ring buffer full (all rings) */

@@ -421,10 +421,21 @@ static int make_tables(struct memsight *ms)
 	ms->trend = memory_trend__new(ms->opts.oom_risk_horizon_ns);
 	ms->leaks = leak_watch__new(ms->opts.leak_window_ns);
 	ms->leak_procs = id_table__new(sizeof(struct leak_procs));
+	ms->gauges = memcg_gauges__new();
 	if (!ms->containers || !ms->names || !ms->procs || !ms->major_debt || !ms->stat_last ||
-	    !ms->trend || !ms->leaks || !ms->leak_procs)
+	    !ms->trend || !ms->leaks || !ms->leak_procs || !ms->gauges)
 		return -ENOMEM;
 	return 0;
+}
+
+/* Where the memory controller is: cgroupfs reads and the gauges iterator start there. */
+static void find_memcg_root(struct memsight *ms)
+{
+	struct cgroup_mounts mounts;
+
+	cgroup_mounts_read(&mounts);
+	ms->memcg_v2 =
+		!strcmp(cgroup_memory_root(&mounts, ms->memcg_root, sizeof(ms->memcg_root)), "v2");
 }
 
 /* Loads and attaches the BPF side; counting begins at the attach. */
@@ -440,8 +451,12 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 		.on_record = on_record,
 		.ctx = ms,
 		.leave_events = ms->opts.pin_dir != NULL,
+		.memcg_root = ms->memcg_root,
 	};
-	int ret = loader__new(&opts, &ms->loader, err, err_len);
+	int ret;
+
+	find_memcg_root(ms);
+	ret = loader__new(&opts, &ms->loader, err, err_len);
 
 	if (ret)
 		return ret;
@@ -465,11 +480,6 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 /* The names of what exists already; after attaching, so a cgroup made meanwhile is seen. */
 static void name_existing(struct memsight *ms)
 {
-	struct cgroup_mounts mounts;
-
-	cgroup_mounts_read(&mounts);
-	ms->memcg_v2 =
-		!strcmp(cgroup_memory_root(&mounts, ms->memcg_root, sizeof(ms->memcg_root)), "v2");
 	walk_cgroups(ms, "at start");
 }
 
@@ -490,6 +500,12 @@ static int start_loop(struct memsight *ms)
 		return -errno;
 	self_stats_sample(&ms->last_sample);
 	return 0;
+}
+
+bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, struct memsight_container_stats *c,
+			bool *working_set)
+{
+	return memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, c, working_set);
 }
 
 struct memsight *agent_open(const struct agent_opts *opts, char *err, size_t err_len)
@@ -596,6 +612,7 @@ void memsight_close(struct memsight *ms)
 	memory_trend__free(ms->trend);
 	leak_watch__free(ms->leaks);
 	id_table__free(ms->leak_procs);
+	memcg_gauges__free(ms->gauges);
 	free(ms->removed);
 	for (unsigned int i = 0; i < sizeof(ms->owned) / sizeof(ms->owned[0]); i++)
 		free(ms->owned[i]);

@@ -4,6 +4,7 @@
 
 #include "agent.h"
 #include "clock.h"
+#include "memcg_gauges.h"
 #include "proc_anon.h"
 #include "self_stats.h"
 
@@ -20,6 +21,7 @@ struct memsight {
 	struct id_table *major_debt; /* major faults reported ahead of their PGFAULT */
 	struct id_table *stat_last;  /* memory.stat fallback: last bytes per kind */
 	struct id_table *rows;	     /* this interval's figures per cgroup */
+	struct memcg_gauges *gauges; /* every memcg's usage and limit, from the kernel */
 	struct proc_faults *procs;
 	struct memory_trend *trend; /* growth, time to limit, OOM-risk episodes */
 	struct leak_watch *leaks;

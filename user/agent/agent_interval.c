@@ -150,12 +150,20 @@ static void fault_top(struct memsight *ms, const char *path, struct memsight_con
 	c->fault_top_count = n;
 }
 
-/* Usage, limit, (v2) memory.high and what the memcg is made of, read now. */
-static void read_gauges(struct memsight *ms, const char *path, struct memsight_container_stats *c,
-			struct memcg_stat *stat)
+/*
+ * Usage, limit, (v2) memory.high and what the memcg is made of, read now: the
+ * gauges from the kernel's iterator when it has them, else from cgroupfs.
+ */
+static void read_gauges(struct memsight *ms, uint64_t cgroup_id, const char *path,
+			struct memsight_container_stats *c, struct memcg_stat *stat)
 {
+	bool working_set;
+
+	if (!memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, c, &working_set) &&
+	    cgroup_memory_gauges(ms->memcg_root, ms->memcg_v2, path, c))
+		return;
 	/* stat NULL: an idle container of a view, whose make-up is refreshed less often */
-	if (!cgroup_memory_gauges(ms->memcg_root, ms->memcg_v2, path, c) && stat)
+	if (stat)
 		cgroup_memory_makeup(ms->memcg_root, ms->memcg_v2, path, c, stat);
 }
 
@@ -308,7 +316,7 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
 	if (path) {
 		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text->info);
-		read_gauges(ms, path, c, idle ? NULL : &text->stat);
+		read_gauges(ms, cgroup_id, path, c, idle ? NULL : &text->stat);
 		if (row->faults && !ms->opts.skip_fault_top)
 			fault_top(ms, path, c, text);
 	}
@@ -388,6 +396,7 @@ static void forget_removed(struct memsight *ms, uint64_t now)
 		memory_trend__remove(ms->trend, ms->removed[i]);
 		leak_watch__remove(ms->leaks, ms->removed[i]);
 		id_table__remove(ms->leak_procs, ms->removed[i]);
+		memcg_gauges__forget(ms->gauges, ms->removed[i]);
 	}
 	ms->removed_count = 0;
 	cgroup_names__expire(ms->names, now);
@@ -478,6 +487,7 @@ void agent_run_interval(struct memsight *ms)
 {
 	uint64_t now = clock_monotonic_ns();
 
+	memcg_gauges__next_interval(ms->gauges);
 	ms->rows = id_table__new(sizeof(struct interval_row));
 	if (ms->rows) {
 		/* rates use the time these counts took to gather, not the interval asked for */

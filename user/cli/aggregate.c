@@ -228,6 +228,7 @@ static void zero_interval(uint64_t id, void *value, void *ctx)
 	e->interval_stall_ns = 0;
 	e->interval_gauges = false;
 	e->interval_detail = false;
+	e->interval_working_set = false;
 }
 
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns)
@@ -455,12 +456,19 @@ void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_con
 		return;
 	e->has_detail = true;
 	e->interval_detail = true;
-	e->working_set_bytes = s->working_set_bytes;
+	aggregate_entry_working_set(e, s->working_set_bytes);
 	e->anon_bytes = s->anon_bytes;
 	e->file_bytes = s->file_bytes;
 	e->has_swap = s->has_swap;
 	e->swap_bytes = s->swap_bytes;
 	e->limit_events = s->limit_events;
+}
+
+void aggregate_entry_working_set(struct aggregate_entry *e, uint64_t bytes)
+{
+	e->has_working_set = true;
+	e->interval_working_set = true;
+	e->working_set_bytes = bytes;
 }
 
 void aggregate__add_oom_kill(struct aggregate *agg, uint64_t cgroup_id, const char *path,

@@ -36,6 +36,8 @@ struct aggregate_entry {
 	uint64_t usage_bytes, limit_bytes, high_bytes;
 	bool has_detail; /* memory.stat read: the figures below */
 	uint64_t working_set_bytes, anon_bytes, file_bytes;
+	/* working_set_bytes is known: from memory.stat, or from the kernel's gauges */
+	bool has_working_set;
 	bool has_swap;
 	uint64_t swap_bytes;
 	struct memsight_limit_events limit_events;
@@ -47,9 +49,10 @@ struct aggregate_entry {
 	uint64_t interval_minor, interval_major;
 	int64_t interval_net_charge; /* bytes charged minus uncharged, all kinds */
 	uint64_t interval_stall_ns;
-	bool interval_gauges; /* usage and limit were read this interval */
-	bool interval_detail; /* and memory.stat */
-	uint64_t removed_ns;  /* CLOCK_MONOTONIC when its cgroup went; 0: present */
+	bool interval_gauges;	   /* usage and limit were read this interval */
+	bool interval_detail;	   /* and memory.stat */
+	bool interval_working_set; /* the working set was read this interval (either way) */
+	uint64_t removed_ns;	   /* CLOCK_MONOTONIC when its cgroup went; 0: present */
 };
 
 struct aggregate;
@@ -111,6 +114,8 @@ const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, un
 void aggregate_entry_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s);
 /* The memory.stat figures and time to limit of s into e (gauges read with usage). */
 void aggregate_entry_detail(struct aggregate_entry *e, const struct memsight_container_stats *s);
+/* A working set read without the rest of memory.stat (the kernel's gauges). */
+void aggregate_entry_working_set(struct aggregate_entry *e, uint64_t bytes);
 
 /* Net charge per second over the last interval. */
 double aggregate_entry_growth(const struct aggregate_entry *e, uint64_t interval_ns);

@@ -130,7 +130,7 @@ int features_run(const struct env *env)
 	struct cgroup_mounts mounts;
 	struct loader *loader = NULL;
 	struct utsname uts;
-	char err[512] = "";
+	char err[512] = "", memcg_root[1024];
 	struct runtime_presence runtimes[RUNTIMES_MAX];
 	struct runtime_roots roots;
 	int ret;
@@ -148,7 +148,9 @@ int features_run(const struct env *env)
 		.fault_samples = env->fault_samples,
 		.bpf_stats = env->bpf_stats,
 		.on_record = ignore_record,
+		.memcg_root = memcg_root,
 	};
+	cgroup_memory_root(&mounts, memcg_root, sizeof(memcg_root));
 	ret = loader__new(&opts, &loader, err, sizeof(err));
 	if (env->json)
 		print_json(env, &uts, &mounts, runtimes, ret ? NULL : loader__report(loader),

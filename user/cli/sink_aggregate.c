@@ -25,6 +25,8 @@
 
 struct aggregate_sink {
 	struct aggregate *agg;
+	struct memsight *ms; /* the kernel's gauges of every memcg, where it has them */
+	bool view;	     /* top: the working set is the only part of memory.stat shown */
 	char memcg_root[1024];
 	bool memcg_v2;
 	uint64_t gauges_every_ns;
@@ -50,7 +52,8 @@ static int aggregate_start(struct run *run, void **state)
 	a->memcg_v2 =
 		!strcmp(cgroup_memory_root(&mounts, a->memcg_root, sizeof(a->memcg_root)), "v2");
 	/* A view shows every interval's usage; /metrics can wait a little for idle ones. */
-	a->gauges_every_ns = run_view(run) ? 0 : IDLE_GAUGES_EVERY_NS;
+	a->view = run_view(run) != NULL;
+	a->gauges_every_ns = a->view ? 0 : IDLE_GAUGES_EVERY_NS;
 	run_set_aggregate(run, a->agg);
 	return 0;
 }
@@ -70,7 +73,29 @@ static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
 	aggregate_entry_detail(e, &s);
 }
 
-/* Idle cgroups send no figures; their usage and limit are read now and then instead. */
+/*
+ * Idle cgroups send no figures: their usage, limit and working set come from
+ * the kernel's gauges each interval where it has them (one read for all).
+ */
+static void kernel_gauges(uint64_t cgroup_id, void *value, void *ctx)
+{
+	struct aggregate_entry *e = value;
+	struct aggregate_sink *a = ctx;
+	struct memsight_container_stats s = { 0 };
+	bool working_set;
+
+	if (e->removed_ns || (e->interval_gauges && e->interval_detail) ||
+	    !agent_memcg_gauges(a->ms, cgroup_id, &s, &working_set))
+		return;
+	if (!e->interval_gauges) {
+		aggregate_entry_gauges(e, &s);
+		e->interval_gauges = true;
+	}
+	if (working_set && !e->interval_detail)
+		aggregate_entry_working_set(e, s.working_set_bytes);
+}
+
+/* Else from cgroupfs, now and then. */
 static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
@@ -83,12 +108,17 @@ static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
 		aggregate_entry_gauges(e, &s);
 }
 
-/* What idle cgroups are made of: memory.stat is several reads, so less often than usage. */
+/*
+ * What idle cgroups are made of: memory.stat is several reads, so less often
+ * than usage. top shows only the working set, which the kernel's gauges gave.
+ */
 static void refresh_details(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct aggregate_sink *a = ctx;
 
+	if (a->view && e->interval_working_set)
+		return;
 	if (!e->removed_ns && e->path && e->has_usage && !e->interval_detail && a->memcg_root[0])
 		refresh_detail(a, e);
 }
@@ -118,6 +148,9 @@ static void aggregate_on_event(struct run *run, void *state, const struct memsig
 	aggregate__add_event(a->agg, ev, now);
 	if (ev->type != MEMSIGHT_EVENT_AGENT_STATS)
 		return;
+	a->ms = run_agent(run);
+	if (a->ms)
+		aggregate__each(a->agg, kernel_gauges, a);
 	if (now - a->gauges_read_ns >= a->gauges_every_ns) {
 		aggregate__each(a->agg, refresh_gauges, a);
 		a->gauges_read_ns = now;

@@ -227,6 +227,10 @@ static int open_agent(struct run *run)
 			 "and fault samples go to whoever reads %s/events",
 			 env->pin_dir, env->pin_dir);
 	log_debug("attached in %.1f ms; oom_kill via %s", report->attach_ms, report->hooks[0].hook);
+	for (unsigned int i = 0; i < report->hook_count; i++)
+		if (!strcmp(report->hooks[i].feature, "gauges"))
+			log_debug("usage and limit via %s (%s)", report->hooks[i].hook,
+				  report->hooks[i].reason);
 	return run_watch(run, memsight_fd(run->ms), EPOLLIN, agent_ready, NULL);
 }
 

@@ -111,7 +111,7 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		r->percent = r->has_limit && e->limit_bytes
 				     ? 100.0 * (double)e->usage_bytes / (double)e->limit_bytes
 				     : -1;
-		r->has_working_set = e->has_detail;
+		r->has_working_set = e->has_working_set;
 		r->working_set_bytes = e->working_set_bytes;
 		r->time_to_limit_s = e->has_time_to_limit ? e->time_to_limit_s : -1;
 		r->growth = aggregate_entry_growth(e, interval_ns);

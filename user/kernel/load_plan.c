@@ -34,6 +34,9 @@ const struct load_hook load_hooks[] = {
 	  "stall time of the stalled task's memcg, log2 histogram", false },
 	{ PART_SAMPLES, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
 	  "rate-limited in the kernel (--fault-samples)", false },
+	{ PART_GAUGES, "gauges", "iter/cgroup (page counters + vmstats)",
+	  "every memcg's usage, limit and inactive file in one read per interval", false },
+	{ 0, "gauges", "cgroupfs (userspace)", NULL, true },
 };
 
 const unsigned int load_hook_count = sizeof(load_hooks) / sizeof(load_hooks[0]);
@@ -70,6 +73,7 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
 	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
 	probe->bpf_loop = !btf_info_enum_value(btf, "BPF_FUNC_loop", &(int64_t){ 0 });
+	probe->cgroup_iter = btf_info_has_func(btf, "bpf_iter_cgroup");
 }
 
 /*
@@ -146,13 +150,24 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 		0,
 	};
 
+	/*
+	 * The gauges iterator attaches by the kernel's own BTF, to the memory
+	 * hierarchy's root; tried with the first attempt only, then left to cgroupfs.
+	 */
+	unsigned int gauges =
+		probe->cgroup_iter && probe->kernel_btf && opts->memcg_root && opts->memcg_root[0]
+			? PART_GAUGES
+			: 0;
+
 	plan->attempt_count = 0;
 	/*
 	 * Samples are opt-in and x86 only (other arches have no exceptions
 	 * tracepoints); tried once with the fault hook asked for, then left out.
 	 */
 	if (opts->fault_samples && probe->page_fault_user)
-		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES);
+		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges);
+	if (gauges && (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[0] & PART_FAULTS) == asked))
+		add_attempt(plan, ladder[0] | gauges);
 	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
 		if (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[i] & PART_FAULTS) == asked)
 			add_attempt(plan, ladder[i]);
@@ -178,6 +193,7 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 	plan->btf_path = opts->btf_path	     ? opts->btf_path
 			 : probe->kernel_btf ? "/sys/kernel/btf/vmlinux"
 					     : NULL;
+	plan->memcg_root = opts->memcg_root;
 	plan->fault_hook_requested = opts->fault_hook != FAULT_HOOK_AUTO;
 	plan->oom_hook_requested = opts->oom_hook != OOM_HOOK_AUTO;
 	plan->fault_samples = opts->fault_samples;

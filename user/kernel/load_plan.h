@@ -26,6 +26,7 @@ enum load_part {
 	PART_CHARGES = 1U << 6,
 	PART_RECLAIM = 1U << 7,
 	PART_SAMPLES = 1U << 8,
+	PART_GAUGES = 1U << 9, /* the memcg gauges iterator */
 };
 
 #define PART_OOM    (PART_OOM_TP_BTF | PART_OOM_FENTRY | PART_OOM_TRACEPOINT)
@@ -40,6 +41,7 @@ struct kernel_probe {
 	bool mark_victim_task; /* oom:mark_victim passes the victim's task (2024) */
 	bool mark_oom_victim;  /* mark_oom_victim() is a traceable function */
 	bool bpf_loop;	       /* the bpf_loop() helper (5.17): a walk over every process */
+	bool cgroup_iter;      /* the cgroup iterator (6.1): every memcg's gauges in one read */
 };
 
 /* One hook: the feature it serves and its name, defined once for every report. */
@@ -65,6 +67,7 @@ struct load_plan {
 	struct kernel_probe probe;
 	/* the BTF CO-RE relocates against (libbpf's btf_custom_path), NULL: libbpf's search */
 	const char *btf_path;
+	const char *memcg_root; /* the memory hierarchy's mount, for the gauges iterator */
 	/* OOM hooks to try, best first; a non-empty ruled_out skips one, saying why */
 	struct {
 		unsigned int part;

@@ -245,11 +245,13 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts,
 		{ skel->progs.reclaim_memcg_end, PART_RECLAIM },
 		{ skel->progs.reclaim_direct_begin, PART_RECLAIM },
 		{ skel->progs.reclaim_direct_end, PART_RECLAIM },
+		{ skel->progs.memcg_gauges_walk, PART_GAUGES },
 	};
 
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
 		bpf_program__set_autoload(programs[i].prog, parts & programs[i].part);
-	bpf_program__set_autoattach(skel->progs.oom_tasks_walk, false); /* attach_task_walk */
+	bpf_program__set_autoattach(skel->progs.oom_tasks_walk, false);	   /* attach_task_walk */
+	bpf_program__set_autoattach(skel->progs.memcg_gauges_walk, false); /* attach_gauges */
 }
 
 /*
@@ -289,6 +291,8 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
 	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
 	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
+	/* a record per memcg, as many as the counting slots (twice today's memcgs) */
+	bpf_map__set_max_entries(skel->maps.memcg_gauges, parts & PART_GAUGES ? slots : 1);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 parts & PART_OOM_TRACEPOINT ? OOM_PENDING_MAX : 1);
@@ -322,6 +326,8 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	ret = memsight_bpf__attach(skel);
 	if (!ret)
 		ret = attach_task_walk(skel);
+	if (!ret)
+		ret = loader_attach_gauges(loader, skel, plan->memcg_root);
 	if (ret) {
 		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
@@ -339,6 +345,7 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	loader->parts = parts;
 	return 0;
 fail:
+	loader_detach_gauges(loader);
 	memsight_bpf__destroy(skel);
 	return ret;
 }
@@ -372,6 +379,11 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 				 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or "
 				 "later)",
 				 err);
+			continue;
+		}
+		if (parts & PART_GAUGES) {
+			snprintf(loader->gauges_err, sizeof(loader->gauges_err),
+				 "the cgroup iterator failed (%s); cgroupfs files instead", err);
 			continue;
 		}
 		if (used < log_len)
@@ -423,6 +435,12 @@ static const char *hook_reason(const struct loader *loader, const struct load_pl
 {
 	if (!strcmp(feature, "oom_kill"))
 		return oom_reason;
+	if (!strcmp(feature, "gauges") && !(used && used->part))
+		return loader->gauges_err[0] ? loader->gauges_err
+		       : !plan->probe.cgroup_iter
+			       ? "no cgroup iterator on this kernel (it came in Linux 6.1)"
+		       : !plan->probe.kernel_btf ? "the cgroup iterator needs the kernel's own BTF"
+						 : "no memory controller mounted";
 	if (used && used->part == PART_FAULTS_PERF)
 		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
 	if (used)
@@ -654,6 +672,7 @@ void loader__free(struct loader *loader)
 	for (int f = 0; f < COUNT_FAMILIES; f++)
 		count_maps__close(&loader->counts[f].source, &loader->counts[f].table);
 	detach_perf_faults(loader);
+	loader_detach_gauges(loader);
 	memsight_bpf__destroy(loader->skel);
 	if (loader->stats_fd >= 0)
 		close(loader->stats_fd);

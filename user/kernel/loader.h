@@ -32,6 +32,8 @@ struct loader_opts {
 	void *ctx;
 	/* leave the `events` ring buffer to another consumer (pinned); cgroup records still come */
 	bool leave_events;
+	/* the memory hierarchy's mount, which the gauges iterator walks (NULL: cgroupfs only) */
+	const char *memcg_root;
 };
 
 enum hook_status {
@@ -48,7 +50,7 @@ struct hook_report {
 	char reason[1024]; /* why this hook (or why none) */
 };
 
-#define LOADER_HOOKS_MAX 8
+#define LOADER_HOOKS_MAX 10
 
 struct loader_report {
 	char btf_source[256];
@@ -74,6 +76,16 @@ void loader__counters(const struct loader *loader, struct memsight_bpf_counters 
  */
 unsigned int loader__memcg_tasks(struct loader *loader, uint64_t cgroup_id,
 				 struct memsight_task_record *out, unsigned int max);
+
+/*
+ * Every memcg's usage, limit, memory.high and inactive file pages, read now by
+ * the gauges iterator in one walk: *out points at count records, valid until
+ * the next call. *missed counts memcgs that found no room (read them from
+ * cgroupfs). Returns the count, or -EOPNOTSUPP when the iterator isn't
+ * attached (kernels before 6.1, no kernel BTF), or another -errno.
+ */
+int loader__memcg_gauges(struct loader *loader, const struct memsight_memcg_gauges **out,
+			 unsigned int *missed);
 
 /* Programs memsight can hold at once: 14 today (see bpf/), room for more. */
 #define LOADER_PROGRAMS_MAX 32

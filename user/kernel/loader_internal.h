@@ -10,13 +10,19 @@
 struct memsight_bpf;
 struct ring_buffer;
 struct bpf_link;
+struct memsight_memcg_gauges;
 
 struct loader {
 	struct memsight_bpf *skel;
 	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
 	int perf_link_count;
-	unsigned int parts;		/* enum load_part: what is attached */
-	char samples_err[512];		/* why --fault-samples could not be served */
+	unsigned int parts;	      /* enum load_part: what is attached */
+	char samples_err[512];	      /* why --fault-samples could not be served */
+	char gauges_err[512];	      /* why the gauges iterator could not be loaded */
+	struct bpf_link *gauges_link; /* the gauges iterator, attached to the memory root */
+	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
+	size_t gauges_map_len;
+	unsigned int gauges_max;
 	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
 	struct ring_buffer *rb_cgroups; /* cgroup records */
 	int epfd;			/* both of them */
@@ -32,6 +38,9 @@ struct loader {
 
 /* The ring buffers' readers, behind one epoll fd; 0 or -errno with why in err. */
 int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len);
+/* The gauges iterator, when loaded: attached to memcg_root and its array mapped; 0 or -errno. */
+int loader_attach_gauges(struct loader *loader, struct memsight_bpf *skel, const char *memcg_root);
+void loader_detach_gauges(struct loader *loader);
 /* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
 int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
 

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "id_table.h"
+#include "log.h"
+#include "memcg_gauges.h"
+
+/* Where a cgroup's record sat in the walk of round `round`. */
+struct gauges_slot {
+	uint32_t index;
+	uint32_t round;
+};
+
+struct memcg_gauges {
+	struct id_table *index; /* cgroup id -> struct gauges_slot; kept across intervals */
+	const struct memsight_memcg_gauges *records;
+	unsigned int count;
+	uint32_t round; /* walks so far; a slot of an older round is stale */
+	bool read;	/* this interval's walk is done (or failed) */
+	bool unavailable;
+};
+
+struct memcg_gauges *memcg_gauges__new(void)
+{
+	struct memcg_gauges *g = calloc(1, sizeof(*g));
+
+	if (g && !(g->index = id_table__new(sizeof(struct gauges_slot)))) {
+		free(g);
+		g = NULL;
+	}
+	return g;
+}
+
+void memcg_gauges__free(struct memcg_gauges *g)
+{
+	if (!g)
+		return;
+	id_table__free(g->index);
+	free(g);
+}
+
+void memcg_gauges__next_interval(struct memcg_gauges *g)
+{
+	g->read = false;
+}
+
+/* The walk, indexed: no allocation once every memcg has its index entry. */
+static void walk(struct memcg_gauges *g, struct loader *loader)
+{
+	unsigned int missed;
+	int n = loader__memcg_gauges(loader, &g->records, &missed);
+
+	g->read = true;
+	g->count = 0;
+	if (n < 0) {
+		if (n != -EOPNOTSUPP && !g->unavailable)
+			log_debug("gauges iterator: %s; cgroupfs instead", strerror(-n));
+		g->unavailable = true;
+		return;
+	}
+	g->round++;
+	for (int i = 0; i < n; i++) {
+		struct gauges_slot *slot = id_table__get(g->index, g->records[i].cgroup_id);
+
+		if (slot)
+			*slot = (struct gauges_slot){ (uint32_t)i, g->round };
+	}
+	g->count = (unsigned int)n;
+	if (missed)
+		log_debug("gauges iterator: %u memcgs past its array, read from cgroupfs", missed);
+}
+
+bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, uint64_t cgroup_id,
+		       struct memsight_container_stats *c, bool *working_set)
+{
+	const struct memsight_memcg_gauges *r;
+	const struct gauges_slot *slot;
+
+	*working_set = false;
+	if (!g)
+		return false;
+	if (!g->read)
+		walk(g, loader);
+	slot = id_table__find(g->index, cgroup_id);
+	if (!slot || slot->round != g->round || slot->index >= g->count)
+		return false;
+	r = &g->records[slot->index];
+	c->has_usage = true;
+	c->usage_bytes = r->usage_bytes;
+	c->has_limit = r->flags & MEMSIGHT_GAUGE_LIMITED;
+	c->limit_bytes = c->has_limit ? r->limit_bytes : 0;
+	c->has_high = v2 && (r->flags & MEMSIGHT_GAUGE_HIGH);
+	c->high_bytes = c->has_high ? r->high_bytes : 0;
+	if (r->flags & MEMSIGHT_GAUGE_INACTIVE_FILE) {
+		*working_set = true;
+		c->working_set_bytes = r->usage_bytes > r->inactive_file_bytes
+					       ? r->usage_bytes - r->inactive_file_bytes
+					       : 0;
+	}
+	return true;
+}
+
+void memcg_gauges__forget(struct memcg_gauges *g, uint64_t cgroup_id)
+{
+	if (g)
+		id_table__remove(g->index, cgroup_id);
+}
