@@ -1,36 +1,55 @@
 #!/bin/bash
 # What one `memsight top` refresh costs with N containers on the node: N real memcgs at
 # docker's cgroupfs paths (named only by their ids: no docker state for them), a top in
-# --batch mode filtered to them, and the agent's own per-interval timing (-v) plus its
-# CPU time from /proc. Usage: sudo bench/top_refresh.sh [N] (default 1000).
+# --batch mode filtered to them. The figure is the marginal CPU of a refresh: a run of
+# LONG refreshes minus a run of one, divided by LONG - 1 (start-up, the BTF parse and the
+# first naming of every cgroup cancel out), from the runs' rusage (bash's `time`, 1 ms),
+# ROUNDS pairs, median. Also the agent's own render timing (-v) and its peak RSS.
+# Usage: sudo bench/top_refresh.sh [N] (default 1000); LONG=31 ROUNDS=3 by default.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-1000}
+long=${LONG:-31}
+rounds=${ROUNDS:-3}
 bin=build/memsight
 root=/sys/fs/cgroup/memory
 grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null && root=/sys/fs/cgroup
 base="/memsight-bench-top-$$"
-hz=$(getconf CLK_TCK)
-cleanup() { find "$root$base" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
+log=$(mktemp)
+cleanup() {
+	find "$root$base" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	rm -f "$log" "$log.out" "$log.time" "$log.rss"
+}
 trap cleanup EXIT
 
 mkdir -p "$root$base/docker"
 for i in $(seq 1 "$n"); do
 	mkdir "$root$base/docker/$(printf '%064x' "$i")"
 done
-log=$(mktemp)
-"$bin" top --batch --iterations 12 --interval 1s --cgroup "$base" -v >"$log.out" 2>"$log" &
-pid=$!
-sleep 2
-t0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
-sleep 8
-t1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
-rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
-wait $pid
-rows=$(awk '/^memsight top/ { n++ } n == 12 && /docker:/' "$log.out" | wc -l)
-echo "containers: $n memcgs, rows in the last snapshot: $rows"
-echo -n "interval work (ms; gauges read, rows built, snapshot printed), sorted: "
-grep -o 'work took [0-9.]* ms' "$log" | awk '{ print $3 }' | tail -n +3 | sort -n | tr '\n' ' '
+
+# cpu_ms ITERATIONS: user+system ms of one top run of that many 1 s refreshes
+cpu_ms() {
+	local TIMEFORMAT='%3U %3S'
+	{ time /usr/bin/time -f %M -o "$log.rss" "$bin" top --batch --iterations "$1" --interval 1s --cgroup "$base" -v \
+		>"$log.out" 2>"$log"; } 2>"$log.time"
+	awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$log.time"
+}
+
+"$bin" features | grep -A1 '^  gauges' | tr -s ' ' | tr '\n' ' '
 echo
-echo "CPU over 8 refreshes: $((t1 - t0)) ticks of 1/${hz}s = $(awk -v t=$((t1 - t0)) -v hz="$hz" 'BEGIN { printf "%.1f", 1000 * t / hz / 8 }') ms per 1 s refresh; VmRSS ${rss} KiB"
-rm -f "$log" "$log.out"
+marginals=()
+for r in $(seq 1 "$rounds"); do
+	one=$(cpu_ms 1)
+	many=$(cpu_ms "$long")
+	m=$(awk -v a="$one" -v b="$many" -v l="$long" 'BEGIN { printf "%.2f", (b - a) / (l - 1) }')
+	marginals+=("$m")
+	echo "round $r: 1 refresh ${one} ms, $long refreshes ${many} ms: $m ms per refresh"
+done
+rows=$(awk -v l="$long" '/^memsight top/ { n++ } n == l && /docker:/' "$log.out" | wc -l)
+echo "containers: $n memcgs, rows in the last snapshot: $rows"
+echo -n "render (rows built, sorted, printed), ms, sorted: "
+grep -o 'rows took [0-9.]* ms' "$log" | awk '{ print $3 }' | tail -n +3 | sort -n | tr '\n' ' '
+echo
+echo "peak RSS of the last run: $(cat "$log.rss") KiB"
+echo "marginal CPU per 1 s refresh, median of $rounds: $(printf '%s\n' "${marginals[@]}" | sort -n |
+	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms"

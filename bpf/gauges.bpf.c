@@ -64,25 +64,45 @@ static __always_inline bool memcg_inactive_file(struct mem_cgroup *memcg, __u64 
 	return true;
 }
 
-static __always_inline void fill_gauges(struct memsight_memcg_gauges *g, struct cgroup *cgrp,
-					struct cgroup_subsys_state *css)
+/* PAGE_COUNTER_MAX is LONG_MAX / PAGE_SIZE (64-bit): "max" in cgroupfs. */
+static __always_inline bool page_counter_unset(__u64 pages)
 {
-	struct mem_cgroup *memcg = css_memcg(css);
-	__u64 high, pages = 0;
-	bool unlimited;
+	return pages >= 0x7fffffffffffffffULL / page_size;
+}
 
-	g->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
-	memcg_page_counter(css, &g->usage_bytes, &g->limit_bytes, &unlimited);
-	g->flags = unlimited ? 0 : MEMSIGHT_GAUGE_LIMITED;
-	g->high_bytes = 0;
-	/* memory.high is v2's, in the page counter since 5.8; userspace uses it on v2 only */
-	if (bpf_core_field_exists(memcg->memory.high)) {
-		high = BPF_CORE_READ(memcg, memory.high);
-		if (high < 0x7fffffffffffffffULL / page_size) {
-			g->high_bytes = high * page_size;
-			g->flags |= MEMSIGHT_GAUGE_HIGH;
-		}
+/*
+ * The walk is the cost of a read, and a helper call (bpf_probe_read_kernel)
+ * is most of a memcg's share of it: the cgroup's fields are direct loads, and
+ * the page counter's high and max, next to each other since they moved into
+ * it (5.8), come in one read.
+ */
+static __always_inline void fill_gauges(struct memsight_memcg_gauges *g, struct cgroup *cgrp,
+					struct mem_cgroup *memcg)
+{
+	__u64 counter = bpf_core_field_offset(struct mem_cgroup, memory);
+	__u64 high_at = bpf_core_field_offset(struct page_counter, high);
+	__u64 max_at = bpf_core_field_offset(struct page_counter, max);
+	__u64 usage = 0, high_max[2] = { 0, 0 }, pages = 0;
+
+	g->cgroup_id = cgrp->kn->id;
+	g->flags = 0;
+	bpf_probe_read_kernel(&usage, sizeof(usage),
+			      (void *)memcg + counter +
+				      bpf_core_field_offset(struct page_counter, usage));
+	if (max_at == high_at + sizeof(__u64)) {
+		bpf_probe_read_kernel(high_max, sizeof(high_max),
+				      (void *)memcg + counter + high_at);
+	} else {
+		high_max[0] = ~0ULL; /* no memory.high in the page counter (before 5.8) */
+		bpf_probe_read_kernel(&high_max[1], sizeof(__u64),
+				      (void *)memcg + counter + max_at);
 	}
+	g->usage_bytes = usage * page_size;
+	g->limit_bytes = page_counter_unset(high_max[1]) ? 0 : high_max[1] * page_size;
+	g->flags |= page_counter_unset(high_max[1]) ? 0 : MEMSIGHT_GAUGE_LIMITED;
+	/* memory.high is v2's; userspace uses it on v2 only */
+	g->high_bytes = page_counter_unset(high_max[0]) ? 0 : high_max[0] * page_size;
+	g->flags |= page_counter_unset(high_max[0]) ? 0 : MEMSIGHT_GAUGE_HIGH;
 	g->inactive_file_bytes = 0;
 	if (memcg_inactive_file(memcg, &pages)) {
 		g->inactive_file_bytes = pages * page_size;
@@ -94,16 +114,18 @@ static __always_inline void fill_gauges(struct memsight_memcg_gauges *g, struct 
 SEC("iter/cgroup")
 int memcg_gauges_walk(struct bpf_iter__cgroup *ctx)
 {
+	int memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	int subsys_count = bpf_core_enum_value(enum cgroup_subsys_id, CGROUP_SUBSYS_COUNT);
 	struct cgroup *cgrp = ctx->cgroup;
 	struct cgroup_subsys_state *css;
 	struct memsight_memcg_gauges *g;
 	__u32 slot;
 
 	/* NULL: the walk's end. The hierarchy root has no limit and v1 sums its usage. */
-	if (!cgrp || BPF_CORE_READ(cgrp, level) == 0)
+	if (!cgrp || cgrp->level == 0 || memory_id < 0 || memory_id >= subsys_count)
 		return 0;
 	/* v2: a cgroup whose parent doesn't enable memory has no memcg of its own */
-	css = cgroup_memcg_css(cgrp);
+	css = cgrp->subsys[memory_id];
 	if (!css)
 		return 0;
 	slot = gauges_count;
@@ -112,7 +134,8 @@ int memcg_gauges_walk(struct bpf_iter__cgroup *ctx)
 		gauges_missed++;
 		return 0;
 	}
-	fill_gauges(g, cgrp, css);
+	/* struct mem_cgroup embeds its css: found by relocated offset */
+	fill_gauges(g, cgrp, (void *)css - bpf_core_field_offset(struct mem_cgroup, css));
 	gauges_count = slot + 1;
 	return 0;
 }

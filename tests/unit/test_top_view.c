@@ -98,20 +98,21 @@ static void test_sort_and_filter(void **state)
 			       busy = entry("/busy", 10 * MIB, 9000),
 			       killed = entry("/killed", 1, 0);
 	const struct aggregate_entry *entries[] = { &big, &busy, &killed };
-	struct top_row rows[3];
+	struct top_row built[3];
+	const struct top_row *rows[3] = { &built[0], &built[1], &built[2] };
 
 	killed.oom_kills = 1;
-	top_rows_build(entries, 3, SEC, 0, rows);
+	top_rows_build(entries, 3, SEC, 0, built);
 	top_rows_sort(rows, 3, TOP_SORT_USAGE);
-	assert_string_equal(rows[0].name, "/big");
+	assert_string_equal(rows[0]->name, "/big");
 	top_rows_sort(rows, 3, TOP_SORT_FAULTS);
-	assert_string_equal(rows[0].name, "/busy");
+	assert_string_equal(rows[0]->name, "/busy");
 	top_rows_sort(rows, 3, TOP_SORT_OOM);
-	assert_string_equal(rows[0].name, "/killed");
+	assert_string_equal(rows[0]->name, "/killed");
 	top_rows_sort(rows, 3, TOP_SORT_NAME);
-	assert_string_equal(rows[2].name, "/killed");
+	assert_string_equal(rows[2]->name, "/killed");
 	assert_int_equal(top_rows_filter(rows, 3, "BU"), 1);
-	assert_string_equal(rows[0].name, "/busy");
+	assert_string_equal(rows[0]->name, "/busy");
 	assert_int_equal(top_sort_from_key('r'), TOP_SORT_RECLAIM);
 	assert_int_equal(top_sort_from_key('z'), TOP_SORTS);
 }

@@ -438,9 +438,30 @@ static void find_memcg_root(struct memsight *ms)
 		!strcmp(cgroup_memory_root(&mounts, ms->memcg_root, sizeof(ms->memcg_root)), "v2");
 }
 
+/*
+ * Where the gauges iterator starts its walk: the cgroup --cgroup names when it
+ * names one (the walk then costs what the containers shown cost, not every
+ * memcg of the node); cgroups that match the prefix only as a string (PREFIX-2
+ * beside PREFIX) find no record and are read from cgroupfs. Else the root.
+ */
+static void gauges_root(const struct memsight *ms, char *out, size_t len)
+{
+	const char *prefix = ms->opts.cgroup_prefix;
+	struct stat st;
+
+	snprintf(out, len, "%s", ms->memcg_root);
+	if (!prefix || !prefix[0] || !strcmp(prefix, "/") || !ms->memcg_root[0])
+		return;
+	snprintf(out, len, "%s%s%s", ms->memcg_root, prefix[0] == '/' ? "" : "/", prefix);
+	if (stat(out, &st) || !S_ISDIR(st.st_mode))
+		snprintf(out, len, "%s", ms->memcg_root);
+}
+
 /* Loads and attaches the BPF side; counting begins at the attach. */
 static int start_loader(struct memsight *ms, char *err, size_t err_len)
 {
+	char walk_root[sizeof(ms->memcg_root) + 4096];
+
 	struct loader_opts opts = {
 		.sz = sizeof(opts),
 		.btf_path = ms->opts.btf_path,
@@ -451,11 +472,12 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 		.on_record = on_record,
 		.ctx = ms,
 		.leave_events = ms->opts.pin_dir != NULL,
-		.memcg_root = ms->memcg_root,
+		.memcg_root = walk_root,
 	};
 	int ret;
 
 	find_memcg_root(ms);
+	gauges_root(ms, walk_root, sizeof(walk_root));
 	ret = loader__new(&opts, &ms->loader, err, err_len);
 
 	if (ret)

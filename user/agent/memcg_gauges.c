@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "id_table.h"
 #include "log.h"
 #include "memcg_gauges.h"
@@ -49,6 +50,7 @@ void memcg_gauges__next_interval(struct memcg_gauges *g)
 /* The walk, indexed: no allocation once every memcg has its index entry. */
 static void walk(struct memcg_gauges *g, struct loader *loader)
 {
+	uint64_t start = clock_monotonic_ns();
 	unsigned int missed;
 	int n = loader__memcg_gauges(loader, &g->records, &missed);
 
@@ -68,6 +70,8 @@ static void walk(struct memcg_gauges *g, struct loader *loader)
 			*slot = (struct gauges_slot){ (uint32_t)i, g->round };
 	}
 	g->count = (unsigned int)n;
+	log_debug("gauges iterator: %d memcgs in %.2f ms", n,
+		  (double)(clock_monotonic_ns() - start) / 1e6);
 	if (missed)
 		log_debug("gauges iterator: %u memcgs past its array, read from cgroupfs", missed);
 }

@@ -36,6 +36,8 @@ struct top {
 	/* the rows on screen: a copy, kept while paused */
 	struct top_row *rows;
 	unsigned int row_count, rows_cap;
+	const struct top_row **view; /* rows filtered and sorted, for one refresh */
+	unsigned int view_cap;
 	double agent_cpu_percent; /* the last interval's figures of memsight itself */
 	uint64_t agent_lost_total;
 	uint64_t render_ns; /* the last refresh's cost, shown in --batch */
@@ -98,20 +100,23 @@ static void summarize(const struct top *t, struct top_summary *sum)
 	sum->paused = t->paused;
 }
 
-/* Sorted and filtered in place on a scratch copy; returns the rows to show. */
-static struct top_row *visible_rows(struct top *t, unsigned int *count)
+/* The rows to show, filtered and sorted: pointers to the rows, valid until the next call. */
+static const struct top_row **visible_rows(struct top *t, unsigned int *count)
 {
-	struct top_row *view = malloc((t->row_count ? t->row_count : 1) * sizeof(*view));
+	*count = 0;
+	if (t->row_count > t->view_cap) {
+		const struct top_row **grown = realloc(t->view, t->row_count * sizeof(*grown));
 
-	if (!view) {
-		*count = 0;
-		return NULL;
+		if (!grown)
+			return t->view;
+		t->view = grown;
+		t->view_cap = t->row_count;
 	}
-	if (t->row_count)
-		memcpy(view, t->rows, t->row_count * sizeof(*view));
-	*count = top_rows_filter(view, t->row_count, t->filter);
-	top_rows_sort(view, *count, t->sort);
-	return view;
+	for (unsigned int i = 0; i < t->row_count; i++)
+		t->view[i] = &t->rows[i];
+	*count = top_rows_filter(t->view, t->row_count, t->filter);
+	top_rows_sort(t->view, *count, t->sort);
+	return t->view;
 }
 
 /* --batch: one snapshot of every row, all columns, names in full. */
@@ -120,7 +125,7 @@ static void print_snapshot(struct top *t)
 	struct top_summary sum;
 	struct top_layout layout;
 	unsigned int count;
-	struct top_row *rows = visible_rows(t, &count);
+	const struct top_row **rows = visible_rows(t, &count);
 	int ret;
 
 	summarize(t, &sum);
@@ -129,9 +134,8 @@ static void print_snapshot(struct top *t)
 	top_layout_for(&layout, 100000);
 	top_format_titles(&t->text, &layout, t->sort);
 	for (unsigned int i = 0; i < count; i++)
-		top_format_row(&t->text, &layout, &rows[i]);
+		top_format_row(&t->text, &layout, rows[i]);
 	strbuf_append(&t->text, "\n", 1);
-	free(rows);
 	if (t->text.failed)
 		return;
 	ret = stream_write_stdout(t->text.buf, t->text.len);
@@ -182,7 +186,7 @@ static void draw_screen(struct top *t)
 	struct top_layout layout;
 	unsigned int count, body;
 	int rows_on_screen, cols = COLS, lines = LINES, y = 0;
-	struct top_row *rows = visible_rows(t, &count);
+	const struct top_row **rows = visible_rows(t, &count);
 	const char *footer;
 
 	erase();
@@ -209,10 +213,10 @@ static void draw_screen(struct top *t)
 		attr_t attr = A_NORMAL;
 
 		strbuf_reset(&t->text);
-		top_format_row(&t->text, &layout, &rows[i]);
-		if (rows[i].exited)
-			attr = rows[i].oom_kills ? A_BOLD : A_DIM;
-		else if (rows[i].oom_kills || rows[i].percent >= 90)
+		top_format_row(&t->text, &layout, rows[i]);
+		if (rows[i]->exited)
+			attr = rows[i]->oom_kills ? A_BOLD : A_DIM;
+		else if (rows[i]->oom_kills || rows[i]->percent >= 90)
 			attr = A_BOLD;
 		if (!t->text.failed)
 			draw_line(y++, t->text.buf, t->text.len - 1, cols, attr);
@@ -245,7 +249,6 @@ static void draw_screen(struct top *t)
 			attroff(A_REVERSE);
 		}
 	}
-	free(rows);
 	refresh();
 }
 
@@ -430,6 +433,7 @@ int top_run(const struct env *env)
 		delscreen(t.term);
 	}
 	free(t.rows);
+	free(t.view);
 	strbuf_free(&t.text);
 	return t.stdout_failed ? 1 : status;
 }

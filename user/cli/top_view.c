@@ -139,7 +139,8 @@ static int compare_double(double a, double b)
 
 static int compare_rows(const void *pa, const void *pb)
 {
-	const struct top_row *a = pa, *b = pb;
+	const struct top_row *a = *(const struct top_row *const *)pa,
+			     *b = *(const struct top_row *const *)pb;
 	int c = 0;
 
 	switch (sort_by) {
@@ -180,20 +181,20 @@ static int compare_rows(const void *pa, const void *pb)
 	return c ? c : strcmp(a->name, b->name);
 }
 
-void top_rows_sort(struct top_row *rows, unsigned int count, enum top_sort sort)
+void top_rows_sort(const struct top_row **rows, unsigned int count, enum top_sort sort)
 {
 	sort_by = sort;
 	qsort(rows, count, sizeof(*rows), compare_rows);
 }
 
-unsigned int top_rows_filter(struct top_row *rows, unsigned int count, const char *filter)
+unsigned int top_rows_filter(const struct top_row **rows, unsigned int count, const char *filter)
 {
 	unsigned int kept = 0;
 
 	if (!filter || !*filter)
 		return count;
 	for (unsigned int i = 0; i < count; i++)
-		if (strcasestr(rows[i].name, filter) || strcasestr(rows[i].path, filter))
+		if (strcasestr(rows[i]->name, filter) || strcasestr(rows[i]->path, filter))
 			rows[kept++] = rows[i];
 	return kept;
 }

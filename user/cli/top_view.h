@@ -60,9 +60,10 @@ struct top_row {
 /* Rows for entries (count of them) over an interval, at wall-clock now_ns. */
 void top_rows_build(const struct aggregate_entry *const *entries, unsigned int count,
 		    uint64_t interval_ns, int64_t now_realtime_ns, struct top_row *rows);
-void top_rows_sort(struct top_row *rows, unsigned int count, enum top_sort sort);
+/* Sorting and filtering move pointers to rows (a row is over 1 KiB). */
+void top_rows_sort(const struct top_row **rows, unsigned int count, enum top_sort sort);
 /* Keeps the rows whose name contains filter (case-insensitive); returns how many. */
-unsigned int top_rows_filter(struct top_row *rows, unsigned int count, const char *filter);
+unsigned int top_rows_filter(const struct top_row **rows, unsigned int count, const char *filter);
 
 /* Node-wide figures for the header. */
 struct top_summary {
