@@ -292,6 +292,7 @@ static bool leak_check(struct memsight *ms, const char *path, struct memsight_co
 	return true;
 }
 
+/* A container_stats for cgroup_id; text->info already resolved when path is known. */
 static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *path,
 			const struct interval_row *row, bool idle, struct stats_text *text)
 {
@@ -315,7 +316,6 @@ static void stats_event(struct memsight *ms, uint64_t cgroup_id, const char *pat
 	c->reclaim_histogram = row->hist;
 	c->reclaim_buckets = MEMSIGHT_RECLAIM_BUCKETS;
 	if (path) {
-		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text->info);
 		read_gauges(ms, cgroup_id, path, c, idle ? NULL : &text->stat);
 		if (row->faults && !ms->opts.skip_fault_top)
 			fault_top(ms, path, c, text);
@@ -337,8 +337,11 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	const char *path = cgroup_names__path(ms->names, cgroup_id);
 	struct stats_text text;
 
-	if (agent_wants_path(ms, path))
-		stats_event(ms, cgroup_id, path, value, false, &text);
+	if (!agent_wants_path(ms, path))
+		return;
+	if (path)
+		container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text.info);
+	stats_event(ms, cgroup_id, path, value, false, &text);
 }
 
 /* A view shows every container, also those idle since memsight started. */

@@ -54,7 +54,13 @@ static void printable(char *out, size_t len, const char *in)
 
 	for (size_t i = 0; i < n && o + 5 < len;) {
 		uint32_t cp;
-		size_t k = utf8_decode(s + i, n - i, &cp);
+		size_t k;
+
+		if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII, most names: as it is */
+			out[o++] = (char)s[i++];
+			continue;
+		}
+		k = utf8_decode(s + i, n - i, &cp);
 
 		if (!k || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
 			out[o++] = '?';
