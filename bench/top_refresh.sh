@@ -1,7 +1,8 @@
 #!/bin/bash
 # What one `memsight top` refresh costs with N containers on the node: N real memcgs at
-# docker's cgroupfs paths (named only by their ids: no docker state for them), a top in
-# --batch mode filtered to them. The figure is the marginal CPU of a refresh: a run of
+# docker's cgroupfs paths, each with a docker state file (config.v2.json, its name) in a
+# data root of the benchmark's own (--docker-root), as a node's running containers have;
+# a top in --batch mode filtered to them. The figure is the marginal CPU of a refresh: a run of
 # LONG refreshes minus a run of one, divided by LONG - 1 (start-up, the BTF parse and the
 # first naming of every cgroup cancel out), from the runs' rusage (bash's `time`, 1 ms),
 # ROUNDS pairs, median. Also the agent's own render timing (-v) and its peak RSS.
@@ -16,21 +17,27 @@ root=/sys/fs/cgroup/memory
 grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null && root=/sys/fs/cgroup
 base="/memsight-bench-top-$$"
 log=$(mktemp)
+docker_root=$(mktemp -d)
 cleanup() {
 	find "$root$base" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	rm -f "$log" "$log.out" "$log.time" "$log.rss"
+	rm -rf "$docker_root"
 }
 trap cleanup EXIT
 
 mkdir -p "$root$base/docker"
 for i in $(seq 1 "$n"); do
-	mkdir "$root$base/docker/$(printf '%064x' "$i")"
+	id=$(printf '%064x' "$i")
+	mkdir "$root$base/docker/$id"
+	mkdir -p "$docker_root/containers/$id"
+	printf '{"Name":"/bench-%d","Config":{"Labels":{}}}\n' "$i" >"$docker_root/containers/$id/config.v2.json"
 done
 
 # cpu_ms ITERATIONS: user+system ms of one top run of that many 1 s refreshes
 cpu_ms() {
 	local TIMEFORMAT='%3U %3S'
-	{ time /usr/bin/time -f %M -o "$log.rss" "$bin" top --batch --iterations "$1" --interval 1s --cgroup "$base" -v \
+	{ time /usr/bin/time -f %M -o "$log.rss" "$bin" top --batch --iterations "$1" --interval 1s --cgroup "$base" \
+		--docker-root "$docker_root" -v \
 		>"$log.out" 2>"$log"; } 2>"$log.time"
 	awk '{ printf "%d\n", ($1 + $2) * 1000 }' "$log.time"
 }
@@ -45,7 +52,7 @@ for r in $(seq 1 "$rounds"); do
 	marginals+=("$m")
 	echo "round $r: 1 refresh ${one} ms, $long refreshes ${many} ms: $m ms per refresh"
 done
-rows=$(awk -v l="$long" '/^memsight top/ { n++ } n == l && /docker:/' "$log.out" | wc -l)
+rows=$(awk -v l="$long" '/^memsight top/ { n++ } n == l && / bench-[0-9]+$/' "$log.out" | wc -l)
 echo "containers: $n memcgs, rows in the last snapshot: $rows"
 echo -n "render (rows built, sorted, printed), ms, sorted: "
 grep -o 'rows took [0-9.]* ms' "$log" | awk '{ print $3 }' | tail -n +3 | sort -n | tr '\n' ' '

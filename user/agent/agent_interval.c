@@ -344,18 +344,28 @@ static void emit_row(uint64_t cgroup_id, void *value, void *ctx)
 	stats_event(ms, cgroup_id, path, value, false, &text);
 }
 
-/* A view shows every container, also those idle since memsight started. */
+/*
+ * A view shows every container, also those idle since memsight started. Once
+ * it knows an idle container by name, and the kernel's gauges iterator has its
+ * record, the view reads its usage, limit and working set there itself (see
+ * agent_memcg_gauges): an idle interval then has nothing else to tell it.
+ */
 static void emit_idle_container(uint64_t cgroup_id, const char *path, void *ctx)
 {
 	static const struct interval_row idle;
 	struct memsight *ms = ctx;
 	struct stats_text text;
 
-	if (id_table__find(ms->rows, cgroup_id) || !agent_wants_path(ms, path))
+	if (id_table__find(ms->rows, cgroup_id) || !agent_wants_path(ms, path) ||
+	    memcg_gauges__told(ms->gauges, ms->loader, cgroup_id))
 		return;
 	container_cache__resolve(ms->containers, path, clock_monotonic_ns(), &text.info);
-	if (container_info_is_container(&text.info))
-		stats_event(ms, cgroup_id, path, &idle, true, &text);
+	if (!container_info_is_container(&text.info))
+		return;
+	stats_event(ms, cgroup_id, path, &idle, true, &text);
+	/* a name not found yet may still be: told again each interval until it is */
+	if (text.info.meta.name[0] || text.info.meta.pod[0])
+		memcg_gauges__tell(ms->gauges, cgroup_id);
 }
 
 static bool cgroup_removed(uint64_t cgroup_id, void *ctx)

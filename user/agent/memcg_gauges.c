@@ -12,6 +12,7 @@
 struct gauges_slot {
 	uint32_t index;
 	uint32_t round;
+	bool told; /* a view knows its container by name */
 };
 
 struct memcg_gauges {
@@ -66,14 +67,45 @@ static void walk(struct memcg_gauges *g, struct loader *loader)
 	for (int i = 0; i < n; i++) {
 		struct gauges_slot *slot = id_table__get(g->index, g->records[i].cgroup_id);
 
-		if (slot)
-			*slot = (struct gauges_slot){ (uint32_t)i, g->round };
+		if (slot) {
+			slot->index = (uint32_t)i;
+			slot->round = g->round;
+		}
 	}
 	g->count = (unsigned int)n;
 	log_debug("gauges iterator: %d memcgs in %.2f ms", n,
 		  (double)(clock_monotonic_ns() - start) / 1e6);
 	if (missed)
 		log_debug("gauges iterator: %u memcgs past its array, read from cgroupfs", missed);
+}
+
+/* The cgroup's slot when this interval's walk has its record. */
+static struct gauges_slot *current_slot(struct memcg_gauges *g, struct loader *loader,
+					uint64_t cgroup_id)
+{
+	struct gauges_slot *slot;
+
+	if (!g)
+		return NULL;
+	if (!g->read)
+		walk(g, loader);
+	slot = id_table__find(g->index, cgroup_id);
+	return slot && slot->round == g->round && slot->index < g->count ? slot : NULL;
+}
+
+bool memcg_gauges__told(struct memcg_gauges *g, struct loader *loader, uint64_t cgroup_id)
+{
+	const struct gauges_slot *slot = current_slot(g, loader, cgroup_id);
+
+	return slot && slot->told;
+}
+
+void memcg_gauges__tell(struct memcg_gauges *g, uint64_t cgroup_id)
+{
+	struct gauges_slot *slot = g ? id_table__find(g->index, cgroup_id) : NULL;
+
+	if (slot)
+		slot->told = true;
 }
 
 bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, uint64_t cgroup_id,
@@ -83,12 +115,8 @@ bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, u
 	const struct gauges_slot *slot;
 
 	*working_set = false;
-	if (!g)
-		return false;
-	if (!g->read)
-		walk(g, loader);
-	slot = id_table__find(g->index, cgroup_id);
-	if (!slot || slot->round != g->round || slot->index >= g->count)
+	slot = current_slot(g, loader, cgroup_id);
+	if (!slot)
 		return false;
 	r = &g->records[slot->index];
 	c->has_usage = true;

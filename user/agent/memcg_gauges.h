@@ -33,6 +33,14 @@ void memcg_gauges__next_interval(struct memcg_gauges *g);
 bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, uint64_t cgroup_id,
 		       struct memsight_container_stats *c, bool *working_set);
 
+/*
+ * Whether a view was told of cgroup_id's container by name (memcg_gauges__tell)
+ * and the walk of this interval has its record: the view then reads its
+ * gauges here itself, and the agent need not build its idle container_stats.
+ */
+bool memcg_gauges__told(struct memcg_gauges *g, struct loader *loader, uint64_t cgroup_id);
+void memcg_gauges__tell(struct memcg_gauges *g, uint64_t cgroup_id);
+
 /* A removed cgroup's index entry. */
 void memcg_gauges__forget(struct memcg_gauges *g, uint64_t cgroup_id);
 

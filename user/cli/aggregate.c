@@ -229,6 +229,7 @@ static void zero_interval(uint64_t id, void *value, void *ctx)
 	e->interval_gauges = false;
 	e->interval_detail = false;
 	e->interval_working_set = false;
+	e->interval_stats = false;
 }
 
 void aggregate__begin_interval(struct aggregate *agg, uint64_t interval_ns)
@@ -408,6 +409,7 @@ void aggregate__add_stats(struct aggregate *agg, const struct memsight_container
 	if (own) {
 		container_info_from_event(&stats->container, &info);
 		take_names(e, &info);
+		e->interval_stats = true;
 	}
 	e->faults_minor += stats->faults_minor;
 	e->faults_major += stats->faults_major;

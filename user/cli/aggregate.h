@@ -52,6 +52,7 @@ struct aggregate_entry {
 	bool interval_gauges;	   /* usage and limit were read this interval */
 	bool interval_detail;	   /* and memory.stat */
 	bool interval_working_set; /* the working set was read this interval (either way) */
+	bool interval_stats;	   /* a container_stats came for it this interval */
 	uint64_t removed_ns;	   /* CLOCK_MONOTONIC when its cgroup went; 0: present */
 };
 

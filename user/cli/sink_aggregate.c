@@ -87,6 +87,11 @@ static void kernel_gauges(uint64_t cgroup_id, void *value, void *ctx)
 	if (e->removed_ns || (e->interval_gauges && e->interval_detail) ||
 	    !agent_memcg_gauges(a->ms, cgroup_id, &s, &working_set))
 		return;
+	/* no figures this interval: idle, so neither heading for its limit nor leaking */
+	if (!e->interval_stats) {
+		e->has_time_to_limit = false;
+		e->leak_suspected = false;
+	}
 	if (!e->interval_gauges) {
 		aggregate_entry_gauges(e, &s);
 		e->interval_gauges = true;

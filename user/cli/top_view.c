@@ -205,11 +205,25 @@ unsigned int top_rows_filter(const struct top_row **rows, unsigned int count, co
 	return kept;
 }
 
+/* A cell's fixed text; a refresh of 1,000 rows has thousands of "0" and "-" cells. */
+static void set_cell(char *buf, size_t len, const char *text)
+{
+	size_t n = strlen(text);
+
+	n = n < len ? n : len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
 void top_format_bytes(char *buf, size_t len, double bytes)
 {
 	static const char units[] = "KMGTPE";
 	int u = -1;
 
+	if (bytes == 0) {
+		set_cell(buf, len, "0");
+		return;
+	}
 	if (bytes < 0) {
 		top_format_bytes(buf + 1, len - 1, -bytes);
 		buf[0] = '-';
@@ -229,7 +243,7 @@ void top_format_bytes(char *buf, size_t len, double bytes)
 void top_format_rate(char *buf, size_t len, double per_sec)
 {
 	if (per_sec < 0.05)
-		snprintf(buf, len, "0");
+		set_cell(buf, len, "0");
 	else if (per_sec < 10)
 		snprintf(buf, len, "%.1f", per_sec);
 	else if (per_sec < 10000)
@@ -243,7 +257,7 @@ void top_format_rate(char *buf, size_t len, double per_sec)
 static void format_age(char *buf, size_t len, int64_t s)
 {
 	if (s < 0)
-		snprintf(buf, len, "-");
+		set_cell(buf, len, "-");
 	else if (s < 120)
 		snprintf(buf, len, "%llds", (long long)s);
 	else if (s < 7200)
@@ -319,7 +333,7 @@ static void append_cut(struct strbuf *out, const char *text, unsigned int cols)
 
 	while (i < n && used < cols) {
 		uint32_t cp;
-		size_t k = utf8_decode(s + i, n - i, &cp);
+		size_t k = s[i] < 0x80 ? 1 : utf8_decode(s + i, n - i, &cp);
 
 		if (!k)
 			k = 1;
@@ -345,33 +359,52 @@ void top_format_titles(struct strbuf *out, const struct top_layout *layout, enum
 	strbuf_append(out, "\n", 1);
 }
 
+/* text right-aligned in width columns, and the space between columns */
+static void append_padded(struct strbuf *out, const char *text, unsigned int width)
+{
+	static const char spaces[] = "                        ";
+	size_t n = strlen(text);
+
+	if (n < width)
+		strbuf_append(out, spaces,
+			      width - n < sizeof(spaces) - 1 ? width - n : sizeof(spaces) - 1);
+	strbuf_append(out, text, n);
+	strbuf_append(out, " ", 1);
+}
+
 void top_format_row(struct strbuf *out, const struct top_layout *layout, const struct top_row *row)
 {
 	char cell[COLUMNS][24], name[TOP_NAME_LEN + 32];
+	const char *suffix =
+		row->exited ? (row->oom_kills ? " [exited: OOM-killed]" : " [exited]") : "";
 
 	if (row->has_usage)
 		top_format_bytes(cell[COL_USAGE], sizeof(cell[0]), (double)row->usage_bytes);
 	else
-		snprintf(cell[COL_USAGE], sizeof(cell[0]), "-");
+		set_cell(cell[COL_USAGE], sizeof(cell[0]), "-");
 	if (row->has_limit)
 		top_format_bytes(cell[COL_LIMIT], sizeof(cell[0]), (double)row->limit_bytes);
 	else
-		snprintf(cell[COL_LIMIT], sizeof(cell[0]), "-");
+		set_cell(cell[COL_LIMIT], sizeof(cell[0]), "-");
 	if (row->percent >= 0)
 		snprintf(cell[COL_PERCENT], sizeof(cell[0]), "%.1f", row->percent);
 	else
-		snprintf(cell[COL_PERCENT], sizeof(cell[0]), "-");
+		set_cell(cell[COL_PERCENT], sizeof(cell[0]), "-");
 	top_format_bytes(cell[COL_GROWTH], sizeof(cell[0]), row->growth);
 	top_format_rate(cell[COL_MINFLT], sizeof(cell[0]), row->minor_per_sec);
 	top_format_rate(cell[COL_MAJFLT], sizeof(cell[0]), row->major_per_sec);
 	top_format_rate(cell[COL_STALL], sizeof(cell[0]), row->stall_ms_per_sec);
-	snprintf(cell[COL_OOM], sizeof(cell[0]), "%llu", (unsigned long long)row->oom_kills);
+	if (row->oom_kills)
+		snprintf(cell[COL_OOM], sizeof(cell[0]), "%llu",
+			 (unsigned long long)row->oom_kills);
+	else
+		set_cell(cell[COL_OOM], sizeof(cell[0]), "0");
 	format_age(cell[COL_LAST_OOM], sizeof(cell[0]), row->last_oom_age_s);
 	if (row->has_working_set)
 		top_format_bytes(cell[COL_WORKING_SET], sizeof(cell[0]),
 				 (double)row->working_set_bytes);
 	else
-		snprintf(cell[COL_WORKING_SET], sizeof(cell[0]), "-");
+		set_cell(cell[COL_WORKING_SET], sizeof(cell[0]), "-");
 	/* blank when not growing toward a limit */
 	if (row->time_to_limit_s >= 0)
 		format_age(cell[COL_TIME_TO_LIMIT], sizeof(cell[0]), (int64_t)row->time_to_limit_s);
@@ -379,12 +412,14 @@ void top_format_row(struct strbuf *out, const struct top_layout *layout, const s
 		cell[COL_TIME_TO_LIMIT][0] = '\0';
 	for (int c = 0; c < COLUMNS; c++)
 		if (layout->shown[c])
-			strbuf_printf(out, "%*s ", (int)columns[c].width, cell[c]);
-	snprintf(name, sizeof(name), "%s%s%s", row->name, row->leak_suspected ? " [leak?]" : "",
-		 !row->exited	  ? ""
-		 : row->oom_kills ? " [exited: OOM-killed]"
-				  : " [exited]");
-	append_cut(out, name, layout->name_width);
+			append_padded(out, cell[c], columns[c].width);
+	if (!row->leak_suspected && !*suffix) {
+		append_cut(out, row->name, layout->name_width);
+	} else {
+		snprintf(name, sizeof(name), "%s%s%s", row->name,
+			 row->leak_suspected ? " [leak?]" : "", suffix);
+		append_cut(out, name, layout->name_width);
+	}
 	strbuf_append(out, "\n", 1);
 }
 
