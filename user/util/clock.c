@@ -31,6 +31,11 @@ uint64_t clock_boottime_ns(void)
 	return (uint64_t)clock_ns(CLOCK_BOOTTIME);
 }
 
+uint64_t clock_thread_cpu_ns(void)
+{
+	return (uint64_t)clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
 int64_t clock_boot_to_realtime_ns(void)
 {
 	/* Bracket the boot-time read to halve the error of two separate reads. */

@@ -14,6 +14,8 @@ double clock_monotonic_ms(void);
 int64_t clock_realtime_ns(void);
 /* CLOCK_BOOTTIME, the clock of the BPF side's stamps: history that kill records are dated against. */
 uint64_t clock_boottime_ns(void);
+/* This thread's CPU time: what a piece of work cost, whatever else ran meanwhile. */
+uint64_t clock_thread_cpu_ns(void);
 /* CLOCK_REALTIME minus CLOCK_BOOTTIME now: adds to a BPF boot-time stamp to date it. */
 int64_t clock_boot_to_realtime_ns(void);
 
