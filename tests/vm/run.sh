@@ -15,7 +15,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint outlook} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint outlook gauges} # the container tests need dockerd: host only
 BIG_NODE_TESTS=${TESTS:-faults footprint}
 # outlook holds workloads for minutes of emulated time (4 under arm64's TCG): every amd64
 # kernel runs it, and the newest arm64 one; bookworm-arm64 runs the rest.
@@ -92,8 +92,8 @@ hook_cell() { # FILE: the oom_kill hook attached, or why none could be
 	fi
 }
 echo
-echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | charges | reclaim | memory controller | tests |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | charges | reclaim | gauges | memory controller | tests |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for k in "${KERNELS[@]}"; do
 	r=$VM/results/$k f=$VM/results/$k/features.json
 	if [ -s "$f" ]; then
@@ -103,9 +103,9 @@ for k in "${KERNELS[@]}"; do
 			def cell(name): (.hooks[] | select(.feature == name)) as $h
 				| if $h.status != "attached" then "unavailable"
 				  elif $h.fallback then "\($h.hook) (fallback)" else $h.hook end;
-			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | \(cell("charges")) | \(cell("reclaim")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
+			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | \(cell("charges")) | \(cell("reclaim")) | \(cell("gauges")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
 	else
-		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
+		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
 	fi
 done | tee "$VM/results/matrix.md"
 [ $failed -eq 0 ]

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Usage, limit and working set as `memsight top` shows idle containers, against cgroupfs:
+# read by the kernel's cgroup iterator where there is one (Linux 6.1+), from cgroupfs
+# where not. `features` and -v must say which path the kernel takes; the figures must
+# agree with the kernel's own either way.
+source "$(dirname "$0")/lib.sh"
+
+MIB=$((1 << 20))
+usage_of() {
+	if [ $CGROUP_V2 -eq 1 ]; then cat "$1/memory.current"; else cat "$1/memory.usage_in_bytes"; fi
+}
+inactive_of() { stat_of "$1" "$([ $CGROUP_V2 -eq 1 ] && echo inactive_file || echo total_inactive_file)"; }
+# column N of the last snapshot's row for NAME, in bytes ("48M" -> 50331648, "-" -> -)
+column_of() {
+	awk -v name="$2" -v n="$3" '/^memsight top/ { s++ } { row[s] = row[s] "\n" $0 } END { print row[s] }' "$1" |
+		awk -v name="$2" -v n="$3" '$NF == name { v = $n; m = 1
+			if (v == "-") { print "-"; exit }
+			if (v ~ /K$/) m = 1024; else if (v ~ /M$/) m = 1048576; else if (v ~ /G$/) m = 1073741824
+			sub(/[KMG]$/, "", v); printf "%d\n", v * m; exit }'
+}
+
+echo "features: which path the kernel takes"
+"$MEMSIGHT" features --json >"$WORK/features.json"
+if bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "FUNC 'bpf_iter_cgroup'"; then
+	iterator=1
+	check_jq "features: gauges from the cgroup iterator (the kernel has one)" \
+		'.hooks[] | select(.feature == "gauges") | .status == "attached" and (.fallback | not) and (.hook | startswith("iter/cgroup"))' \
+		"$WORK/features.json"
+else
+	iterator=0
+	check_jq "features: gauges from cgroupfs, and why (no cgroup iterator before 6.1)" \
+		'.hooks[] | select(.feature == "gauges") | .fallback and (.hook | startswith("cgroupfs")) and (.reason | test("6.1"))' \
+		"$WORK/features.json"
+fi
+
+# Containers as docker names them: cgroups at docker's paths, state files in a data root
+# of the test's own, so top shows them by name (and idle).
+docker_root="$WORK/docker"
+container() { # container N LIMIT: makes the memcg and its state file, prints the memcg
+	local id
+	id=$(printf '%064x' "$1")
+	mkdir -p "$docker_root/containers/$id"
+	printf '{"Name":"/gauges-%d","Config":{"Labels":{}}}\n' "$1" >"$docker_root/containers/$id/config.v2.json"
+	make_memcg "docker/$id" "$2"
+}
+held=$(container 1 $((256 * MIB)))
+spawn_in_memcg "$held" "$HELPERS/hog" --max-mib 64 --hold --progress "$WORK/held-progress"
+BG_PIDS+=($SPAWNED_PID)
+wait_for 30 sh -c "[ \"\$(cat '$WORK/held-progress' 2>/dev/null)\" = $((64 * MIB)) ]"
+cache=$(container 2 "")
+if block_backed /var/tmp; then
+	# written from inside the memcg: its page cache is charged there
+	file=$(mktemp /var/tmp/memsight-gauges.XXXXXX)
+	spawn_in_memcg "$cache" sh -c 'head -c $1 /dev/urandom >"$0"' "$file" $((96 * MIB))
+	reap $SPAWNED_PID
+fi
+# The kernel flushes its per-CPU statistics (inactive file among them) every 2 s.
+sleep 3
+
+"$MEMSIGHT" top --batch --iterations 4 --interval 500ms --cgroup "$PREFIX" --docker-root "$docker_root" \
+	-v >"$WORK/top.txt" 2>"$WORK/top.err"
+check "top: exits 0" test $? -eq 0
+if [ $iterator -eq 1 ]; then
+	check "top -v: usage and limit via the cgroup iterator" grep -q "usage and limit via iter/cgroup" "$WORK/top.err"
+else
+	check "top -v: usage and limit via cgroupfs" grep -q "usage and limit via cgroupfs" "$WORK/top.err"
+fi
+for c in held cache; do
+	dir=${!c}
+	usage=$(usage_of "$dir")
+	kernel_ws=$((usage - $(inactive_of "$dir")))
+	name=gauges-$([ $c = held ] && echo 1 || echo 2)
+	# top prints 2-3 significant digits: 5% of the figure, and 1 MiB for small ones
+	within "$c: usage column agrees with the kernel's ($usage)" "$(column_of "$WORK/top.txt" "$name" 1)" \
+		$((usage * 95 / 100 - MIB)) $((usage * 105 / 100 + MIB))
+	within "$c: working set column agrees with usage - inactive file ($kernel_ws)" \
+		"$(column_of "$WORK/top.txt" "$name" 10)" $((kernel_ws * 95 / 100 - MIB)) $((kernel_ws * 105 / 100 + MIB))
+done
+check "held: the limit column is the memcg's 256 MiB" test "$(column_of "$WORK/top.txt" gauges-1 2)" = $((256 * MIB))
+check "cache: no limit, '-'" test "$(column_of "$WORK/top.txt" gauges-2 2)" = -
+if [ -n "${file:-}" ]; then
+	check "cache: the working set leaves out the 96 MiB of inactive page cache" \
+		test "$(column_of "$WORK/top.txt" gauges-2 10)" -lt $((32 * MIB))
+	rm -f "$file"
+else
+	skip "page-cache working set: no block-backed file system at /var/tmp"
+fi
+finish
