@@ -5,7 +5,9 @@
 # a top in --batch mode filtered to them. The figure is the marginal CPU of a refresh: a run of
 # LONG refreshes minus a run of one, divided by LONG - 1 (start-up, the BTF parse and the
 # first naming of every cgroup cancel out), from the runs' rusage (bash's `time`, 1 ms),
-# ROUNDS pairs, median. Also the agent's own render timing (-v) and its peak RSS.
+# ROUNDS pairs, median. Also, where the build logs it (-v), each interval's work in the
+# agent's own thread CPU clock (the view's refresh included; start-up and the ring buffer's
+# records of other cgroups' comings and goings left out), the render alone, and peak RSS.
 # Usage: sudo bench/top_refresh.sh [N] (default 1000); LONG=31 ROUNDS=3 by default.
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,7 +22,7 @@ log=$(mktemp)
 docker_root=$(mktemp -d)
 cleanup() {
 	find "$root$base" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	rm -f "$log" "$log.out" "$log.time" "$log.rss"
+	rm -f "$log" "$log.out" "$log.time" "$log.rss" "$log.work"
 	rm -rf "$docker_root"
 }
 trap cleanup EXIT
@@ -45,9 +47,11 @@ cpu_ms() {
 "$bin" features | grep -A1 '^  gauges' | tr -s ' ' | tr '\n' ' '
 echo
 marginals=()
+: >"$log.work"
 for r in $(seq 1 "$rounds"); do
 	one=$(cpu_ms 1)
 	many=$(cpu_ms "$long")
+	grep -o 'interval work took [0-9.]* ms' "$log" | awk '{ print $4 }' | tail -n +3 >>"$log.work"
 	m=$(awk -v a="$one" -v b="$many" -v l="$long" 'BEGIN { printf "%.2f", (b - a) / (l - 1) }')
 	marginals+=("$m")
 	echo "round $r: 1 refresh ${one} ms, $long refreshes ${many} ms: $m ms per refresh"
@@ -57,6 +61,11 @@ echo "containers: $n memcgs, rows in the last snapshot: $rows"
 echo -n "render (rows built, sorted, printed), ms, sorted: "
 grep -o 'rows took [0-9.]* ms' "$log" | awk '{ print $3 }' | tail -n +3 | sort -n | tr '\n' ' '
 echo
+if [ -s "$log.work" ]; then
+	echo "interval work, agent thread CPU, ms: $(sort -n "$log.work" | awk '{ v[NR] = $1 } END {
+		printf "median %.2f, p10 %.2f, p90 %.2f over %d intervals", v[int((NR + 1) / 2)],
+			v[int(NR / 10) + 1], v[int(NR * 9 / 10)], NR }')"
+fi
 echo "peak RSS of the last run: $(cat "$log.rss") KiB"
 echo "marginal CPU per 1 s refresh, median of $rounds: $(printf '%s\n' "${marginals[@]}" | sort -n |
 	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms"
