@@ -639,7 +639,7 @@ static int by_path(const void *a, const void *b)
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
-const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count)
+const struct aggregate_entry **aggregate__list(const struct aggregate *agg, unsigned int *count)
 {
 	struct collect_ctx c = { .n = 0 };
 
@@ -648,10 +648,21 @@ const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, un
 		return NULL;
 	/* id_table__each takes a mutable table; collecting doesn't change it. */
 	id_table__each((struct id_table *)agg->entries, collect, &c);
-	qsort(c.out, c.n, sizeof(*c.out), by_path);
 	if (count)
 		*count = c.n;
 	return c.out;
+}
+
+const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count)
+{
+	unsigned int n = 0;
+	const struct aggregate_entry **entries = aggregate__list(agg, &n);
+
+	if (entries)
+		qsort(entries, n, sizeof(*entries), by_path);
+	if (count)
+		*count = n;
+	return entries;
 }
 
 double aggregate_entry_growth(const struct aggregate_entry *e, uint64_t interval_ns)

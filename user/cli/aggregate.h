@@ -110,6 +110,8 @@ uint64_t aggregate__overflows(const struct aggregate *agg);
  * out of memory.
  */
 const struct aggregate_entry **aggregate__sorted(const struct aggregate *agg, unsigned int *count);
+/* The same in no particular order, for a caller that sorts them its own way (top). */
+const struct aggregate_entry **aggregate__list(const struct aggregate *agg, unsigned int *count);
 
 /* Usage, limit and memory.high of s into e (s read them: has_usage). */
 void aggregate_entry_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s);

@@ -58,7 +58,8 @@ static void read_file(const char *path, char *buf, size_t len)
 static void take_rows(struct top *t, struct aggregate *agg)
 {
 	unsigned int count = 0;
-	const struct aggregate_entry **entries = aggregate__sorted(agg, &count);
+	/* top sorts its rows itself: the aggregate's path order would be undone */
+	const struct aggregate_entry **entries = aggregate__list(agg, &count);
 
 	if (!entries)
 		return;

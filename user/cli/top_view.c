@@ -78,22 +78,22 @@ static void row_name(char *out, size_t len, const struct aggregate_entry *e)
 {
 	const struct container_info *c = &e->container;
 	char raw[TOP_NAME_LEN * 2];
-	const char *path = e->path ? e->path : "?";
+	const char *path = e->path ? e->path : "?", *name = raw;
 
 	if (!e->has_container || c->runtime == RUNTIME_NONE)
-		snprintf(raw, sizeof(raw), "%s", path);
+		name = path;
 	else if (c->runtime == RUNTIME_SYSTEMD)
-		snprintf(raw, sizeof(raw), "%s", c->unit[0] ? c->unit : path);
+		name = c->unit[0] ? c->unit : path;
 	else if (c->meta.pod[0])
 		snprintf(raw, sizeof(raw), "%s/%s/%s", c->meta.namespace, c->meta.pod,
 			 c->meta.name[0] ? c->meta.name : c->id);
 	else if (c->meta.name[0])
-		snprintf(raw, sizeof(raw), "%s", c->meta.name);
+		name = c->meta.name;
 	else if (c->id[0])
 		snprintf(raw, sizeof(raw), "%s:%.12s", container_runtime_name(c->runtime), c->id);
 	else
-		snprintf(raw, sizeof(raw), "%s", path);
-	printable(out, len, raw);
+		name = path;
+	printable(out, len, name);
 }
 
 void top_rows_build(const struct aggregate_entry *const *entries, unsigned int count,
