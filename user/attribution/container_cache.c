@@ -40,6 +40,7 @@ struct container_cache {
 	uint64_t tombstone_ns;
 	uint64_t retry_ns;
 	unsigned int count;
+	unsigned int exited; /* entries in their tombstone period: expire has work only then */
 	uint64_t files_read;
 	struct runtime_state_errors errors;
 	struct entry *buckets[BUCKETS];
@@ -273,6 +274,8 @@ static void drop(struct container_cache *cache, struct entry *e)
 		*link = e->hash_next;
 	lru_unlink(cache, e);
 	cache->count--;
+	if (e->exited_ns)
+		cache->exited--;
 	free(e);
 }
 
@@ -352,15 +355,17 @@ void container_cache__cgroup_removed(struct container_cache *cache, const char *
 	if (!parsed.id[0] || parsed.monitor)
 		return;
 	e = find(cache, parsed.id);
-	if (e && !e->exited_ns)
+	if (e && !e->exited_ns) {
 		e->exited_ns = now_ns ? now_ns : 1;
+		cache->exited++;
+	}
 }
 
 void container_cache__expire(struct container_cache *cache, uint64_t now_ns)
 {
 	struct entry *e, *prev;
 
-	if (!cache)
+	if (!cache || !cache->exited)
 		return;
 	for (e = cache->lru_tail; e; e = prev) {
 		prev = e->lru_prev;
