@@ -152,7 +152,8 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 
 	/*
 	 * The gauges iterator attaches by the kernel's own BTF, to the memory
-	 * hierarchy's root; tried with the first attempt only, then left to cgroupfs.
+	 * hierarchy's root; in every attempt (the loader tries each without it too
+	 * when it fails).
 	 */
 	unsigned int gauges =
 		probe->cgroup_iter && probe->kernel_btf && opts->memcg_root && opts->memcg_root[0]
@@ -166,11 +167,9 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 	 */
 	if (opts->fault_samples && probe->page_fault_user)
 		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges);
-	if (gauges && (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[0] & PART_FAULTS) == asked))
-		add_attempt(plan, ladder[0] | gauges);
 	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
 		if (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[i] & PART_FAULTS) == asked)
-			add_attempt(plan, ladder[i]);
+			add_attempt(plan, ladder[i] | gauges);
 }
 
 int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,

@@ -351,6 +351,26 @@ fail:
 }
 
 /*
+ * One attempt, and when it had the gauges iterator and failed, the same without
+ * it: a failure of the iterator alone (its verifier, its attach) costs only the
+ * iterator (cgroupfs instead, and why), and the rest is blamed only for its own.
+ */
+static int attempt(struct loader *loader, const struct load_plan *plan, const struct btf *btf,
+		   unsigned int parts, char *err, size_t err_len)
+{
+	int ret = open_load_attach(loader, plan, btf, parts, err, err_len);
+
+	if (!ret || !(parts & PART_GAUGES))
+		return ret;
+	snprintf(loader->gauges_err, sizeof(loader->gauges_err),
+		 "the cgroup iterator failed (%s); cgroupfs files instead", err);
+	ret = open_load_attach(loader, plan, btf, parts & ~PART_GAUGES, err, err_len);
+	if (ret)
+		loader->gauges_err[0] = '\0'; /* not the iterator's fault: tried again next */
+	return ret;
+}
+
+/*
  * The plan's attempts with one OOM hook, best first, until one attaches.
  * What each failure was goes to `log`, the reason the fallbacks report.
  */
@@ -370,7 +390,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 			used += snprintf(log, log_len, "%s", plan->fallback_intro);
 			intro = true;
 		}
-		ret = open_load_attach(loader, plan, btf, oom | parts, err, err_len);
+		ret = attempt(loader, plan, btf, oom | parts, err, err_len);
 		if (!ret)
 			return 0;
 		if (parts & PART_SAMPLES) {
@@ -379,11 +399,6 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 				 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or "
 				 "later)",
 				 err);
-			continue;
-		}
-		if (parts & PART_GAUGES) {
-			snprintf(loader->gauges_err, sizeof(loader->gauges_err),
-				 "the cgroup iterator failed (%s); cgroupfs files instead", err);
 			continue;
 		}
 		if (used < log_len)
