@@ -48,6 +48,31 @@ static void test_rates_are_per_second(void **state)
 	assert_false(row.is_container);
 }
 
+/* The kernel's gauges give an idle row its working set without the rest of memory.stat. */
+static void test_working_set_from_the_gauges_alone(void **state)
+{
+	struct aggregate_entry e = entry("/a", 100 * MIB, 0), none = entry("/b", MIB, 0);
+	const struct aggregate_entry *entries[] = { &e, &none };
+	struct top_layout layout;
+	struct top_row rows[2];
+	struct strbuf out;
+
+	aggregate_entry_working_set(&e, 30 * MIB);
+	assert_false(e.has_detail);
+	top_rows_build(entries, 2, SEC, 0, rows);
+	assert_true(rows[0].has_working_set);
+	assert_true(rows[0].working_set_bytes == 30 * MIB);
+	assert_false(rows[1].has_working_set);
+	strbuf_init(&out);
+	top_layout_for(&layout, 200);
+	top_format_row(&out, &layout, &rows[0]);
+	top_format_row(&out, &layout, &rows[1]);
+	assert_non_null(strstr(out.buf, " 30M "));
+	/* the second row's working set cell is "-", right-aligned like the others */
+	assert_non_null(strstr(strchr(out.buf, '\n'), "- "));
+	strbuf_free(&out);
+}
+
 static void test_names_say_what_a_person_knows(void **state)
 {
 	struct aggregate_entry k8s = entry("/kubepods/x", 1, 1), docker = k8s, unit = k8s,
@@ -220,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates_are_per_second),
+		cmocka_unit_test(test_working_set_from_the_gauges_alone),
 		cmocka_unit_test(test_names_say_what_a_person_knows),
 		cmocka_unit_test(test_names_are_terminal_safe),
 		cmocka_unit_test(test_sort_and_filter),
