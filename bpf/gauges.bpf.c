@@ -34,13 +34,14 @@ __u32 gauges_missed;
 /*
  * The memcg's hierarchical inactive file pages, as memory.stat prints them:
  * memcg->vmstats->state[i], which the kernel's rstat flush keeps (every 2 s
- * from a worker, and when memory.stat is read; we don't flush). Since 6.10
- * ("mm: memcg: reduce memory size of mem_cgroup_events_index" and the stats
- * index that followed) state[] holds only the memcg items, by their position
- * in memcg_node_stat_items[], which starts with the five LRU items in their
- * enum order: for NR_INACTIVE_FILE the position is the enum value on every
- * kernel with a cgroup iterator. A layout other than a pointer to a struct
- * with a long state[] (kernels before 6.1 embedded it) reads nothing.
+ * from a worker, and when memory.stat is read; we don't flush). Before 6.10
+ * state[] is indexed by enum node_stat_item; since 6.10 (memcg_stats_index())
+ * it holds only the memcg items, by their position in memcg_node_stat_items[],
+ * which starts with the five LRU items in their enum order: for
+ * NR_INACTIVE_FILE the index is the enum value either way (checked against
+ * memory.stat on 6.1, 6.12 and 6.18 by test_gauges). A layout other than a
+ * pointer to a struct with a long state[] (kernels before 6.1 embedded it)
+ * reads nothing, and userspace reads memory.stat instead.
  */
 static __always_inline bool memcg_inactive_file(struct mem_cgroup *memcg, __u64 *pages)
 {
@@ -71,10 +72,10 @@ static __always_inline bool page_counter_unset(__u64 pages)
 }
 
 /*
- * The walk is the cost of a read, and a helper call (bpf_probe_read_kernel)
- * is most of a memcg's share of it: the cgroup's fields are direct loads, and
- * the page counter's high and max, next to each other since they moved into
- * it (5.8), come in one read.
+ * The walk is the cost of a read: per memcg mostly cache misses on its cgroup,
+ * kernfs node, page counter and vmstats, then helper calls. The cgroup's
+ * fields are direct loads, and the page counter's high and max, next to each
+ * other, come in one bpf_probe_read_kernel.
  */
 static __always_inline void fill_gauges(struct memsight_memcg_gauges *g, struct cgroup *cgrp,
 					struct mem_cgroup *memcg)
