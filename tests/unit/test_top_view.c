@@ -138,6 +138,9 @@ static void test_sort_and_filter(void **state)
 	assert_string_equal(rows[2]->name, "/killed");
 	assert_int_equal(top_rows_filter(rows, 3, "BU"), 1);
 	assert_string_equal(rows[0]->name, "/busy");
+	/* no rows yet (top before its first container): no array at all */
+	top_rows_sort(NULL, 0, TOP_SORT_USAGE);
+	assert_int_equal(top_rows_filter(NULL, 0, "x"), 0);
 	assert_int_equal(top_sort_from_key('r'), TOP_SORT_RECLAIM);
 	assert_int_equal(top_sort_from_key('z'), TOP_SORTS);
 }

@@ -189,6 +189,8 @@ static int compare_rows(const void *pa, const void *pb)
 
 void top_rows_sort(const struct top_row **rows, unsigned int count, enum top_sort sort)
 {
+	if (count < 2) /* nothing to order; rows may be NULL when there are none */
+		return;
 	sort_by = sort;
 	qsort(rows, count, sizeof(*rows), compare_rows);
 }
