@@ -83,6 +83,40 @@ make_memcg() {
 # stat_of DIR KEY: one figure of the memcg's memory.stat.
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 
+# free_port: a TCP port on 127.0.0.1 nobody listens on (the kernel's pick).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_prometheus PORT CONFIG DATA: a real server on 127.0.0.1:PORT, once it is ready.
+start_prometheus() {
+	prometheus --config.file="$2" --storage.tsdb.path="$3" --storage.tsdb.retention.time=30d \
+		--web.listen-address="127.0.0.1:$1" >"$3.log" 2>&1 &
+	BG_PIDS+=($!)
+	wait_for 60 sh -c "curl -sf http://127.0.0.1:$1/-/ready >/dev/null"
+}
+
+# prometheus_scraping TARGET [NODE]: a real Prometheus scraping TARGET (host:port) every
+# second, job "memsight"; with NODE, as the chart's ServiceMonitor does it (the target's
+# labels kept, a node label added). Sets PROM_PORT.
+prometheus_scraping() {
+	PROM_PORT=$(free_port)
+	{
+		printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n'
+		printf 'scrape_configs:\n  - job_name: memsight\n'
+		[ -n "${2:-}" ] && printf '    honor_labels: true\n'
+		printf '    static_configs:\n      - targets: ["%s"]\n' "$1"
+		[ -n "${2:-}" ] && printf '        labels:\n          node: "%s"\n' "$2"
+	} >"$WORK/prometheus.yml"
+	start_prometheus "$PROM_PORT" "$WORK/prometheus.yml" "$WORK/prom-data"
+}
+
+# promql QUERY: the first result's value from the Prometheus at PROM_PORT, or nothing.
+promql() {
+	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
+}
+
 # block_backed DIR: DIR's file system keeps its pages on a disk (tmpfs pages never come from one,
 # so reading them back makes no major faults and no reclaim of clean page cache).
 block_backed() {

@@ -36,10 +36,6 @@ has_sample_now() {
 	[ "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/now.txt" "$@")" = 1 ]
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 for tool in curl promtool prometheus $PYTHON; do
 	command -v $tool >/dev/null || not_ok "$tool is installed (make deps installs it)"
 done
@@ -65,25 +61,7 @@ check "Content-Type is the exposition format" sh -c "curl -sI http://$ADDR/metri
 check "JSON lines still stream on stdout" wait_for 5 grep -q '"type":"agent_stats"' "$LOG"
 
 # A real Prometheus scrapes the agent every second from here on.
-PROM_PORT=$(free_port)
-cat >"$WORK/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: memsight
-    static_configs:
-      - targets: ["$ADDR"]
-CONF
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom-data" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
-BG_PIDS+=($!)
-
-# promql QUERY: the first result's value, or nothing.
-promql() {
-	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
-		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
-}
+check "Prometheus started" prometheus_scraping "$ADDR"
 
 echo "page faults and memory of a test memcg against memory.stat"
 rel="kubepods/burstable/pod-metrics/faulter"
@@ -136,7 +114,8 @@ expect_eq "memsight_oom_kills_total for the container" "$($PYTHON "$ROOT/tests/i
 # 32 MiB filled before the kill: at least half of it page by page
 within "its minor faults cover what it filled" "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/oom.txt" memsight_page_faults_total container_id="$id" type=minor)" 4096 1000000
 expect_eq "marked exited" "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/oom.txt" memsight_container_info container_id="$id" runtime=docker exited=true)" 1
-check "Prometheus has scraped memsight (up == 1)" wait_for 20 sh -c "[ \"\$(curl -s 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=up{job=\"memsight\"}' | jq -r '.data.result[0].value[1]')\" = 1 ]"
+scraped() { [ "$(promql 'up{job="memsight"}')" = 1 ]; }
+check "Prometheus has scraped memsight (up == 1)" wait_for 20 scraped
 kills=
 for _ in $(seq 1 50); do
 	kills=$(promql "memsight_oom_kills_total{container_id=\"$id\"}")
