@@ -25,25 +25,7 @@
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { createRequire } = require('module');
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
-const YAML = createRequire(path.join(path.resolve(MODULES), 'resolve-from-here.js'))('yaml');
-
-let failures = 0;
-const ok = (what) => console.log(`  ok   ${what}`);
-function fail(what) {
-  failures++;
-  console.log(`  FAIL ${what}`);
-}
-function check(what, cond, detail) {
-  if (cond) ok(what);
-  else fail(detail === undefined ? what : `${what}: ${detail}`);
-}
-const show = (v) => JSON.stringify(v);
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const { ROOT, YAML, ok, fail, check, exitStatus, show, isObject } = require('./harness');
 
 // unknownKeys(OBJECT, ALLOWED, WHERE): keys of OBJECT not in ALLOWED, as where.key.
 function unknownKeys(obj, allowed, where) {
@@ -394,7 +376,7 @@ function main([dir, work]) {
 
   if (rules.length && kedaQuery) runPromtool(work, promtoolCases(rules[0], kedaQuery));
   else fail('promtool: no adapter rule or KEDA query to evaluate');
-  return failures ? 1 : 0;
+  return exitStatus();
 }
 
 try {

@@ -25,25 +25,9 @@
 const fs = require('fs');
 const path = require('path');
 
-const { createRequire } = require('module');
+const { ROOT, tool, check, exitStatus, show } = require('./harness');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
 const PROM_FORMAT = path.join(ROOT, 'user', 'cli', 'prom_format.c');
-
-let failures = 0;
-
-function check(what, cond, detail) {
-  if (cond) {
-    console.log(`  ok   ${what}`);
-  } else {
-    failures++;
-    console.log(`  FAIL ${what}${detail === undefined ? '' : `: ${detail}`}`);
-  }
-}
-
-const show = (v) => JSON.stringify(v);
 const DS_VAR = '${datasource}';
 // Grafana's global variables a Prometheus query may use.
 const BUILTINS = new Set([
@@ -321,8 +305,7 @@ function grafanaSchema(d) {
   let base;
   try {
     reader = require('./validate.js');
-    const req = createRequire(path.join(MODULES, 'resolve-from-here.js'));
-    base = path.dirname(req.resolve('@grafana/schema/package.json'));
+    base = path.dirname(tool.resolve('@grafana/schema/package.json'));
   } catch (e) {
     check("Grafana's schema (@grafana/schema, installed by run.sh)", false, e.message);
     return;
@@ -408,7 +391,7 @@ function main(argv) {
   checkPanels(d, declared, metrics, perContainer);
   checkAnnotations(d, declared, metrics, perContainer);
   grafanaSchema(d);
-  return failures ? 1 : 0;
+  return exitStatus();
 }
 
 // --break WHAT IN OUT: one thing broken, as a careless edit would.
