@@ -20,7 +20,7 @@
 
 static const struct prom_context ctx = { .version = "test" };
 
-static char *render(const struct aggregate *agg)
+static char *render(struct aggregate *agg)
 {
 	struct memsight_agent_stats agent = { .events_received = 7 };
 	struct strbuf page;
@@ -347,7 +347,7 @@ static void free_samples(struct sample *s, size_t n)
 	free(s);
 }
 
-static void assert_unique_series(const struct aggregate *agg)
+static void assert_unique_series(struct aggregate *agg)
 {
 	char *page = render(agg);
 	size_t n;
