@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The metrics sink (`run`): /metrics, /healthz and /readyz. The page is
- * rendered when a scrape wants one and the figures changed since the last.
+ * rendered here, on the main loop (the aggregate's thread), when a scrape
+ * wants one and the figures changed since the last: http_server.c says how
+ * the two threads share it.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -62,11 +64,15 @@ static void publish(struct metrics_sink *m)
 		return;
 	}
 	len = m->page.len;
-	http_server__publish(m->server, &m->page);
+	if (http_server__publish(m->server, &m->page)) {
+		log_error("/metrics: out of memory; serving the previous page");
+		return;
+	}
 	/*
-	 * m->page is now the previous page's buffer: sized for its largest page
-	 * (a churn of short-lived cgroups until their tombstones expire), it
-	 * would keep that memory resident. Let it go when the page has shrunk.
+	 * m->page is now the previous page's buffer (or none): sized for its
+	 * largest page (a churn of short-lived cgroups until their tombstones
+	 * expire), it would keep that memory resident. Let it go when the page
+	 * has shrunk.
 	 */
 	if (m->page.cap > 4 * len + 65536) {
 		strbuf_free(&m->page);
