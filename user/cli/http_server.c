@@ -270,6 +270,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->next = server->conns;
 		if (c->next)
 			c->next->prev = c;
+		else /* the reaper sleeps until a connection comes; an earlier one's deadline is earlier */
+			pthread_cond_signal(&server->reaper_wake);
 		server->conns = c;
 		pthread_mutex_unlock(&server->conns_lock);
 		return;
@@ -308,9 +310,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 /*
- * Once a second, shuts down the connections past their deadline. shutdown(),
- * not close(): the socket stays libmicrohttpd's, which sees the end of the
- * stream at once and closes and forgets the connection itself.
+ * At the earliest deadline, shuts down the connections past theirs; with no
+ * connection it sleeps until one comes (a scrape every 15 s wakes it twice).
+ * shutdown(), not close(): the socket stays libmicrohttpd's, which sees the
+ * end of the stream at once and closes and forgets the connection itself.
  */
 static void *reaper_main(void *arg)
 {
@@ -319,12 +322,16 @@ static void *reaper_main(void *arg)
 
 	pthread_mutex_lock(&server->conns_lock);
 	while (!server->stopping) {
-		uint64_t now = clock_monotonic_ns();
+		uint64_t now = clock_monotonic_ns(), next = UINT64_MAX;
 		unsigned int reaped = 0;
 
 		for (struct http_conn *c = server->conns; c; c = c->next) {
-			if (c->shut || now < c->deadline_ns)
+			if (c->shut)
 				continue;
+			if (now < c->deadline_ns) {
+				next = c->deadline_ns < next ? c->deadline_ns : next;
+				continue;
+			}
 			shutdown(c->fd, SHUT_RDWR);
 			c->shut = true;
 			reaped++;
@@ -332,8 +339,13 @@ static void *reaper_main(void *arg)
 		if (reaped)
 			log_debug("http: closed %u connection%s that sent no whole request in %u s",
 				  reaped, reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
-		clock_gettime(CLOCK_MONOTONIC, &wake);
-		wake.tv_sec++;
+		if (next == UINT64_MAX) {
+			pthread_cond_wait(&server->reaper_wake, &server->conns_lock);
+			continue;
+		}
+		/* a deadline only moves later (on_completed): waking early just looks again */
+		wake.tv_sec = (time_t)(next / 1000000000ULL);
+		wake.tv_nsec = (long)(next % 1000000000ULL);
 		pthread_cond_timedwait(&server->reaper_wake, &server->conns_lock, &wake);
 	}
 	pthread_mutex_unlock(&server->conns_lock);
