@@ -18,6 +18,9 @@
  */
 const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len);
 
+/* The memcg's usage alone (one read): 0, or -errno. */
+int cgroup_memory_usage(const char *root, bool v2, const char *path, uint64_t *usage);
+
 /*
  * The memcg's usage and limit from cgroupfs (v1 memory.usage_in_bytes and
  * limit_in_bytes, v2 memory.current and memory.max). *has_limit is false for

@@ -55,10 +55,16 @@ static void keep_agent_stats(struct kept_agent_stats *kept, const struct memsigh
 /* Renders /metrics: at start, then when a scrape finds newer figures than the page. */
 static void publish(struct metrics_sink *m)
 {
+	uint64_t start = clock_monotonic_ns(), rendered;
 	size_t len;
 
 	strbuf_reset(&m->page);
+	run_refresh_idle(m->run);
+	rendered = clock_monotonic_ns();
 	prom_format(&m->page, run_aggregate(m->run), &m->last.stats, &m->prom);
+	log_debug("/metrics: idle cgroups read in %.2f ms, %zu bytes rendered in %.2f ms",
+		  (double)(rendered - start) / 1e6, m->page.len,
+		  (double)(clock_monotonic_ns() - rendered) / 1e6);
 	if (m->page.failed) {
 		log_error("/metrics: out of memory; serving the previous page");
 		return;

@@ -27,7 +27,14 @@ struct memsight *run_agent(const struct run *run);
 const struct stream_view *run_view(const struct run *run);
 /* The aggregate behind /metrics and top (NULL without the aggregate sink). */
 struct aggregate *run_aggregate(const struct run *run);
-void run_set_aggregate(struct run *run, struct aggregate *agg);
+/*
+ * The aggregate sink's: agg, and how it reads again what no event carries of
+ * idle cgroups (usage, limit, make-up) where that is older than it keeps it.
+ */
+void run_set_aggregate(struct run *run, struct aggregate *agg, void (*refresh_idle)(void *ctx),
+		       void *ctx);
+/* For a page about to be rendered: idle cgroups' figures brought up to date. */
+void run_refresh_idle(struct run *run);
 /* Calls fn when fd has events (EPOLLIN, ...); 0 or -errno. */
 int run_watch(struct run *run, int fd, uint32_t events, run_wake_fn fn, void *ctx);
 /* Ends the loop; failed: with exit status 1. */
