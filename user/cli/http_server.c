@@ -21,6 +21,11 @@
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* The page is sent by reference: a response that calls back when done with it. */
+#if MHD_VERSION < 0x00097302
+#error "libmicrohttpd 0.9.73 or later is needed (MHD_create_response_from_buffer_with_free_callback_cls)"
+#endif
+
 /*
  * Slowloris: a client that sends a header every few seconds never lets
  * libmicrohttpd's idle timeout fire (every byte resets it), so 32 of them held
