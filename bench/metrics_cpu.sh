@@ -87,6 +87,7 @@ for _ in $(seq 1 "$SCRAPES"); do
 done
 t5=$(ticks) r5=$(run_ns) w5=$(now_ns) h5=$(http_ns)
 tail -n +$((l4 + 1)) "$work/err" | grep '/metrics: .* rendered' >"$work/renders" || true
+tail -n +$((l4 + 1)) "$work/err" | grep '/metrics: .* read whole' >"$work/wholes" || true
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 
 pct() { awk -v r="$1" -v w="$2" 'BEGIN { printf "%.3f", 100 * r / w }'; }
@@ -98,6 +99,6 @@ awk -v r=$((r5 - r4)) -v w=$((w5 - w4)) -v q="$quiet_rate" -v s="$SCRAPES" -v t=
 	printf "  %d scrapes 1.1 s apart: %d ticks (%.1f ms per scrape); run time %.1f ms per scrape, %.1f ms less the quiet rate\n",
 		s, t, 1000 * t / hz / s, r / 1e6 / s, (r - q * w) / 1e6 / s }'
 echo "  of which the HTTP thread (sending): $(awk -v h=$((h5 - h4)) -v s="$SCRAPES" 'BEGIN { printf "%.1f", h / 1e6 / s }') ms per scrape"
-echo "  -v log over $(wc -l <"$work/renders") renders (wall ms): render median $(sed -n 's/.*rendered in \([0-9.]*\) ms.*/\1/p' "$work/renders" | median); idle cgroups' reads before them $(sed -n 's/.*read in \([0-9.]*\) ms.*/\1/p' "$work/renders" | awk '$1 > 0.05 { n++; s += $1; printf "%s ", $1 } END { printf "(%d of them, mean per render %.1f)", n, NR ? s / NR : 0 }')"
+echo "  -v log over $(wc -l <"$work/renders") renders (wall ms): render median $(sed -n 's/.*rendered in \([0-9.]*\) ms.*/\1/p' "$work/renders" | median); idle cgroups' reads before them $(sed -n 's/.*read in \([0-9.]*\) ms.*/\1/p' "$work/renders" | awk '$1 > 0.05 { n++; s += $1; printf "%s ", $1 } END { printf "(%d of them, mean per render %.1f)", n, NR ? s / NR : 0 }'); after them, whole: $(sed -n 's/.*whole in \([0-9.]*\) ms.*/\1/p' "$work/wholes" | tr '\n' ' ')"
 echo "  scrape latency (curl time_total, s), sorted: $(sort -n "$work/latency" | tr '\n' ' ')"
 echo "  VmRSS ${rss} KiB"

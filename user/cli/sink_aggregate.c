@@ -25,10 +25,11 @@
  * every interval, the make-up every IDLE_EVERY_NS. For /metrics, when a page
  * is about to be rendered: the usage alone (one read) when older than
  * IDLE_EVERY_NS, and the rest (limits, memory.stat, limit events: four or
- * five reads) only for the cgroups whose usage moved, else every
- * IDLE_WHOLE_EVERY_NS. A cgroup whose usage stays put has no charges, so its
- * make-up moves only by LRU ageing (the working set) and its limit only by
- * hand; its limit events need a charge.
+ * five reads) for the cgroups whose usage moved; for every idle cgroup every
+ * IDLE_WHOLE_EVERY_NS, after a page went out (so that the scrape does not
+ * wait for thousands of reads), for the next. A cgroup whose usage stays put
+ * has no charges, so its make-up moves only by LRU ageing (the working set)
+ * and its limit only by hand; its limit events need a charge.
  */
 #define IDLE_EVERY_NS	    (10ULL * 1000000000ULL)
 #define IDLE_WHOLE_EVERY_NS (60ULL * 1000000000ULL)
@@ -45,7 +46,7 @@ struct aggregate_sink {
 	unsigned int tracked_high; /* most cgroups tracked since the last trim */
 };
 
-static void refresh_idle(void *ctx);
+static unsigned int refresh_idle(void *ctx, bool soon);
 
 static int aggregate_start(struct run *run, void **state)
 {
@@ -120,18 +121,20 @@ static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 
 struct metrics_pass {
 	struct aggregate_sink *a;
-	bool whole; /* every idle cgroup read whole, moved or not */
+	bool whole;	   /* every idle cgroup read whole, moved or not */
+	unsigned int read; /* cgroups read */
 };
 
 /* /metrics: an idle cgroup read whole when its usage moved (or pass->whole), else left. */
 static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
-	const struct metrics_pass *pass = ctx;
+	struct metrics_pass *pass = ctx;
 	uint64_t usage;
 
 	if (!is_idle(pass->a, e))
 		return;
+	pass->read++;
 	if (!pass->whole && e->has_usage &&
 	    !cgroup_memory_usage(pass->a->memcg_root, pass->a->memcg_v2, e->path, &usage) &&
 	    usage == e->usage_bytes) {
@@ -156,19 +159,25 @@ static void refresh_view(struct aggregate_sink *a, uint64_t now)
 	a->whole_read_ns = now;
 }
 
-/* run_refresh_idle(): a page is about to be rendered. */
-static void refresh_idle(void *ctx)
+/* run_refresh_idle(): soon, for the page about to be rendered, else after it. */
+static unsigned int refresh_idle(void *ctx, bool soon)
 {
 	struct aggregate_sink *a = ctx;
 	uint64_t now = clock_monotonic_ns();
-	struct metrics_pass pass = { a, now - a->whole_read_ns >= IDLE_WHOLE_EVERY_NS };
+	struct metrics_pass pass = { a, !soon, 0 };
 
-	if (!a->on_demand || (!pass.whole && now - a->gauges_read_ns < IDLE_EVERY_NS))
-		return;
+	if (!a->on_demand)
+		return 0;
+	if (now - (soon ? a->gauges_read_ns : a->whole_read_ns) <
+	    (soon ? IDLE_EVERY_NS : IDLE_WHOLE_EVERY_NS))
+		return 0;
 	aggregate__each(a->agg, metrics_idle, &pass);
-	a->gauges_read_ns = now;
-	if (pass.whole)
+	/* the whole read is for the next page: its usage will be older than that by then */
+	if (soon)
+		a->gauges_read_ns = now;
+	else
 		a->whole_read_ns = now;
+	return pass.read;
 }
 
 /*

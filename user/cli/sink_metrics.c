@@ -56,13 +56,13 @@ static void keep_agent_stats(struct kept_agent_stats *kept, const struct memsigh
 static void publish(struct metrics_sink *m)
 {
 	uint64_t start = clock_monotonic_ns(), rendered;
+	unsigned int idle = run_refresh_idle(m->run, true);
 	size_t len;
 
 	strbuf_reset(&m->page);
-	run_refresh_idle(m->run);
 	rendered = clock_monotonic_ns();
 	prom_format(&m->page, run_aggregate(m->run), &m->last.stats, &m->prom);
-	log_debug("/metrics: idle cgroups read in %.2f ms, %zu bytes rendered in %.2f ms",
+	log_debug("/metrics: %u idle cgroups read in %.2f ms, %zu bytes rendered in %.2f ms", idle,
 		  (double)(rendered - start) / 1e6, m->page.len,
 		  (double)(clock_monotonic_ns() - rendered) / 1e6);
 	if (m->page.failed) {
@@ -89,9 +89,18 @@ static void publish(struct metrics_sink *m)
 static void render_wanted(struct run *run, void *ctx)
 {
 	struct metrics_sink *m = ctx;
+	uint64_t start;
+	unsigned int idle;
 
-	if (http_server__render_wanted(m->server))
-		publish(m);
+	if (!http_server__render_wanted(m->server))
+		return;
+	publish(m);
+	/* The scrape has its page: what of idle cgroups can wait is read now, for the next. */
+	start = clock_monotonic_ns();
+	idle = run_refresh_idle(run, false);
+	if (idle)
+		log_debug("/metrics: %u idle cgroups read whole in %.2f ms, for the next page",
+			  idle, (double)(clock_monotonic_ns() - start) / 1e6);
 }
 
 /* Up before the slow load, so probes get "not ready". */

@@ -37,7 +37,7 @@ struct run {
 	const struct stream_view *view; /* `top`: no JSON lines then */
 	struct memsight *ms;
 	struct aggregate *agg;
-	void (*refresh_idle)(void *ctx);
+	run_refresh_fn refresh_idle;
 	void *refresh_ctx;
 	int epfd, signal_fd, duration_fd;
 	sigset_t signals;
@@ -70,7 +70,7 @@ struct aggregate *run_aggregate(const struct run *run)
 	return run->agg;
 }
 
-void run_set_aggregate(struct run *run, struct aggregate *agg, void (*refresh_idle)(void *ctx),
+void run_set_aggregate(struct run *run, struct aggregate *agg, run_refresh_fn refresh_idle,
 		       void *ctx)
 {
 	run->agg = agg;
@@ -78,10 +78,9 @@ void run_set_aggregate(struct run *run, struct aggregate *agg, void (*refresh_id
 	run->refresh_ctx = ctx;
 }
 
-void run_refresh_idle(struct run *run)
+unsigned int run_refresh_idle(struct run *run, bool soon)
 {
-	if (run->refresh_idle)
-		run->refresh_idle(run->refresh_ctx);
+	return run->refresh_idle ? run->refresh_idle(run->refresh_ctx, soon) : 0;
 }
 
 int run_watch(struct run *run, int fd, uint32_t events, run_wake_fn fn, void *ctx)
