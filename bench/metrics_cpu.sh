@@ -1,8 +1,9 @@
 #!/bin/bash
 # What /metrics costs `memsight run` with N quiet containers: N real memcgs at docker's
 # cgroupfs paths (named by their ids only), each touched once by a short process so that
-# it has figures and series, then left alone. `run --interval 1s`, filtered to them.
-# Three phases, the agent's CPU read from /proc: its ticks (utime + stime of
+# it has figures and series, then left alone. `run -v --interval 1s`, filtered to them.
+# After three warm-up scrapes (page buffers, label caches, first reads: once per run),
+# three phases, the agent's CPU read from /proc: its ticks (utime + stime of
 # /proc/PID/stat) and, finer, the run time of each of its threads
 # (/proc/PID/task/*/schedstat, ns):
 #   1. QUIET_S (30) seconds, nobody scrapes;
@@ -10,11 +11,11 @@
 #   3. SCRAPES (20) scrapes, each in an interval of its own (1.1 s apart): the CPU delta
 #      over them, divided by their number, less the quiet rate of phase 1 over the time;
 #      of it, the HTTP thread's (sending the page), and what the agent's -v log says a
-#      render and the idle cgroups' reads before it took (builds that log it).
+#      render and the idle cgroups' reads around it took (builds that log it).
 # Also: the page's size, its samples per container, and how many of them are zero.
 #
 # Usage: sudo bench/metrics_cpu.sh [N] [BINARY]   (defaults 1000 build/memsight; PAGE_OUT=FILE
-#        keeps the first page)
+#        keeps the page)
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -59,6 +60,11 @@ for d in "$root$base"/docker/*/; do
 	sh -c "echo \$\$ >'$d/cgroup.procs' && exec true"
 done
 sleep 12 # their figures in, and the idle gauges' first 10 s refresh behind
+# three scrapes to warm up (page buffers, label caches, first reads), then the page
+for _ in 1 2 3; do
+	scrape
+	sleep 1.1
+done
 scrape
 rows=$(grep -c "^memsight_container_info{" "$work/page" || true)
 samples=$(grep -vc '^#' "$work/page" || true)
@@ -87,7 +93,7 @@ for _ in $(seq 1 "$SCRAPES"); do
 done
 t5=$(ticks) r5=$(run_ns) w5=$(now_ns) h5=$(http_ns)
 tail -n +$((l4 + 1)) "$work/err" | grep '/metrics: .* rendered' >"$work/renders" || true
-tail -n +$((l4 + 1)) "$work/err" | grep '/metrics: .* read whole' >"$work/wholes" || true
+tail -n +$((l4 + 1)) "$work/err" | grep '/metrics: limits and make-up' >"$work/wholes" || true
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 
 pct() { awk -v r="$1" -v w="$2" 'BEGIN { printf "%.3f", 100 * r / w }'; }
@@ -99,6 +105,6 @@ awk -v r=$((r5 - r4)) -v w=$((w5 - w4)) -v q="$quiet_rate" -v s="$SCRAPES" -v t=
 	printf "  %d scrapes 1.1 s apart: %d ticks (%.1f ms per scrape); run time %.1f ms per scrape, %.1f ms less the quiet rate\n",
 		s, t, 1000 * t / hz / s, r / 1e6 / s, (r - q * w) / 1e6 / s }'
 echo "  of which the HTTP thread (sending): $(awk -v h=$((h5 - h4)) -v s="$SCRAPES" 'BEGIN { printf "%.1f", h / 1e6 / s }') ms per scrape"
-echo "  -v log over $(wc -l <"$work/renders") renders (wall ms): render median $(sed -n 's/.*rendered in \([0-9.]*\) ms.*/\1/p' "$work/renders" | median); idle cgroups' reads before them $(sed -n 's/.*read in \([0-9.]*\) ms.*/\1/p' "$work/renders" | awk '$1 > 0.05 { n++; s += $1; printf "%s ", $1 } END { printf "(%d of them, mean per render %.1f)", n, NR ? s / NR : 0 }'); after them, whole: $(sed -n 's/.*whole in \([0-9.]*\) ms.*/\1/p' "$work/wholes" | tr '\n' ' ')"
+echo "  -v log over $(wc -l <"$work/renders") renders (wall ms): render median $(sed -n 's/.*rendered in \([0-9.]*\) ms.*/\1/p' "$work/renders" | median); idle cgroups' reads before them $(sed -n 's/.*read in \([0-9.]*\) ms.*/\1/p' "$work/renders" | awk '$1 > 0.05 { n++; s += $1; printf "%s ", $1 } END { printf "(%d of them, mean per render %.1f)", n, NR ? s / NR : 0 }'); after them, limits and make-up: $(sed -n 's/.*read in \([0-9.]*\) ms.*/\1/p' "$work/wholes" | tr '\n' ' ')"
 echo "  scrape latency (curl time_total, s), sorted: $(sort -n "$work/latency" | tr '\n' ' ')"
 echo "  VmRSS ${rss} KiB"

@@ -71,22 +71,31 @@ int cgroup_memory_usage(const char *root, bool v2, const char *path, uint64_t *u
 	return read_u64_file(file, usage, NULL);
 }
 
-int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
-		       bool *has_limit, uint64_t *limit)
+static int read_limit(const char *root, bool v2, const char *path, bool *has_limit, uint64_t *limit)
 {
 	char file[8192];
 	bool is_max = false;
+	int ret;
+
+	snprintf(file, sizeof(file), "%s%s/%s", root, path,
+		 v2 ? "memory.max" : "memory.limit_in_bytes");
+	*has_limit = false;
+	ret = read_u64_file(file, limit, &is_max);
+	if (ret)
+		return ret;
+	/* v1 spells "no limit" as PAGE_COUNTER_MAX in bytes, rounded down to a page */
+	*has_limit = !is_max && *limit < (0x7fffffffffffffffULL & ~0xfffffULL);
+	return 0;
+}
+
+int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
+		       bool *has_limit, uint64_t *limit)
+{
 	int ret = cgroup_memory_usage(root, v2, path, usage);
 
 	if (ret)
 		return ret;
-	snprintf(file, sizeof(file), "%s%s/%s", root, path,
-		 v2 ? "memory.max" : "memory.limit_in_bytes");
-	*has_limit = false;
-	if (read_u64_file(file, limit, &is_max))
-		return 0;
-	/* v1 spells "no limit" as PAGE_COUNTER_MAX in bytes, rounded down to a page */
-	*has_limit = !is_max && *limit < (0x7fffffffffffffffULL & ~0xfffffULL);
+	read_limit(root, v2, path, has_limit, limit);
 	return 0;
 }
 
@@ -175,7 +184,8 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 	ssize_t n = read_small(root, path, "memory.stat", text, sizeof(text));
 	uint64_t value;
 
-	memset(events, 0, sizeof(*events));
+	if (events)
+		memset(events, 0, sizeof(*events));
 	if (n < 0)
 		return (int)n;
 	if (memcg_stat_parse(text, (size_t)n, v2, stat))
@@ -185,11 +195,15 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 
 		snprintf(file, sizeof(file), "%s%s/memory.swap.current", root, path);
 		stat->has_swap = !read_u64_file(file, &stat->swap, NULL);
+		if (!events)
+			return 0;
 		n = read_small(root, path, "memory.events", text, sizeof(text));
 		if (n > 0)
 			memcg_events_parse_v2(text, (size_t)n, events);
 		return 0;
 	}
+	if (!events)
+		return 0;
 	n = read_small(root, path, "memory.failcnt", text, sizeof(text));
 	if (n > 0) {
 		char *end;
@@ -229,11 +243,20 @@ int cgroup_memory_gauges(const char *root, bool v2, const char *path,
 	return ret;
 }
 
-int cgroup_memory_makeup(const char *root, bool v2, const char *path,
-			 struct memsight_container_stats *c, struct memcg_stat *stat)
+int cgroup_memory_limits(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c)
 {
-	struct memsight_limit_events events;
-	int ret = cgroup_memory_detail(root, v2, path, stat, &events);
+	int ret = read_limit(root, v2, path, &c->has_limit, &c->limit_bytes);
+
+	c->has_high = !ret && v2 && !cgroup_memory_high(root, path, &c->high_bytes);
+	return ret;
+}
+
+/* The make-up into c; events NULL: c's limit events left as they are (not read). */
+static int makeup(const char *root, bool v2, const char *path, struct memsight_container_stats *c,
+		  struct memcg_stat *stat, struct memsight_limit_events *events)
+{
+	int ret = cgroup_memory_detail(root, v2, path, stat, events);
 
 	c->has_detail = !ret;
 	if (ret)
@@ -244,6 +267,21 @@ int cgroup_memory_makeup(const char *root, bool v2, const char *path,
 	c->shmem_bytes = stat->shmem;
 	c->has_swap = stat->has_swap;
 	c->swap_bytes = stat->swap;
-	c->limit_events = events;
+	if (events)
+		c->limit_events = *events;
 	return 0;
+}
+
+int cgroup_memory_makeup(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat)
+{
+	struct memsight_limit_events events;
+
+	return makeup(root, v2, path, c, stat, &events);
+}
+
+int cgroup_memory_ageing(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat)
+{
+	return makeup(root, v2, path, c, stat, NULL);
 }

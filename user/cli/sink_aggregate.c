@@ -24,15 +24,15 @@
  * Idle cgroups' figures, which no event carries. In top, usage and limits
  * every interval, the make-up every IDLE_EVERY_NS. For /metrics, when a page
  * is about to be rendered: the usage alone (one read) when older than
- * IDLE_EVERY_NS, and the rest (limits, memory.stat, limit events: four or
- * five reads) for the cgroups whose usage moved; for every idle cgroup every
- * IDLE_WHOLE_EVERY_NS, after a page went out (so that the scrape does not
- * wait for thousands of reads), for the next. A cgroup whose usage stays put
- * has no charges, so its make-up moves only by LRU ageing (the working set)
- * and its limit only by hand; its limit events need a charge.
+ * IDLE_EVERY_NS, and the rest (limits, memory.stat, limit events: four to six
+ * reads) for the cgroups whose usage moved. A cgroup whose usage stays put
+ * had no charge: only a hand moves its limit, only LRU ageing its make-up
+ * (the working set), and its limit events need a charge. So for the others,
+ * every IDLE_MAKEUP_EVERY_NS, their limits and memory.stat alone, read after a
+ * page went out (a scrape does not wait for thousands of reads), for the next.
  */
-#define IDLE_EVERY_NS	    (10ULL * 1000000000ULL)
-#define IDLE_WHOLE_EVERY_NS (60ULL * 1000000000ULL)
+#define IDLE_EVERY_NS	     (10ULL * 1000000000ULL)
+#define IDLE_MAKEUP_EVERY_NS (60ULL * 1000000000ULL)
 /* Cgroups gone from the aggregate (tombstones expired) worth a malloc_trim(). */
 #define TRIM_AFTER_CGROUPS 64
 
@@ -42,7 +42,7 @@ struct aggregate_sink {
 	bool memcg_v2;
 	bool on_demand;		 /* run: read for a page about to be rendered, not every interval */
 	uint64_t gauges_read_ns; /* top: usage and limits; run: usage */
-	uint64_t whole_read_ns;	 /* top: make-up; run: everything */
+	uint64_t makeup_read_ns; /* top: make-up; run: limits and make-up */
 	unsigned int tracked_high; /* most cgroups tracked since the last trim */
 };
 
@@ -84,6 +84,21 @@ static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
 	aggregate_entry_detail(e, &s);
 }
 
+/* What moves in a cgroup with no charge: its limits and make-up, its limit events kept. */
+static void refresh_unchargeable(struct aggregate_sink *a, struct aggregate_entry *e)
+{
+	struct memsight_container_stats s = { .has_usage = true,
+					      .usage_bytes = e->usage_bytes,
+					      .limit_events = e->limit_events };
+	struct memcg_stat stat;
+
+	if (cgroup_memory_limits(a->memcg_root, a->memcg_v2, e->path, &s))
+		return;
+	aggregate_entry_gauges(e, &s);
+	cgroup_memory_ageing(a->memcg_root, a->memcg_v2, e->path, &s, &stat);
+	aggregate_entry_detail(e, &s);
+}
+
 static bool is_idle(const struct aggregate_sink *a, const struct aggregate_entry *e)
 {
 	return !e->removed_ns && e->path && !e->interval_gauges && a->memcg_root[0];
@@ -121,25 +136,31 @@ static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 
 struct metrics_pass {
 	struct aggregate_sink *a;
-	bool whole;	   /* every idle cgroup read whole, moved or not */
+	bool unchargeable; /* what moves with no charge, else the usage */
 	unsigned int read; /* cgroups read */
 };
 
-/* /metrics: an idle cgroup read whole when its usage moved (or pass->whole), else left. */
+/*
+ * /metrics: an idle cgroup's usage, and all of it when the usage moved; or
+ * what moves with no charge. Read whole when never read.
+ */
 static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct metrics_pass *pass = ctx;
+	struct memsight_container_stats unread = { 0 };
 	uint64_t usage;
 
 	if (!is_idle(pass->a, e))
 		return;
 	pass->read++;
-	if (!pass->whole && e->has_usage &&
+	if (e->has_usage && pass->unchargeable) {
+		refresh_unchargeable(pass->a, e);
+		return;
+	}
+	if (e->has_usage &&
 	    !cgroup_memory_usage(pass->a->memcg_root, pass->a->memcg_v2, e->path, &usage) &&
 	    usage == e->usage_bytes) {
-		struct memsight_container_stats unread = { 0 };
-
 		/* not growing, as refresh_detail() says, whose other figures can wait */
 		aggregate_entry_detail(e, &unread);
 		return;
@@ -153,10 +174,10 @@ static void refresh_view(struct aggregate_sink *a, uint64_t now)
 {
 	aggregate__each(a->agg, view_gauges, a);
 	a->gauges_read_ns = now;
-	if (now - a->whole_read_ns < IDLE_EVERY_NS)
+	if (now - a->makeup_read_ns < IDLE_EVERY_NS)
 		return;
 	aggregate__each(a->agg, view_details, a);
-	a->whole_read_ns = now;
+	a->makeup_read_ns = now;
 }
 
 /* run_refresh_idle(): soon, for the page about to be rendered, else after it. */
@@ -168,15 +189,14 @@ static unsigned int refresh_idle(void *ctx, bool soon)
 
 	if (!a->on_demand)
 		return 0;
-	if (now - (soon ? a->gauges_read_ns : a->whole_read_ns) <
-	    (soon ? IDLE_EVERY_NS : IDLE_WHOLE_EVERY_NS))
+	if (now - (soon ? a->gauges_read_ns : a->makeup_read_ns) <
+	    (soon ? IDLE_EVERY_NS : IDLE_MAKEUP_EVERY_NS))
 		return 0;
 	aggregate__each(a->agg, metrics_idle, &pass);
-	/* the whole read is for the next page: its usage will be older than that by then */
 	if (soon)
 		a->gauges_read_ns = now;
 	else
-		a->whole_read_ns = now;
+		a->makeup_read_ns = now;
 	return pass.read;
 }
 

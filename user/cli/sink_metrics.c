@@ -99,7 +99,8 @@ static void render_wanted(struct run *run, void *ctx)
 	start = clock_monotonic_ns();
 	idle = run_refresh_idle(run, false);
 	if (idle)
-		log_debug("/metrics: %u idle cgroups read whole in %.2f ms, for the next page",
+		log_debug("/metrics: limits and make-up of %u idle cgroups read in %.2f ms, for "
+			  "the next page",
 			  idle, (double)(clock_monotonic_ns() - start) / 1e6);
 }
 
