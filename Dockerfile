@@ -26,11 +26,12 @@ ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
-# libmicrohttpd-dev and libncurses-dev: `run`'s HTTP endpoint and `top`.
+# libmicrohttpd-dev, libncurses-dev and libcurl4-openssl-dev: `run`'s HTTP endpoint, `top`
+# and `recommend`'s Prometheus client.
 RUN apt-get update \
 	&& apt-get install -y --no-install-recommends \
 		clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-		libmicrohttpd-dev libncurses-dev pkg-config make gcc libc6-dev \
+		libmicrohttpd-dev libncurses-dev libcurl4-openssl-dev pkg-config make gcc libc6-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

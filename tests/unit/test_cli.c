@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "recommend_output.h"
 
 static struct env env;
 static char err[256];
@@ -107,6 +108,9 @@ static void test_help_forms(void **state)
 	assert_int_equal(parse(2, "features", "-h"), 0);
 	assert_string_equal(env.help_topic, "features");
 	expect_usage_error("unknown command 'nope'", parse(2, "help", "nope"));
+	/* recommend's help needs no --prometheus */
+	assert_int_equal(parse(2, "recommend", "--help"), 0);
+	assert_string_equal(env.help_topic, "recommend");
 }
 
 static void test_help_lists_only_real_commands(void **state)
@@ -120,6 +124,7 @@ static void test_help_lists_only_real_commands(void **state)
 	assert_non_null(strstr(buf, "--interval DUR"));
 	assert_non_null(strstr(buf, "  top "));
 	assert_non_null(strstr(buf, "  run "));
+	assert_non_null(strstr(buf, "  recommend "));
 }
 
 static void test_listen_addresses(void **state)
@@ -198,6 +203,41 @@ static void test_path_lengths(void **state)
 	expect_usage_error("--pin: the path is", parse(3, "run", "--pin", path));
 }
 
+static void test_recommend_options(void **state)
+{
+	assert_int_equal(parse(2, "recommend", "--prometheus=http://prom:9090"), 0);
+	assert_int_equal(env.command, CMD_RECOMMEND);
+	assert_string_equal(env.prometheus_url, "http://prom:9090");
+	assert_true(env.window_ns == 7ULL * 86400 * 1000000000ULL);
+	assert_int_equal(env.format, RECOMMEND_FORMAT_TABLE);
+	assert_null(env.namespace);
+	assert_int_equal(parse(9, "recommend", "--prometheus", "https://p/", "--window", "5m",
+			       "--namespace", "shop", "--format", "yaml"),
+			 0);
+	assert_true(env.window_ns == 300ULL * 1000000000ULL);
+	assert_string_equal(env.namespace, "shop");
+	assert_int_equal(env.format, RECOMMEND_FORMAT_YAML);
+	assert_int_equal(parse(4, "recommend", "--format=json", "--prometheus", "http://p"), 0);
+	assert_int_equal(env.format, RECOMMEND_FORMAT_JSON);
+
+	expect_usage_error("recommend needs --prometheus URL", parse(1, "recommend"));
+	expect_usage_error("not an http:// or https:// URL",
+			   parse(2, "recommend", "--prometheus=prom:9090"));
+	expect_usage_error("--format: 'xml' is not one of table, json, yaml",
+			   parse(3, "recommend", "--prometheus=http://p", "--format=xml"));
+	expect_usage_error("--window: invalid duration 'week'",
+			   parse(3, "recommend", "--prometheus=http://p", "--window=week"));
+	expect_usage_error("--window: '30s' is below the 1m minimum",
+			   parse(3, "recommend", "--prometheus=http://p", "--window=30s"));
+	expect_usage_error("--namespace: empty namespace",
+			   parse(3, "recommend", "--prometheus=http://p", "--namespace="));
+	/* recommend's options are its own, and it takes none of the agent's */
+	expect_usage_error("option --window does not apply to 'stream'",
+			   parse(2, "stream", "--window=1h"));
+	expect_usage_error("option --interval does not apply to 'recommend'",
+			   parse(3, "recommend", "--prometheus=http://p", "--interval=1s"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_listen_addresses),
 		cmocka_unit_test(test_numbers_digits_only),
 		cmocka_unit_test(test_path_lengths),
+		cmocka_unit_test(test_recommend_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

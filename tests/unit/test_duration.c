@@ -28,6 +28,9 @@ static void test_units(void **state)
 	expect_ns("1h30m", 5400000000000ULL);
 	expect_ns("1m500ms", 60500000000ULL);
 	expect_ns("0s", 0);
+	expect_ns("7d", 7ULL * 86400000000000ULL);
+	expect_ns("1w", 7ULL * 86400000000000ULL);
+	expect_ns("1d12h", 36ULL * 3600000000000ULL);
 }
 
 static void test_fractions_and_bare_seconds(void **state)

@@ -176,14 +176,16 @@ static bool outlook(struct memsight *ms, struct memsight_container_stats *c,
 		.faults_major = c->faults_major,
 		.stall_ns = c->reclaim_stall_ns,
 	};
-	struct trend_makeup makeup = { now,	     stat->anon, stat->file,	  stat->shmem,
-				       stat->kernel, stat->sock, stat->has_kernel };
 	struct memsight_oom_risk *r = &risk->oom_risk;
+	struct trend_makeup makeup;
 	struct trend_outlook out;
 
 	/* a limit to reach, or a container's history to tell at its OOM kill */
 	if (!c->has_detail || !(c->has_limit || c->container.known))
 		return false;
+	/* stat is read only now: without detail it was never filled */
+	makeup = (struct trend_makeup){ now,	      stat->anon, stat->file,	   stat->shmem,
+					stat->kernel, stat->sock, stat->has_kernel };
 	memory_trend__add(ms->trend, c->cgroup.id, &point, &makeup,
 			  c->has_limit ? c->limit_bytes : 0, &out);
 	c->has_time_to_limit = out.has_time_to_limit;

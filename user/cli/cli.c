@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "runtime_roots.h"
 #include "duration.h"
+#include "prom_api.h"
+#include "recommend_output.h"
 
 #define CMD_BIT(c) (1U << (c))
 #define ALL_RUNNING                                                                                \
@@ -49,6 +51,15 @@ static const struct command_spec {
 	  "are in use, which fallbacks were taken and why, then detaches and exits.\n"
 	  "Exits 1 when memsight could not attach at all." },
 	{ "version", CMD_VERSION, "print memsight's version", "Prints the version and exits." },
+	{ "recommend", CMD_RECOMMEND, "memory requests and limits from what Prometheus holds",
+	  "Reads memsight's series over --window from a Prometheus server, groups\n"
+	  "containers into workloads (namespace, container, and the pod name without\n"
+	  "its Deployment, StatefulSet, DaemonSet or Job suffix) and prints, per\n"
+	  "workload: the current limit, p99 and peak working set, OOM kills, OOM risk\n"
+	  "episodes and leak suspicion, and a memory request and limit with the reason\n"
+	  "(p99 working set + 15%, raised after OOM kills, none for a leak or too\n"
+	  "little history). Needs no privileges: it only talks to Prometheus.\n"
+	  "Exits 1 when Prometheus can't be reached or holds no memsight data." },
 	{ "help", CMD_HELP, "show help for a command", "memsight help [COMMAND]" },
 };
 
@@ -352,6 +363,43 @@ static int apply_help(struct env *env, const char *arg, char *err, size_t err_le
 	return 0;
 }
 
+static int apply_prometheus(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	env->prometheus_url = arg;
+	return prom_url_check(arg, err, err_len);
+}
+
+static int apply_window(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	int ret = positive_duration("--window", arg, &env->window_ns, err, err_len);
+
+	if (!ret && env->window_ns < 60000000000ULL)
+		return usage_error(err, err_len, "--window: '%s' is below the 1m minimum", arg);
+	return ret;
+}
+
+static int apply_namespace(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!*arg)
+		return usage_error(err, err_len, "--namespace: empty namespace");
+	env->namespace = arg;
+	return 0;
+}
+
+static int apply_format(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	if (!strcmp(arg, "table"))
+		env->format = RECOMMEND_FORMAT_TABLE;
+	else if (!strcmp(arg, "json"))
+		env->format = RECOMMEND_FORMAT_JSON;
+	else if (!strcmp(arg, "yaml"))
+		env->format = RECOMMEND_FORMAT_YAML;
+	else
+		return usage_error(err, err_len, "--format: '%s' is not one of table, json, yaml",
+				   arg);
+	return 0;
+}
+
 static const struct option_spec options[] = {
 	{ "interval", 0, "DUR", ALL_RUNNING,
 	  "how often figures are reported and top refreshes (default 1s; min 10ms)",
@@ -409,9 +457,20 @@ static const struct option_spec options[] = {
 	  "plain-text snapshots every interval instead of the full-screen view", apply_batch },
 	{ "iterations", 'n', "N", CMD_BIT(CMD_TOP) | CMD_BIT(CMD_DEFAULT),
 	  "exit after N refreshes (default: run until q or stopped)", apply_iterations },
+	{ "prometheus", 0, "URL", CMD_BIT(CMD_RECOMMEND),
+	  "recommend: the Prometheus server's base URL (e.g. http://prometheus:9090)",
+	  apply_prometheus },
+	{ "window", 0, "DUR", CMD_BIT(CMD_RECOMMEND),
+	  "recommend: how far back to look (default 7d; min 1m)", apply_window },
+	{ "namespace", 0, "NS", CMD_BIT(CMD_RECOMMEND), "recommend: only workloads in namespace NS",
+	  apply_namespace },
+	{ "format", 0, "FMT", CMD_BIT(CMD_RECOMMEND),
+	  "recommend: table (default), json (a line per workload) or yaml (resources blocks)",
+	  apply_format },
 	{ "json", 0, NULL, CMD_BIT(CMD_FEATURES) | CMD_BIT(CMD_VERSION),
 	  "print the report as one JSON object", apply_json },
-	{ "verbose", 'v', NULL, ~0U, "print libbpf's debug output on stderr", apply_verbose },
+	{ "verbose", 'v', NULL, ~0U, "print debug output on stderr (libbpf's; recommend's queries)",
+	  apply_verbose },
 	{ "help", 'h', NULL, ~0U, "show help", apply_help },
 };
 
@@ -429,6 +488,8 @@ void cli_env_defaults(struct env *env)
 	env->leak_window_ns = 600ULL * 1000000000ULL;
 	snprintf(env->listen_host, sizeof(env->listen_host), "127.0.0.1");
 	env->listen_port = 9464;
+	env->window_ns = 7ULL * 86400ULL * 1000000000ULL;
+	env->format = RECOMMEND_FORMAT_TABLE;
 }
 
 void cli_runtime_roots(const struct env *env, struct runtime_roots *roots)
@@ -472,6 +533,20 @@ static const struct option_spec *find_option(const char *name, size_t name_len, 
 			return &options[i];
 	}
 	return NULL;
+}
+
+/* Options are checked against the command once it is known, wherever it came. */
+static int check_command(const struct env *env, const bool used[], char *err, size_t err_len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
+		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
+			return usage_error(err, err_len, "option --%s does not apply to '%s'",
+					   options[i].name, cli_command_name(env->command));
+	if (env->command == CMD_RECOMMEND && !env->prometheus_url)
+		return usage_error(
+			err, err_len,
+			"recommend needs --prometheus URL (e.g. http://prometheus:9090)");
+	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
@@ -543,12 +618,7 @@ int cli_parse(int argc, char **argv, struct env *env, char *err, size_t err_len)
 			return ret;
 		used[opt - options] = true;
 	}
-	/* Options are checked against the command once it is known, wherever it came. */
-	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
-		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
-			return usage_error(err, err_len, "option --%s does not apply to '%s'",
-					   options[i].name, cli_command_name(env->command));
-	return 0;
+	return check_command(env, used, err, err_len);
 }
 
 static void print_options(FILE *out, enum command command)
@@ -590,8 +660,9 @@ void cli_print_help(FILE *out, enum command command)
 	fprintf(out, "\nWith no command, memsight runs `top` on a terminal and `stream` "
 		     "otherwise.\n\nOptions:\n");
 	print_options(out, CMD_DEFAULT);
-	fprintf(out, "\nDurations take a unit: ns, us, ms, s, m, h (e.g. 500ms, 1.5s, 1h30m).\n"
-		     "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
-		     "Needs root or CAP_BPF + CAP_PERFMON, and kernel BTF (Linux 5.8 or later).\n"
-		     "'memsight help COMMAND' shows a command's own options.\n");
+	fprintf(out,
+		"\nDurations take a unit: ns, us, ms, s, m, h, d (e.g. 500ms, 1.5s, 1h30m, 7d).\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
+		"Needs root or CAP_BPF + CAP_PERFMON, and kernel BTF (Linux 5.8 or later).\n"
+		"'memsight help COMMAND' shows a command's own options.\n");
 }

@@ -19,6 +19,7 @@ enum command {
 	CMD_RUN,
 	CMD_FEATURES,
 	CMD_VERSION,
+	CMD_RECOMMEND,
 	CMD_HELP,
 };
 
@@ -54,6 +55,11 @@ struct env {
 	bool batch;
 	uint32_t iterations; /* 0: until stopped */
 	const char *pin_dir; /* run: pin the event ring buffer and counting maps here */
+	/* recommend */
+	const char *prometheus_url;
+	uint64_t window_ns;
+	const char *namespace;
+	int format; /* enum recommend_format */
 };
 
 /* The longest --pin directory: the agent's limit. */

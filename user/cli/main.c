@@ -16,6 +16,7 @@
 #include "feature_report.h"
 #include "log.h"
 #include "node_name.h"
+#include "recommend.h"
 #include "stream.h"
 #include "top.h"
 
@@ -91,6 +92,11 @@ static int do_features(struct env *env)
 	return finish_output(features_run(env));
 }
 
+static int do_recommend(struct env *env)
+{
+	return finish_output(recommend_run(env));
+}
+
 static int do_top(struct env *env)
 {
 	return top_run(env);
@@ -109,7 +115,7 @@ static int do_default(struct env *env)
 	return stream_run(env);
 }
 
-/* Keyed by enum command; help and version answer without loading anything. */
+/* Keyed by enum command; help, version and recommend answer without loading anything. */
 static const struct cmd {
 	int (*func)(struct env *env);
 	bool loads_bpf; /* needs the --btf, privilege and libbpf set-up first */
@@ -120,6 +126,7 @@ static const struct cmd {
 	[CMD_RUN] = { .func = do_stream, .loads_bpf = true },
 	[CMD_FEATURES] = { .func = do_features, .loads_bpf = true },
 	[CMD_VERSION] = { .func = do_version },
+	[CMD_RECOMMEND] = { .func = do_recommend },
 	[CMD_HELP] = { .func = do_help },
 };
 

@@ -12,8 +12,14 @@ static const struct {
 	uint64_t ns;
 } units[] = {
 	/* Longest suffix first so "ms" is not read as "m" followed by junk. */
-	{ "ns", 1ULL },		{ "us", 1000ULL },	 { "ms", 1000000ULL },
-	{ "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
+	{ "ns", 1ULL },
+	{ "us", 1000ULL },
+	{ "ms", 1000000ULL },
+	{ "s", 1000000000ULL },
+	{ "m", 60000000000ULL },
+	{ "h", 3600000000000ULL },
+	{ "d", 86400000000000ULL },
+	{ "w", 604800000000000ULL },
 };
 
 static int parse_unit(const char **p, uint64_t *unit_ns)
