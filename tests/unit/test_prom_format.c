@@ -791,6 +791,80 @@ static void test_numbers(void **state)
 	assert_string_equal(text, "-Inf");
 }
 
+/* Significant digits of a printed double: its mantissa's, bar leading and trailing zeros. */
+static int significant_digits(const char *text)
+{
+	const char *end = text + strcspn(text, "eE");
+	int first = -1, last = -1, i = 0;
+
+	for (const char *c = text; c < end; c++) {
+		if (*c < '0' || *c > '9')
+			continue;
+		if (*c != '0') {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+		i++;
+	}
+	return first < 0 ? 1 : last - first + 1;
+}
+
+/* The fewest digits that parse back, found the slow way: every precision from 1. */
+static int fewest_digits(double value)
+{
+	char text[64];
+
+	for (int digits = 1; digits < 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, value);
+		if (strtod(text, NULL) == value)
+			return digits;
+	}
+	return 17;
+}
+
+/* Doubles that need 16 digits, and subnormals, in no more than they need (and exact). */
+static void test_doubles_in_fewest_digits(void **state)
+{
+	static const struct {
+		double value;
+		const char *text;
+	} known[] = {
+		{ 1.0 / 3, "0.3333333333333333" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ 5e-324, "5e-324" },
+		{ -1.5e-323, "-1.5e-323" },
+		{ 2.2250738585072014e-308, "2.2250738585072014e-308" },
+		{ 1.7976931348623157e308, "1.7976931348623157e+308" },
+		{ 1e21, "1e+21" },
+	};
+	uint64_t x = 88172645463325252ULL;
+	char text[PROM_NUMBER_MAX];
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		*prom_double(text, known[i].value) = '\0';
+		assert_string_equal(text, known[i].text);
+	}
+	/* random bit patterns, one in four with a zero exponent (subnormal) */
+	for (int i = 0; i < 20000; i++) {
+		uint64_t bits;
+		double value;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bits = i % 4 ? x : x & 0x800fffffffffffffULL;
+		memcpy(&value, &bits, sizeof(value));
+		if (isnan(value) || isinf(value))
+			continue;
+		*prom_double(text, value) = '\0';
+		assert_true(strtod(text, NULL) == value);
+		if (significant_digits(text) > fewest_digits(value))
+			fail_msg("%s: %.17g needs only %d digits", text, value,
+				 fewest_digits(value));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_labels_follow_names_learnt_late),
 		cmocka_unit_test(test_kept_labels_escape_hostile_names),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_doubles_in_fewest_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

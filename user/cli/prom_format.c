@@ -61,19 +61,26 @@ char *prom_seconds(char *p, int64_t ns)
 	return p + width;
 }
 
+/*
+ * A normal double that parses back from d <= 15 significant digits is printed
+ * so by "%.15g" (its 15-digit grid is coarser than its spacing), so the search
+ * starts there; 16 then 17 (enough for every double). A subnormal's spacing is
+ * coarser than 15 digits (5e-324 is "4.94065645841247e-324"): from 1.
+ */
 char *prom_double(char *p, double value)
 {
+	int digits = fpclassify(value) == FP_SUBNORMAL ? 1 : 15;
 	int n;
 
 	if (isnan(value) || isinf(value)) {
 		n = sprintf(p, "%s", isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf");
 		return p + n;
 	}
-	n = snprintf(p, PROM_NUMBER_MAX, "%.15g", value);
-
-	/* Fifteen digits are exact for most values; seventeen for every double. */
-	if (n > 0 && strtod(p, NULL) != value)
-		n = snprintf(p, PROM_NUMBER_MAX, "%.17g", value);
+	for (;; digits++) {
+		n = snprintf(p, PROM_NUMBER_MAX, "%.*g", digits, value);
+		if (n <= 0 || digits == 17 || strtod(p, NULL) == value)
+			break;
+	}
 	return p + (n > 0 ? n : 0);
 }
 
