@@ -84,6 +84,7 @@ struct http_server {
 	pthread_cond_t reaper_wake;
 	struct http_conn *conns;
 	bool stopping;
+	bool reaper_idle; /* waiting with no deadline: a new connection must wake it */
 	bool reaper_started;
 	pthread_t reaper;
 };
@@ -275,7 +276,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->next = server->conns;
 		if (c->next)
 			c->next->prev = c;
-		else /* the reaper sleeps until a connection comes; an earlier one's deadline is earlier */
+		/*
+		 * With no deadline to wait for (no connection, or only ones shut
+		 * and not yet closed), the reaper sleeps until one comes; else it
+		 * wakes by the earliest, which is earlier than this one's.
+		 */
+		if (server->reaper_idle)
 			pthread_cond_signal(&server->reaper_wake);
 		server->conns = c;
 		pthread_mutex_unlock(&server->conns_lock);
@@ -316,7 +322,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 /*
  * At the earliest deadline, shuts down the connections past theirs; with no
- * connection it sleeps until one comes (a scrape every 15 s wakes it twice).
+ * deadline to wait for (no connection, or only ones shut and not yet closed)
+ * it sleeps until one comes (a scrape every 15 s wakes it twice).
  * shutdown(), not close(): the socket stays libmicrohttpd's, which sees the
  * end of the stream at once and closes and forgets the connection itself.
  */
@@ -345,7 +352,9 @@ static void *reaper_main(void *arg)
 			log_debug("http: closed %u connection%s that sent no whole request in %u s",
 				  reaped, reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
 		if (next == UINT64_MAX) {
+			server->reaper_idle = true;
 			pthread_cond_wait(&server->reaper_wake, &server->conns_lock);
+			server->reaper_idle = false;
 			continue;
 		}
 		/* a deadline only moves later (on_completed): waking early just looks again */
