@@ -144,6 +144,49 @@ expect_eq "the kernel killed it" "$(oom_kill_count "$dir")" 1
 check "memsight_oom_kills_total is 1 within seconds" wait_for 5 has_sample_now memsight_oom_kills_total cgroup="$PREFIX/killed-now"
 stop_memsight
 
+echo "/metrics is rendered for a scrape, at most once per interval; new figures on the next"
+# -v logs each render: their count tells a page made anew from one served again
+"$MEMSIGHT" run -v --listen 127.0.0.1:0 --interval 2s --cgroup "$PREFIX" >"$WORK/once.json" 2>"$WORK/once.err" &
+MEMSIGHT_PID=$!
+BG_PIDS+=("$MEMSIGHT_PID")
+wait_for 20 grep -q 'serving http://' "$WORK/once.err"
+ADDR=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/once.err" | head -1)
+wait_for 20 sh -c "curl -sf http://$ADDR/readyz >/dev/null"
+renders() { grep -c '/metrics: .* rendered' "$WORK/once.err"; }
+# minor_now: the test memcg's minor faults in a fresh scrape (nothing when absent)
+minor_now() {
+	scrape /metrics >"$WORK/once-now.txt"
+	$PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/once-now.txt" memsight_page_faults_total cgroup="$PREFIX/scrape-once" type=minor 2>/dev/null
+}
+minor_above() { [ "$(minor_now)" -gt "$1" ] 2>/dev/null; }
+dir=$(make_memcg scrape-once $((64 * MIB)))
+spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 4
+reap $SPAWNED_PID
+check "the memcg's faults reach the page" wait_for 10 minor_above 0
+before=$(renders)
+sleep 4.5
+expect_eq "no render while nobody scrapes (two intervals)" "$(renders)" "$before"
+# Two scrapes a few ms apart, in one 2 s interval: one page, made at most once (the
+# first of an interval makes it). Should an interval end between them, they try again.
+once=
+for _ in 1 2 3; do
+	before=$(renders)
+	scrape /metrics >"$WORK/once-1.txt"
+	scrape /metrics >"$WORK/once-2.txt"
+	made=$(($(renders) - before))
+	if [ $made -le 1 ] && cmp -s "$WORK/once-1.txt" "$WORK/once-2.txt"; then
+		once=$made
+		break
+	fi
+done
+check "two scrapes in one interval get the same page, rendered at most once" test -n "$once"
+check "... which is a whole page (promtool)" promtool check metrics <"$WORK/once-2.txt"
+faults=$(minor_now)
+spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 4
+reap $SPAWNED_PID
+check "a scrape after the next interval shows the new faults (more than $faults)" wait_for 10 minor_above "$faults"
+stop_memsight
+
 echo "/healthz fails when the main loop stalls (stdout blocked: a stuck log pipeline)"
 mkfifo "$WORK/stuck"
 sleep 600 <"$WORK/stuck" & # holds the pipe open, never reads
