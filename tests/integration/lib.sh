@@ -221,7 +221,11 @@ cleanup() {
 		kill "$DOCKERD_PID" 2>/dev/null
 		wait "$DOCKERD_PID" 2>/dev/null
 	fi
-	rm -rf "$WORK"
+	if [ "${KEEP_WORK:-0}" = 1 ] && [ "$FAILURES" -gt 0 ]; then
+		echo "$TEST_NAME: its files kept in $WORK (KEEP_WORK=1)" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 
