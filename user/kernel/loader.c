@@ -686,8 +686,8 @@ void loader__free(struct loader *loader)
 {
 	if (!loader)
 		return;
-	ring_buffer__free(loader->rb_events);
-	ring_buffer__free(loader->rb_cgroups);
+	for (int i = 0; i < LOADER_RINGS; i++)
+		ring_reader__close(&loader->rings[i]);
 	if (loader->epfd >= 0)
 		close(loader->epfd);
 	for (int f = 0; f < COUNT_FAMILIES; f++)
