@@ -302,6 +302,7 @@ static void walk_cgroups(struct memsight *ms, const char *why)
 	walked = cgroup_walk(ms->memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000, warm_cgroup, ms);
 	cgroup_names__walk_end(ms->names, clock_monotonic_ns(), walked_past, ms);
 	log_debug("named %u cgroups %s", walked, why);
+	log_memory_stage("cgroups named");
 }
 
 /*
