@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 [ -n "$rounds" ] || rounds=5
 mib=${2:-200}
-MEMSIGHT=build/memsight
+MEMSIGHT=${MEMSIGHT:-build/memsight}
 HOG=build/tests/hog
 ANCHOR=${ANCHOR:-bench/anchor.bt}
 root=/sys/fs/cgroup/memory
@@ -52,12 +52,13 @@ run_stats() {
 		bpftool prog show id "$id" --json | jq -r '"\(.id) \(.run_time_ns // 0) \(.run_cnt // 0)"'
 	done
 }
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat; }
 pgfault() { awk '$1 == "pgfault" { print $2 }' "$cg/memory.stat"; }
 
 # measure NAME COMMAND...: starts the contender, runs the workload, prints ns per fault;
 # appends "hook ns_per_fault runs_per_fault" lines for this round to $hooks/NAME
 measure() {
-	local name=$1 pid ids before after f0 f1
+	local name=$1 pid ids before after f0 f1 t0
 	shift
 	"$@" >/dev/null 2>&1 &
 	pid=$!
@@ -66,6 +67,13 @@ measure() {
 		# settled: memsight has 4+ programs, bpftrace attaches all at once
 		[ -n "$ids" ] && sleep 0.5 && [ "$(prog_ids $pid)" = "$ids" ] && break
 		sleep 0.1
+	done
+	# and idle: a contender's own start-up (memsight's first scan and reads fault in
+	# megabytes) fires the same hooks, and is not a cost per fault
+	for _ in $(seq 20); do
+		t0=$(cpu_ticks $pid)
+		sleep 0.5
+		[ "$(cpu_ticks $pid)" = "$t0" ] && break
 	done
 	ids=$(prog_ids $pid)
 	prog_hooks $pid >"$hooks/.map"
