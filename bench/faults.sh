@@ -13,6 +13,10 @@
 #        (defaults 5 rounds, 200 MiB; needs build/bench/empty_loader: make bench-faults)
 #        BASELINE=path/to/an/older/memsight adds it as contenders, for before/after figures.
 #        CONTENDERS="floor-tp_btf memsight-tp_btf ..." runs only those (names as printed).
+#        TOGETHER=1 attaches the contenders all at once, so every program runs on the same
+#        events at the same moment: a paired comparison that the machine's other load
+#        (which moves every figure of a round alike) does not blur. Figures of programs
+#        sharing a hook include what each leaves in the cache for the next.
 set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -45,53 +49,69 @@ prog_hooks() {
 			bpftool prog show id "$id" --json | jq -r .name
 	done | paste -d' ' <(prog_ids "$1") -
 }
-# "prog_id run_time_ns run_cnt", one line per program
+# "prog_id run_time_ns run_cnt", one line per program named, all read at one moment
 run_stats() {
-	local id
-	for id in "$@"; do
-		bpftool prog show id "$id" --json | jq -r '"\(.id) \(.run_time_ns // 0) \(.run_cnt // 0)"'
-	done
+	bpftool prog show --json | jq -r --arg ids " $* " '.[] | . as $p | select($ids | contains(" \($p.id) ")) |
+		"\(.id) \(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
+# pick IDS LINES: the lines of those program ids
+pick() { echo "$2" | awk -v ids=" $1 " 'index(ids, " " $1 " ")'; }
 cpu_ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat; }
 pgfault() { awk '$1 == "pgfault" { print $2 }' "$cg/memory.stat"; }
 
-# measure NAME COMMAND...: starts the contender, runs the workload, prints ns per fault;
-# appends "hook ns_per_fault runs_per_fault" lines for this round to $hooks/NAME
-measure() {
-	local name=$1 pid ids before after f0 f1 t0
-	shift
-	"$@" >/dev/null 2>&1 &
-	pid=$!
+# settle PID: waits until the contender's programs are all loaded and it is idle
+settle() {
+	local ids t0
 	for _ in $(seq 200); do
-		ids=$(prog_ids $pid)
+		ids=$(prog_ids $1)
 		# settled: memsight has 4+ programs, bpftrace attaches all at once
-		[ -n "$ids" ] && sleep 0.5 && [ "$(prog_ids $pid)" = "$ids" ] && break
+		[ -n "$ids" ] && sleep 0.5 && [ "$(prog_ids $1)" = "$ids" ] && break
 		sleep 0.1
 	done
 	# and idle: a contender's own start-up (memsight's first scan and reads fault in
 	# megabytes) fires the same hooks, and is not a cost per fault
 	for _ in $(seq 20); do
-		t0=$(cpu_ticks $pid)
+		t0=$(cpu_ticks $1)
 		sleep 0.5
-		[ "$(cpu_ticks $pid)" = "$t0" ] && break
+		[ "$(cpu_ticks $1)" = "$t0" ] && break
 	done
-	ids=$(prog_ids $pid)
-	prog_hooks $pid >"$hooks/.map"
-	before=$(run_stats $ids)
+}
+
+# measure NAME...: starts the contenders (together), runs the workload once; appends
+# its ns per fault to $hooks/NAME.total and "hook ns_per_fault runs_per_fault ns_per_run"
+# lines to $hooks/NAME
+measure() {
+	local n f0 f1 all
+	local -A pid ids before after
+	for n in "$@"; do
+		eval "exec ${command[$n]}" >/dev/null 2>&1 &
+		pid[$n]=$!
+	done
+	for n in "$@"; do
+		settle ${pid[$n]}
+		prog_hooks ${pid[$n]} >"$hooks/$n.map"
+	done
+	for n in "$@"; do ids[$n]=$(prog_ids ${pid[$n]} | tr '\n' ' '); done
+	all=$(run_stats "${ids[@]}")
+	for n in "$@"; do before[$n]=$(pick "${ids[$n]}" "$all"); done
 	f0=$(pgfault)
 	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" --max-mib "$3"' sh "$cg" "$HOG" "$mib"
 	f1=$(pgfault)
-	after=$(run_stats $ids)
-	kill -INT $pid
-	wait $pid 2>/dev/null || true
-	# per hook: sum the deltas of its programs (a bpftrace hook may hold several)
-	awk -v faults=$((f1 - f0)) 'FILENAME == ARGV[1] { hook[$1] = $2; next }
-		FILENAME == ARGV[2] { t0[$1] = $2; c0[$1] = $3; next }
-		{ h = hook[$1]; t[h] += $2 - t0[$1]; c[h] += $3 - c0[$1] }
-		END { for (h in t) printf "%s %.0f %.2f %.0f\n", h, t[h] / faults, c[h] / faults, c[h] ? t[h] / c[h] : 0 }' \
-		"$hooks/.map" <(echo "$before") <(echo "$after") >>"$hooks/$name"
-	awk -v faults=$((f1 - f0)) 'NR == FNR { t0 += $2; next } { t += $2 }
-		END { print int((t - t0) / faults) }' <(echo "$before") <(echo "$after")
+	all=$(run_stats "${ids[@]}")
+	for n in "$@"; do after[$n]=$(pick "${ids[$n]}" "$all"); done
+	for n in "$@"; do
+		kill -INT ${pid[$n]}
+		wait ${pid[$n]} 2>/dev/null || true
+		# per hook: sum the deltas of its programs (a bpftrace hook may hold several)
+		awk -v faults=$((f1 - f0)) 'FILENAME == ARGV[1] { hook[$1] = $2; next }
+			FILENAME == ARGV[2] { t0[$1] = $2; c0[$1] = $3; next }
+			{ h = hook[$1]; t[h] += $2 - t0[$1]; c[h] += $3 - c0[$1] }
+			END { for (h in t) printf "%s %.0f %.2f %.0f\n", h, t[h] / faults, c[h] / faults, c[h] ? t[h] / c[h] : 0 }' \
+			"$hooks/$n.map" <(echo "${before[$n]}") <(echo "${after[$n]}") >>"$hooks/$n"
+		awk -v faults=$((f1 - f0)) 'NR == FNR { t0 += $2; next } { t += $2 }
+			END { print int((t - t0) / faults) }' <(echo "${before[$n]}") <(echo "${after[$n]}") \
+			>>"$hooks/$n.total"
+	done
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -119,11 +139,14 @@ if [ -n "${CONTENDERS:-}" ]; then
 	names=($CONTENDERS)
 fi
 for r in $(seq "$rounds"); do
-	for n in "${names[@]}"; do
-		results[$n]+="$(eval measure "$n" "${command[$n]}") "
-	done
+	if [ -n "${TOGETHER:-}" ]; then
+		measure "${names[@]}"
+	else
+		for n in "${names[@]}"; do measure "$n"; done
+	fi
 done
-echo "ns of BPF run time per page fault ($rounds rounds of a $mib MiB workload, $(uname -r)):"
+for n in "${names[@]}"; do results[$n]=$(tr '\n' ' ' <"$hooks/$n.total"); done
+echo "ns of BPF run time per page fault ($rounds rounds of a $mib MiB workload${TOGETHER:+, contenders together}, $(uname -r)):"
 for n in "${names[@]}"; do
 	printf '  %-22s median %5s   rounds: %s\n' "$n" "$(printf '%s\n' ${results[$n]} | median)" "${results[$n]}"
 done
