@@ -31,43 +31,38 @@
 	 (item) == bpf_core_enum_value(enum type, name))
 
 /*
- * The charge kind of a stat item; -1 for the items memsight does not report,
- * which pass every compare and return. Item numbers differ between kernels:
- * each is a CO-RE enum relocation, an immediate after load, so telling them
- * apart touches no memory (a table in .rodata cost a cache miss on most
+ * The charge kind of a stat item and its unit in bytes (the item's name says
+ * which: _B bytes, _KB KiB, otherwise pages); -1 for the items memsight does not
+ * report, which pass every compare and return. Item numbers differ between
+ * kernels: each is a CO-RE enum relocation, an immediate after load, so telling
+ * them apart touches no memory (a table in .rodata cost a cache miss on most
  * faults). The most frequent on a fault, NR_ANON_MAPPED, comes first.
  */
-static __always_inline int charge_kind(long item)
+static __always_inline int charge_kind(int item, __u64 *unit)
 {
+	*unit = PAGE_UNIT;
 	if (ITEM_IS(item, node_stat_item, NR_ANON_MAPPED))
 		return MEMSIGHT_CHARGE_ANON;
 	if (ITEM_IS(item, node_stat_item, NR_FILE_PAGES))
 		return MEMSIGHT_CHARGE_FILE;
 	if (ITEM_IS(item, node_stat_item, NR_SHMEM))
 		return MEMSIGHT_CHARGE_SHMEM;
+	if (ITEM_IS(item, node_stat_item, NR_PAGETABLE) ||
+	    ITEM_IS(item, node_stat_item, NR_SECONDARY_PAGETABLE))
+		return MEMSIGHT_CHARGE_KERNEL;
 	if (ITEM_IS(item, memcg_stat_item, MEMCG_SOCK))
 		return MEMSIGHT_CHARGE_SOCK;
-	if (ITEM_IS(item, node_stat_item, NR_PAGETABLE) ||
-	    ITEM_IS(item, node_stat_item, NR_SECONDARY_PAGETABLE) ||
-	    ITEM_IS(item, node_stat_item, NR_KERNEL_STACK_KB) ||
-	    ITEM_IS(item, node_stat_item, NR_SLAB_RECLAIMABLE_B) ||
-	    ITEM_IS(item, node_stat_item, NR_SLAB_UNRECLAIMABLE_B) ||
-	    ITEM_IS(item, memcg_stat_item, MEMCG_PERCPU_B) ||
-	    ITEM_IS(item, memcg_stat_item, MEMCG_VMALLOC))
+	if (ITEM_IS(item, memcg_stat_item, MEMCG_VMALLOC))
 		return MEMSIGHT_CHARGE_KERNEL;
-	return -1;
-}
-
-/* The unit of a reported item in bytes: its name says which (_B bytes, _KB KiB, otherwise pages). */
-static __always_inline __u64 charge_unit(long item)
-{
+	*unit = 1024;
 	if (ITEM_IS(item, node_stat_item, NR_KERNEL_STACK_KB))
-		return 1024;
+		return MEMSIGHT_CHARGE_KERNEL;
+	*unit = 1;
 	if (ITEM_IS(item, node_stat_item, NR_SLAB_RECLAIMABLE_B) ||
 	    ITEM_IS(item, node_stat_item, NR_SLAB_UNRECLAIMABLE_B) ||
 	    ITEM_IS(item, memcg_stat_item, MEMCG_PERCPU_B))
-		return 1;
-	return PAGE_UNIT;
+		return MEMSIGHT_CHARGE_KERNEL;
+	return -1;
 }
 
 /* Sized by userspace before load (memsight.h: "Counting per memcg"). */
@@ -89,12 +84,9 @@ struct {
 static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int val)
 {
 	struct memsight_charge_counts *c, scratch;
-	long it = item;
-	int kind;
+	__u64 unit;
+	int kind = charge_kind(item, &unit);
 
-	/* sign-extended once, not again for every compare */
-	barrier_var(it);
-	kind = charge_kind(it);
 	if (kind < 0 || !val || !memcg)
 		return 0;
 	c = counting_row(&charge_slots, &charge_overflow, memcg->css.id, memcg->css.serial_nr,
@@ -104,9 +96,9 @@ static __always_inline int count_charge(struct mem_cgroup *memcg, int item, int 
 	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */
 		return 0;
 	if (val > 0)
-		__sync_fetch_and_add(&c->charged[kind], (__u64)val * charge_unit(it));
+		__sync_fetch_and_add(&c->charged[kind], (__u64)val * unit);
 	else
-		__sync_fetch_and_add(&c->uncharged[kind], (__u64)(-(__s64)val) * charge_unit(it));
+		__sync_fetch_and_add(&c->uncharged[kind], (__u64)(-(__s64)val) * unit);
 	return 0;
 }
 
