@@ -32,39 +32,35 @@ static __always_inline void *counting_lookup_or_init(void *hash, const __u64 *ke
 }
 
 /*
- * The counter row of a memcg (its css `css`, whose id css_id and serial
- * number `serial` the caller has read) in a slot array and its overflow hash,
- * whose values all start with the owner's cgroup id and tag, then
- * row_size - 16 bytes of counters. Callers add with atomics: every CPU shares
- * these rows.
+ * The counter row of a memcg (small id memcg_id, css serial number `serial`,
+ * its css `css`) in a slot array and its overflow hash, whose values all
+ * start with the owner's cgroup id and tag, then row_size - 16 bytes of
+ * counters. Callers add with atomics: every CPU shares these rows.
  *
- * The hot path is one lookup and one compare of the tag, and the two words it
- * needs from the memcg share a cache line (css.id and css.serial_nr): on a
- * fault the memcg's other lines are often cold, and a miss costs more than
- * the rest of the program. Off the hot path, the cgroup id is read (three
- * dependent loads) and a free slot claimed by a memcg that still has its
- * private id (the kernel zeroes memcg->id.id when it releases the id at
- * removal: a dying memcg never claims a slot, so a slot userspace has retired
- * stays free). Live memcgs have distinct css ids, so no other memcg claims
- * the same slot at the same time and plain stores suffice, the owner first
- * (what userspace reads), then the tag (what the hot path compares). A slot
- * held by another memcg, an id past the array or a dying memcg sends the
- * memcg to the overflow hash keyed by its cgroup id. `scratch` (row_size
- * bytes, any content) builds a new overflow entry. NULL: the overflow hash is
- * full (counted).
+ * The hot path is one lookup and one compare of the tag. Off it, the cgroup
+ * id is read (three dependent loads) and a free slot claimed: live memcgs have
+ * distinct ids, so no other memcg claims the same slot at the same time and
+ * plain stores suffice, the owner first (what userspace reads), then the tag
+ * (what the hot path compares). A slot held by another memcg, or an id past
+ * the array, sends the memcg to the overflow hash keyed by its cgroup id.
+ * `scratch` (row_size bytes, any content) builds a new overflow entry.
+ * NULL: the overflow hash is full (counted).
  */
-static __always_inline void *counting_row(void *slots, void *overflow, __u32 css_id, __u64 serial,
+static __always_inline void *counting_row(void *slots, void *overflow, __u32 memcg_id, __u64 serial,
 					  struct cgroup_subsys_state *css, void *scratch,
 					  __u32 row_size)
 {
-	volatile __u64 *owner;
+	volatile __u64 *owner = NULL;
 	__u64 cgroup_id;
 
-	owner = bpf_map_lookup_elem(slots, &css_id);
-	if (owner && owner[1] == serial)
-		return (void *)owner;
+	/* memcg_id 0: a dying memcg whose id the kernel has released */
+	if (memcg_id) {
+		owner = bpf_map_lookup_elem(slots, &memcg_id);
+		if (owner && owner[1] == serial)
+			return (void *)owner;
+	}
 	cgroup_id = css_cgroup_id(css);
-	if (owner && owner[0] == 0 && memcg_private_id(css)) {
+	if (owner && owner[0] == 0) {
 		owner[0] = cgroup_id;
 		owner[1] = serial;
 		return (void *)owner;

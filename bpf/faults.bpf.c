@@ -34,12 +34,12 @@ struct {
 } fault_overflow SEC(".maps");
 
 /* A memcg's fault counters: see counting_row() for the hot path. */
-static __always_inline void count_fault(__u32 css_id, __u64 serial, struct cgroup_subsys_state *css,
-					__u64 faults, __u64 major)
+static __always_inline void count_fault(__u32 memcg_id, __u64 serial,
+					struct cgroup_subsys_state *css, __u64 faults, __u64 major)
 {
 	struct memsight_fault_counts *c, scratch;
 
-	c = counting_row(&fault_slots, &fault_overflow, css_id, serial, css, &scratch,
+	c = counting_row(&fault_slots, &fault_overflow, memcg_id, serial, css, &scratch,
 			 sizeof(scratch));
 	if (!c)
 		return;
@@ -62,7 +62,7 @@ int BPF_PROG(faults_memcg_events, struct mem_cgroup *memcg, int item, unsigned l
 	 * Direct BTF loads: tp_btf pointers are trusted. A major fault is counted
 	 * twice by the kernel (PGFAULT and PGMAJFAULT), and so here.
 	 */
-	count_fault(memcg->css.id, memcg->css.serial_nr, &memcg->css,
+	count_fault(memcg->id.id, memcg->css.serial_nr, &memcg->css,
 		    item == item_pgfault ? count : 0, item == item_pgmajfault ? count : 0);
 	return 0;
 }
@@ -74,7 +74,7 @@ static __always_inline int count_task_fault(bool major)
 
 	if (!css)
 		return 0;
-	count_fault(BPF_CORE_READ(css, id), BPF_CORE_READ(css, serial_nr), css, 1, major);
+	count_fault(memcg_private_id(css), BPF_CORE_READ(css, serial_nr), css, 1, major);
 	return 0;
 }
 

@@ -135,7 +135,7 @@ struct memsight_oom_record {
 struct memsight_cgroup_record {
 	struct memsight_record_header hdr;
 	__u32 event;	/* enum memsight_cgroup_event */
-	__u32 memcg_id; /* memcg->id.id, the memcg's private id (for -v logs) */
+	__u32 memcg_id; /* memcg->id.id: the index of its counting slots */
 	struct memsight_cgroup cgroup;
 };
 
@@ -143,17 +143,15 @@ struct memsight_cgroup_record {
  * Counting per memcg (faults, charges). Every counting map is shared by all
  * CPUs and updated with atomic adds, so its memory does not grow with the
  * CPU count:
- * - a slot array indexed by the memcg css's id (css.id: a small number,
- *   unique among the memory controller's css and handed out lowest first; it
- *   shares a cache line with css.serial_nr, where memcg->id.id, the memcg's
- *   private id, does not), each slot starting with its owner's cgroup id. The
- *   array is memory-mapped: userspace drains a slot by atomic exchange (read
- *   and reset), so no delta is ever taken across two owners of a slot;
+ * - a slot array indexed by the memcg's own small id (memcg->id.id, 1..65535,
+ *   unique among live memcgs and handed out lowest first), each slot starting
+ *   with its owner's cgroup id. The array is memory-mapped: userspace drains a
+ *   slot by atomic exchange (read and reset), so no delta is ever taken across
+ *   two owners of a slot;
  * - an overflow hash keyed by cgroup id for a memcg whose slot is held by
  *   another (a removed memcg's slot not yet released), whose id is past the
- *   array, or which is dying and finds its slot free (the kernel zeroes
- *   memcg->id.id when it releases the private id at removal; such a memcg
- *   never claims a slot). Its values only grow; userspace takes
+ *   array, or which has no id any more (a dying memcg: the kernel zeroes
+ *   id.id when it releases the id). Its values only grow; userspace takes
  *   deltas per key (a key is never reused) and deletes the entries of removed
  *   cgroups.
  * A slot's owner word goes 0 -> cgroup id (claimed by the BPF side) ->
@@ -165,7 +163,7 @@ struct memsight_cgroup_record {
  * cgroup -> kernfs node -> id); userspace clears it when it retires a slot.
  */
 #define MEMSIGHT_SLOTS_DEFAULT 4096
-#define MEMSIGHT_SLOTS_MAX     65536 /* memcgs with a private id (16 bits) */
+#define MEMSIGHT_SLOTS_MAX     65536 /* memcg ids are 16 bits */
 #define MEMSIGHT_OVERFLOW_MAX  8192
 #define MEMSIGHT_SLOT_RETIRING (~0ULL) /* never a cgroup id */
 
@@ -179,8 +177,8 @@ struct memsight_fault_counts {
 /*
  * Charges per memcg and kind, from the memcg stat tracepoints: bytes charged
  * (positive deltas) and uncharged (negative), in the same slot layout as the
- * fault counts. Item numbers differ between kernels: the BPF side names them
- * as CO-RE enum relocations (bpf/memcg.bpf.c: charge_kind()).
+ * fault counts. Item numbers and units are resolved from kernel BTF by
+ * name and handed to the BPF side as a table (MEMSIGHT_STAT_ITEMS_MAX items).
  */
 enum memsight_charge_kind {
 	MEMSIGHT_CHARGE_ANON,
@@ -190,6 +188,8 @@ enum memsight_charge_kind {
 	MEMSIGHT_CHARGE_SOCK,
 	MEMSIGHT_CHARGE_KINDS,
 };
+
+#define MEMSIGHT_STAT_ITEMS_MAX 128
 
 struct memsight_charge_counts {
 	__u64 cgroup_id;

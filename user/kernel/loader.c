@@ -105,6 +105,48 @@ static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *er
 	return 0;
 }
 
+/*
+ * The memcg stat items memsight reports, by name: their numbers differ between
+ * kernels, and the name says the unit (_B bytes, _KB KiB, otherwise pages).
+ */
+static const struct {
+	const char *name;
+	enum memsight_charge_kind kind;
+} charge_items[] = {
+	{ "NR_ANON_MAPPED", MEMSIGHT_CHARGE_ANON },
+	{ "NR_FILE_PAGES", MEMSIGHT_CHARGE_FILE },
+	{ "NR_SHMEM", MEMSIGHT_CHARGE_SHMEM },
+	{ "NR_SLAB_RECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SLAB_UNRECLAIMABLE_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_KERNEL_STACK_KB", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "NR_SECONDARY_PAGETABLE", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_PERCPU_B", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_VMALLOC", MEMSIGHT_CHARGE_KERNEL },
+	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
+};
+
+static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
+		const char *name = charge_items[i].name;
+		size_t n = strlen(name);
+		int64_t item;
+		__u32 unit;
+
+		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
+		    item >= MEMSIGHT_STAT_ITEMS_MAX)
+			continue; /* not on this kernel: that part of the kind is not counted */
+		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
+		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
+							       : (__u32)page_size;
+		*(volatile __u8 *)&skel->rodata->item_kind[item] = charge_items[i].kind + 1;
+		*(volatile __u32 *)&skel->rodata->item_unit[item] = unit;
+	}
+}
+
 static int perf_event_open_on(__u64 config, int cpu)
 {
 	struct perf_event_attr attr = {
@@ -241,6 +283,8 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 		return ret;
 	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
+	if (parts & PART_CHARGES)
+		set_charge_items(skel, btf);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
 	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
