@@ -2,11 +2,12 @@
 # In-kernel cost per page fault (faults, charges and reclaim hooks all fire on the way): the run time of every BPF program a contender holds
 # (kernel bpf_stats, programs found through /proc/PID/fdinfo prog_id lines) divided by
 # the benchmark memcg's pgfault delta, for a workload of known size. Contenders run
-# alone, alternated, ROUNDS times; medians are printed.
+# alone, alternated (or all at once with TOGETHER=1), ROUNDS times; medians are printed.
 #
 # Per hook (the tracepoint each program's link names in fdinfo, else the program's name),
-# for the contenders that attach through links (the tp_btf ones): ns of run time per fault
-# and runs per fault, so memsight's excess over the floor can be placed hook by hook.
+# for the contenders that attach through links (the tp_btf ones): ns of run time per fault,
+# runs per fault and ns per run, so memsight's excess over the floor can be placed hook by
+# hook.
 # bpf_stats counts every run on the node, the benchmark memcg's and any other's alike.
 #
 # Usage: sudo make bench-faults [ROUNDS=5]  or  sudo bench/faults.sh [ROUNDS] [MIB]
@@ -32,7 +33,10 @@ mkdir -p "$cg"
 hooks=$(mktemp -d)
 prior_stats=$(cat /proc/sys/kernel/bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
+started=()
 cleanup() {
+	# contenders still running (the script was interrupted) would stay attached
+	for pid in "${started[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
 	sysctl -q kernel.bpf_stats_enabled="$prior_stats"
 	rmdir "$cg" 2>/dev/null || true
 	rm -rf "$hooks"
@@ -86,6 +90,7 @@ measure() {
 	for n in "$@"; do
 		eval "exec ${command[$n]}" >/dev/null 2>&1 &
 		pid[$n]=$!
+		started+=(${pid[$n]})
 	done
 	for n in "$@"; do
 		settle ${pid[$n]}
