@@ -25,7 +25,17 @@
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { ROOT, YAML, ok, fail, check, exitStatus, show, isObject } = require('./harness');
+const {
+  ROOT,
+  YAML,
+  ok,
+  fail,
+  check,
+  exitStatus,
+  show,
+  isObject,
+  memsightExports,
+} = require('./harness');
 
 // unknownKeys(OBJECT, ALLOWED, WHERE): keys of OBJECT not in ALLOWED, as where.key.
 function unknownKeys(obj, allowed, where) {
@@ -39,18 +49,8 @@ function unknownKeys(obj, allowed, where) {
 // What memsight exports, from the code that writes /metrics
 
 function exported() {
-  const src = fs.readFileSync(path.join(ROOT, 'user', 'cli', 'prom_format.c'), 'utf8');
-  const body = (fn) => {
-    const start = src.search(new RegExp(`\\n[a-z ]*\\b${fn}\\(`));
-    if (start < 0) throw new Error(`prom_format.c: no function ${fn}`);
-    return src.slice(start, src.indexOf('\n}\n', start));
-  };
-  const labels = (text) => [...text.matchAll(/label\(out, &first, "([a-z_]+)"/g)].map((m) => m[1]);
-  return {
-    seriesLabels: labels(body('series_start')),
-    infoLabels: labels(body('container_info_family')),
-    families: new Set([...src.matchAll(/"(memsight_[a-z_]+)"/g)].map((m) => m[1])),
-  };
+  const { families, seriesLabels, infoLabels } = memsightExports();
+  return { seriesLabels, infoLabels, families };
 }
 
 // Label names a PromQL text uses: in matchers and in by/on/ignoring/without lists.
