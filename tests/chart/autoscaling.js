@@ -45,14 +45,6 @@ function unknownKeys(obj, allowed, where) {
     .map((k) => `${where}.${k}`);
 }
 
-// ---------------------------------------------------------------------------
-// What memsight exports, from the code that writes /metrics
-
-function exported() {
-  const { families, seriesLabels, infoLabels } = memsightExports();
-  return { seriesLabels, infoLabels, families };
-}
-
 // Label names a PromQL text uses: in matchers and in by/on/ignoring/without lists.
 function promqlLabels(text) {
   const names = new Set();
@@ -351,7 +343,7 @@ function main([dir, work]) {
   adapterServesHpa(rules, hpa);
   const kedaQuery = kedaTriggers(so);
 
-  const memsight = exported();
+  const memsight = memsightExports(); // read from the code that writes /metrics
   const labels = new Set([...memsight.seriesLabels, ...memsight.infoLabels]);
   const queries = [
     ...rules.flatMap((r) => [r.seriesQuery, r.metricsQuery]),
