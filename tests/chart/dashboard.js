@@ -25,25 +25,9 @@
 const fs = require('fs');
 const path = require('path');
 
-const { createRequire } = require('module');
+const { ROOT, tool, check, exitStatus, show, memsightExports } = require('./harness');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
 const PROM_FORMAT = path.join(ROOT, 'user', 'cli', 'prom_format.c');
-
-let failures = 0;
-
-function check(what, cond, detail) {
-  if (cond) {
-    console.log(`  ok   ${what}`);
-  } else {
-    failures++;
-    console.log(`  FAIL ${what}${detail === undefined ? '' : `: ${detail}`}`);
-  }
-}
-
-const show = (v) => JSON.stringify(v);
 const DS_VAR = '${datasource}';
 // Grafana's global variables a Prometheus query may use.
 const BUILTINS = new Set([
@@ -77,21 +61,6 @@ function varRefs(text) {
   const re = /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g;
   let m;
   while ((m = re.exec(text))) names.push(m[1] || m[2] || m[3]);
-  return names;
-}
-
-// memsight's metric families, from the source that writes them.
-function exportedMetrics() {
-  const src = fs.readFileSync(PROM_FORMAT, 'utf8');
-  return new Set([...src.matchAll(/"(memsight_[a-z_]+)"/g)].map((m) => m[1]));
-}
-
-// Families that carry memsight's container labels (the per-cgroup ones).
-function containerFamilies() {
-  const src = fs.readFileSync(PROM_FORMAT, 'utf8');
-  const names = new Set();
-  for (const m of src.matchAll(/series_(?:u64|double)\(out, "(memsight_[a-z_]+)"/g))
-    names.add(m[1]);
   return names;
 }
 
@@ -321,8 +290,7 @@ function grafanaSchema(d) {
   let base;
   try {
     reader = require('./validate.js');
-    const req = createRequire(path.join(MODULES, 'resolve-from-here.js'));
-    base = path.dirname(req.resolve('@grafana/schema/package.json'));
+    base = path.dirname(tool.resolve('@grafana/schema/package.json'));
   } catch (e) {
     check("Grafana's schema (@grafana/schema, installed by run.sh)", false, e.message);
     return;
@@ -396,8 +364,7 @@ function main(argv) {
   );
   const byName = checkVariables(d);
   checkLayout(allPanels(d));
-  const metrics = exportedMetrics();
-  const perContainer = containerFamilies();
+  const { families: metrics, containerFamilies: perContainer } = memsightExports();
   check(
     `memsight's metric families read from ${path.relative(ROOT, PROM_FORMAT)}`,
     metrics.size > 20 && perContainer.has('memsight_memory_usage_bytes'),
@@ -408,7 +375,7 @@ function main(argv) {
   checkPanels(d, declared, metrics, perContainer);
   checkAnnotations(d, declared, metrics, perContainer);
   grafanaSchema(d);
-  return failures ? 1 : 0;
+  return exitStatus();
 }
 
 // --break WHAT IN OUT: one thing broken, as a careless edit would.

@@ -12,40 +12,12 @@
 //   node rules.js runbook PLAIN.yaml README.md
 //       every alert's runbook_url names its own section of README.md
 //
-// Exits 1 when anything differs. The yaml package comes from CHART_NODE_MODULES, as in
-// validate.js.
+// Exits 1 when anything differs. The yaml package comes from CHART_NODE_MODULES (harness.js).
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
-const YAML = createRequire(path.join(MODULES, 'resolve-from-here.js'))('yaml');
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-// JSON with object keys sorted: equal values compare equal whatever their key order.
-const canonical = (v) =>
-  JSON.stringify(v, (k, val) =>
-    isObject(val)
-      ? Object.fromEntries(
-          Object.keys(val)
-            .sort()
-            .map((key) => [key, val[key]]),
-        )
-      : val,
-  );
-
-function readDocs(file) {
-  return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))
-    .map((d) => {
-      if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
-      return d.toJS();
-    })
-    .filter((d) => d !== null);
-}
+const { ROOT, canonical, isObject, readDocs } = require('./harness');
 
 function extract(rendered, out) {
   const rules = readDocs(rendered).filter((d) => d.kind === 'PrometheusRule');

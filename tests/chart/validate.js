@@ -21,45 +21,19 @@
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
+const {
+  ROOT,
+  isObject,
+  tool: req,
+  ok,
+  fail,
+  check,
+  exitStatus,
+  show,
+  canonical,
+  readDocs,
+} = require('./harness');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
-const req = createRequire(path.join(MODULES, 'resolve-from-here.js'));
-const YAML = req('yaml');
-
-let checks = 0;
-let failures = 0;
-
-function ok(what) {
-  checks++;
-  console.log(`  ok   ${what}`);
-}
-
-function fail(what) {
-  checks++;
-  failures++;
-  console.log(`  FAIL ${what}`);
-}
-
-function check(what, cond, detail) {
-  if (cond) ok(what);
-  else fail(detail === undefined ? what : `${what}: ${detail}`);
-}
-
-const show = (v) => JSON.stringify(v);
-// JSON with object keys sorted: equal values compare equal whatever their key order.
-const canonical = (v) =>
-  JSON.stringify(v, (k, val) =>
-    isObject(val)
-      ? Object.fromEntries(
-          Object.keys(val)
-            .sort()
-            .map((key) => [key, val[key]]),
-        )
-      : val,
-  );
 const sameJson = (a, b) => canonical(a) === canonical(b);
 
 // ---------------------------------------------------------------------------
@@ -461,9 +435,6 @@ function concrete(type, decl) {
   return { type, decl };
 }
 
-function isObject(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 // Collects the fields of VALUE that TYPE doesn't know.
 function unknownFields(value, type, decl, where, out) {
@@ -992,14 +963,6 @@ function dashboardFacts(docs, x) {
 
 // ---------------------------------------------------------------------------
 
-function readDocs(file) {
-  return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))
-    .map((d) => {
-      if (d.errors.length) throw new Error(`${file}: ${d.errors[0].message}`);
-      return d.toJS();
-    })
-    .filter((d) => d !== null);
-}
 
 function main(argv) {
   if (argv[0] === '--notes') {
@@ -1027,7 +990,7 @@ function main(argv) {
     chartFacts(docs, x);
     dashboardFacts(docs, x.grafanaDashboard || false);
   }
-  return failures ? 1 : 0;
+  return exitStatus();
 }
 
 // dashboard.js reads Grafana's schema declarations with the same reader.

@@ -30,7 +30,12 @@ check_jq() {
 
 # check_jq_line DESCRIPTION FILTER JSON_TEXT
 check_jq_line() {
-	if jq -e "$2" >/dev/null 2>&1 <<<"$3"; then ok "$1"; else not_ok "$1: jq -e '$2' on $3"; fi
+	# jq 1.6 -e exits 0 on no input at all: an empty line must not pass
+	if [ -n "$3" ] && jq -e "$2" >/dev/null 2>&1 <<<"$3"; then
+		ok "$1"
+	else
+		not_ok "$1: jq -e '$2' on ${3:-an empty line}"
+	fi
 }
 
 # wait_for SECONDS COMMAND...: polls every 0.1 s.
@@ -82,6 +87,40 @@ make_memcg() {
 
 # stat_of DIR KEY: one figure of the memcg's memory.stat.
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on (the kernel's pick).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_prometheus PORT CONFIG DATA: a real server on 127.0.0.1:PORT, once it is ready.
+start_prometheus() {
+	prometheus --config.file="$2" --storage.tsdb.path="$3" --storage.tsdb.retention.time=30d \
+		--web.listen-address="127.0.0.1:$1" >"$3.log" 2>&1 &
+	BG_PIDS+=($!)
+	wait_for 60 sh -c "curl -sf http://127.0.0.1:$1/-/ready >/dev/null"
+}
+
+# prometheus_scraping TARGET [NODE]: a real Prometheus scraping TARGET (host:port) every
+# second, job "memsight"; with NODE, as the chart's ServiceMonitor does it (the target's
+# labels kept, a node label added). Sets PROM_PORT.
+prometheus_scraping() {
+	PROM_PORT=$(free_port)
+	{
+		printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n'
+		printf 'scrape_configs:\n  - job_name: memsight\n'
+		[ -n "${2:-}" ] && printf '    honor_labels: true\n'
+		printf '    static_configs:\n      - targets: ["%s"]\n' "$1"
+		[ -n "${2:-}" ] && printf '        labels:\n          node: "%s"\n' "$2"
+	} >"$WORK/prometheus.yml"
+	start_prometheus "$PROM_PORT" "$WORK/prometheus.yml" "$WORK/prom-data"
+}
+
+# promql QUERY: the first result's value from the Prometheus at PROM_PORT, or nothing.
+promql() {
+	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
+}
 
 # block_backed DIR: DIR's file system keeps its pages on a disk (tmpfs pages never come from one,
 # so reading them back makes no major faults and no reclaim of clean page cache).
@@ -187,7 +226,11 @@ cleanup() {
 		kill "$DOCKERD_PID" 2>/dev/null
 		wait "$DOCKERD_PID" 2>/dev/null
 	fi
-	rm -rf "$WORK"
+	if [ "${KEEP_WORK:-0}" = 1 ] && [ "$FAILURES" -gt 0 ]; then
+		echo "$TEST_NAME: its files kept in $WORK (KEEP_WORK=1)" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 

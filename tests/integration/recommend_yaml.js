@@ -16,24 +16,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
+const { tool, YAML, check, exitStatus, show } = require('../chart/harness');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULES =
-  process.env.CHART_NODE_MODULES || path.join(ROOT, 'build', 'tools', 'chart', 'node_modules');
-const req = createRequire(path.join(MODULES, 'resolve-from-here.js'));
-const YAML = req('yaml');
-const { ResourceRequirements } = req('kubernetes-models/v1/ResourceRequirements');
-
-let failures = 0;
-function check(what, cond, detail) {
-  if (cond) console.log(`  ok   ${what}`);
-  else {
-    failures++;
-    console.log(`  FAIL ${what}${detail === undefined ? '' : `: ${detail}`}`);
-  }
-}
-const show = (v) => JSON.stringify(v);
+const { ResourceRequirements } = tool('kubernetes-models/v1/ResourceRequirements');
 
 function parseAll(text, version) {
   return YAML.parseAllDocuments(text, { version, uniqueKeys: true }).map((d) => {
@@ -118,7 +103,7 @@ function main([yamlFile, jsonFile, wrappedFile]) {
     if (doc.resources) wrapped.push(wrap(doc, i + 1));
   });
   fs.writeFileSync(wrappedFile, wrapped.map((d) => `---\n${YAML.stringify(d)}`).join(''));
-  return failures ? 1 : 0;
+  return exitStatus();
 }
 
 try {

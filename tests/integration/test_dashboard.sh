@@ -39,13 +39,6 @@ dash_cleanup() {
 }
 trap dash_cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-promql() {
-	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
-		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
-}
 reader_scraped() {
 	local sel="cgroup=\"$PREFIX/plain/reader\""
 	[ -n "$(promql "memsight_page_faults_total{$sel, type=\"major\"} > 0 and on(cgroup)
@@ -71,24 +64,9 @@ if ! wait_for 30 grep -q 'serving http://' "$WORK/run.err"; then
 fi
 ADDR=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/run.err" | head -1)
 check "memsight ready" wait_for 30 sh -c "curl -sf http://$ADDR/readyz >/dev/null"
-PROM_PORT=$(free_port)
-cat >"$WORK/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: memsight
-    honor_labels: true
-    static_configs:
-      - targets: ["$ADDR"]
-        labels:
-          node: "$NODE_NAME"
-CONF
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom-data" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
-BG_PIDS+=($!)
-check "Prometheus scrapes memsight (up == 1)" wait_for 30 sh -c \
-	"curl -s 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=up{job=\"memsight\"}' | jq -e '.data.result[0].value[1] == \"1\"' >/dev/null"
+check "Prometheus started" prometheus_scraping "$ADDR" "$NODE_NAME"
+scraped() { [ "$(promql 'up{job="memsight"}')" = 1 ]; }
+check "Prometheus scrapes memsight (up == 1)" wait_for 30 scraped
 [ $FAILURES -eq 0 ] || finish
 T_START=$(date +%s)
 

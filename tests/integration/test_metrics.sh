@@ -36,10 +36,6 @@ has_sample_now() {
 	[ "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/now.txt" "$@")" = 1 ]
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 for tool in curl promtool prometheus $PYTHON; do
 	command -v $tool >/dev/null || not_ok "$tool is installed (make deps installs it)"
 done
@@ -65,25 +61,7 @@ check "Content-Type is the exposition format" sh -c "curl -sI http://$ADDR/metri
 check "JSON lines still stream on stdout" wait_for 5 grep -q '"type":"agent_stats"' "$LOG"
 
 # A real Prometheus scrapes the agent every second from here on.
-PROM_PORT=$(free_port)
-cat >"$WORK/prometheus.yml" <<CONF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: memsight
-    static_configs:
-      - targets: ["$ADDR"]
-CONF
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom-data" \
-	--web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
-BG_PIDS+=($!)
-
-# promql QUERY: the first result's value, or nothing.
-promql() {
-	curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
-		jq -r '.data.result[0].value[1] // empty' 2>/dev/null
-}
+check "Prometheus started" prometheus_scraping "$ADDR"
 
 echo "page faults and memory of a test memcg against memory.stat"
 rel="kubepods/burstable/pod-metrics/faulter"
@@ -136,7 +114,8 @@ expect_eq "memsight_oom_kills_total for the container" "$($PYTHON "$ROOT/tests/i
 # 32 MiB filled before the kill: at least half of it page by page
 within "its minor faults cover what it filled" "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/oom.txt" memsight_page_faults_total container_id="$id" type=minor)" 4096 1000000
 expect_eq "marked exited" "$($PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/oom.txt" memsight_container_info container_id="$id" runtime=docker exited=true)" 1
-check "Prometheus has scraped memsight (up == 1)" wait_for 20 sh -c "[ \"\$(curl -s 'http://127.0.0.1:$PROM_PORT/api/v1/query' --data-urlencode 'query=up{job=\"memsight\"}' | jq -r '.data.result[0].value[1]')\" = 1 ]"
+scraped() { [ "$(promql 'up{job="memsight"}')" = 1 ]; }
+check "Prometheus has scraped memsight (up == 1)" wait_for 20 scraped
 kills=
 for _ in $(seq 1 50); do
 	kills=$(promql "memsight_oom_kills_total{container_id=\"$id\"}")
@@ -163,6 +142,49 @@ spawn_in_memcg "$dir" "$HELPERS/hog" --comm killednow
 reap $SPAWNED_PID
 expect_eq "the kernel killed it" "$(oom_kill_count "$dir")" 1
 check "memsight_oom_kills_total is 1 within seconds" wait_for 5 has_sample_now memsight_oom_kills_total cgroup="$PREFIX/killed-now"
+stop_memsight
+
+echo "/metrics is rendered for a scrape, at most once per interval; new figures on the next"
+# -v logs each render: their count tells a page made anew from one served again
+"$MEMSIGHT" run -v --listen 127.0.0.1:0 --interval 2s --cgroup "$PREFIX" >"$WORK/once.json" 2>"$WORK/once.err" &
+MEMSIGHT_PID=$!
+BG_PIDS+=("$MEMSIGHT_PID")
+wait_for 20 grep -q 'serving http://' "$WORK/once.err"
+ADDR=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/once.err" | head -1)
+wait_for 20 sh -c "curl -sf http://$ADDR/readyz >/dev/null"
+renders() { grep -c '/metrics: .* rendered' "$WORK/once.err"; }
+# minor_now: the test memcg's minor faults in a fresh scrape (nothing when absent)
+minor_now() {
+	scrape /metrics >"$WORK/once-now.txt"
+	$PYTHON "$ROOT/tests/integration/prom_value.py" "$WORK/once-now.txt" memsight_page_faults_total cgroup="$PREFIX/scrape-once" type=minor 2>/dev/null
+}
+minor_above() { [ "$(minor_now)" -gt "$1" ] 2>/dev/null; }
+dir=$(make_memcg scrape-once $((64 * MIB)))
+spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 4
+reap $SPAWNED_PID
+check "the memcg's faults reach the page" wait_for 10 minor_above 0
+before=$(renders)
+sleep 4.5
+expect_eq "no render while nobody scrapes (two intervals)" "$(renders)" "$before"
+# Two scrapes a few ms apart, in one 2 s interval: one page, made at most once (the
+# first of an interval makes it). Should an interval end between them, they try again.
+once=
+for _ in 1 2 3; do
+	before=$(renders)
+	scrape /metrics >"$WORK/once-1.txt"
+	scrape /metrics >"$WORK/once-2.txt"
+	made=$(($(renders) - before))
+	if [ $made -le 1 ] && cmp -s "$WORK/once-1.txt" "$WORK/once-2.txt"; then
+		once=$made
+		break
+	fi
+done
+check "two scrapes in one interval get the same page, rendered at most once" test -n "$once"
+check "... which is a whole page (promtool)" promtool check metrics <"$WORK/once-2.txt"
+faults=$(minor_now)
+spawn_in_memcg "$dir" "$HELPERS/hog" --max-mib 4
+reap $SPAWNED_PID
+check "a scrape after the next interval shows the new faults (more than $faults)" wait_for 10 minor_above "$faults"
 stop_memsight
 
 echo "/healthz fails when the main loop stalls (stdout blocked: a stuck log pipeline)"

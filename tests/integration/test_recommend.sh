@@ -21,18 +21,6 @@ MIB=$((1 << 20))
 LIVE_WAIT_S=175 # the 5m window needs half of itself (150 s) of history, plus scrapes
 export CHART_NODE_MODULES=${CHART_TOOLS:-$ROOT/build/tools/chart}/node_modules
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_prometheus PORT CONFIG DATA: a real server on 127.0.0.1:PORT, once it is ready.
-start_prometheus() {
-	prometheus --config.file="$2" --storage.tsdb.path="$3" --storage.tsdb.retention.time=30d \
-		--web.listen-address="127.0.0.1:$1" >"$3.log" 2>&1 &
-	BG_PIDS+=($!)
-	wait_for 60 sh -c "curl -sf http://127.0.0.1:$1/-/ready >/dev/null"
-}
-
 # recommend_to NAME ARGS...: runs recommend; NAME.out, NAME.err and RC.
 recommend_to() {
 	local name=$1

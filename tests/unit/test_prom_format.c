@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* /metrics: running totals across intervals, tombstones, and the exposition text. */
 #include <inttypes.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,7 +21,7 @@
 
 static const struct prom_context ctx = { .version = "test" };
 
-static char *render(const struct aggregate *agg)
+static char *render(struct aggregate *agg)
 {
 	struct memsight_agent_stats agent = { .events_received = 7 };
 	struct strbuf page;
@@ -347,7 +348,7 @@ static void free_samples(struct sample *s, size_t n)
 	free(s);
 }
 
-static void assert_unique_series(const struct aggregate *agg)
+static void assert_unique_series(struct aggregate *agg)
 {
 	char *page = render(agg);
 	size_t n;
@@ -641,6 +642,229 @@ static void test_random_lifecycles_keep_series_unique(void **state)
 	aggregate__free(agg);
 }
 
+/* Names known only after the first render: the next page shows them, not the old labels. */
+static void test_labels_follow_names_learnt_late(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct memsight_container_stats a = stats_for(11, "/kubepods/pod1/ctr1", 1);
+	struct container_info info = { .runtime = RUNTIME_CONTAINERD };
+	const struct entry_labels *first;
+	char *page;
+
+	aggregate__begin_interval(agg, SEC);
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_page_faults_total" LABELS(
+					   "/kubepods/pod1/ctr1") ",type=\"minor\"}") == 1);
+	free(page);
+	first = aggregate__entry(agg, 11, NULL, NULL)->labels;
+	assert_non_null(first);
+
+	/* the same names again: the escaped labels are kept, not made again */
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	assert_ptr_equal(aggregate__entry(agg, 11, NULL, NULL)->labels, first);
+	free(page);
+
+	/* the runtime's state file read at last: id, name, pod, namespace, image */
+	snprintf(info.id, sizeof(info.id), "%s", "c0ffee");
+	snprintf(info.pod_uid, sizeof(info.pod_uid), "%s", "uid-1");
+	snprintf(info.meta.name, sizeof(info.meta.name), "%s", "web");
+	snprintf(info.meta.pod, sizeof(info.meta.pod), "%s", "web-7d4");
+	snprintf(info.meta.namespace, sizeof(info.meta.namespace), "%s", "shop");
+	snprintf(info.meta.image, sizeof(info.meta.image), "%s", "nginx:1");
+	event_container(&a.container, &info);
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	assert_true(value_of(page, "memsight_page_faults_total{container_id=\"c0ffee\","
+				   "container=\"web\",pod=\"web-7d4\",namespace=\"shop\","
+				   "cgroup=\"/kubepods/pod1/ctr1\",type=\"minor\"}") == 3);
+	assert_non_null(strstr(page, "\nmemsight_container_info{container_id=\"c0ffee\","
+				     "container=\"web\",pod=\"web-7d4\",namespace=\"shop\","
+				     "cgroup=\"/kubepods/pod1/ctr1\",runtime=\"containerd\","
+				     "pod_uid=\"uid-1\",image=\"nginx:1\",exited=\"false\"} 1\n"));
+	assert_null(strstr(page, "container_id=\"\""));
+	free(page);
+
+	/* names that change again (the runtime's files say last): only the pod label follows */
+	snprintf(info.meta.pod, sizeof(info.meta.pod), "%s", "web-8e5");
+	event_container(&a.container, &info);
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	assert_non_null(strstr(page, "pod=\"web-8e5\""));
+	assert_null(strstr(page, "pod=\"web-7d4\""));
+	free(page);
+
+	/* a v1 rename: the cgroup label follows */
+	a.cgroup.path = "/kubepods/pod1/ctr1-renamed";
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	assert_non_null(strstr(page, "cgroup=\"/kubepods/pod1/ctr1-renamed\""));
+	assert_null(strstr(page, "cgroup=\"/kubepods/pod1/ctr1\""));
+	assert_unique_series(agg);
+	free(page);
+	aggregate__free(agg);
+}
+
+/* Hostile names learnt late: escaped exactly in the kept labels, page after page. */
+static void test_kept_labels_escape_hostile_names(void **state)
+{
+	struct aggregate *agg = aggregate__new(60 * SEC, 100);
+	struct memsight_container_stats a = stats_for(21, "/x\\y\"z\n\xff", 1);
+	struct container_info info = { .runtime = RUNTIME_DOCKER };
+	char *page, *again;
+
+	aggregate__begin_interval(agg, SEC);
+	aggregate__add_stats(agg, &a);
+	free(render(agg));
+	snprintf(info.id, sizeof(info.id), "%s", "0123abcd");
+	snprintf(info.meta.name, sizeof(info.meta.name), "%s", "n\"} 1\nfake_metric{x=\"");
+	snprintf(info.meta.pod, sizeof(info.meta.pod), "%s", "p\\\\");
+	snprintf(info.meta.namespace, sizeof(info.meta.namespace), "%s", "ns\xc0\xaf-\xe2\x82\xac");
+	snprintf(info.meta.image, sizeof(info.meta.image), "%s", "img\xed\xa0\x80:\"1\"");
+	event_container(&a.container, &info);
+	aggregate__add_stats(agg, &a);
+	page = render(agg);
+	again = render(agg);
+	assert_string_equal(page, again);
+	assert_null(strstr(page, "\nfake_metric"));
+	assert_non_null(strstr(page,
+			       "\nmemsight_oom_kills_total{container_id=\"0123abcd\","
+			       "container=\"n\\\"} 1\\nfake_metric{x=\\\"\",pod=\"p\\\\\\\\\","
+			       "namespace=\"ns\xef\xbf\xbd\xef\xbf\xbd-\xe2\x82\xac\","
+			       "cgroup=\"/x\\\\y\\\"z\\n\xef\xbf\xbd\"} 0\n"));
+	/* surrogates are malformed UTF-8: three bytes, three U+FFFD */
+	assert_non_null(strstr(page, ",runtime=\"docker\",pod_uid=\"\",image=\"img\xef\xbf\xbd"
+				     "\xef\xbf\xbd\xef\xbf\xbd:\\\"1\\\"\",exited=\"false\"} 1\n"));
+	free(again);
+	free(page);
+	aggregate__free(agg);
+}
+
+/* Sample values: integers, nanoseconds as exact seconds, doubles that parse back exactly. */
+static void test_numbers(void **state)
+{
+	static const struct {
+		int64_t ns;
+		const char *text;
+	} seconds[] = {
+		{ 0, "0" },
+		{ 1, "0.000000001" },
+		{ 999999999, "0.999999999" },
+		{ 1000000000, "1" },
+		{ 1500000000, "1.5" },
+		{ 3000000000LL, "3" },
+		{ 1795783030123456789LL, "1795783030.123456789" },
+		{ -2500000000LL, "-2.5" },
+		{ INT64_MIN, "-9223372036.854775808" },
+	};
+	static const double doubles[] = { 0, 0.1, 1.0 / 3, 30, 299.99999999999994, 1e300, -5e-324 };
+	char text[PROM_NUMBER_MAX];
+	char *end;
+
+	end = prom_u64(text, 0);
+	assert_int_equal(end - text, 1);
+	assert_memory_equal(text, "0", 1);
+	end = prom_u64(text, UINT64_MAX);
+	*end = '\0';
+	assert_string_equal(text, "18446744073709551615");
+	end = prom_u64(text, 4096);
+	*end = '\0';
+	assert_string_equal(text, "4096");
+	for (size_t i = 0; i < sizeof(seconds) / sizeof(seconds[0]); i++) {
+		end = prom_seconds(text, seconds[i].ns);
+		*end = '\0';
+		assert_string_equal(text, seconds[i].text);
+	}
+	for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
+		end = prom_double(text, doubles[i]);
+		*end = '\0';
+		assert_true(strtod(text, NULL) == doubles[i]);
+	}
+	*prom_double(text, 30) = '\0';
+	assert_string_equal(text, "30");
+	*prom_double(text, 0.1) = '\0';
+	assert_string_equal(text, "0.1");
+	*prom_double(text, NAN) = '\0';
+	assert_string_equal(text, "NaN");
+	*prom_double(text, -INFINITY) = '\0';
+	assert_string_equal(text, "-Inf");
+}
+
+/* Significant digits of a printed double: its mantissa's, bar leading and trailing zeros. */
+static int significant_digits(const char *text)
+{
+	const char *end = text + strcspn(text, "eE");
+	int first = -1, last = -1, i = 0;
+
+	for (const char *c = text; c < end; c++) {
+		if (*c < '0' || *c > '9')
+			continue;
+		if (*c != '0') {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+		i++;
+	}
+	return first < 0 ? 1 : last - first + 1;
+}
+
+/* The fewest digits that parse back, found the slow way: every precision from 1. */
+static int fewest_digits(double value)
+{
+	char text[64];
+
+	for (int digits = 1; digits < 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, value);
+		if (strtod(text, NULL) == value)
+			return digits;
+	}
+	return 17;
+}
+
+/* Doubles that need 16 digits, and subnormals, in no more than they need (and exact). */
+static void test_doubles_in_fewest_digits(void **state)
+{
+	static const struct {
+		double value;
+		const char *text;
+	} known[] = {
+		{ 1.0 / 3, "0.3333333333333333" },
+		{ 0.1 + 0.2, "0.30000000000000004" },
+		{ 5e-324, "5e-324" },
+		{ -1.5e-323, "-1.5e-323" },
+		{ 2.2250738585072014e-308, "2.2250738585072014e-308" },
+		{ 1.7976931348623157e308, "1.7976931348623157e+308" },
+		{ 1e21, "1e+21" },
+	};
+	uint64_t x = 88172645463325252ULL;
+	char text[PROM_NUMBER_MAX];
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		*prom_double(text, known[i].value) = '\0';
+		assert_string_equal(text, known[i].text);
+	}
+	/* random bit patterns, one in four with a zero exponent (subnormal) */
+	for (int i = 0; i < 20000; i++) {
+		uint64_t bits;
+		double value;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bits = i % 4 ? x : x & 0x800fffffffffffffULL;
+		memcpy(&value, &bits, sizeof(value));
+		if (isnan(value) || isinf(value))
+			continue;
+		*prom_double(text, value) = '\0';
+		assert_true(strtod(text, NULL) == value);
+		if (significant_digits(text) > fewest_digits(value))
+			fail_msg("%s: %.17g needs only %d digits", text, value,
+				 fewest_digits(value));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +885,10 @@ int main(void)
 		cmocka_unit_test(test_renamed_cgroup_joins_the_series),
 		cmocka_unit_test(test_removals_are_bounded_and_expire),
 		cmocka_unit_test(test_random_lifecycles_keep_series_unique),
+		cmocka_unit_test(test_labels_follow_names_learnt_late),
+		cmocka_unit_test(test_kept_labels_escape_hostile_names),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_doubles_in_fewest_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,19 +37,23 @@ const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, si
 	return "none";
 }
 
+/* open, read, close: no stdio buffer nor fstat (thousands of these per refresh). */
 static int read_u64_file(const char *path, uint64_t *value, bool *is_max)
 {
-	char text[64] = "";
-	FILE *f = fopen(path, "r");
+	char text[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 	char *end;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
-	if (!fgets(text, sizeof(text), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	text[n] = '\0';
 	if (is_max)
 		*is_max = !strncmp(text, "max", 3);
 	if (is_max && *is_max)
@@ -58,25 +62,40 @@ static int read_u64_file(const char *path, uint64_t *value, bool *is_max)
 	return end == text ? -EINVAL : 0;
 }
 
-int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
-		       bool *has_limit, uint64_t *limit)
+int cgroup_memory_usage(const char *root, bool v2, const char *path, uint64_t *usage)
+{
+	char file[8192];
+
+	snprintf(file, sizeof(file), "%s%s/%s", root, path,
+		 v2 ? "memory.current" : "memory.usage_in_bytes");
+	return read_u64_file(file, usage, NULL);
+}
+
+static int read_limit(const char *root, bool v2, const char *path, bool *has_limit, uint64_t *limit)
 {
 	char file[8192];
 	bool is_max = false;
 	int ret;
 
 	snprintf(file, sizeof(file), "%s%s/%s", root, path,
-		 v2 ? "memory.current" : "memory.usage_in_bytes");
-	ret = read_u64_file(file, usage, NULL);
-	if (ret)
-		return ret;
-	snprintf(file, sizeof(file), "%s%s/%s", root, path,
 		 v2 ? "memory.max" : "memory.limit_in_bytes");
 	*has_limit = false;
-	if (read_u64_file(file, limit, &is_max))
-		return 0;
+	ret = read_u64_file(file, limit, &is_max);
+	if (ret)
+		return ret;
 	/* v1 spells "no limit" as PAGE_COUNTER_MAX in bytes, rounded down to a page */
 	*has_limit = !is_max && *limit < (0x7fffffffffffffffULL & ~0xfffffULL);
+	return 0;
+}
+
+int cgroup_memory_read(const char *root, bool v2, const char *path, uint64_t *usage,
+		       bool *has_limit, uint64_t *limit)
+{
+	int ret = cgroup_memory_usage(root, v2, path, usage);
+
+	if (ret)
+		return ret;
+	read_limit(root, v2, path, has_limit, limit);
 	return 0;
 }
 
@@ -165,7 +184,8 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 	ssize_t n = read_small(root, path, "memory.stat", text, sizeof(text));
 	uint64_t value;
 
-	memset(events, 0, sizeof(*events));
+	if (events)
+		memset(events, 0, sizeof(*events));
 	if (n < 0)
 		return (int)n;
 	if (memcg_stat_parse(text, (size_t)n, v2, stat))
@@ -175,11 +195,15 @@ int cgroup_memory_detail(const char *root, bool v2, const char *path, struct mem
 
 		snprintf(file, sizeof(file), "%s%s/memory.swap.current", root, path);
 		stat->has_swap = !read_u64_file(file, &stat->swap, NULL);
+		if (!events)
+			return 0;
 		n = read_small(root, path, "memory.events", text, sizeof(text));
 		if (n > 0)
 			memcg_events_parse_v2(text, (size_t)n, events);
 		return 0;
 	}
+	if (!events)
+		return 0;
 	n = read_small(root, path, "memory.failcnt", text, sizeof(text));
 	if (n > 0) {
 		char *end;
@@ -219,11 +243,20 @@ int cgroup_memory_gauges(const char *root, bool v2, const char *path,
 	return ret;
 }
 
-int cgroup_memory_makeup(const char *root, bool v2, const char *path,
-			 struct memsight_container_stats *c, struct memcg_stat *stat)
+int cgroup_memory_limits(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c)
 {
-	struct memsight_limit_events events;
-	int ret = cgroup_memory_detail(root, v2, path, stat, &events);
+	int ret = read_limit(root, v2, path, &c->has_limit, &c->limit_bytes);
+
+	c->has_high = !ret && v2 && !cgroup_memory_high(root, path, &c->high_bytes);
+	return ret;
+}
+
+/* The make-up into c; events NULL: c's limit events left as they are (not read). */
+static int makeup(const char *root, bool v2, const char *path, struct memsight_container_stats *c,
+		  struct memcg_stat *stat, struct memsight_limit_events *events)
+{
+	int ret = cgroup_memory_detail(root, v2, path, stat, events);
 
 	c->has_detail = !ret;
 	if (ret)
@@ -234,6 +267,21 @@ int cgroup_memory_makeup(const char *root, bool v2, const char *path,
 	c->shmem_bytes = stat->shmem;
 	c->has_swap = stat->has_swap;
 	c->swap_bytes = stat->swap;
-	c->limit_events = events;
+	if (events)
+		c->limit_events = *events;
 	return 0;
+}
+
+int cgroup_memory_makeup(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat)
+{
+	struct memsight_limit_events events;
+
+	return makeup(root, v2, path, c, stat, &events);
+}
+
+int cgroup_memory_ageing(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat)
+{
+	return makeup(root, v2, path, c, stat, NULL);
 }

@@ -18,6 +18,9 @@
  */
 const char *cgroup_memory_root(const struct cgroup_mounts *mounts, char *out, size_t len);
 
+/* The memcg's usage alone (one read): 0, or -errno. */
+int cgroup_memory_usage(const char *root, bool v2, const char *path, uint64_t *usage);
+
 /*
  * The memcg's usage and limit from cgroupfs (v1 memory.usage_in_bytes and
  * limit_in_bytes, v2 memory.current and memory.max). *has_limit is false for
@@ -35,9 +38,9 @@ int cgroup_memory_stat(const char *root, bool v2, const char *path, uint64_t *ki
 
 /*
  * What the memcg is made of (memory.stat, v2 memory.swap.current) and its
- * limit events (v2 memory.events; v1 memory.failcnt and memory.oom_control).
- * Returns 0, or -errno when memory.stat can't be read; events and swap are
- * left unknown (has_* false) when their files can't.
+ * limit events (v2 memory.events; v1 memory.failcnt and memory.oom_control;
+ * events NULL: not read). Returns 0, or -errno when memory.stat can't be
+ * read; events and swap are left unknown (has_* false) when their files can't.
  */
 int cgroup_memory_detail(const char *root, bool v2, const char *path, struct memcg_stat *stat,
 			 struct memsight_limit_events *events);
@@ -58,6 +61,17 @@ int cgroup_memory_high(const char *root, const char *path, uint64_t *high);
 int cgroup_memory_gauges(const char *root, bool v2, const char *path,
 			 struct memsight_container_stats *c);
 int cgroup_memory_makeup(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c, struct memcg_stat *stat);
+
+/*
+ * What moves in a memcg without a charge, for one that had none: its limit
+ * and (v2) memory.high, set by hand; its make-up without the limit events
+ * (LRU ageing moves the working set; a limit event needs a charge), c's
+ * limit events left as they are. 0, or -errno with has_limit / has_detail false.
+ */
+int cgroup_memory_limits(const char *root, bool v2, const char *path,
+			 struct memsight_container_stats *c);
+int cgroup_memory_ageing(const char *root, bool v2, const char *path,
 			 struct memsight_container_stats *c, struct memcg_stat *stat);
 
 #endif

@@ -51,9 +51,17 @@ struct aggregate *aggregate__new(uint64_t tombstone_ns, unsigned int max_entries
 	return agg;
 }
 
+/* What /metrics escaped of the entry's names: made again at the next render. */
+static void forget_labels(struct aggregate_entry *e)
+{
+	free(e->labels);
+	e->labels = NULL;
+}
+
 static bool drop_all(uint64_t id, void *value, void *ctx)
 {
 	free(((struct aggregate_entry *)value)->path);
+	forget_labels(value);
 	return true;
 }
 
@@ -143,6 +151,7 @@ static void drop_entry(struct aggregate *agg, struct aggregate_entry *e)
 
 	unindex_path(agg, e);
 	free(e->path);
+	forget_labels(e);
 	id_table__remove(agg->entries, id);
 }
 
@@ -304,6 +313,7 @@ static struct aggregate_entry *rename_entry(struct aggregate *agg, struct aggreg
 		return e; /* keeps its old name */
 	unindex_path(agg, e);
 	free(e->path);
+	forget_labels(e);
 	e->path = copy;
 	e = take_over_path(agg, e, holder);
 	index_path(agg, e);
@@ -370,10 +380,25 @@ static struct aggregate_entry *entry_of(struct aggregate *agg, uint64_t cgroup_i
 	return new_entry(agg, cgroup_id, path, holder);
 }
 
+/* Whether any name a label shows differs (runtime, ids, names, image). */
+static bool shown_names_differ(const struct container_info *a, const struct container_info *b)
+{
+	return a->runtime != b->runtime || strcmp(a->id, b->id) || strcmp(a->unit, b->unit) ||
+	       strcmp(a->pod_uid, b->pod_uid) || strcmp(a->meta.name, b->meta.name) ||
+	       strcmp(a->meta.pod, b->meta.pod) || strcmp(a->meta.namespace, b->meta.namespace) ||
+	       strcmp(a->meta.image, b->meta.image);
+}
+
+/*
+ * Every interval's figures carry the names: those learnt late (a runtime's
+ * state file read after the cgroup's first count) replace the first ones.
+ */
 static void take_names(struct aggregate_entry *e, const struct container_info *info)
 {
 	bool exited = e->container.exited || e->removed_ns;
 
+	if (!e->has_container || shown_names_differ(&e->container, info))
+		forget_labels(e);
 	e->container = *info;
 	e->container.exited |= exited;
 	e->has_container = true;
@@ -589,6 +614,7 @@ static bool tombstone_over(uint64_t id, void *value, void *ctx)
 		return false;
 	unindex_path(x->agg, e);
 	free(e->path);
+	forget_labels(e);
 	return true;
 }
 

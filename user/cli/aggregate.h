@@ -19,11 +19,24 @@
  * its series on. Pure.
  */
 
+/*
+ * What /metrics shows of an entry's names, escaped once rather than at every
+ * render (prom_format.c makes it): the series labels
+ * `{container_id="..",container="..",pod="..",namespace="..",cgroup=".."`
+ * (no closing brace), then container_info's `,runtime="..",pod_uid="..",image=".."`.
+ */
+struct entry_labels {
+	uint32_t series_len, info_len;
+	char text[]; /* series_len + info_len bytes and a NUL */
+};
+
 struct aggregate_entry {
 	uint64_t cgroup_id;
 	char *path;
 	bool has_container;
 	struct container_info container;
+	/* NULL until a render needs it; dropped when the path or names change, freed with the entry */
+	struct entry_labels *labels;
 	/* totals since memsight started */
 	uint64_t faults_minor, faults_major;
 	uint64_t charged[MEMSIGHT_CHARGE_KINDS], uncharged[MEMSIGHT_CHARGE_KINDS];

@@ -21,6 +21,11 @@
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* The page is sent by reference: a response that calls back when done with it. */
+#if MHD_VERSION < 0x00097302
+#error "libmicrohttpd 0.9.73 or later is needed (MHD_create_response_from_buffer_with_free_callback_cls)"
+#endif
+
 /*
  * Slowloris: a client that sends a header every few seconds never lets
  * libmicrohttpd's idle timeout fire (every byte resets it), so 32 of them held
@@ -43,6 +48,16 @@
 #define CONNECTION_SLOTS    512U
 #define PER_IP_SLOTS	    (CONNECTION_SLOTS / 4)
 
+/*
+ * A published /metrics page, never changed once published: the responses
+ * that send it hold a reference each, so a scrape takes no copy of it and a
+ * page published meanwhile frees it only once the last of them is done.
+ */
+struct http_page {
+	atomic_uint refs; /* the server's while it is the page, one per response sending it */
+	struct strbuf text;
+};
+
 /* An accepted connection, tracked for the exchange deadline. */
 struct http_conn {
 	struct http_conn *prev, *next;
@@ -56,13 +71,12 @@ struct http_server {
 	int listen_fd;
 	char address[96];
 	uint64_t stall_ns;
-	pthread_mutex_t lock; /* guards page, published, dirty, generation */
+	pthread_mutex_t lock; /* guards page, dirty, generation; held only to read or swap them */
 	pthread_cond_t rendered;
-	struct strbuf page;
-	bool published;
-	bool dirty;	     /* newer figures than the page's: render on the next scrape */
-	uint64_t generation; /* pages published */
-	int render_fd;	     /* eventfd: a scrape asks the main loop for a page */
+	struct http_page *page; /* NULL until the first is published */
+	bool dirty;		/* newer figures than the page's: render on the next scrape */
+	uint64_t generation;	/* pages published */
+	int render_fd;		/* eventfd: a scrape asks the main loop for a page */
 	atomic_uint_fast64_t heartbeat_ns;
 	atomic_bool ready;
 	/* the reaper: shuts down connections past their deadline */
@@ -70,22 +84,19 @@ struct http_server {
 	pthread_cond_t reaper_wake;
 	struct http_conn *conns;
 	bool stopping;
+	bool reaper_idle; /* waiting with no deadline: a new connection must wake it */
 	bool reaper_started;
 	pthread_t reaper;
 };
 
+/* Sends resp (NULL: out of memory, the connection closes) and lets it go. */
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     const char *content_type, char *body, size_t len, bool owned)
+			     const char *content_type, struct MHD_Response *resp)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
-	if (!resp) {
-		if (owned)
-			free(body);
+	if (!resp)
 		return MHD_NO;
-	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -101,6 +112,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status, const char *fmt,
 				  ...)
 {
+	struct MHD_Response *resp;
 	char *body = NULL;
 	va_list ap;
 	int len;
@@ -110,16 +122,36 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	va_end(ap);
 	if (len < 0)
 		return MHD_NO;
-	return reply(conn, status, "text/plain; charset=utf-8", body, (size_t)len, true);
+	resp = MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(body);
+	return reply(conn, status, "text/plain; charset=utf-8", resp);
 }
 
 /*
  * /metrics is rendered when scraped, not every interval: no CPU for a page
- * nobody reads. A scrape that finds newer figures than the page asks the
- * main loop for one and waits for it at most RENDER_WAIT_MS; a stalled agent
- * then still gets its last page served, not a hung scrape.
+ * nobody reads. The threads: the main loop owns the aggregate (it changes it
+ * with every event) and is the only one to render, so nothing of the
+ * aggregate is shared or locked. A scrape, on libmicrohttpd's thread, that
+ * finds newer figures than the page's (dirty: a new interval, an OOM kill)
+ * asks the main loop for a page through render_fd and waits for it at most
+ * RENDER_WAIT_MS; a stalled agent then still gets its last page served, not
+ * a hung scrape. Further scrapes, until the next figures, are served that
+ * page: two Prometheus servers cost one render. lock is held only to swap the
+ * page pointer or take a reference to it, never while rendering or sending,
+ * so neither thread waits on the other for longer than that.
  */
 #define RENDER_WAIT_MS 250
+
+static void page_release(void *cls)
+{
+	struct http_page *page = cls;
+
+	if (atomic_fetch_sub(&page->refs, 1) == 1) {
+		strbuf_free(&page->text);
+		free(page);
+	}
+}
 
 static void wait_for_render(struct http_server *server)
 {
@@ -139,26 +171,27 @@ static void wait_for_render(struct http_server *server)
 
 static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Connection *conn)
 {
-	char *copy = NULL;
-	size_t len = 0;
+	struct MHD_Response *resp;
+	struct http_page *page;
 
-	/* Copied under the lock: the main loop may publish a new page meanwhile. */
+	/* A reference taken under the lock: the main loop may publish a new page meanwhile. */
 	pthread_mutex_lock(&server->lock);
-	if (server->published && server->dirty)
+	if (server->page && server->dirty)
 		wait_for_render(server);
-	if (server->published) {
-		len = server->page.len;
-		copy = malloc(len ? len : 1);
-		if (copy && len)
-			memcpy(copy, server->page.buf, len);
-	}
+	page = server->page;
+	if (page)
+		atomic_fetch_add(&page->refs, 1);
 	pthread_mutex_unlock(&server->lock);
-	if (!server->published)
+	if (!page)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  "no figures yet: memsight is starting\n");
-	if (!copy)
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		page->text.len, page->text.buf, page_release, page);
+	if (!resp) {
+		page_release(page);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	return reply(conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE, copy, len, true);
+	}
+	return reply(conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE, resp);
 }
 
 static enum MHD_Result serve_healthz(struct http_server *server, struct MHD_Connection *conn)
@@ -243,6 +276,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->next = server->conns;
 		if (c->next)
 			c->next->prev = c;
+		/*
+		 * With no deadline to wait for (no connection, or only ones shut
+		 * and not yet closed), the reaper sleeps until one comes; else it
+		 * wakes by the earliest, which is earlier than this one's.
+		 */
+		if (server->reaper_idle)
+			pthread_cond_signal(&server->reaper_wake);
 		server->conns = c;
 		pthread_mutex_unlock(&server->conns_lock);
 		return;
@@ -281,9 +321,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 /*
- * Once a second, shuts down the connections past their deadline. shutdown(),
- * not close(): the socket stays libmicrohttpd's, which sees the end of the
- * stream at once and closes and forgets the connection itself.
+ * At the earliest deadline, shuts down the connections past theirs; with no
+ * deadline to wait for (no connection, or only ones shut and not yet closed)
+ * it sleeps until one comes (a scrape every 15 s wakes it twice).
+ * shutdown(), not close(): the socket stays libmicrohttpd's, which sees the
+ * end of the stream at once and closes and forgets the connection itself.
  */
 static void *reaper_main(void *arg)
 {
@@ -292,12 +334,16 @@ static void *reaper_main(void *arg)
 
 	pthread_mutex_lock(&server->conns_lock);
 	while (!server->stopping) {
-		uint64_t now = clock_monotonic_ns();
+		uint64_t now = clock_monotonic_ns(), next = UINT64_MAX;
 		unsigned int reaped = 0;
 
 		for (struct http_conn *c = server->conns; c; c = c->next) {
-			if (c->shut || now < c->deadline_ns)
+			if (c->shut)
 				continue;
+			if (now < c->deadline_ns) {
+				next = c->deadline_ns < next ? c->deadline_ns : next;
+				continue;
+			}
 			shutdown(c->fd, SHUT_RDWR);
 			c->shut = true;
 			reaped++;
@@ -305,8 +351,15 @@ static void *reaper_main(void *arg)
 		if (reaped)
 			log_debug("http: closed %u connection%s that sent no whole request in %u s",
 				  reaped, reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
-		clock_gettime(CLOCK_MONOTONIC, &wake);
-		wake.tv_sec++;
+		if (next == UINT64_MAX) {
+			server->reaper_idle = true;
+			pthread_cond_wait(&server->reaper_wake, &server->conns_lock);
+			server->reaper_idle = false;
+			continue;
+		}
+		/* a deadline only moves later (on_completed): waking early just looks again */
+		wake.tv_sec = (time_t)(next / 1000000000ULL);
+		wake.tv_nsec = (long)(next % 1000000000ULL);
 		pthread_cond_timedwait(&server->reaper_wake, &server->conns_lock, &wake);
 	}
 	pthread_mutex_unlock(&server->conns_lock);
@@ -441,7 +494,6 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 		return NULL;
 	}
 	pthread_mutex_init(&server->conns_lock, NULL);
-	strbuf_init(&server->page);
 	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
 	raise_file_limit();
 	if (open_listener(server, host, port, err, err_len)) {
@@ -482,7 +534,8 @@ void http_server__stop(struct http_server *server)
 		MHD_stop_daemon(server->daemon);
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
-	strbuf_free(&server->page);
+	if (server->page)
+		page_release(server->page); /* the responses went with the daemon */
 	if (server->render_fd >= 0)
 		close(server->render_fd);
 	pthread_cond_destroy(&server->rendered);
@@ -496,20 +549,31 @@ const char *http_server__address(const struct http_server *server)
 	return server->address;
 }
 
-void http_server__publish(struct http_server *server, struct strbuf *page)
+int http_server__publish(struct http_server *server, struct strbuf *text)
 {
-	struct strbuf old;
+	struct http_page *page = malloc(sizeof(*page)), *old;
 
+	if (!page)
+		return -ENOMEM;
+	page->text = *text;
+	atomic_init(&page->refs, 1);
 	pthread_mutex_lock(&server->lock);
 	old = server->page;
-	server->page = *page;
-	server->published = true;
+	server->page = page;
 	server->dirty = false;
 	server->generation++;
 	pthread_cond_broadcast(&server->rendered);
 	pthread_mutex_unlock(&server->lock);
-	*page = old;
-	strbuf_reset(page);
+	strbuf_init(text);
+	if (!old)
+		return 0;
+	/* No response sends the old page any more (the usual case): its buffer is text's now. */
+	if (atomic_fetch_sub(&old->refs, 1) == 1) {
+		*text = old->text;
+		strbuf_reset(text);
+		free(old);
+	}
+	return 0;
 }
 
 void http_server__mark_dirty(struct http_server *server)
@@ -527,8 +591,15 @@ int http_server__render_fd(const struct http_server *server)
 bool http_server__render_wanted(struct http_server *server)
 {
 	eventfd_t asks;
+	bool dirty;
 
-	return !eventfd_read(server->render_fd, &asks);
+	if (eventfd_read(server->render_fd, &asks))
+		return false;
+	/* Asks that came while a page was being made for an earlier one want no other. */
+	pthread_mutex_lock(&server->lock);
+	dirty = server->dirty;
+	pthread_mutex_unlock(&server->lock);
+	return dirty;
 }
 
 void http_server__heartbeat(struct http_server *server)

@@ -10,7 +10,8 @@
 
 /*
  * `memsight run`'s HTTP endpoints, served by libmicrohttpd on its own thread:
- *   /metrics  the last page the main loop published (a scrape never waits on it)
+ *   /metrics  the last page the main loop published, rendered for a scrape that
+ *             finds newer figures (it waits for it at most 250 ms)
  *   /healthz  200 while the main loop's heartbeat is recent, else 503
  *   /readyz   200 once the agent says it is ready (programs attached), else 503
  */
@@ -28,12 +29,19 @@ void http_server__stop(struct http_server *server);
 /* The address actually bound, e.g. "127.0.0.1:9464" or "[::1]:9464". */
 const char *http_server__address(const struct http_server *server);
 
-/* Swaps page in as the new /metrics body; page gets the old buffer to reuse. */
-void http_server__publish(struct http_server *server, struct strbuf *page);
+/*
+ * The text becomes the /metrics body, until the next; text gets the old
+ * page's buffer to reuse when no response is sending it any more, else an
+ * empty one. 0, or -ENOMEM with text left as it was.
+ */
+int http_server__publish(struct http_server *server, struct strbuf *text);
 void http_server__heartbeat(struct http_server *server);
 /* Newer figures than the page's: the next scrape asks for a render. */
 void http_server__mark_dirty(struct http_server *server);
-/* Readable when a scrape asks for a render; render_wanted() takes the ask. */
+/*
+ * Readable when a scrape asks for a render; render_wanted() takes the asks,
+ * true when the page is still older than the figures.
+ */
 int http_server__render_fd(const struct http_server *server);
 bool http_server__render_wanted(struct http_server *server);
 void http_server__set_ready(struct http_server *server, bool ready);

@@ -25,11 +25,26 @@ struct prom_context {
 	unsigned int hook_count;
 };
 
-/* Appends the whole page to out (check out->failed). */
-void prom_format(struct strbuf *out, const struct aggregate *agg,
+/*
+ * Appends the whole page to out (check out->failed). Escapes the labels of
+ * the entries that have none escaped yet and keeps them there (so agg is not
+ * const): call it where agg is changed, never alongside.
+ */
+void prom_format(struct strbuf *out, struct aggregate *agg,
 		 const struct memsight_agent_stats *agent, const struct prom_context *ctx);
 
 /* Appends value as a label value: \, " and newline escaped, malformed UTF-8 as U+FFFD. */
 void prom_escape_label(struct strbuf *out, const char *value);
+
+/*
+ * Sample values, written at p (PROM_NUMBER_MAX bytes of room, no NUL
+ * promised); each returns the end. An integer in decimal; nanoseconds as
+ * seconds, exactly ("1795783030.123456789", "3"), for Prometheus to round
+ * once; a double in as few digits as parse back to it (NaN, +Inf, -Inf).
+ */
+#define PROM_NUMBER_MAX 32
+char *prom_u64(char *p, uint64_t value);
+char *prom_seconds(char *p, int64_t ns);
+char *prom_double(char *p, double value);
 
 #endif

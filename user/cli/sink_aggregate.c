@@ -2,13 +2,18 @@
 /*
  * The aggregate sink: per-cgroup totals across intervals, fed with the
  * agent's events, for the sinks that show state (/metrics, top). It also
- * keeps idle cgroups' usage and limit fresh, which no event carries.
+ * keeps idle cgroups' usage, limit and make-up fresh, which no event carries:
+ * for top every interval (make-up every 10 s); for /metrics only when a page
+ * is about to be rendered (run_refresh_idle), so that no scrape, no reads.
+ * Usage, limits and the working set come from the kernel's gauges iterator
+ * where it runs (one walk for every memcg), else from cgroupfs.
  */
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "aggregate.h"
 #include "cgroup_mounts.h"
 #include "cgroup_memory.h"
@@ -18,22 +23,34 @@
 
 /* Tracked cgroups at most: ~2.5 KiB each. */
 #define AGGREGATE_MAX_ENTRIES 100000
-/* How often idle cgroups' usage and limit are read again for /metrics. */
-#define IDLE_GAUGES_EVERY_NS (10ULL * 1000000000ULL)
+/*
+ * Idle cgroups' figures, which no event carries. In top, usage and limits
+ * every interval, the make-up every IDLE_EVERY_NS. For /metrics, when a page
+ * is about to be rendered: the usage alone (one read) when older than
+ * IDLE_EVERY_NS, and the rest (limits, memory.stat, limit events: four to six
+ * reads) for the cgroups whose usage moved. A cgroup whose usage stays put
+ * had no charge: only a hand moves its limit, only LRU ageing its make-up
+ * (the working set), and its limit events need a charge. So for the others,
+ * every IDLE_MAKEUP_EVERY_NS, their limits and memory.stat alone, read after a
+ * page went out (a scrape does not wait for thousands of reads), for the next.
+ */
+#define IDLE_EVERY_NS	     (10ULL * 1000000000ULL)
+#define IDLE_MAKEUP_EVERY_NS (60ULL * 1000000000ULL)
 /* Cgroups gone from the aggregate (tombstones expired) worth a malloc_trim(). */
 #define TRIM_AFTER_CGROUPS 64
 
 struct aggregate_sink {
 	struct aggregate *agg;
-	struct memsight *ms; /* the kernel's gauges of every memcg, where it has them */
-	bool view;	     /* top: the working set is the only part of memory.stat shown */
+	struct run *run; /* its agent has the kernel's gauges of every memcg, where it runs */
 	char memcg_root[1024];
 	bool memcg_v2;
-	uint64_t gauges_every_ns;
-	uint64_t gauges_read_ns;
-	uint64_t details_read_ns;  /* memory.stat of idle cgroups: every IDLE_GAUGES_EVERY_NS */
+	bool on_demand;		 /* run: read for a page about to be rendered, not every interval */
+	uint64_t gauges_read_ns; /* top: usage and limits; run: usage */
+	uint64_t makeup_read_ns; /* top: make-up; run: limits and make-up */
 	unsigned int tracked_high; /* most cgroups tracked since the last trim */
 };
+
+static unsigned int refresh_idle(void *ctx, bool soon);
 
 static int aggregate_start(struct run *run, void **state)
 {
@@ -51,10 +68,9 @@ static int aggregate_start(struct run *run, void **state)
 	cgroup_mounts_read(&mounts);
 	a->memcg_v2 =
 		!strcmp(cgroup_memory_root(&mounts, a->memcg_root, sizeof(a->memcg_root)), "v2");
-	/* A view shows every interval's usage; /metrics can wait a little for idle ones. */
-	a->view = run_view(run) != NULL;
-	a->gauges_every_ns = a->view ? 0 : IDLE_GAUGES_EVERY_NS;
-	run_set_aggregate(run, a->agg);
+	a->run = run;
+	a->on_demand = !run_view(run);
+	run_set_aggregate(run, a->agg, refresh_idle, a);
 	return 0;
 }
 
@@ -73,59 +89,156 @@ static void refresh_detail(struct aggregate_sink *a, struct aggregate_entry *e)
 	aggregate_entry_detail(e, &s);
 }
 
-/*
- * Idle cgroups send no figures: their usage, limit and working set come from
- * the kernel's gauges each interval where it has them (one read for all).
- */
-static void kernel_gauges(uint64_t cgroup_id, void *value, void *ctx)
+/* What moves in a cgroup with no charge: its limits and make-up, its limit events kept. */
+static void refresh_unchargeable(struct aggregate_sink *a, struct aggregate_entry *e)
 {
-	struct aggregate_entry *e = value;
-	struct aggregate_sink *a = ctx;
+	struct memsight_container_stats s = { .has_usage = true,
+					      .usage_bytes = e->usage_bytes,
+					      .limit_events = e->limit_events };
+	struct memcg_stat stat;
+
+	if (cgroup_memory_limits(a->memcg_root, a->memcg_v2, e->path, &s))
+		return;
+	aggregate_entry_gauges(e, &s);
+	cgroup_memory_ageing(a->memcg_root, a->memcg_v2, e->path, &s, &stat);
+	aggregate_entry_detail(e, &s);
+}
+
+static bool is_idle(const struct aggregate_sink *a, const struct aggregate_entry *e)
+{
+	return !e->removed_ns && e->path && !e->interval_gauges && a->memcg_root[0];
+}
+
+/* The kernel's gauges of an idle cgroup, from this interval's walk; false without them. */
+static bool kernel_gauges(struct aggregate_sink *a, uint64_t cgroup_id,
+			  struct memsight_container_stats *s, bool *working_set)
+{
+	struct memsight *ms = run_agent(a->run);
+
+	return ms && agent_memcg_gauges(ms, cgroup_id, s, working_set);
+}
+
+/* An idle cgroup's usage and limits, as an interval reads them; false when unreadable. */
+static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct aggregate_entry *e)
+{
 	struct memsight_container_stats s = { 0 };
 	bool working_set;
 
-	if (e->removed_ns || (e->interval_gauges && e->interval_detail) ||
-	    !agent_memcg_gauges(a->ms, cgroup_id, &s, &working_set))
-		return;
-	/* no figures this interval: idle, so neither heading for its limit nor leaking */
-	if (!e->interval_stats) {
-		e->has_time_to_limit = false;
-		e->leak_suspected = false;
-	}
-	if (!e->interval_gauges) {
+	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
 		aggregate_entry_gauges(e, &s);
-		e->interval_gauges = true;
+		if (working_set)
+			aggregate_entry_working_set(e, s.working_set_bytes);
+		return true;
 	}
-	if (working_set && !e->interval_detail)
-		aggregate_entry_working_set(e, s.working_set_bytes);
+	if (cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
+		return false;
+	aggregate_entry_gauges(e, &s);
+	return true;
 }
 
-/* Else from cgroupfs, now and then. */
-static void refresh_gauges(uint64_t cgroup_id, void *value, void *ctx)
+/* top: every idle cgroup's usage and limits; idle, so neither near its limit nor leaking. */
+static void view_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
-	struct aggregate_sink *a = ctx;
-	struct memsight_container_stats s = { 0 };
+	struct memsight_container_stats unread = { 0 };
 
-	if (e->removed_ns || !e->path || e->interval_gauges || !a->memcg_root[0])
+	if (!is_idle(ctx, e) || !refresh_gauges(ctx, cgroup_id, e))
 		return;
-	if (!cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
-		aggregate_entry_gauges(e, &s);
+	if (!e->interval_stats)
+		aggregate_entry_detail(e, &unread);
 }
 
 /*
  * What idle cgroups are made of: memory.stat is several reads, so less often
  * than usage. top shows only the working set, which the kernel's gauges gave.
  */
-static void refresh_details(uint64_t cgroup_id, void *value, void *ctx)
+static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct aggregate_sink *a = ctx;
 
-	if (a->view && e->interval_working_set)
+	if (e->interval_working_set)
 		return;
 	if (!e->removed_ns && e->path && e->has_usage && !e->interval_detail && a->memcg_root[0])
 		refresh_detail(a, e);
+}
+
+/* An idle cgroup's usage: the kernel's gauges, else one cgroupfs read; false when unreadable. */
+static bool idle_usage(struct aggregate_sink *a, uint64_t cgroup_id,
+		       const struct aggregate_entry *e, uint64_t *usage)
+{
+	struct memsight_container_stats s = { 0 };
+	bool working_set;
+
+	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
+		*usage = s.usage_bytes;
+		return true;
+	}
+	return !cgroup_memory_usage(a->memcg_root, a->memcg_v2, e->path, usage);
+}
+
+struct metrics_pass {
+	struct aggregate_sink *a;
+	bool unchargeable; /* what moves with no charge, else the usage */
+	unsigned int read; /* cgroups read */
+};
+
+/*
+ * /metrics: an idle cgroup's usage, and all of it when the usage moved; or
+ * what moves with no charge. Read whole when never read.
+ */
+static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
+{
+	struct aggregate_entry *e = value;
+	struct metrics_pass *pass = ctx;
+	struct memsight_container_stats unread = { 0 };
+	uint64_t usage;
+
+	if (!is_idle(pass->a, e))
+		return;
+	pass->read++;
+	if (e->has_usage && pass->unchargeable) {
+		refresh_unchargeable(pass->a, e);
+		return;
+	}
+	if (e->has_usage && idle_usage(pass->a, cgroup_id, e, &usage) && usage == e->usage_bytes) {
+		/* not growing, as refresh_detail() says, whose other figures can wait */
+		aggregate_entry_detail(e, &unread);
+		return;
+	}
+	if (refresh_gauges(pass->a, cgroup_id, e))
+		refresh_detail(pass->a, e);
+}
+
+/* top, every interval. */
+static void refresh_view(struct aggregate_sink *a, uint64_t now)
+{
+	aggregate__each(a->agg, view_gauges, a);
+	a->gauges_read_ns = now;
+	if (now - a->makeup_read_ns < IDLE_EVERY_NS)
+		return;
+	aggregate__each(a->agg, view_details, a);
+	a->makeup_read_ns = now;
+}
+
+/* run_refresh_idle(): soon, for the page about to be rendered, else after it. */
+static unsigned int refresh_idle(void *ctx, bool soon)
+{
+	struct aggregate_sink *a = ctx;
+	uint64_t now = clock_monotonic_ns();
+	struct metrics_pass pass = { a, !soon, 0 };
+
+	if (!a->on_demand)
+		return 0;
+	if (now - (soon ? a->gauges_read_ns : a->makeup_read_ns) <
+	    (soon ? IDLE_EVERY_NS : IDLE_MAKEUP_EVERY_NS))
+		return 0;
+	aggregate__each(a->agg, metrics_idle, &pass);
+	if (soon)
+		a->gauges_read_ns = now;
+	else
+		a->makeup_read_ns = now;
+	return pass.read;
 }
 
 /*
@@ -153,18 +266,8 @@ static void aggregate_on_event(struct run *run, void *state, const struct memsig
 	aggregate__add_event(a->agg, ev, now);
 	if (ev->type != MEMSIGHT_EVENT_AGENT_STATS)
 		return;
-	a->ms = run_agent(run);
-	/* top every interval; /metrics every 10 s, so a quiet node costs no walk most seconds */
-	if (now - a->gauges_read_ns >= a->gauges_every_ns) {
-		if (a->ms)
-			aggregate__each(a->agg, kernel_gauges, a);
-		aggregate__each(a->agg, refresh_gauges, a);
-		a->gauges_read_ns = now;
-	}
-	if (now - a->details_read_ns >= IDLE_GAUGES_EVERY_NS) {
-		aggregate__each(a->agg, refresh_details, a);
-		a->details_read_ns = now;
-	}
+	if (!a->on_demand)
+		refresh_view(a, now);
 	aggregate__expire(a->agg, now);
 	trim_heap(a);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The metrics sink (`run`): /metrics, /healthz and /readyz. The page is
- * rendered when a scrape wants one and the figures changed since the last.
+ * rendered here, on the main loop (the aggregate's thread), when a scrape
+ * wants one and the figures changed since the last: http_server.c says how
+ * the two threads share it.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -53,20 +55,30 @@ static void keep_agent_stats(struct kept_agent_stats *kept, const struct memsigh
 /* Renders /metrics: at start, then when a scrape finds newer figures than the page. */
 static void publish(struct metrics_sink *m)
 {
+	uint64_t start = clock_monotonic_ns(), rendered;
+	unsigned int idle = run_refresh_idle(m->run, true);
 	size_t len;
 
 	strbuf_reset(&m->page);
+	rendered = clock_monotonic_ns();
 	prom_format(&m->page, run_aggregate(m->run), &m->last.stats, &m->prom);
+	log_debug("/metrics: %u idle cgroups read in %.2f ms, %zu bytes rendered in %.2f ms", idle,
+		  (double)(rendered - start) / 1e6, m->page.len,
+		  (double)(clock_monotonic_ns() - rendered) / 1e6);
 	if (m->page.failed) {
 		log_error("/metrics: out of memory; serving the previous page");
 		return;
 	}
 	len = m->page.len;
-	http_server__publish(m->server, &m->page);
+	if (http_server__publish(m->server, &m->page)) {
+		log_error("/metrics: out of memory; serving the previous page");
+		return;
+	}
 	/*
-	 * m->page is now the previous page's buffer: sized for its largest page
-	 * (a churn of short-lived cgroups until their tombstones expire), it
-	 * would keep that memory resident. Let it go when the page has shrunk.
+	 * m->page is now the previous page's buffer (or none): sized for its
+	 * largest page (a churn of short-lived cgroups until their tombstones
+	 * expire), it would keep that memory resident. Let it go when the page
+	 * has shrunk.
 	 */
 	if (m->page.cap > 4 * len + 65536) {
 		strbuf_free(&m->page);
@@ -77,9 +89,19 @@ static void publish(struct metrics_sink *m)
 static void render_wanted(struct run *run, void *ctx)
 {
 	struct metrics_sink *m = ctx;
+	uint64_t start;
+	unsigned int idle;
 
-	if (http_server__render_wanted(m->server))
-		publish(m);
+	if (!http_server__render_wanted(m->server))
+		return;
+	publish(m);
+	/* The scrape has its page: what of idle cgroups can wait is read now, for the next. */
+	start = clock_monotonic_ns();
+	idle = run_refresh_idle(run, false);
+	if (idle)
+		log_debug("/metrics: limits and make-up of %u idle cgroups read in %.2f ms, for "
+			  "the next page",
+			  idle, (double)(clock_monotonic_ns() - start) / 1e6);
 }
 
 /* Up before the slow load, so probes get "not ready". */

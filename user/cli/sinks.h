@@ -27,7 +27,19 @@ struct memsight *run_agent(const struct run *run);
 const struct stream_view *run_view(const struct run *run);
 /* The aggregate behind /metrics and top (NULL without the aggregate sink). */
 struct aggregate *run_aggregate(const struct run *run);
-void run_set_aggregate(struct run *run, struct aggregate *agg);
+/*
+ * Reads again what no event carries of idle cgroups (usage, limits, make-up)
+ * where it is older than the aggregate sink keeps it; returns how many
+ * cgroups it read. soon: for a page about to be rendered (what can't wait);
+ * else after it went out (what can, for the next page).
+ */
+typedef unsigned int (*run_refresh_fn)(void *ctx, bool soon);
+
+/* The aggregate sink's: agg, and how it reads idle cgroups again. */
+void run_set_aggregate(struct run *run, struct aggregate *agg, run_refresh_fn refresh_idle,
+		       void *ctx);
+/* Idle cgroups' figures for /metrics (run_refresh_fn); 0 without the aggregate sink. */
+unsigned int run_refresh_idle(struct run *run, bool soon);
 /* Calls fn when fd has events (EPOLLIN, ...); 0 or -errno. */
 int run_watch(struct run *run, int fd, uint32_t events, run_wake_fn fn, void *ctx);
 /* Ends the loop; failed: with exit status 1. */

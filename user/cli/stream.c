@@ -37,6 +37,8 @@ struct run {
 	const struct stream_view *view; /* `top`: no JSON lines then */
 	struct memsight *ms;
 	struct aggregate *agg;
+	run_refresh_fn refresh_idle;
+	void *refresh_ctx;
 	int epfd, signal_fd, duration_fd;
 	sigset_t signals;
 	struct run_watch watches[RUN_WATCHES_MAX];
@@ -68,9 +70,17 @@ struct aggregate *run_aggregate(const struct run *run)
 	return run->agg;
 }
 
-void run_set_aggregate(struct run *run, struct aggregate *agg)
+void run_set_aggregate(struct run *run, struct aggregate *agg, run_refresh_fn refresh_idle,
+		       void *ctx)
 {
 	run->agg = agg;
+	run->refresh_idle = refresh_idle;
+	run->refresh_ctx = ctx;
+}
+
+unsigned int run_refresh_idle(struct run *run, bool soon)
+{
+	return run->refresh_idle ? run->refresh_idle(run->refresh_ctx, soon) : 0;
 }
 
 int run_watch(struct run *run, int fd, uint32_t events, run_wake_fn fn, void *ctx)

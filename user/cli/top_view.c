@@ -42,38 +42,6 @@ enum top_sort top_sort_from_key(int key)
 	return TOP_SORTS;
 }
 
-/*
- * Copies in as terminal-safe text: escape sequences in a cgroup or container
- * name must not reach the terminal. Control bytes (C0, DEL, C1) and malformed
- * UTF-8 become '?'.
- */
-static void printable(char *out, size_t len, const char *in)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t n = strlen(in), o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < len;) {
-		uint32_t cp;
-		size_t k;
-
-		if (s[i] >= 0x20 && s[i] < 0x7f) { /* printable ASCII, most names: as it is */
-			out[o++] = (char)s[i++];
-			continue;
-		}
-		k = utf8_decode(s + i, n - i, &cp);
-
-		if (!k || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			out[o++] = '?';
-			i += k ? k : 1;
-			continue;
-		}
-		memcpy(out + o, s + i, k);
-		o += k;
-		i += k;
-	}
-	out[o] = '\0';
-}
-
 static void row_name(char *out, size_t len, const struct aggregate_entry *e)
 {
 	const struct container_info *c = &e->container;
@@ -93,7 +61,7 @@ static void row_name(char *out, size_t len, const struct aggregate_entry *e)
 		snprintf(raw, sizeof(raw), "%s:%.12s", container_runtime_name(c->runtime), c->id);
 	else
 		name = path;
-	printable(out, len, name);
+	printable_copy(out, len, name, PRINTABLE_UTF8);
 }
 
 void top_rows_build(const struct aggregate_entry *const *entries, unsigned int count,
@@ -108,7 +76,7 @@ void top_rows_build(const struct aggregate_entry *const *entries, unsigned int c
 		memset(r, 0, sizeof(*r));
 		r->cgroup_id = e->cgroup_id;
 		row_name(r->name, sizeof(r->name), e);
-		printable(r->path, sizeof(r->path), e->path ? e->path : "");
+		printable_copy(r->path, sizeof(r->path), e->path ? e->path : "", PRINTABLE_UTF8);
 		r->is_container = e->has_container && container_info_is_container(&e->container);
 		r->has_usage = e->has_usage;
 		r->usage_bytes = e->usage_bytes;
@@ -453,7 +421,7 @@ void top_format_summary(struct strbuf *out, const struct top_summary *sum, unsig
 	if (sum->filter && *sum->filter) {
 		char filter[256];
 
-		printable(filter, sizeof(filter), sum->filter);
+		printable_copy(filter, sizeof(filter), sum->filter, PRINTABLE_UTF8);
 		strbuf_printf(&line, " | filter: %s", filter);
 	}
 	append_cut(out, line.buf ? line.buf : "", width);

@@ -116,3 +116,37 @@ size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	*cp = c;
 	return n;
 }
+
+static bool printable_char(uint32_t cp, enum printable_set set)
+{
+	if (cp < 0x20 || cp == 0x7f)
+		return false;
+	if (set == PRINTABLE_ASCII)
+		return cp < 0x7f;
+	return cp < 0x80 || cp >= 0xa0;
+}
+
+void printable_copy(char *out, size_t out_len, const char *text, enum printable_set set)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len = strlen(text), n = 0;
+
+	if (!out_len)
+		return;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t step = utf8_decode(s + i, len - i, &cp);
+		bool keep = step && printable_char(cp, set);
+		size_t piece = keep ? step : 1;
+
+		if (n + piece >= out_len)
+			break;
+		if (keep)
+			memcpy(out + n, s + i, step);
+		else
+			out[n] = '?';
+		n += piece;
+		i += step ? step : 1;
+	}
+	out[n] = '\0';
+}

@@ -27,4 +27,18 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((forma
 /* Decodes one well-formed UTF-8 sequence; returns its length, or 0 if malformed. */
 size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
+/* What terminal-safe text may keep besides printable ASCII. */
+enum printable_set {
+	PRINTABLE_UTF8,	 /* other characters too (a terminal shows them) */
+	PRINTABLE_ASCII, /* nothing else: columns counted in bytes stay aligned */
+};
+
+/*
+ * Copies text into out (out_len bytes, NUL-terminated, cut at a whole character) as
+ * terminal-safe text: names from the kernel or from labels may hold escape sequences
+ * that must never reach a terminal. Control characters (C0, DEL, C1), malformed UTF-8
+ * and, with PRINTABLE_ASCII, every non-ASCII character become one '?' each.
+ */
+void printable_copy(char *out, size_t out_len, const char *text, enum printable_set set);
+
 #endif

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/perf_event.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +30,7 @@
 #define OOM_PENDING_MAX 64
 
 /* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
-static const char *error_text(int err)
+const char *loader_error_text(int err)
 {
 	static char text[128];
 
@@ -76,34 +74,13 @@ static int ensure_tracefs(char *err, size_t err_len)
 	return 0;
 }
 
-static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *err, size_t err_len)
-{
-	static const char *const mm_counter_names[] = {
-		"MM_FILEPAGES",
-		"MM_ANONPAGES",
-		"MM_SHMEMPAGES",
-	};
-	volatile __u32 *slots[] = {
-		(volatile __u32 *)&skel->rodata->mm_filepages,
-		(volatile __u32 *)&skel->rodata->mm_anonpages,
-		(volatile __u32 *)&skel->rodata->mm_shmempages,
-	};
-	long page_size = sysconf(_SC_PAGESIZE);
-
-	*(volatile __u64 *)&skel->rodata->page_size = page_size;
-	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-		int64_t value;
-
-		if (btf_info_enum_value(btf, mm_counter_names[i], &value) || value < 0 ||
-		    value > 3) {
-			snprintf(err, err_len, "kernel BTF lacks a usable %s enumerator",
-				 mm_counter_names[i]);
-			return -ENOENT;
-		}
-		*slots[i] = (__u32)value;
-	}
-	return 0;
-}
+/* The enumerators memsight reads from the kernel's BTF: MM_*PAGES, then charge_items. */
+static const char *const mm_counter_names[] = {
+	"MM_FILEPAGES",
+	"MM_ANONPAGES",
+	"MM_SHMEMPAGES",
+};
+#define MM_COUNTERS (sizeof(mm_counter_names) / sizeof(mm_counter_names[0]))
 
 /*
  * The memcg stat items memsight reports, by name: their numbers differ between
@@ -126,18 +103,63 @@ static const struct {
 	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
 };
 
-static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+#define CHARGE_ITEMS (sizeof(charge_items) / sizeof(charge_items[0]))
+
+/*
+ * What configure() needs from the kernel's BTF, read before libbpf parses its
+ * own copy, so the two copies (megabytes each) are never alive at once. -1:
+ * not in this kernel's BTF.
+ */
+struct btf_values {
+	int64_t mm_counter[MM_COUNTERS];
+	int64_t charge_item[CHARGE_ITEMS];
+};
+
+static void read_btf_values(const struct btf *btf, struct btf_values *values)
+{
+	for (size_t i = 0; i < MM_COUNTERS; i++)
+		if (btf_info_enum_value(btf, mm_counter_names[i], &values->mm_counter[i]))
+			values->mm_counter[i] = -1;
+	for (size_t i = 0; i < CHARGE_ITEMS; i++)
+		if (btf_info_enum_value(btf, charge_items[i].name, &values->charge_item[i]))
+			values->charge_item[i] = -1;
+}
+
+static int set_rodata(struct memsight_bpf *skel, const struct btf_values *values, char *err,
+		      size_t err_len)
+{
+	volatile __u32 *slots[] = {
+		(volatile __u32 *)&skel->rodata->mm_filepages,
+		(volatile __u32 *)&skel->rodata->mm_anonpages,
+		(volatile __u32 *)&skel->rodata->mm_shmempages,
+	};
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	*(volatile __u64 *)&skel->rodata->page_size = page_size;
+	for (size_t i = 0; i < MM_COUNTERS; i++) {
+		int64_t value = values->mm_counter[i];
+
+		if (value < 0 || value > 3) {
+			snprintf(err, err_len, "kernel BTF lacks a usable %s enumerator",
+				 mm_counter_names[i]);
+			return -ENOENT;
+		}
+		*slots[i] = (__u32)value;
+	}
+	return 0;
+}
+
+static void set_charge_items(struct memsight_bpf *skel, const struct btf_values *values)
 {
 	long page_size = sysconf(_SC_PAGESIZE);
 
-	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
+	for (size_t i = 0; i < CHARGE_ITEMS; i++) {
 		const char *name = charge_items[i].name;
 		size_t n = strlen(name);
-		int64_t item;
+		int64_t item = values->charge_item[i];
 		__u32 unit;
 
-		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
-		    item >= MEMSIGHT_STAT_ITEMS_MAX)
+		if (item < 0 || item >= MEMSIGHT_STAT_ITEMS_MAX)
 			continue; /* not on this kernel: that part of the kind is not counted */
 		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
 		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
@@ -145,71 +167,6 @@ static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
 		*(volatile __u8 *)&skel->rodata->item_kind[item] = charge_items[i].kind + 1;
 		*(volatile __u32 *)&skel->rodata->item_unit[item] = unit;
 	}
-}
-
-static int perf_event_open_on(__u64 config, int cpu)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = config,
-		.sample_period = 1, /* every fault runs the program, which only adds */
-	};
-
-	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-/* perf_event programs have no auto-attach: one event per CPU and kind. */
-static int attach_perf_faults(struct loader *loader, char *err, size_t err_len)
-{
-	int cpus = libbpf_num_possible_cpus(), n = 0;
-
-	if (cpus <= 0) {
-		snprintf(err, err_len, "can't count CPUs: %s", error_text(cpus));
-		return cpus ? cpus : -EINVAL;
-	}
-	loader->perf_links = calloc((size_t)cpus * 2, sizeof(*loader->perf_links));
-	if (!loader->perf_links)
-		return -ENOMEM;
-	for (int cpu = 0; cpu < cpus; cpu++) {
-		for (int major = 0; major < 2; major++) {
-			struct bpf_program *prog = major ? loader->skel->progs.faults_perf_major
-							 : loader->skel->progs.faults_perf_minor;
-			int fd = perf_event_open_on(major ? PERF_COUNT_SW_PAGE_FAULTS_MAJ
-							  : PERF_COUNT_SW_PAGE_FAULTS_MIN,
-						    cpu);
-			struct bpf_link *link;
-
-			if (fd < 0) {
-				if (errno == ENODEV)
-					continue; /* a possible CPU that is not online */
-				snprintf(err, err_len, "perf_event_open(page faults, cpu %d): %s",
-					 cpu, strerror(errno));
-				return -errno;
-			}
-			link = bpf_program__attach_perf_event(prog, fd);
-			if (!link) {
-				int ret = -errno;
-
-				close(fd);
-				snprintf(err, err_len, "can't attach to page-fault events: %s",
-					 error_text(ret));
-				return ret;
-			}
-			loader->perf_links[n++] = link;
-			loader->perf_link_count = n;
-		}
-	}
-	return 0;
-}
-
-static void detach_perf_faults(struct loader *loader)
-{
-	for (int i = 0; i < loader->perf_link_count; i++)
-		bpf_link__destroy(loader->perf_links[i]);
-	free(loader->perf_links);
-	loader->perf_links = NULL;
-	loader->perf_link_count = 0;
 }
 
 /* Turns on the programs of the parts asked for; the rest are not even loaded. */
@@ -274,19 +231,19 @@ static int attach_task_walk(struct memsight_bpf *skel)
 }
 
 /* rodata and map sizes, before load */
-static int configure(struct memsight_bpf *skel, const struct btf *btf, const struct load_plan *plan,
-		     unsigned int parts, char *err, size_t err_len)
+static int configure(struct memsight_bpf *skel, const struct btf_values *values,
+		     const struct load_plan *plan, unsigned int parts, char *err, size_t err_len)
 {
 	uint32_t slots = count_slots_wanted();
 	int ret;
 
-	ret = set_rodata(skel, btf, err, err_len);
+	ret = set_rodata(skel, values, err, err_len);
 	if (ret)
 		return ret;
 	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
 	if (parts & PART_CHARGES)
-		set_charge_items(skel, btf);
+		set_charge_items(skel, values);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
 	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
@@ -301,7 +258,8 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 
 /* One attempt: the parts of the BPF object in `parts`, opened, loaded and attached. */
 static int open_load_attach(struct loader *loader, const struct load_plan *plan,
-			    const struct btf *btf, unsigned int parts, char *err, size_t err_len)
+			    const struct btf_values *values, unsigned int parts, char *err,
+			    size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = plan->btf_path);
 	struct memsight_bpf *skel;
@@ -311,15 +269,16 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	skel = memsight_bpf__open_opts(&open_opts);
 	if (!skel) {
 		ret = -errno;
-		snprintf(err, err_len, "can't open BPF object: %s", error_text(ret));
+		snprintf(err, err_len, "can't open BPF object: %s", loader_error_text(ret));
 		return ret;
 	}
-	ret = configure(skel, btf, plan, parts, err, err_len);
+	ret = configure(skel, values, plan, parts, err, err_len);
 	if (ret)
 		goto fail;
 	ret = memsight_bpf__load(skel);
+	log_memory_stage("BPF object loaded");
 	if (ret) {
-		snprintf(err, err_len, "can't load BPF programs: %s%s%s", error_text(ret),
+		snprintf(err, err_len, "can't load BPF programs: %s%s%s", loader_error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
@@ -329,15 +288,15 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	if (!ret)
 		ret = loader_attach_gauges(loader, skel, plan->memcg_root);
 	if (ret) {
-		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", error_text(ret),
+		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", loader_error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
 	loader->skel = skel;
 	if (parts & PART_FAULTS_PERF) {
-		ret = attach_perf_faults(loader, err, err_len);
+		ret = loader_attach_perf_faults(loader, err, err_len);
 		if (ret) {
-			detach_perf_faults(loader);
+			loader_detach_perf_faults(loader);
 			loader->skel = NULL;
 			goto fail;
 		}
@@ -355,16 +314,16 @@ fail:
  * it: a failure of the iterator alone (its verifier, its attach) costs only the
  * iterator (cgroupfs instead, and why), and the rest is blamed only for its own.
  */
-static int attempt(struct loader *loader, const struct load_plan *plan, const struct btf *btf,
-		   unsigned int parts, char *err, size_t err_len)
+static int attempt(struct loader *loader, const struct load_plan *plan,
+		   const struct btf_values *values, unsigned int parts, char *err, size_t err_len)
 {
-	int ret = open_load_attach(loader, plan, btf, parts, err, err_len);
+	int ret = open_load_attach(loader, plan, values, parts, err, err_len);
 
 	if (!ret || !(parts & PART_GAUGES))
 		return ret;
 	snprintf(loader->gauges_err, sizeof(loader->gauges_err),
 		 "the cgroup iterator failed (%s); cgroupfs files instead", err);
-	ret = open_load_attach(loader, plan, btf, parts & ~PART_GAUGES, err, err_len);
+	ret = open_load_attach(loader, plan, values, parts & ~PART_GAUGES, err, err_len);
 	if (ret)
 		loader->gauges_err[0] = '\0'; /* not the iterator's fault: tried again next */
 	return ret;
@@ -374,8 +333,9 @@ static int attempt(struct loader *loader, const struct load_plan *plan, const st
  * The plan's attempts with one OOM hook, best first, until one attaches.
  * What each failure was goes to `log`, the reason the fallbacks report.
  */
-static int walk_attempts(struct loader *loader, const struct load_plan *plan, const struct btf *btf,
-			 unsigned int oom, char *log, size_t log_len, char *err, size_t err_len)
+static int walk_attempts(struct loader *loader, const struct load_plan *plan,
+			 const struct btf_values *values, unsigned int oom, char *log,
+			 size_t log_len, char *err, size_t err_len)
 {
 	bool intro = false;
 	size_t used = 0;
@@ -390,7 +350,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 			used += snprintf(log, log_len, "%s", plan->fallback_intro);
 			intro = true;
 		}
-		ret = attempt(loader, plan, btf, oom | parts, err, err_len);
+		ret = attempt(loader, plan, values, oom | parts, err, err_len);
 		if (!ret)
 			return 0;
 		if (parts & PART_SAMPLES) {
@@ -410,8 +370,8 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 
 /* Each OOM hook of the plan in turn; what ruled one out becomes the next one's reason. */
 static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
-			    const struct btf *btf, char *oom_reason, size_t reason_len, char *log,
-			    size_t log_len, char *err, size_t err_len)
+			    const struct btf_values *values, char *oom_reason, size_t reason_len,
+			    char *log, size_t log_len, char *err, size_t err_len)
 {
 	char skipped[768] = "";
 
@@ -426,7 +386,7 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 		if (!why[0] && oom == PART_OOM_TRACEPOINT)
 			ensure_tracefs(why, sizeof(why));
 		if (!why[0] &&
-		    !walk_attempts(loader, plan, btf, oom, log, log_len, why, sizeof(why))) {
+		    !walk_attempts(loader, plan, values, oom, log, log_len, why, sizeof(why))) {
 			if (plan->oom_hook_requested)
 				snprintf(oom_reason, reason_len, "requested with --oom-hook; %s",
 					 h->how);
@@ -564,29 +524,39 @@ static void enable_stats(struct loader *loader, bool asked)
 	loader->report.bpf_stats_enabled = on == 1;
 }
 
-/* Probe, plan, load and attach, report: all that needs the kernel's BTF. */
+/*
+ * Probe, plan, load and attach, report. The kernel's BTF is read once here
+ * for the probe and the enumerators, and freed before libbpf parses its own
+ * copy to load (libbpf 1.1 takes no parsed BTF from its caller).
+ */
 static int load_with_btf(struct loader *loader, const struct loader_opts *opts, char *err,
 			 size_t err_len)
 {
 	struct load_plan plan;
 	char oom_reason[1024], log[1024];
 	struct kernel_probe probe;
+	struct btf_values values;
 	struct btf *btf = NULL;
 	int ret;
 
+	log_memory_stage("before the BTF");
 	ret = load_btf(opts->btf_path, &btf, err, err_len);
 	if (ret)
 		return ret;
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
 		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
 	kernel_probe_read(btf, &probe);
+	read_btf_values(btf, &values);
+	btf__free(btf);
+	/* the parse's buffers were freed below live allocations too */
+	malloc_trim(0);
+	log_memory_stage("kernel BTF read and freed");
 	ret = load_plan_make(&probe, opts, &plan, err, err_len);
 	if (!ret)
-		ret = attach_from_plan(loader, &plan, btf, oom_reason, sizeof(oom_reason), log,
+		ret = attach_from_plan(loader, &plan, &values, oom_reason, sizeof(oom_reason), log,
 				       sizeof(log), err, err_len);
 	if (!ret)
 		report_hooks(loader, &plan, oom_reason, log);
-	btf__free(btf);
 	return ret;
 }
 
@@ -614,6 +584,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = loader_open_ring_buffers(loader, opts->leave_events, err, err_len);
 	if (!ret)
 		ret = loader_open_count_sources(loader, err, err_len);
+	log_memory_stage("ring buffers and counting maps mapped");
 	if (ret) {
 		loader__free(loader);
 		return ret < 0 ? ret : -EINVAL;
@@ -625,6 +596,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	 * below live allocations stays resident; hand those pages back.
 	 */
 	malloc_trim(0);
+	log_memory_stage("attached, heap trimmed");
 	*out = loader;
 	return 0;
 }
@@ -651,7 +623,8 @@ int loader__pin(struct loader *loader, const char *dir, char *err, size_t err_le
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		ret = bpf_map__pin(map, path);
 		if (ret) {
-			snprintf(err, err_len, "--pin: can't pin %s: %s%s", path, error_text(ret),
+			snprintf(err, err_len, "--pin: can't pin %s: %s%s", path,
+				 loader_error_text(ret),
 				 ret == -EEXIST ? " (another memsight pinned there?)"
 				 : ret == -EINVAL || ret == -EPERM
 					 ? " (is the directory in a bpf file system?)"
@@ -680,13 +653,13 @@ void loader__free(struct loader *loader)
 {
 	if (!loader)
 		return;
-	ring_buffer__free(loader->rb_events);
-	ring_buffer__free(loader->rb_cgroups);
+	for (int i = 0; i < LOADER_RINGS; i++)
+		ring_reader__close(&loader->rings[i]);
 	if (loader->epfd >= 0)
 		close(loader->epfd);
 	for (int f = 0; f < COUNT_FAMILIES; f++)
 		count_maps__close(&loader->counts[f].source, &loader->counts[f].table);
-	detach_perf_faults(loader);
+	loader_detach_perf_faults(loader);
 	loader_detach_gauges(loader);
 	memsight_bpf__destroy(loader->skel);
 	if (loader->stats_fd >= 0)

@@ -6,11 +6,18 @@
 
 #include "count_maps.h"
 #include "loader.h"
+#include "ring_reader.h"
 
 struct memsight_bpf;
-struct ring_buffer;
 struct bpf_link;
 struct memsight_memcg_gauges;
+
+enum loader_ring {
+	RING_EVENTS,
+	RING_SAMPLES,
+	RING_CGROUPS,
+	LOADER_RINGS
+};
 
 struct loader {
 	struct memsight_bpf *skel;
@@ -23,9 +30,9 @@ struct loader {
 	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
 	size_t gauges_map_len;
 	unsigned int gauges_max;
-	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
-	struct ring_buffer *rb_cgroups; /* cgroup records */
-	int epfd;			/* both of them */
+	/* OOM kills (unless left to another reader), fault samples, cgroup records */
+	struct ring_reader rings[LOADER_RINGS];
+	int epfd; /* all of them */
 	int stats_fd;
 	loader_record_fn on_record;
 	void *ctx;
@@ -41,6 +48,11 @@ int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err
 /* The gauges iterator, when loaded: attached to memcg_root and its array mapped; 0 or -errno. */
 int loader_attach_gauges(struct loader *loader, struct memsight_bpf *skel, const char *memcg_root);
 void loader_detach_gauges(struct loader *loader);
+/* Page faults through perf_event programs on every CPU; 0 or -errno with why in err. */
+int loader_attach_perf_faults(struct loader *loader, char *err, size_t err_len);
+void loader_detach_perf_faults(struct loader *loader);
+/* An error code as text, libbpf's own codes included. */
+const char *loader_error_text(int err);
 /* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
 int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
 

@@ -47,22 +47,6 @@ const char *recommend_quantity(double bytes, char *buf, size_t len)
 	return buf;
 }
 
-/* Printable ASCII as is; anything else, one '?' per character (or malformed byte). */
-static void printable(char *out, size_t out_len, const char *text)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t len = strlen(text), n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < out_len;) {
-		uint32_t cp;
-		size_t step = utf8_decode(s + i, len - i, &cp);
-
-		out[n++] = step && cp >= 0x20 && cp < 0x7f ? (char)cp : '?';
-		i += step ? step : 1;
-	}
-	out[n] = '\0';
-}
-
 static void size_cell(char *cell, bool known, double bytes)
 {
 	if (known)
@@ -75,9 +59,10 @@ static void row_cells(const struct workload *w, char cells[COLUMNS][CELL_LEN])
 {
 	const struct recommend_figures *f = &w->fig;
 
-	printable(cells[COL_NAMESPACE], CELL_LEN, *w->namespace ? w->namespace : "-");
-	printable(cells[COL_WORKLOAD], CELL_LEN, w->name);
-	printable(cells[COL_CONTAINER], CELL_LEN, w->container);
+	printable_copy(cells[COL_NAMESPACE], CELL_LEN, *w->namespace ? w->namespace : "-",
+		       PRINTABLE_ASCII);
+	printable_copy(cells[COL_WORKLOAD], CELL_LEN, w->name, PRINTABLE_ASCII);
+	printable_copy(cells[COL_CONTAINER], CELL_LEN, w->container, PRINTABLE_ASCII);
 	snprintf(cells[COL_PODS], CELL_LEN, "%zu", w->pods);
 	size_cell(cells[COL_LIMIT], f->has_limit, f->current_limit);
 	size_cell(cells[COL_P99], f->has_working_set, f->working_set_p99);
@@ -87,7 +72,7 @@ static void row_cells(const struct workload *w, char cells[COLUMNS][CELL_LEN])
 	snprintf(cells[COL_LEAK], CELL_LEN, "%s", f->leak_suspected ? "yes" : "no");
 	size_cell(cells[COL_REQUEST], w->rec.recommended, (double)w->rec.request_bytes);
 	size_cell(cells[COL_NEW_LIMIT], w->rec.recommended, (double)w->rec.limit_bytes);
-	printable(cells[COL_REASON], CELL_LEN, w->rec.reason);
+	printable_copy(cells[COL_REASON], CELL_LEN, w->rec.reason, PRINTABLE_ASCII);
 }
 
 static void table_line(struct strbuf *out, const char *const text[COLUMNS],
