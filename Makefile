@@ -66,15 +66,16 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# profile.bpf.c is an object and skeleton of its own (memsight profile only).
+BPF_SRCS := $(filter-out bpf/profile.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
 # user/ has one folder per layer (README, Architecture). The library is every folder
-# but cli/ and recommend/ (the binary's own; libcurl stays out of libmemsight); pure
+# but cli/, recommend/ and profile/ (the binary's own; libcurl stays out of libmemsight); pure
 # modules (no libbpf, no syscalls beyond libc: the unit tests link them) are those whose
 # header says "Pure." (or "Pure:").
 APP_SRCS := $(sort $(wildcard user/*/*.c))
-LIB_SRCS := $(filter-out user/cli/% user/recommend/%,$(APP_SRCS))
+LIB_SRCS := $(filter-out user/cli/% user/recommend/% user/profile/%,$(APP_SRCS))
 PURE_SRCS := $(filter $(APP_SRCS),$(patsubst %.h,%.c,$(shell grep -lE '(^|[ *])Pure[.:]' user/*/*.h)))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
@@ -137,6 +138,11 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
+$(OUTPUT)/profile.skel.h: $(OUTPUT)/bpf/profile.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name profile_bpf > $@
+
+$(OUTPUT)/user/profile/profile_loader.o: $(OUTPUT)/profile.skel.h
 $(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/cli/feature_report.o: \
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
@@ -205,6 +211,14 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 $(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -static $< -o $@
+
+# memsight profile's workload: its stacks are walked with frame pointers. clang,
+# because gcc 12 leaves them out of leaf functions even with -fno-omit-frame-pointer
+# (and -mno-omit-leaf-frame-pointer), which hides the leaf's caller.
+$(OUTPUT)/tests/fault_ratio: tests/integration/fault_ratio.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
+		$(LDFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
