@@ -200,6 +200,8 @@ $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache
 	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
 $(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
+# libelf on real files (the test's own executable and the C library), against nm.
+$(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
 
@@ -233,7 +235,7 @@ $(OUTPUT)/tests/pin_reader: tests/integration/pin_reader.c bpf/memsight.h | $(OU
 # FUZZ_SECONDS, starting from the runtime fixtures.
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null) -lz
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \

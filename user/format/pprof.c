@@ -20,6 +20,7 @@ enum {
 	PROFILE_PERIOD_TYPE = 11,
 	PROFILE_PERIOD = 12,
 	PROFILE_COMMENT = 13,
+	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 };
 
 #define WIRE_VARINT 0
@@ -257,6 +258,11 @@ void pprof__set_period(struct pprof *p, const char *type, const char *unit, int6
 {
 	put_value_type(p, PROFILE_PERIOD_TYPE, type, unit);
 	put_uint(&p->body, PROFILE_PERIOD, (uint64_t)period);
+}
+
+void pprof__set_default_sample_type(struct pprof *p, const char *type)
+{
+	put_uint(&p->body, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)string_index(p, type));
 }
 
 void pprof__set_time(struct pprof *p, int64_t time_ns, int64_t duration_ns)

@@ -51,6 +51,8 @@ void pprof__free(struct pprof *p);
 #define PPROF_VALUES_MAX 4
 void pprof__add_sample_type(struct pprof *p, const char *type, const char *unit);
 void pprof__set_period(struct pprof *p, const char *type, const char *unit, int64_t period);
+/* The type `go tool pprof` shows unless told (by default, the last one). */
+void pprof__set_default_sample_type(struct pprof *p, const char *type);
 void pprof__set_time(struct pprof *p, int64_t time_ns, int64_t duration_ns);
 void pprof__add_comment(struct pprof *p, const char *text);
 

@@ -121,6 +121,7 @@ int profile_write_pprof(const struct profile_stack *stacks, size_t count,
 		return -ENOMEM;
 	pprof__add_sample_type(p, "faults", "count");
 	pprof__add_sample_type(p, "memory", "bytes");
+	pprof__set_default_sample_type(p, "faults");
 	if (meta->faults_sampled)
 		period = (int64_t)((meta->faults_matched + meta->faults_sampled / 2) /
 				   meta->faults_sampled);
