@@ -46,7 +46,7 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
-	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev
+	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev golang-go linux-perf
 LIBS_PKG := libbpf json-c libmicrohttpd ncursesw libcurl
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo -lcurl) -lelf -lz -lpthread -lm
 
@@ -87,7 +87,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/integration/*.c)
 HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS)) \
-	$(OUTPUT)/tests/hog-static
+	$(OUTPUT)/tests/hog-static $(OUTPUT)/tests/fault_ratio-static
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
@@ -221,6 +221,12 @@ $(OUTPUT)/tests/fault_ratio: tests/integration/fault_ratio.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
 		$(LDFLAGS) $< -o $@
+
+# The same, static, for a container image that holds nothing else.
+$(OUTPUT)/tests/fault_ratio-static: tests/integration/fault_ratio.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
+		-static $(LDFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -258,7 +258,7 @@ struct memsight_profile_stats {
 	__u64 user_stack_other;	    /* any other error (-ENOMEM ...) */
 	__u64 kernel_stack_failed;  /* a kernel-mode fault whose kernel stack was lost */
 	__u64 map_full;		    /* samples lost: the stack-count hash was full */
-	__u64 nested;		    /* faults raised by a stack walk itself, not counted */
+	__u64 nested;		    /* faults raised by the stack walk itself, not counted */
 };
 
 /* Counters kept by the BPF side, read by userspace each interval. */

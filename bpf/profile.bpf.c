@@ -179,8 +179,7 @@ static __always_inline void count_user_stack_error(struct memsight_profile_stats
 		stats->user_stack_other++;
 }
 
-static __always_inline __s32 kernel_stack(void *ctx, enum kernel_stack_mode mode,
-					  struct memsight_profile_stats *stats)
+static __always_inline __s32 kernel_stack(void *ctx, enum kernel_stack_mode mode)
 {
 	long id;
 
@@ -191,7 +190,6 @@ static __always_inline __s32 kernel_stack(void *ctx, enum kernel_stack_mode mode
 		return id;
 	if (mode == KSTACK_TRY && id == -EFAULT)
 		return MEMSIGHT_PROFILE_NO_STACK; /* no kernel frames: the fault was in user mode */
-	stats->kernel_stack_failed++;
 	return id;
 }
 
@@ -214,29 +212,63 @@ static __always_inline void add_sample(struct memsight_profile_key *key,
 	__sync_fetch_and_add(&v->bytes, page_size);
 }
 
-static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
+/*
+ * The sample: the stacks walked, the key's count raised. false when the fault
+ * is a probe of another tracer's stack walk (a second memsight profile, perf):
+ * a kernel-mode fault always has kernel frames, and the kernel's per-CPU
+ * callchain buffer is busy only inside another walk, so no kernel stack
+ * (-EFAULT) there means it was no memory fault of the process's own.
+ */
+static __always_inline bool take_sample(void *ctx, enum kernel_stack_mode mode, __u32 tgid,
+					struct cgroup_subsys_state *css,
+					struct memsight_profile_stats *stats)
 {
-	struct cgroup_subsys_state *css;
-	struct memsight_profile_stats *stats;
 	struct memsight_profile_key key = {};
-	struct profile_cpu *cpu;
-	__u64 now;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
 	long id;
 
+	key.kernel_stack_id = kernel_stack(ctx, mode);
+	if (mode == KSTACK_WALK && key.kernel_stack_id == -EFAULT)
+		return false;
+	if (key.kernel_stack_id < MEMSIGHT_PROFILE_NO_STACK)
+		stats->kernel_stack_failed++;
+	key.tgid = tgid;
+	key.cgroup_id = css_cgroup_id(css);
+	id = bpf_get_stackid(ctx, &profile_stacks, BPF_F_USER_STACK);
+	if (id < 0)
+		count_user_stack_error(stats, id);
+	key.user_stack_id = id;
+	add_sample(&key, stats);
+	return true;
+}
+
+static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
+	struct memsight_profile_stats *stats;
+	struct cgroup_subsys_state *css;
+	struct profile_cpu *cpu;
+	__u64 now;
+
 	if (target_tgid && tgid != target_tgid)
-		return 0;
-	css = task_memcg_css((void *)bpf_get_current_task());
-	if (filter_cgroups && !in_profiled_cgroups(css))
 		return 0;
 	stats = bpf_map_lookup_elem(&profile_stats, &zero);
 	cpu = bpf_map_lookup_elem(&profile_cpus, &zero);
 	if (!stats || !cpu)
 		return 0;
+	/*
+	 * Walking a user stack reads user memory without faulting it in, but a
+	 * frame pointer into an unmapped page still raises a kernel-mode fault:
+	 * page_fault_kernel runs inside page_fault_user. It brings in no memory.
+	 * (task->pagefault_disabled would say so, but reads non-zero in every
+	 * tracepoint program here; another profiler's walks are not seen.)
+	 */
 	if (cpu->sampling) {
-		stats->nested++; /* a fault of our own stack walk, not the process's */
+		stats->nested++;
 		return 0;
 	}
+	css = task_memcg_css((void *)bpf_get_current_task());
+	if (filter_cgroups && !in_profiled_cgroups(css))
+		return 0;
 	stats->matched++;
 	now = bpf_ktime_get_ns();
 	if (!sample_this_one(cpu, now))
@@ -246,15 +278,12 @@ static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
 		return 0;
 	}
 	cpu->sampling = 1;
-	stats->sampled++;
-	key.tgid = tgid;
-	key.cgroup_id = css_cgroup_id(css);
-	id = bpf_get_stackid(ctx, &profile_stacks, BPF_F_USER_STACK);
-	if (id < 0)
-		count_user_stack_error(stats, id);
-	key.user_stack_id = id;
-	key.kernel_stack_id = kernel_stack(ctx, mode, stats);
-	add_sample(&key, stats);
+	if (take_sample(ctx, mode, tgid, css, stats)) {
+		stats->sampled++;
+	} else {
+		stats->matched--;
+		stats->nested++;
+	}
 	cpu->sampling = 0;
 	return 0;
 }

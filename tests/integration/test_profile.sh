@@ -1,0 +1,182 @@
+#!/bin/bash
+# memsight profile end to end. Each answer is known by construction or read by
+# another tool:
+#  - fault_ratio faults three pages in fault_three_pages() for each one in
+#    fault_one_page(): the profile must name both in 3:1 within 15% (sampling
+#    noise at ~5000 samples is about 2%; the rest is slack for a busy machine), and
+#    together they must hold at least 90% of the samples (main, _start and libc
+#    fault a few pages too). Checked in the folded output, and in the pprof file as
+#    `go tool pprof -top` reads it, whose total must equal memsight's own count.
+#    Once with the x86 tracepoints and once with the perf_event fallback (arm64's).
+#  - a Go program's growRecordCache (frame pointers by default) is named.
+#  - a static binary that exists only in a docker container's file system resolves.
+#  - --cgroup over a container running two processes: both, with the container's name.
+source "$(dirname "$0")/lib.sh"
+
+GO=${GO:-go}
+export GOCACHE="$WORK/go-cache" GOFLAGS=-mod=mod GO111MODULE=off
+
+# sum_leaf FOLDED FUNCTION: samples of the stacks whose leaf is FUNCTION.
+sum_leaf() { awk -v f="$2" '{ n = split($1, fr, ";"); if (fr[n] == f) s += $NF } END { print s + 0 }' "$1"; }
+sum_all() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
+
+# ratio_checks WHAT THREE ONE TOTAL: 3:1 within 15%, together at least 90% of TOTAL.
+ratio_checks() {
+	local what=$1 three=$2 one=$3 total=$4
+	if [ "$one" -le 0 ]; then
+		not_ok "$what: fault_one_page has no samples (fault_three_pages $three)"
+		return
+	fi
+	within "$what: fault_three_pages : fault_one_page = 3:1 within 15% (x100)" \
+		$((three * 100 / one)) 255 345
+	within "$what: the two hold at least 90% of $total samples (%)" \
+		$(((three + one) * 100 / (total > 0 ? total : 1))) 90 100
+}
+
+# The summary's "N of M faults sampled".
+sampled_of() { sed -nE 's/.*profile: ([0-9]+) of [0-9]+ faults sampled.*/\1/p' "$1" | tail -1; }
+
+# tag_values KEY: the values `go tool pprof -tags` lists under KEY, one a line.
+tag_values() { awk -v k=" $1:" 'index($0, k) == 1 { s = 1; next } /^ [a-z_]+:/ { s = 0 } s && NF { print $NF }'; }
+
+# go tool pprof -top's flat count for FUNCTION (faults, the default sample type).
+pprof_flat() { awk -v f="$2" '$NF == f { print $1; exit }' "$1"; }
+
+ratio_case() {
+	local hook=$1 pid folded="$WORK/ratio-$1.folded" pb="$WORK/ratio-$1.pb.gz" top three one
+	echo "fault_ratio 3:1, --fault-hook $hook"
+	"$HELPERS/fault_ratio" 20 >"$WORK/ratio-$hook.pid" &
+	BG_PIDS+=($!)
+	wait_for 5 test -s "$WORK/ratio-$hook.pid"
+	pid=$(cat "$WORK/ratio-$hook.pid")
+	# the same process, profiled twice at once: folded on stdout, pprof to a file
+	"$MEMSIGHT" profile --pid "$pid" --duration 6s --fault-hook "$hook" >"$folded" 2>"$folded.err" &
+	local folded_pid=$!
+	"$MEMSIGHT" profile --pid "$pid" --duration 6s --fault-hook "$hook" --output "$pb" 2>"$pb.err"
+	expect_eq "profile --output exits 0" $? 0
+	wait "$folded_pid"
+	expect_eq "profile (folded) exits 0" $? 0
+	kill "$pid" 2>/dev/null
+
+	ratio_checks "folded" "$(sum_leaf "$folded" fault_three_pages)" \
+		"$(sum_leaf "$folded" fault_one_page)" "$(sum_all "$folded")"
+	check "folded: main is the caller of both (frame pointers walked)" \
+		sh -c "grep -q ';main;fault_three_pages ' '$folded' && grep -q ';main;fault_one_page ' '$folded'"
+	check "folded: the root frame is the process name" sh -c "! grep -v '^fault_ratio;' '$folded' | grep -q ."
+
+	top="$WORK/ratio-$hook.top"
+	if ! $GO tool pprof -top "$pb" >"$top" 2>"$top.err"; then
+		not_ok "go tool pprof reads the file: $(head -3 "$top.err")"
+		return
+	fi
+	ok "go tool pprof reads the file"
+	three=$(pprof_flat "$top" fault_three_pages)
+	one=$(pprof_flat "$top" fault_one_page)
+	ratio_checks "go tool pprof -top" "${three:-0}" "${one:-0}" \
+		"$(sed -nE 's/.*Total samples = ([0-9]+).*/\1/p' "$top")"
+	expect_eq "go tool pprof's total is memsight's sampled count" \
+		"$(sed -nE 's/.*Total samples = ([0-9]+).*/\1/p' "$top")" "$(sampled_of "$pb.err")"
+	check "pprof keeps the executable's GNU build ID" \
+		grep -q "Build ID: $(readelf -n "$HELPERS/fault_ratio" | sed -nE 's/.*Build ID: ([0-9a-f]+).*/\1/p')" "$top"
+}
+
+go_case() {
+	local pid out="$WORK/go.folded" total named
+	echo "a Go program's allocating function"
+	if ! $GO build -o "$WORK/goalloc" "$ROOT/tests/integration/goalloc.go" 2>"$WORK/go-build.err"; then
+		not_ok "go build goalloc.go: $(head -3 "$WORK/go-build.err")"
+		return
+	fi
+	"$WORK/goalloc" >"$WORK/go.pid" &
+	BG_PIDS+=($!)
+	wait_for 5 test -s "$WORK/go.pid"
+	pid=$(cat "$WORK/go.pid")
+	"$MEMSIGHT" profile --pid "$pid" --duration 4s >"$out" 2>"$out.err"
+	expect_eq "profile exits 0" $? 0
+	kill "$pid" 2>/dev/null
+	total=$(sum_all "$out")
+	named=$(awk '$1 ~ /;main\.growRecordCache;/ || $1 ~ /;main\.growRecordCache$/ { s += $NF } END { print s + 0 }' "$out")
+	within "main.growRecordCache is on the stack of most samples (% of $total)" \
+		$((named * 100 / (total > 0 ? total : 1))) 80 100
+	check "Go's runtime frames named too (runtime.mallocgc)" grep -q 'runtime\.mallocgc' "$out"
+}
+
+# An image holding only the static fault_ratio at a path the host doesn't have.
+build_faulter_image() {
+	local dir="$WORK/faulter-image"
+	mkdir -p "$dir/app" "$dir/bin" "$dir/proc" "$dir/dev" "$dir/sys"
+	cp "$HELPERS/fault_ratio-static" "$dir/app/memsight-test-faulter"
+	cp /bin/busybox "$dir/bin/busybox"
+	printf 'FROM scratch\nCOPY . /\n' >"$dir/Dockerfile"
+	$DOCKER build -q -t memsight-test-faulter "$dir" >/dev/null 2>"$WORK/faulter-image.err"
+}
+
+docker_case() {
+	local name="memsight-profile-$$" pid out="$WORK/docker.folded"
+	echo "a process in a docker container, its binary only in the container"
+	if ! ensure_dockerd; then
+		not_ok "dockerd started (log: $(tail -3 "$WORK/dockerd.log" 2>/dev/null))"
+		return 1
+	fi
+	check "image built" build_faulter_image
+	check "the binary is not on the host" test ! -e /app/memsight-test-faulter
+	$DOCKER run -d --network none --name "$name" memsight-test-faulter \
+		/app/memsight-test-faulter 30 >/dev/null 2>"$WORK/docker-run.err"
+	pid=$($DOCKER inspect -f '{{.State.Pid}}' "$name" 2>/dev/null)
+	if [ -z "$pid" ] || [ "$pid" = 0 ]; then
+		not_ok "container started: $(head -2 "$WORK/docker-run.err")"
+		return 1
+	fi
+	"$MEMSIGHT" profile --pid "$pid" --duration 4s >"$out" 2>"$out.err"
+	expect_eq "profile exits 0" $? 0
+	ratio_checks "container process" "$(sum_leaf "$out" fault_three_pages)" \
+		"$(sum_leaf "$out" fault_one_page)" "$(sum_all "$out")"
+	$DOCKER rm -f "$name" >/dev/null 2>&1
+}
+
+cgroup_case() {
+	local name="memsight-profile-two-$$" id cg pb="$WORK/cgroup.pb.gz" tags="$WORK/cgroup.tags" pids p
+	echo "--cgroup over a container with two processes"
+	$DOCKER run -d --network none --name "$name" --entrypoint /bin/busybox memsight-test-faulter \
+		sh -c '/app/memsight-test-faulter 30 & exec /app/memsight-test-faulter 30' \
+		>/dev/null 2>"$WORK/docker-run2.err"
+	id=$($DOCKER inspect -f '{{.Id}}' "$name" 2>/dev/null)
+	p=$($DOCKER inspect -f '{{.State.Pid}}' "$name" 2>/dev/null)
+	if [ -z "$id" ] || [ -z "$p" ] || [ "$p" = 0 ]; then
+		not_ok "container started: $(head -2 "$WORK/docker-run2.err")"
+		return
+	fi
+	# its memory cgroup, as the kernel names it (v1: the memory line; v2: the 0:: line)
+	cg=$(awk -F: '$2 == "memory" || ($1 == "0" && $2 == "") { print $3; exit }' "/proc/$p/cgroup")
+	wait_for 5 sh -c "[ \$(wc -l <'$MEMCG_ROOT$cg/cgroup.procs') -ge 2 ]"
+	pids=$(sort -n "$MEMCG_ROOT$cg/cgroup.procs" | tr '\n' ' ')
+	expect_eq "two processes in the container's cgroup" "$(wc -w <<<"$pids")" 2
+	"$MEMSIGHT" profile --cgroup "$cg" --duration 4s --output "$pb" 2>"$pb.err"
+	expect_eq "profile --cgroup exits 0" $? 0
+	$DOCKER rm -f "$name" >/dev/null 2>&1
+	if ! $GO tool pprof -tags "$pb" >"$tags" 2>"$tags.err"; then
+		not_ok "go tool pprof -tags reads the file: $(head -3 "$tags.err")"
+		return
+	fi
+	for p in $pids; do
+		if tag_values pid <"$tags" | grep -qx "$p"; then
+			ok "pid $p has samples (go tool pprof -tags)"
+		else
+			not_ok "pid $p has samples: go tool pprof -tags lists pids $(tag_values pid <"$tags" | tr '\n' ' ')"
+		fi
+	done
+	expect_eq "every sample is labelled with the container's name" \
+		"$(tag_values container <"$tags" | tr '\n' ' ')" "$name "
+}
+
+if [ -d /sys/kernel/tracing/events/exceptions/page_fault_user ]; then
+	ratio_case tp_btf
+else
+	skip "--fault-hook tp_btf: no exceptions:page_fault_user tracepoint (x86 only)"
+fi
+ratio_case perf_event
+go_case
+if docker_case; then
+	cgroup_case
+fi
+finish
