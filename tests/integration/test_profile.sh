@@ -80,6 +80,42 @@ ratio_case() {
 		grep -q "Build ID: $(readelf -n "$HELPERS/fault_ratio" | sed -nE 's/.*Build ID: ([0-9a-f]+).*/\1/p')" "$top"
 }
 
+# Stopped by a signal, no --duration: what was gathered is written, exit 0.
+signal_case() {
+	local sig=$1 pid out="$WORK/signal-$1.folded" prof
+	echo "stopped by SIG$sig"
+	"$HELPERS/fault_ratio" 10 >"$WORK/signal-$sig.pid" &
+	BG_PIDS+=($!)
+	wait_for 5 test -s "$WORK/signal-$sig.pid"
+	pid=$(cat "$WORK/signal-$sig.pid")
+	"$MEMSIGHT" profile --pid "$pid" >"$out" 2>"$out.err" &
+	prof=$!
+	sleep 2
+	kill -"$sig" "$prof"
+	reap "$prof"
+	expect_eq "exit status after SIG$sig" "$REAPED_STATUS" 0
+	kill "$pid" 2>/dev/null
+	check "the profile gathered so far is written" grep -q ';fault_three_pages [0-9]' "$out"
+	check "a summary line on stderr (not a terminal: no progress lines)" \
+		sh -c "grep -c 'faults sampled' '$out.err' | grep -qx 1 && ! grep -q 'profiling' '$out.err'"
+}
+
+# Bad input: one line on stderr, exit 2.
+usage_case() {
+	local args
+	echo "usage errors"
+	for args in "profile" "profile --pid 1 --cgroup /" "profile --pid x" "profile --pid 1 --rate 0" \
+		"profile --pid 1 --format svg"; do
+		# shellcheck disable=SC2086
+		"$MEMSIGHT" $args >/dev/null 2>"$WORK/usage.err"
+		expect_eq "memsight $args: exit 2" $? 2
+		expect_eq "memsight $args: one line" "$(wc -l <"$WORK/usage.err")" 1
+	done
+	"$MEMSIGHT" profile --pid 4194000 >/dev/null 2>"$WORK/nopid.err"
+	expect_eq "a process that is not there: exit 1" $? 1
+	check "... and it says /proc can't show it" grep -q "can't read /proc/4194000/maps" "$WORK/nopid.err"
+}
+
 go_case() {
 	local pid out="$WORK/go.folded" total named
 	echo "a Go program's allocating function"
@@ -175,6 +211,9 @@ else
 	skip "--fault-hook tp_btf: no exceptions:page_fault_user tracepoint (x86 only)"
 fi
 ratio_case perf_event
+signal_case INT
+signal_case TERM
+usage_case
 go_case
 if docker_case; then
 	cgroup_case
