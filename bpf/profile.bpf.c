@@ -69,6 +69,9 @@ struct {
 	__type(value, struct memsight_profile_value);
 } profile_counts SEC(".maps");
 
+/* Raised by userspace each time it adds to profile_cgroups. */
+__u64 cgroups_generation;
+
 /* --cgroup: the ids of the cgroups whose path starts with the prefix (userspace). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,6 +102,10 @@ struct profile_cpu {
 	__u64 countdown; /* faults until the next sample */
 	__u64 window_start_ns;
 	__u64 window_faults;
+	/* --cgroup: the last memcg seen on this CPU and whether it is in the set */
+	__u64 last_css;
+	__u64 last_css_in;
+	__u64 last_generation;
 };
 
 struct {
@@ -153,6 +160,23 @@ static __always_inline bool sample_this_one(struct profile_cpu *c, __u64 now)
 }
 
 /* The cap allows twice the rate: the period's randomness never meets it in a steady state. */
+/*
+ * The same, remembered for the last memcg seen on the CPU (faults come in runs
+ * from one task) until userspace adds to the set (cgroups_generation). A css
+ * freed and its address reused by a new memcg: the new one is below the same
+ * parent as the old, or userspace adds it and the generation moves.
+ */
+static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
+						       struct cgroup_subsys_state *css)
+{
+	if (cpu->last_css != (__u64)css || cpu->last_generation != cgroups_generation) {
+		cpu->last_css = (__u64)css;
+		cpu->last_generation = cgroups_generation;
+		cpu->last_css_in = in_profiled_cgroups(css);
+	}
+	return cpu->last_css_in;
+}
+
 static __always_inline bool take_token(struct profile_cpu *b, __u64 now)
 {
 	__u64 credit = b->credit_ns + (now - b->last_ns), cost = sample_cost_ns / 2;
@@ -267,7 +291,7 @@ static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
 		return 0;
 	}
 	css = task_memcg_css((void *)bpf_get_current_task());
-	if (filter_cgroups && !in_profiled_cgroups(css))
+	if (filter_cgroups && !cached_in_profiled_cgroups(cpu, css))
 		return 0;
 	stats->matched++;
 	now = bpf_ktime_get_ns();

@@ -6,7 +6,8 @@
  * round faults again). Built with -fno-omit-frame-pointer, so the kernel can
  * walk its stacks. Prints its pid, then runs until killed or for SECONDS.
  *
- * Usage: fault_ratio [SECONDS] [PAGES_PER_ROUND]   (default: forever, 64)
+ * Usage: fault_ratio [SECONDS] [PAGES_PER_ROUND] [ROUNDS]   (default: forever, 64, no limit;
+ *        SECONDS 0 with ROUNDS: a fixed amount of work, for bench/profile.sh)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 0;
 	size_t pages = argc > 2 ? strtoul(argv[2], NULL, 10) : 64;
+	unsigned long rounds = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = 4 * pages * (size_t)page;
 	struct timespec start, now;
@@ -52,10 +54,12 @@ int main(int argc, char **argv)
 	printf("%d\n", getpid());
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
+	for (unsigned long round = 1;; round++) {
 		fault_three_pages(buf, pages, page);
 		fault_one_page(buf + 3 * pages * (size_t)page, pages, page);
 		madvise(buf, len, MADV_DONTNEED);
+		if (rounds && round >= rounds)
+			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (seconds > 0 &&
 		    (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 >=

@@ -217,10 +217,14 @@ int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id)
 {
 	__u8 one = 1;
 
-	return bpf_map__update_elem(l->skel->maps.profile_cgroups, &cgroup_id, sizeof(cgroup_id),
-				    &one, sizeof(one), BPF_ANY)
-		       ? -errno
-		       : 0;
+	if (!bpf_map__lookup_elem(l->skel->maps.profile_cgroups, &cgroup_id, sizeof(cgroup_id),
+				  &one, sizeof(one), 0))
+		return 0; /* known: the CPUs' cached answers stand */
+	if (bpf_map__update_elem(l->skel->maps.profile_cgroups, &cgroup_id, sizeof(cgroup_id), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	__atomic_add_fetch(&l->skel->bss->cgroups_generation, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int profile_loader__stats(const struct profile_loader *l, struct memsight_profile_stats *sum)
