@@ -9,7 +9,7 @@
 # Figures: the workload's wall time and CPU time (user + sys: the BPF program and the
 # kernel's stack walks run in the faulting task's context, so they land in its sys
 # time), the workload's faults (the memcg's pgfault), and for memsight the run time of
-# its BPF programs (kernel bpf_stats) per fault and per sampled fault.
+# its BPF programs (kernel bpf_stats) per fault at three rates (see the end).
 #
 # Usage: sudo bench/profile.sh [RUNS] [ROUNDS]   (defaults 5, 800)
 set -eu
@@ -100,23 +100,25 @@ for i in $(seq "$runs"); do
 	run_none
 	run_memsight memsight
 	run_memsight memsight-rate1 --rate 1
+	run_memsight memsight-every --rate 100000
 	run_perf
 done
 
 col() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
 echo "runs: $runs, $rounds rounds of 256 faults each; medians"
 printf '%-10s %8s %8s %10s\n' contender wall_ms cpu_ms faults
-for c in none memsight memsight-rate1 perf; do
+for c in none memsight memsight-rate1 memsight-every perf; do
 	printf '%-10s %8s %8s %10s\n' "$c" "$(col $c 1)" "$(col $c 2)" "$(col $c 3)"
 done
-# BPF time per workload fault (all its programs' run time, node-wide, over the workload's
-# faults), at the default rate and at --rate 1 (the filter and the rate limit, nearly no
-# samples); their difference over the samples taken is the cost of one sample (stack walks
-# and the count).
-t_d=$(col memsight 4) f_d=$(col memsight 3) s_d=$(col memsight 5)
-t_1=$(col memsight-rate1 4) f_1=$(col memsight-rate1 3) s_1=$(col memsight-rate1 5)
-echo "memsight BPF ns per fault: $((t_d / f_d)) at the default rate ($s_d samples), $((t_1 / f_1)) at --rate 1 ($s_1 samples)"
-echo "memsight BPF ns per sampled fault: $(((t_d - t_1 * f_d / f_1) / (s_d - s_1 > 0 ? s_d - s_1 : 1)))"
+# BPF time per workload fault (its programs' run time, node-wide, over the workload's
+# faults) at the default rate; at --rate 1 (the filter and the rate limit: nearly no
+# samples); and at --rate 100000, where every fault of the workload is sampled (its rate
+# is below each CPU's share): that one is the cost of a sampled fault.
+for c in memsight memsight-rate1 memsight-every; do
+	awk -v c=$c '{ printf "%s %d %d\n", c, $4 / $3, $5 }' "$tmp/$c" | sort -k2 -n |
+		awk '{ a[NR] = $0 } END { split(a[int((NR + 1) / 2)], f, " ");
+			printf "%-15s BPF %5d ns per workload fault (median run: %d samples)\n", f[1], f[2], f[3] }'
+done
 echo "perf: samples of fault_ratio in perf.data (share), perf.data bytes: $(awk '{ print $4, $5 }' "$tmp/perf" | tail -1)"
 echo "raw: none [wall cpu faults]; memsight [wall cpu faults bpf_ns sampled]; perf [wall cpu faults share bytes]"
 for c in none memsight perf; do echo "$c:"; sed 's/^/  /' "$tmp/$c"; done
