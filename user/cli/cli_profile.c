@@ -31,8 +31,9 @@ const char cli_profile_description[] =
 	"stack of the faulting function alone, or a wrong caller: the summary counts\n"
 	"stacks of one frame and walks that failed (-EFAULT). Go keeps frame\n"
 	"pointers (amd64, arm64); so do C/C++ built with -fno-omit-frame-pointer and\n"
-	"distributions that build with it (Fedora 38+, Ubuntu 24.04+). A frame whose\n"
-	"file has no symbols is shown as module+0xoffset, never dropped.\n"
+	"distributions that build with it (Fedora 38+, Ubuntu 24.04+). gcc 12 leaves\n"
+	"leaf functions without a frame even so: their caller is then skipped. A\n"
+	"frame whose file has no symbols is shown as module+0xoffset, never dropped.\n"
 	"\n"
 	"Symbols are read from each process's own files through the host's\n"
 	"/proc/PID/root, so binaries inside containers resolve; in a pod this needs\n"
@@ -79,9 +80,10 @@ int cli_check_profile(struct env *env, char *err, size_t err_len)
 				   "profile needs one of --pid PID and --cgroup PREFIX (see "
 				   "'memsight profile --help')");
 	if (env->fault_hook == FAULT_HOOK_OFF)
-		return usage_error(err, err_len,
-				   "--fault-hook off: profile samples page faults; use auto, tp_btf "
-				   "or perf_event");
+		return usage_error(
+			err, err_len,
+			"--fault-hook off: profile samples page faults; use auto, tp_btf "
+			"or perf_event");
 	if (!env->format_arg)
 		env->profile_format = PROFILE_FORMAT_AUTO;
 	else if (!strcmp(env->format_arg, "pprof"))

@@ -114,15 +114,15 @@ static void keep_key(const struct memsight_profile_key *key,
 		     const struct memsight_profile_value *value, void *ctx)
 {
 	struct key_list *list = ctx;
+	void *keys, *values;
 
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 1024;
-		void *keys = realloc(list->keys, cap * sizeof(*list->keys));
 
+		keys = realloc(list->keys, cap * sizeof(*list->keys));
 		if (keys)
 			list->keys = keys;
-		void *values = realloc(list->values, cap * sizeof(*list->values));
-
+		values = realloc(list->values, cap * sizeof(*list->values));
 		if (values)
 			list->values = values;
 		if (!keys || !values) {
