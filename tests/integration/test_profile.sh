@@ -124,6 +124,31 @@ usage_case() {
 	check "... and it says /proc can't show it" grep -q "can't read /proc/4194000/maps" "$WORK/nopid.err"
 }
 
+# Faults taken in the kernel (read() into fresh pages) carry the syscall's kernel stack,
+# without the tracing frames (the BPF program, bpf_trace_run, perf's event path).
+kernel_stack_case() {
+	local hook=$1 pid out="$WORK/kernel-$1.folded"
+	echo "kernel-mode faults, --fault-hook $hook"
+	cat >"$WORK/kread.py" <<-'EOF'
+		import mmap, os, sys, time
+		print(os.getpid(), flush=True)
+		fd, m = os.open("/dev/zero", os.O_RDONLY), mmap.mmap(-1, 4 << 20)
+		end = time.time() + float(sys.argv[1])
+		while time.time() < end:
+		    os.readv(fd, [m])
+		    m.madvise(mmap.MADV_DONTNEED)
+	EOF
+	python3 "$WORK/kread.py" 8 >"$WORK/kread-$hook.pid" &
+	BG_PIDS+=($!)
+	wait_for 5 test -s "$WORK/kread-$hook.pid"
+	pid=$(cat "$WORK/kread-$hook.pid")
+	"$MEMSIGHT" profile --pid "$pid" --duration 2s --fault-hook "$hook" >"$out" 2>"$out.err"
+	kill "$pid" 2>/dev/null
+	check "the readv syscall's kernel path, leaf last: ...;do_syscall_64_[k];...;read_iter_zero_[k];..." \
+		grep -q 'do_syscall_64_\[k\];.*read_iter_zero_\[k\]' "$out"
+	check "no tracing frames (bpf_*, perf_*) in kernel stacks" sh -c "! grep -Eq ';(__?_?bpf|__?_?perf)_[^;]*_\[k\]' '$out'"
+}
+
 go_case() {
 	local pid out="$WORK/go.folded" total named
 	echo "a Go program's allocating function"
@@ -226,6 +251,8 @@ if [ "$IN_VM" = 1 ]; then
 	echo "  (in the VM: go tool pprof, the Go program and the containers are the host run's)"
 	finish
 fi
+[ -d /sys/kernel/tracing/events/exceptions/page_fault_user ] && kernel_stack_case tp_btf
+kernel_stack_case perf_event
 go_case
 if docker_case; then
 	cgroup_case

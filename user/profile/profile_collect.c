@@ -156,6 +156,35 @@ static const char *lost_stack_name(int32_t id)
 	}
 }
 
+/*
+ * The kernel stack is walked from inside the tracing machinery: its leaf frames
+ * are the BPF program and what ran it (bpf_trace_run3, perf's software-event
+ * path), whose number differs between kernels and hooks. Frames up to the
+ * last of those, counted from the leaf, are not the fault's.
+ */
+static bool tracing_frame(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_", "__bpf_", "perf_", "__perf_", "___perf_" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static size_t tracing_frames(struct symbolizer *sym, const uint64_t *ips, size_t n)
+{
+	struct symbolized_frame frame;
+	size_t skip = 0;
+
+	for (size_t i = 0; i < n && i < 16; i++) {
+		symbolizer__kernel_frame(sym, ips[i], &frame);
+		if (tracing_frame(frame.name))
+			skip = i + 1;
+	}
+	return skip;
+}
+
 static void symbolize_key(const struct profile_loader *loader, struct symbolizer *sym,
 			  const struct memsight_profile_key *key, struct raw_stack *raw)
 {
@@ -163,7 +192,7 @@ static void symbolize_key(const struct profile_loader *loader, struct symbolizer
 	size_t n = profile_loader__stack(loader, key->kernel_stack_id, ips);
 
 	raw->count = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = tracing_frames(sym, ips, n); i < n; i++) {
 		symbolizer__kernel_frame(sym, ips[i], &raw->frames[raw->count]);
 		raw->addresses[raw->count++] = ips[i];
 	}
