@@ -243,15 +243,16 @@ static void summary(struct session *s, const struct profile_collection *c,
 	const char *problems = symbolizer__problems(s->symbolizer);
 
 	log_info("profile: %llu of %llu faults sampled from %zu processes, %zu "
-		 "stacks; user stacks of one frame %.1f%%, lost %.1f%% (unreadable %llu"
+		 "stacks; user stacks of one frame %.1f%%, cut at %d frames %.1f%%, lost %.1f%% "
+		 "(unreadable %llu"
 		 ", map collisions %llu, other %llu), kernel stacks lost %llu"
 		 ", samples lost to a full map %llu; the walks themselves faulted %llu times%s%s",
 		 st->sampled, st->matched, s->pid_count, c->count,
-		 share(c->single_frame_samples, c->samples),
-		 share(c->lost_stack_samples, c->samples), st->user_stack_fault,
-		 st->user_stack_collision, st->user_stack_other, st->kernel_stack_failed,
-		 st->map_full, st->nested, s->env->output ? "; written to " : "",
-		 s->env->output ? s->env->output : "");
+		 share(c->single_frame_samples, c->samples), MEMSIGHT_PROFILE_STACK_DEPTH,
+		 share(c->truncated_samples, c->samples), share(c->lost_stack_samples, c->samples),
+		 st->user_stack_fault, st->user_stack_collision, st->user_stack_other,
+		 st->kernel_stack_failed, st->map_full, st->nested,
+		 s->env->output ? "; written to " : "", s->env->output ? s->env->output : "");
 	if (c->samples && share(c->single_frame_samples, c->samples) > 50.0)
 		log_info("profile: most user stacks have one frame: the code was likely built "
 			 "without frame pointers (see 'memsight profile --help')");

@@ -293,6 +293,8 @@ int profile_collect(const struct profile_loader *loader, struct symbolizer *sym,
 		out->samples += st->samples;
 		out->single_frame_samples += raw->user_count == 1 ? st->samples : 0;
 		out->lost_stack_samples += raw->user_count == 0 ? st->samples : 0;
+		out->truncated_samples +=
+			raw->user_count == MEMSIGHT_PROFILE_STACK_DEPTH ? st->samples : 0;
 		out->count++;
 	}
 	free(list.keys);

@@ -41,6 +41,7 @@ struct profile_collection {
 	uint64_t samples;
 	uint64_t single_frame_samples; /* user stacks of one frame: no frame pointers? */
 	uint64_t lost_stack_samples;   /* user stack walk failed (kept, as a lost frame) */
+	uint64_t truncated_samples;    /* user stacks cut at MEMSIGHT_PROFILE_STACK_DEPTH frames */
 };
 
 /*
