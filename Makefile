@@ -81,7 +81,7 @@ APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
-ASAN_TESTS ?= cli lifecycle top metrics library pin slowloris
+ASAN_TESTS ?= cli lifecycle top metrics library pin slowloris profile
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
