@@ -34,7 +34,8 @@ struct session {
 	struct cgroup_labels labels;
 	uint32_t *pids_seen; /* tgids noted (or refused) */
 	size_t pid_count, pid_cap;
-	size_t pids_unreadable;
+	size_t pids_unreadable; /* /proc/PID there but not readable (another pid namespace...) */
+	size_t pids_exited;	/* gone before their first sample was noticed */
 	char first_unreadable[256];
 	size_t cgroups_matched;
 	int signal_fd;
@@ -56,6 +57,7 @@ static void note_process(const struct memsight_profile_key *key,
 {
 	struct session *s = ctx;
 	char why[256];
+	int ret;
 
 	if (seen_pid(s, key->tgid))
 		return;
@@ -69,8 +71,10 @@ static void note_process(const struct memsight_profile_key *key,
 		s->pid_cap = cap;
 	}
 	s->pids_seen[s->pid_count++] = key->tgid;
-	if (symbolizer__add_process(s->symbolizer, key->tgid, why, sizeof(why)) &&
-	    !s->pids_unreadable++)
+	ret = symbolizer__add_process(s->symbolizer, key->tgid, why, sizeof(why));
+	if (ret == -ENOENT || ret == -ESRCH)
+		s->pids_exited++;
+	else if (ret && !s->pids_unreadable++)
 		snprintf(s->first_unreadable, sizeof(s->first_unreadable), "%s", why);
 }
 
@@ -256,6 +260,10 @@ static void summary(struct session *s, const struct profile_collection *c,
 	if (c->samples && share(c->single_frame_samples, c->samples) > 50.0)
 		log_info("profile: most user stacks have one frame: the code was likely built "
 			 "without frame pointers (see 'memsight profile --help')");
+	if (s->pids_exited)
+		log_info("profile: %zu processes exited within a second of their first sampled "
+			 "fault, before their maps were read: their frames are addresses",
+			 s->pids_exited);
 	if (s->pids_unreadable)
 		log_error("profile: %zu processes could not be read, frames shown as addresses: "
 			  "%s (in a pod, run with hostPID)",
