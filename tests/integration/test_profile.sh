@@ -108,6 +108,21 @@ signal_case() {
 		sh -c "grep -c 'faults sampled' '$out.err' | grep -qx 1 && ! grep -q 'profiling' '$out.err'"
 }
 
+# On a terminal (script(1) gives it one): a progress line redrawn each second.
+progress_case() {
+	local pid out="$WORK/progress.txt"
+	echo "progress on a terminal"
+	"$HELPERS/fault_ratio" 6 >"$WORK/progress.pid" &
+	BG_PIDS+=($!)
+	wait_for 5 test -s "$WORK/progress.pid"
+	pid=$(cat "$WORK/progress.pid")
+	script -qec "'$MEMSIGHT' profile --pid $pid --duration 3s -o '$WORK/progress.pb.gz'" /dev/null >"$out" 2>&1
+	kill "$pid" 2>/dev/null
+	within "progress lines redrawn in place (\\r, one a second)" \
+		"$(grep -o $'\r\e\\[Kmemsight: profiling [0-9]*s: [0-9]* faults seen' "$out" | wc -l)" 2 6
+	check "then the summary" grep -q 'faults sampled from 1 processes' "$out"
+}
+
 # Bad input: one line on stderr, exit 2.
 usage_case() {
 	local args
@@ -251,6 +266,7 @@ if [ "$IN_VM" = 1 ]; then
 	echo "  (in the VM: go tool pprof, the Go program and the containers are the host run's)"
 	finish
 fi
+progress_case
 [ -d /sys/kernel/tracing/events/exceptions/page_fault_user ] && kernel_stack_case tp_btf
 kernel_stack_case perf_event
 go_case
