@@ -39,6 +39,7 @@ struct session {
 	char first_unreadable[256];
 	size_t cgroups_matched;
 	int signal_fd;
+	int out_fd; /* --output, opened before sampling so a bad path fails at once */
 	uint64_t start_ns;
 	int64_t start_realtime_ns;
 	bool progress; /* stderr is a terminal: a line redrawn each second */
@@ -164,8 +165,19 @@ static void sample(struct session *s)
 			break;
 		if (deadline && (deadline - now) / 1000000 < (uint64_t)wait_ms)
 			wait_ms = (int)((deadline - now) / 1000000) + 1;
-		if (poll(&pfd, 1, wait_ms) > 0)
+		if (poll(&pfd, 1, wait_ms) > 0) {
+			struct signalfd_siginfo info;
+			sigset_t stop;
+
+			/* the first Ctrl-C stops sampling; a second one, while writing, ends it */
+			if (read(s->signal_fd, &info, sizeof(info)) < 0)
+				log_debug("signalfd: %s", strerror(errno));
+			sigemptyset(&stop);
+			sigaddset(&stop, SIGINT);
+			sigaddset(&stop, SIGTERM);
+			sigprocmask(SIG_UNBLOCK, &stop, NULL);
 			break;
+		}
 		profile_loader__each(s->loader, note_process, s);
 		if (s->env->cgroup_prefix)
 			match_cgroups(s); /* cgroups made since: new containers under the prefix */
@@ -177,28 +189,20 @@ static void sample(struct session *s)
 	profile_loader__each(s->loader, note_process, s);
 }
 
-static int write_file(const char *path, const struct strbuf *data)
+static int write_all(int fd, const struct strbuf *data)
 {
-	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : STDOUT_FILENO;
 	size_t done = 0;
 
-	if (fd < 0)
-		return -errno;
 	while (done < data->len) {
 		ssize_t n = write(fd, data->buf + done, data->len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int ret = -errno;
-
-			if (path)
-				close(fd);
-			return ret;
-		}
+		if (n < 0)
+			return -errno;
 		done += (size_t)n;
 	}
-	return path && close(fd) ? -errno : 0;
+	return 0;
 }
 
 static bool wants_pprof(const struct env *env)
@@ -228,7 +232,11 @@ static int write_profile(struct session *s, const struct profile_collection *c,
 	ret = wants_pprof(s->env) ? profile_write_pprof(c->stacks, c->count, &meta, &out)
 				  : profile_write_folded(c->stacks, c->count, &out);
 	if (!ret)
-		ret = write_file(s->env->output, &out);
+		ret = write_all(s->out_fd, &out);
+	if (!ret && s->out_fd != STDOUT_FILENO) {
+		ret = close(s->out_fd) ? -errno : 0;
+		s->out_fd = -1;
+	}
 	if (ret)
 		log_error("can't write the profile to %s: %s",
 			  s->env->output ? s->env->output : "stdout", strerror(-ret));
@@ -322,6 +330,15 @@ static int setup(struct session *s, struct env *env)
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	s->env = env;
+	s->out_fd = STDOUT_FILENO;
+	if (env->output) {
+		s->out_fd = open(env->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (s->out_fd < 0) {
+			log_error("can't open %s for the profile: %s", env->output,
+				  strerror(errno));
+			return -errno;
+		}
+	}
 	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
 	s->progress = isatty(STDERR_FILENO);
 	cli_runtime_roots(env, &roots);
@@ -344,11 +361,13 @@ static void teardown(struct session *s)
 	free(s->pids_seen);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
+	if (s->out_fd > STDOUT_FILENO)
+		close(s->out_fd);
 }
 
 int profile_run(struct env *env)
 {
-	struct session s = { .signal_fd = -1 };
+	struct session s = { .signal_fd = -1, .out_fd = -1 };
 	int ret;
 
 	if (wants_pprof(env) && !env->output && isatty(STDOUT_FILENO)) {
