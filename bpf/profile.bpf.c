@@ -36,23 +36,23 @@ const volatile __u64 page_size = 4096;
 const volatile __u32 target_tgid = 0;	    /* --pid; 0: any process */
 const volatile bool filter_cgroups = false; /* --cgroup: the memcg or an ancestor in the set */
 /*
- * The rate limit. Each CPU samples one fault in `period` (a random countdown
- * of mean period, so a workload's own rhythm can't line up with it), the
- * period re-fitted every PERIOD_WINDOW_NS to the CPU's fault rate so that it
- * yields its share of --rate: every fault is equally likely to be sampled,
- * whatever came before it. A time-based limit alone would favour the first
- * fault after a pause (credit piles up while nothing faults) and skew the
- * profile towards code that runs after a sleep or a syscall.
+ * The rate limit. Each CPU samples one fault in sample_period (a random
+ * countdown of that mean, so a workload's own rhythm can't line up with it).
+ * Userspace sets the period four times a second from the node-wide count of
+ * matching faults, so that all CPUs together take about --rate samples a
+ * second, and one busy thread can have all of them. Every fault is equally
+ * likely to be sampled, whatever came before it: a time-based limit alone
+ * would favour the first fault after a pause (credit piles up while nothing
+ * faults) and skew the profile towards code that runs after a sleep.
  *
- * Behind it, as a hard cap for a storm that starts inside a window, a token
- * bucket in nanoseconds of credit at twice the rate: a sample costs half of
- * sample_cost_ns (CPUs x 1e9 / --rate), credit accrues with time up to
- * credit_max_ns. All per CPU, so the
- * hot path touches no shared cache line; the CPUs' budgets add up to --rate.
+ * Behind it, for a storm that starts between two updates, a token bucket per
+ * CPU at twice --rate, in nanoseconds of credit: a sample costs sample_cost_ns,
+ * credit accrues with time up to credit_max_ns. The hot path touches no
+ * shared cache line but the period, which only userspace writes.
  */
 const volatile __u64 sample_cost_ns = 0;
 const volatile __u64 credit_max_ns = 0;
-#define PERIOD_WINDOW_NS 100000000ULL /* 100 ms */
+__u64 sample_period = 1;
 
 /* Sized by userspace before load (profile_loader.c). */
 struct {
@@ -98,10 +98,7 @@ struct profile_cpu {
 	__u64 credit_ns;
 	__u64 last_ns;
 	__u64 sampling;
-	__u64 period;	 /* sample one fault in period (0: not fitted yet, every fault) */
 	__u64 countdown; /* faults until the next sample */
-	__u64 window_start_ns;
-	__u64 window_faults;
 	/* --cgroup: the last memcg seen on this CPU and whether it is in the set */
 	__u64 last_css;
 	__u64 last_css_in;
@@ -135,31 +132,21 @@ static __always_inline bool in_profiled_cgroups(struct cgroup_subsys_state *css)
 	return false;
 }
 
-/* Whether this fault is the one in `period` to sample; re-fits the period each window. */
-static __always_inline bool sample_this_one(struct profile_cpu *c, __u64 now)
+/* Whether this fault is the one in sample_period to take. */
+static __always_inline bool sample_this_one(struct profile_cpu *c)
 {
-	__u64 elapsed = now - c->window_start_ns, period;
+	__u64 period = sample_period;
 
-	c->window_faults++;
-	if (c->window_start_ns == 0 || elapsed >= PERIOD_WINDOW_NS) {
-		/* faults per sample that yield one sample per sample_cost_ns, rounded up */
-		period = c->window_start_ns && elapsed
-				 ? (c->window_faults * sample_cost_ns + elapsed - 1) / elapsed
-				 : 1;
-		c->period = period ? period : 1;
-		c->window_start_ns = now;
-		c->window_faults = 0;
-	}
 	if (c->countdown > 1) {
 		c->countdown--;
 		return false;
 	}
 	/* uniform in [1, 2 period - 1]: mean period */
-	c->countdown = c->period > 1 ? 1 + bpf_get_prandom_u32() % (2 * c->period - 1) : 1;
+	c->countdown = period > 1 ? 1 + bpf_get_prandom_u32() % (2 * period - 1) : 1;
 	return true;
 }
 
-/* The cap allows twice the rate: the period's randomness never meets it in a steady state. */
+/* The storm cap (see sample_cost_ns). */
 /*
  * The same, remembered for the last memcg seen on the CPU (faults come in runs
  * from one task) until userspace adds to the set (cgroups_generation). A css
@@ -179,7 +166,7 @@ static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
 
 static __always_inline bool take_token(struct profile_cpu *b, __u64 now)
 {
-	__u64 credit = b->credit_ns + (now - b->last_ns), cost = sample_cost_ns / 2;
+	__u64 credit = b->credit_ns + (now - b->last_ns), cost = sample_cost_ns;
 
 	if (credit > credit_max_ns || b->last_ns == 0)
 		credit = credit_max_ns;
@@ -271,7 +258,6 @@ static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
 	struct memsight_profile_stats *stats;
 	struct cgroup_subsys_state *css;
 	struct profile_cpu *cpu;
-	__u64 now;
 
 	if (target_tgid && tgid != target_tgid)
 		return 0;
@@ -294,10 +280,9 @@ static __always_inline int profile_fault(void *ctx, enum kernel_stack_mode mode)
 	if (filter_cgroups && !cached_in_profiled_cgroups(cpu, css))
 		return 0;
 	stats->matched++;
-	now = bpf_ktime_get_ns();
-	if (!sample_this_one(cpu, now))
+	if (!sample_this_one(cpu))
 		return 0;
-	if (!take_token(cpu, now)) {
+	if (!take_token(cpu, bpf_ktime_get_ns())) {
 		stats->capped++;
 		return 0;
 	}

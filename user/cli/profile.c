@@ -24,7 +24,8 @@
 #include "runtime_roots.h"
 #include "symbolizer.h"
 
-#define TICK_MS 1000
+#define TICK_MS		 250 /* the sampling period is re-fitted this often */
+#define TICKS_PER_SECOND 4   /* new processes, new cgroups and the progress line: each second */
 
 struct session {
 	struct env *env;
@@ -42,7 +43,8 @@ struct session {
 	int out_fd; /* --output, opened before sampling so a bad path fails at once */
 	uint64_t start_ns;
 	int64_t start_realtime_ns;
-	bool progress; /* stderr is a terminal: a line redrawn each second */
+	uint64_t fit_ns, fit_matched; /* when the period was last fitted, and the count then */
+	bool progress;		      /* stderr is a terminal: a line redrawn each second */
 };
 
 static bool seen_pid(struct session *s, uint32_t pid)
@@ -149,6 +151,40 @@ static int start(struct session *s)
 	return ret;
 }
 
+/*
+ * One fault in `period` is sampled on every CPU: fitted to the matching faults
+ * of the node over the last tick, it yields about --rate samples a second in all.
+ */
+static void fit_period(struct session *s)
+{
+	struct memsight_profile_stats st;
+	uint64_t now = clock_monotonic_ns(), elapsed = now - s->fit_ns, seen, want;
+
+	if (profile_loader__stats(s->loader, &st) || !elapsed)
+		return;
+	seen = st.matched - s->fit_matched;
+	s->fit_ns = now;
+	s->fit_matched = st.matched;
+	if (!seen)
+		return; /* nothing to go by: the period stays */
+	want = elapsed * s->env->profile_rate / 1000000000ULL; /* samples due this tick */
+	profile_loader__set_period(s->loader, want ? (seen + want - 1) / want : seen);
+}
+
+/* The first Ctrl-C stops sampling; a second one, while the profile is written, ends it. */
+static void stop_requested(struct session *s)
+{
+	struct signalfd_siginfo info;
+	sigset_t stop;
+
+	if (read(s->signal_fd, &info, sizeof(info)) < 0)
+		log_debug("signalfd: %s", strerror(errno));
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+}
+
 /* Until --duration, a stop signal, or (--pid) the process's end. */
 static void sample(struct session *s)
 {
@@ -156,7 +192,8 @@ static void sample(struct session *s)
 	char proc[64];
 
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32, s->env->pid);
-	for (;;) {
+	s->fit_ns = s->start_ns;
+	for (unsigned int tick = 1;; tick++) {
 		uint64_t now = clock_monotonic_ns();
 		int wait_ms = TICK_MS;
 		struct pollfd pfd = { .fd = s->signal_fd, .events = POLLIN };
@@ -166,18 +203,12 @@ static void sample(struct session *s)
 		if (deadline && (deadline - now) / 1000000 < (uint64_t)wait_ms)
 			wait_ms = (int)((deadline - now) / 1000000) + 1;
 		if (poll(&pfd, 1, wait_ms) > 0) {
-			struct signalfd_siginfo info;
-			sigset_t stop;
-
-			/* the first Ctrl-C stops sampling; a second one, while writing, ends it */
-			if (read(s->signal_fd, &info, sizeof(info)) < 0)
-				log_debug("signalfd: %s", strerror(errno));
-			sigemptyset(&stop);
-			sigaddset(&stop, SIGINT);
-			sigaddset(&stop, SIGTERM);
-			sigprocmask(SIG_UNBLOCK, &stop, NULL);
+			stop_requested(s);
 			break;
 		}
+		fit_period(s);
+		if (tick % TICKS_PER_SECOND)
+			continue;
 		profile_loader__each(s->loader, note_process, s);
 		if (s->env->cgroup_prefix)
 			match_cgroups(s); /* cgroups made since: new containers under the prefix */

@@ -30,9 +30,8 @@ static const char *const hook_perf = "perf_event/page-faults (per CPU)";
 
 static void set_rodata(struct profile_bpf *skel, const struct profile_loader_opts *opts)
 {
-	int cpus = libbpf_num_possible_cpus();
-	/* the CPUs' shares add up to the rate; each CPU's cap may save up 0.2 s of samples */
-	uint64_t cost = 1000000000ULL * (uint64_t)(cpus > 0 ? cpus : 1) / opts->rate;
+	/* the storm cap: twice the rate on each CPU, saved up for at most 0.2 s */
+	uint64_t cost = 1000000000ULL / (2ULL * opts->rate);
 
 	skel->rodata->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	skel->rodata->target_tgid = opts->pid;
@@ -201,6 +200,12 @@ void profile_loader__free(struct profile_loader *l)
 		return;
 	unload(l);
 	free(l);
+}
+
+void profile_loader__set_period(struct profile_loader *l, uint64_t period)
+{
+	/* .data is mapped: the BPF side reads the new period at its next fault */
+	__atomic_store_n(&l->skel->data->sample_period, period ? period : 1, __ATOMIC_RELAXED);
 }
 
 const char *profile_loader__hook(const struct profile_loader *l)

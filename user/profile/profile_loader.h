@@ -36,6 +36,8 @@ const char *profile_loader__hook_reason(const struct profile_loader *l);
 
 /* Adds a cgroup (by id) to the --cgroup set; its descendants are in it too. */
 int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id);
+/* Sample one matching fault in `period` from now on (the BPF side starts at 1). */
+void profile_loader__set_period(struct profile_loader *l, uint64_t period);
 /* Stops sampling: what is summed stays readable. */
 void profile_loader__detach(struct profile_loader *l);
 
