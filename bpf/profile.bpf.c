@@ -88,6 +88,23 @@ struct {
 } profile_stats SEC(".maps");
 
 /*
+ * A process's first sample, told to userspace at once (a discrete event, one
+ * per process): it reads the process's maps while the process still runs.
+ * Short-lived ones would be gone by the next look at the counts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} profile_tgids_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} profile_new_tgids SEC(".maps");
+
+/*
  * Per CPU: the token bucket, and whether a sample is being taken. Walking a
  * user stack reads user memory without faulting it in; a frame pointer into
  * an unmapped page still raises a (kernel-mode) fault, which would run
@@ -249,6 +266,13 @@ static __always_inline bool take_sample(void *ctx, enum kernel_stack_mode mode, 
 		count_user_stack_error(stats, id);
 	key.user_stack_id = id;
 	add_sample(&key, stats);
+	if (!bpf_map_lookup_elem(&profile_tgids_seen, &tgid)) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&profile_tgids_seen, &tgid, &one, BPF_NOEXIST);
+		/* a full ring loses only the hurry: userspace also reads every key each tick */
+		bpf_ringbuf_output(&profile_new_tgids, &tgid, sizeof(tgid), 0);
+	}
 	return true;
 }
 

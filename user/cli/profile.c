@@ -25,7 +25,7 @@
 #include "symbolizer.h"
 
 #define TICK_MS		 250 /* the sampling period is re-fitted this often */
-#define TICKS_PER_SECOND 4   /* new processes, new cgroups and the progress line: each second */
+#define TICKS_PER_SECOND 4   /* new cgroups, the progress line, a look at every key: each second */
 
 struct session {
 	struct env *env;
@@ -55,14 +55,13 @@ static bool seen_pid(struct session *s, uint32_t pid)
 	return false;
 }
 
-static void note_process(const struct memsight_profile_key *key,
-			 const struct memsight_profile_value *value, void *ctx)
+static void note_pid(uint32_t tgid, void *ctx)
 {
 	struct session *s = ctx;
 	char why[256];
 	int ret;
 
-	if (seen_pid(s, key->tgid))
+	if (seen_pid(s, tgid))
 		return;
 	if (s->pid_count == s->pid_cap) {
 		size_t cap = s->pid_cap ? s->pid_cap * 2 : 64;
@@ -73,12 +72,18 @@ static void note_process(const struct memsight_profile_key *key,
 		s->pids_seen = grown;
 		s->pid_cap = cap;
 	}
-	s->pids_seen[s->pid_count++] = key->tgid;
-	ret = symbolizer__add_process(s->symbolizer, key->tgid, why, sizeof(why));
+	s->pids_seen[s->pid_count++] = tgid;
+	ret = symbolizer__add_process(s->symbolizer, tgid, why, sizeof(why));
 	if (ret == -ENOENT || ret == -ESRCH)
 		s->pids_exited++;
 	else if (ret && !s->pids_unreadable++)
 		snprintf(s->first_unreadable, sizeof(s->first_unreadable), "%s", why);
+}
+
+static void note_process(const struct memsight_profile_key *key,
+			 const struct memsight_profile_value *value, void *ctx)
+{
+	note_pid(key->tgid, ctx);
 }
 
 /* --cgroup: every memory cgroup whose path starts with the prefix joins the set. */
@@ -130,6 +135,8 @@ static int start(struct session *s)
 		.rate = s->env->profile_rate,
 		.btf_path = s->env->btf_path,
 		.hook = s->env->fault_hook,
+		.on_new_process = note_pid,
+		.ctx = s,
 	};
 	char err[512];
 	int ret = profile_loader__open(&opts, &s->loader, err, sizeof(err));
@@ -189,27 +196,32 @@ static void stop_requested(struct session *s)
 static void sample(struct session *s)
 {
 	uint64_t deadline = s->env->duration_ns ? s->start_ns + s->env->duration_ns : 0;
+	uint64_t next_tick = s->start_ns + TICK_MS * 1000000ULL;
 	char proc[64];
 
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32, s->env->pid);
 	s->fit_ns = s->start_ns;
-	for (unsigned int tick = 1;; tick++) {
-		uint64_t now = clock_monotonic_ns();
-		int wait_ms = TICK_MS;
-		struct pollfd pfd = { .fd = s->signal_fd, .events = POLLIN };
+	for (unsigned int tick = 0;;) {
+		uint64_t now = clock_monotonic_ns(), wake = next_tick;
 
 		if (deadline && now >= deadline)
 			break;
-		if (deadline && (deadline - now) / 1000000 < (uint64_t)wait_ms)
-			wait_ms = (int)((deadline - now) / 1000000) + 1;
-		if (poll(&pfd, 1, wait_ms) > 0) {
+		if (deadline && deadline < wake)
+			wake = deadline;
+		/* new processes are noted as they come (the ring), the rest on the tick */
+		if (profile_loader__poll(s->loader, s->signal_fd,
+					 wake > now ? (int)((wake - now + 999999) / 1000000) : 0) >
+		    0) {
 			stop_requested(s);
 			break;
 		}
-		fit_period(s);
-		if (tick % TICKS_PER_SECOND)
+		if (clock_monotonic_ns() < next_tick)
 			continue;
-		profile_loader__each(s->loader, note_process, s);
+		next_tick += TICK_MS * 1000000ULL;
+		fit_period(s);
+		if (++tick % TICKS_PER_SECOND)
+			continue;
+		profile_loader__each(s->loader, note_process, s); /* any the ring missed */
 		if (s->env->cgroup_prefix)
 			match_cgroups(s); /* cgroups made since: new containers under the prefix */
 		progress_line(s, false);
@@ -300,8 +312,8 @@ static void summary(struct session *s, const struct profile_collection *c,
 		log_info("profile: most user stacks have one frame: the code was likely built "
 			 "without frame pointers (see 'memsight profile --help')");
 	if (s->pids_exited)
-		log_info("profile: %zu processes exited within a second of their first sampled "
-			 "fault, before their maps were read: their frames are addresses",
+		log_info("profile: %zu processes exited before their maps were read (soon after "
+			 "their first sampled fault): their frames are addresses",
 			 s->pids_exited);
 	if (s->pids_unreadable)
 		log_error("profile: %zu processes could not be read, frames shown as addresses: "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/perf_event.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@
 
 struct profile_loader {
 	struct profile_bpf *skel;
+	struct ring_buffer *new_processes;
+	void (*on_new_process)(uint32_t tgid, void *ctx);
+	void *ctx;
 	struct bpf_link **perf_links;
 	int perf_link_count;
 	const char *hook;
@@ -155,6 +159,33 @@ static int load_best(struct profile_loader *l, const struct profile_loader_opts 
 	return load_with(l, opts, true, err, err_len);
 }
 
+static int new_process(void *ctx, void *data, size_t size)
+{
+	struct profile_loader *l = ctx;
+	uint32_t tgid;
+
+	if (size < sizeof(tgid) || !l->on_new_process)
+		return 0;
+	memcpy(&tgid, data, sizeof(tgid));
+	l->on_new_process(tgid, l->ctx);
+	return 0;
+}
+
+int profile_loader__poll(struct profile_loader *l, int fd, int timeout_ms)
+{
+	struct pollfd fds[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = ring_buffer__epoll_fd(l->new_processes), .events = POLLIN },
+	};
+	int ret = poll(fds, 2, timeout_ms);
+
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (fds[1].revents & POLLIN)
+		ring_buffer__consume(l->new_processes);
+	return (fds[0].revents & POLLIN) ? 1 : 0;
+}
+
 int profile_loader__open(const struct profile_loader_opts *opts, struct profile_loader **out,
 			 char *err, size_t err_len)
 {
@@ -174,7 +205,18 @@ int profile_loader__open(const struct profile_loader_opts *opts, struct profile_
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->on_new_process = opts->on_new_process;
+	l->ctx = opts->ctx;
 	ret = load_best(l, opts, &probe, err, err_len);
+	if (!ret) {
+		l->new_processes = ring_buffer__new(bpf_map__fd(l->skel->maps.profile_new_tgids),
+						    new_process, l, NULL);
+		if (!l->new_processes) {
+			ret = -errno;
+			snprintf(err, err_len, "can't read the new-process ring: %s",
+				 strerror(-ret));
+		}
+	}
 	if (ret) {
 		profile_loader__free(l);
 		return ret;
@@ -198,6 +240,7 @@ void profile_loader__free(struct profile_loader *l)
 {
 	if (!l)
 		return;
+	ring_buffer__free(l->new_processes);
 	unload(l);
 	free(l);
 }

@@ -21,6 +21,9 @@ struct profile_loader_opts {
 	uint32_t rate;	     /* samples per second, node-wide */
 	const char *btf_path;
 	enum fault_hook hook; /* AUTO: tp_btf where the kernel has it, else perf_event */
+	/* told of each process's first sample (from profile_loader__poll) */
+	void (*on_new_process)(uint32_t tgid, void *ctx);
+	void *ctx;
 };
 
 struct profile_loader;
@@ -38,6 +41,11 @@ const char *profile_loader__hook_reason(const struct profile_loader *l);
 int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id);
 /* Sample one matching fault in `period` from now on (the BPF side starts at 1). */
 void profile_loader__set_period(struct profile_loader *l, uint64_t period);
+/*
+ * Waits up to timeout_ms for new processes (on_new_process is called for each)
+ * or for fd (a signalfd) to be readable. 1 when fd is, 0 otherwise, -errno.
+ */
+int profile_loader__poll(struct profile_loader *l, int fd, int timeout_ms);
 /* Stops sampling: what is summed stays readable. */
 void profile_loader__detach(struct profile_loader *l);
 
