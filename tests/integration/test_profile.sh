@@ -108,6 +108,28 @@ signal_case() {
 		sh -c "grep -c 'faults sampled' '$out.err' | grep -qx 1 && ! grep -q 'profiling' '$out.err'"
 }
 
+# Short-lived processes (0.3 s each, one after another) in a memcg of this test's: their
+# maps are read on their first sample (the new-process ring), so their frames are named.
+short_lived_case() {
+	local dir out="$WORK/short.folded" prof total named
+	echo "--cgroup over short-lived processes"
+	dir=$(make_memcg short)
+	"$MEMSIGHT" profile --cgroup "$PREFIX/short" --duration 8s >"$out" 2>"$out.err" &
+	prof=$!
+	sleep 1
+	for _ in $(seq 15); do
+		spawn_in_memcg "$dir" "$HELPERS/fault_ratio" 0.3 >/dev/null
+		reap "$SPAWNED_PID"
+	done
+	reap "$prof"
+	expect_eq "profile --cgroup exits 0" "$REAPED_STATUS" 0
+	total=$(sum_all "$out")
+	named=$(($(sum_leaf "$out" fault_three_pages) + $(sum_leaf "$out" fault_one_page)))
+	within "samples whose leaf is named, of $total (%)" $((named * 100 / (total > 0 ? total : 1))) 80 100
+	ratio_checks "short-lived" "$(sum_leaf "$out" fault_three_pages)" \
+		"$(sum_leaf "$out" fault_one_page)" "$total"
+}
+
 # On a terminal (script(1) gives it one): a progress line redrawn each second.
 progress_case() {
 	local pid out="$WORK/progress.txt"
@@ -267,6 +289,7 @@ if [ "$IN_VM" = 1 ]; then
 	finish
 fi
 progress_case
+short_lived_case
 [ -d /sys/kernel/tracing/events/exceptions/page_fault_user ] && kernel_stack_case tp_btf
 kernel_stack_case perf_event
 go_case
