@@ -2,9 +2,8 @@
 /*
  * memsight profile: page faults of the profiled processes, sampled at a rate
  * capped in the kernel, with their call stacks, summed here per {process,
- * memcg, user stack, kernel stack}. Userspace reads the sums once at the end
- * (and looks at the keys each second to note new processes): never one record
- * per fault.
+ * memcg, user stack, kernel stack}. Userspace reads the sums once at the end:
+ * never one record per fault (only one per new process, profile_new_tgids).
  *
  * Its own object and skeleton (profile.skel.h), not part of memsight.bpf.o:
  * the agent never carries the stack map, and the profiler loads nothing else.
@@ -54,7 +53,12 @@ const volatile __u64 sample_cost_ns = 0;
 const volatile __u64 credit_max_ns = 0;
 __u64 sample_period = 1;
 
-/* Sized by userspace before load (profile_loader.c). */
+/*
+ * 16384 stacks of up to 127 frames: 16 MiB, locked. Two stacks hashed to one
+ * bucket: the second gets -EEXIST (counted, its sample kept as a lost stack);
+ * BPF_F_REUSE_STACKID would instead rewrite the stack of samples already
+ * counted.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 16384);
