@@ -248,6 +248,13 @@ struct memsight_profile_value {
 	__u64 bytes; /* page size per sampled fault */
 };
 
+/* A process's first sample (profile_new_tgids): its maps are read at once. */
+struct memsight_profile_process {
+	__u32 tgid;
+	__u32 reserved;
+	char comm[MEMSIGHT_COMM_LEN]; /* the process's (its leader's), not the thread's */
+};
+
 /* Per CPU; userspace sums the CPUs. */
 struct memsight_profile_stats {
 	__u64 matched;		    /* faults of the profiled processes, sampled or not */

@@ -244,6 +244,23 @@ static __always_inline void add_sample(struct memsight_profile_key *key,
 	__sync_fetch_and_add(&v->bytes, page_size);
 }
 
+/* A full ring loses only the hurry: userspace also looks at every key each second. */
+static __always_inline void tell_new_process(__u32 tgid)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct memsight_profile_process *rec;
+	__u8 one = 1;
+
+	bpf_map_update_elem(&profile_tgids_seen, &tgid, &one, BPF_NOEXIST);
+	rec = bpf_ringbuf_reserve(&profile_new_tgids, sizeof(*rec), 0);
+	if (!rec)
+		return;
+	rec->tgid = tgid;
+	rec->reserved = 0;
+	BPF_CORE_READ_STR_INTO(&rec->comm, task, group_leader, comm);
+	bpf_ringbuf_submit(rec, 0);
+}
+
 /*
  * The sample: the stacks walked, the key's count raised. false when the fault
  * is a probe of another tracer's stack walk (a second memsight profile, perf):
@@ -270,13 +287,8 @@ static __always_inline bool take_sample(void *ctx, enum kernel_stack_mode mode, 
 		count_user_stack_error(stats, id);
 	key.user_stack_id = id;
 	add_sample(&key, stats);
-	if (!bpf_map_lookup_elem(&profile_tgids_seen, &tgid)) {
-		__u8 one = 1;
-
-		bpf_map_update_elem(&profile_tgids_seen, &tgid, &one, BPF_NOEXIST);
-		/* a full ring loses only the hurry: userspace also reads every key each tick */
-		bpf_ringbuf_output(&profile_new_tgids, &tgid, sizeof(tgid), 0);
-	}
+	if (!bpf_map_lookup_elem(&profile_tgids_seen, &tgid))
+		tell_new_process(tgid);
 	return true;
 }
 

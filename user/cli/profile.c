@@ -55,7 +55,7 @@ static bool seen_pid(struct session *s, uint32_t pid)
 	return false;
 }
 
-static void note_pid(uint32_t tgid, void *ctx)
+static void note_pid(uint32_t tgid, const char *comm, void *ctx)
 {
 	struct session *s = ctx;
 	char why[256];
@@ -73,7 +73,7 @@ static void note_pid(uint32_t tgid, void *ctx)
 		s->pid_cap = cap;
 	}
 	s->pids_seen[s->pid_count++] = tgid;
-	ret = symbolizer__add_process(s->symbolizer, tgid, why, sizeof(why));
+	ret = symbolizer__add_process(s->symbolizer, tgid, comm, why, sizeof(why));
 	if (ret == -ENOENT || ret == -ESRCH)
 		s->pids_exited++;
 	else if (ret && !s->pids_unreadable++)
@@ -83,7 +83,7 @@ static void note_pid(uint32_t tgid, void *ctx)
 static void note_process(const struct memsight_profile_key *key,
 			 const struct memsight_profile_value *value, void *ctx)
 {
-	note_pid(key->tgid, ctx);
+	note_pid(key->tgid, NULL, ctx);
 }
 
 /* --cgroup: every memory cgroup whose path starts with the prefix joins the set. */

@@ -21,7 +21,7 @@
 struct profile_loader {
 	struct profile_bpf *skel;
 	struct ring_buffer *new_processes;
-	void (*on_new_process)(uint32_t tgid, void *ctx);
+	void (*on_new_process)(uint32_t tgid, const char *comm, void *ctx);
 	void *ctx;
 	struct bpf_link **perf_links;
 	int perf_link_count;
@@ -162,12 +162,15 @@ static int load_best(struct profile_loader *l, const struct profile_loader_opts 
 static int new_process(void *ctx, void *data, size_t size)
 {
 	struct profile_loader *l = ctx;
-	uint32_t tgid;
+	struct memsight_profile_process rec;
+	char comm[sizeof(rec.comm) + 1];
 
-	if (size < sizeof(tgid) || !l->on_new_process)
+	if (size < sizeof(rec) || !l->on_new_process)
 		return 0;
-	memcpy(&tgid, data, sizeof(tgid));
-	l->on_new_process(tgid, l->ctx);
+	memcpy(&rec, data, sizeof(rec));
+	memcpy(comm, rec.comm, sizeof(rec.comm));
+	comm[sizeof(rec.comm)] = '\0';
+	l->on_new_process(rec.tgid, comm, l->ctx);
 	return 0;
 }
 

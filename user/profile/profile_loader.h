@@ -22,7 +22,7 @@ struct profile_loader_opts {
 	const char *btf_path;
 	enum fault_hook hook; /* AUTO: tp_btf where the kernel has it, else perf_event */
 	/* told of each process's first sample (from profile_loader__poll) */
-	void (*on_new_process)(uint32_t tgid, void *ctx);
+	void (*on_new_process)(uint32_t tgid, const char *comm, void *ctx);
 	void *ctx;
 };
 

@@ -130,7 +130,8 @@ static void read_comm(struct process *p)
 		fclose(f);
 }
 
-int symbolizer__add_process(struct symbolizer *s, uint32_t pid, char *err, size_t err_len)
+int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm, char *err,
+			    size_t err_len)
 {
 	struct process *p;
 	char root[64];
@@ -147,18 +148,20 @@ int symbolizer__add_process(struct symbolizer *s, uint32_t pid, char *err, size_
 		s->procs = grown;
 		s->proc_cap = cap;
 	}
-	p = &s->procs[s->proc_count];
+	p = &s->procs[s->proc_count++];
 	*p = (struct process){ .pid = pid, .root_fd = -1 };
+	snprintf(p->comm, sizeof(p->comm), "%s", comm ? comm : "");
 	ret = read_maps(p, err, err_len);
 	if (ret) {
 		free(p->maps);
+		p->maps = NULL;
+		p->map_count = 0;
 		return ret;
 	}
 	read_comm(p);
 	/* Held from now on: the process's files stay reachable when it has exited. */
 	snprintf(root, sizeof(root), "/proc/%" PRIu32 "/root", pid);
 	p->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	s->proc_count++;
 	return 0;
 }
 

@@ -32,9 +32,12 @@ void symbolizer__free(struct symbolizer *s);
 
 /*
  * Reads the process's maps, comm and root now. 0 (also when seen before), or
- * -errno with why in err (e.g. its /proc entry is not visible from here).
+ * -errno with why in err (e.g. its /proc entry is not visible from here, or it
+ * has exited); the process is kept either way, named comm (when not NULL and
+ * /proc has none), its frames then addresses.
  */
-int symbolizer__add_process(struct symbolizer *s, uint32_t pid, char *err, size_t err_len);
+int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm, char *err,
+			    size_t err_len);
 /* The comm read by add_process, "" when unknown. */
 const char *symbolizer__comm(struct symbolizer *s, uint32_t pid);
 
