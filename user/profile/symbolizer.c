@@ -205,6 +205,11 @@ static struct elf_file *cached_file(struct symbolizer *s, int fd, char *err, siz
 		snprintf(err, err_len, "%s", strerror(errno));
 		return NULL;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		/* a mapped device, or a name that now leads to a directory */
+		snprintf(err, err_len, "not a regular file");
+		return NULL;
+	}
 	for (size_t i = 0; i < s->file_count; i++)
 		if (s->files[i]->dev == st.st_dev && s->files[i]->ino == st.st_ino)
 			return s->files[i];
