@@ -25,7 +25,17 @@
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { ROOT, YAML, ok, fail, check, exitStatus, show, isObject } = require('./harness');
+const {
+  ROOT,
+  YAML,
+  ok,
+  fail,
+  check,
+  exitStatus,
+  show,
+  isObject,
+  memsightExports,
+} = require('./harness');
 
 // unknownKeys(OBJECT, ALLOWED, WHERE): keys of OBJECT not in ALLOWED, as where.key.
 function unknownKeys(obj, allowed, where) {
@@ -33,24 +43,6 @@ function unknownKeys(obj, allowed, where) {
   return Object.keys(obj)
     .filter((k) => !allowed.includes(k))
     .map((k) => `${where}.${k}`);
-}
-
-// ---------------------------------------------------------------------------
-// What memsight exports, from the code that writes /metrics
-
-function exported() {
-  const src = fs.readFileSync(path.join(ROOT, 'user', 'cli', 'prom_format.c'), 'utf8');
-  const body = (fn) => {
-    const start = src.search(new RegExp(`\\n[a-z ]*\\b${fn}\\(`));
-    if (start < 0) throw new Error(`prom_format.c: no function ${fn}`);
-    return src.slice(start, src.indexOf('\n}\n', start));
-  };
-  const labels = (text) => [...text.matchAll(/label\(out, &first, "([a-z_]+)"/g)].map((m) => m[1]);
-  return {
-    seriesLabels: labels(body('series_start')),
-    infoLabels: labels(body('container_info_family')),
-    families: new Set([...src.matchAll(/"(memsight_[a-z_]+)"/g)].map((m) => m[1])),
-  };
 }
 
 // Label names a PromQL text uses: in matchers and in by/on/ignoring/without lists.
@@ -351,7 +343,7 @@ function main([dir, work]) {
   adapterServesHpa(rules, hpa);
   const kedaQuery = kedaTriggers(so);
 
-  const memsight = exported();
+  const memsight = memsightExports(); // read from the code that writes /metrics
   const labels = new Set([...memsight.seriesLabels, ...memsight.infoLabels]);
   const queries = [
     ...rules.flatMap((r) => [r.seriesQuery, r.metricsQuery]),

@@ -25,7 +25,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const { ROOT, tool, check, exitStatus, show } = require('./harness');
+const { ROOT, tool, check, exitStatus, show, memsightExports } = require('./harness');
 
 const PROM_FORMAT = path.join(ROOT, 'user', 'cli', 'prom_format.c');
 const DS_VAR = '${datasource}';
@@ -61,21 +61,6 @@ function varRefs(text) {
   const re = /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g;
   let m;
   while ((m = re.exec(text))) names.push(m[1] || m[2] || m[3]);
-  return names;
-}
-
-// memsight's metric families, from the source that writes them.
-function exportedMetrics() {
-  const src = fs.readFileSync(PROM_FORMAT, 'utf8');
-  return new Set([...src.matchAll(/"(memsight_[a-z_]+)"/g)].map((m) => m[1]));
-}
-
-// Families that carry memsight's container labels (the per-cgroup ones).
-function containerFamilies() {
-  const src = fs.readFileSync(PROM_FORMAT, 'utf8');
-  const names = new Set();
-  for (const m of src.matchAll(/series_(?:u64|double)\(out, "(memsight_[a-z_]+)"/g))
-    names.add(m[1]);
   return names;
 }
 
@@ -379,8 +364,7 @@ function main(argv) {
   );
   const byName = checkVariables(d);
   checkLayout(allPanels(d));
-  const metrics = exportedMetrics();
-  const perContainer = containerFamilies();
+  const { families: metrics, containerFamilies: perContainer } = memsightExports();
   check(
     `memsight's metric families read from ${path.relative(ROOT, PROM_FORMAT)}`,
     metrics.size > 20 && perContainer.has('memsight_memory_usage_bytes'),

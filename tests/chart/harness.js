@@ -62,7 +62,35 @@ function readDocs(file) {
     .filter((d) => d !== null);
 }
 
+// What memsight exports, read from the code that writes /metrics (user/cli/prom_format.c):
+//   families          every metric family name;
+//   containerFamilies the families whose series carry the container labels;
+//   seriesLabels      those labels, in order (make_labels, up to series_len);
+//   infoLabels        memsight_container_info's labels (all of make_labels', and exited).
+// When prom_format.c changes shape, this is the one place to follow it.
+function memsightExports() {
+  const src = fs.readFileSync(path.join(ROOT, 'user', 'cli', 'prom_format.c'), 'utf8');
+  const body = (fn) => {
+    const start = src.search(new RegExp(`\\n[a-z_ *]*[ *]${fn}\\(`));
+    if (start < 0) throw new Error(`prom_format.c: no function ${fn}`);
+    return src.slice(start, src.indexOf('\n}\n', start));
+  };
+  const labels = (text) => [...text.matchAll(/label\(\w+, &first, "([a-z_]+)"/g)].map((m) => m[1]);
+  const make = body('make_labels');
+  const cut = make.indexOf('series_len = scratch->len;');
+  if (cut < 0) throw new Error('prom_format.c: make_labels no longer marks series_len');
+  const literal = [...body('container_info_family').matchAll(/,([a-z_]+)=\\"/g)].map((m) => m[1]);
+  const names = (re) => new Set([...src.matchAll(re)].map((m) => m[1]));
+  return {
+    families: names(/"(memsight_[a-z_]+)"/g),
+    containerFamilies: names(/(?:key_of|charge_family)\((?:out, entries, )?"(memsight_[a-z_]+)"/g),
+    seriesLabels: labels(make.slice(0, cut)),
+    infoLabels: [...new Set([...labels(make), ...literal])],
+  };
+}
+
 module.exports = {
+  memsightExports,
   ROOT,
   MODULES,
   tool,

@@ -30,7 +30,12 @@ check_jq() {
 
 # check_jq_line DESCRIPTION FILTER JSON_TEXT
 check_jq_line() {
-	if jq -e "$2" >/dev/null 2>&1 <<<"$3"; then ok "$1"; else not_ok "$1: jq -e '$2' on $3"; fi
+	# jq 1.6 -e exits 0 on no input at all: an empty line must not pass
+	if [ -n "$3" ] && jq -e "$2" >/dev/null 2>&1 <<<"$3"; then
+		ok "$1"
+	else
+		not_ok "$1: jq -e '$2' on ${3:-an empty line}"
+	fi
 }
 
 # wait_for SECONDS COMMAND...: polls every 0.1 s.
@@ -221,7 +226,11 @@ cleanup() {
 		kill "$DOCKERD_PID" 2>/dev/null
 		wait "$DOCKERD_PID" 2>/dev/null
 	fi
-	rm -rf "$WORK"
+	if [ "${KEEP_WORK:-0}" = 1 ] && [ "$FAILURES" -gt 0 ]; then
+		echo "$TEST_NAME: its files kept in $WORK (KEEP_WORK=1)" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 

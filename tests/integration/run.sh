@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs every integration test (root: they load BPF programs and make cgroups).
-# TESTS="oom cli" runs a subset.
+# TESTS="oom cli" runs a subset; KEEP_WORK=1 keeps a failed test's files (its memsight logs).
 set -u
 cd "$(dirname "$0")"
 

@@ -101,7 +101,9 @@ start=$SECONDS
 timeout -k 5 10 "$MEMSIGHT" top --batch --interval 200ms 2>"$WORK/head.err" | head -n 3 >"$WORK/head.out"
 statuses=("${PIPESTATUS[@]}")
 expect_eq "top --batch | head -n 3: memsight's exit status ($(head -c 200 "$WORK/head.err"))" "${statuses[0]}" 0
-within "... it ends well before the 10 s timeout (s)" $((SECONDS - start)) 0 4
+# Its start is most of it (load, attach, a first read of every memcg on the node: seconds
+# on a busy node with thousands); what is checked is that the closed pipe ends it.
+within "... it ends well before the 10 s timeout (s)" $((SECONDS - start)) 0 7
 expect_eq "... head got its 3 lines" "$(wc -l <"$WORK/head.out")" 3
 
 echo "features"

@@ -149,6 +149,8 @@ kill_by_remote_charge() {
 	wait_for 10 grep -q '"type":"oom_kill"' "$out"
 	stop_memsight
 	line=$(grep '"type":"oom_kill"' "$out" | head -1)
+	# memsight's last words (its record and loss counts) when the line is missing
+	check "an oom_kill line ($(tail -c 300 "$out.err" | tr '\n' ' '))" test -n "$line"
 	expect_eq "victim.pid" "$(jq -r .victim.pid <<<"$line")" "$pid"
 	expect_eq "trigger is the remote writer" "$(jq -r .trigger.pid <<<"$line")" "$poke_pid"
 	check_jq_line "trigger's cgroup is not the victim's" '.trigger.cgroup.id != .cgroup.id' "$line"

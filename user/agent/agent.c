@@ -147,13 +147,19 @@ static void oom_tasks(struct memsight *ms, const struct memsight_oom_record *rec
 	k->task_count = n;
 }
 
-/* The victim's container over its last intervals, dated relative to the kill. */
+/*
+ * The victim's container over its last intervals before the kill, dated
+ * relative to it. An interval can end between the kill and the reading of
+ * its record: that point is after the kill, and is left out.
+ */
 static void oom_history(struct memsight *ms, const struct memsight_oom_record *rec,
 			struct memsight_oom_kill *k, struct memsight_history_point *out)
 {
 	struct trend_point points[TREND_POINTS];
 	unsigned int n = memory_trend__history(ms->trend, k->cgroup.id, points, TREND_POINTS);
 
+	while (n && points[n - 1].t_ns > rec->hdr.boot_ns)
+		n--; /* oldest first: the ones after the kill are at the end */
 	for (unsigned int i = 0; i < n; i++)
 		out[i] = (struct memsight_history_point){
 			.t_s = ((double)points[i].t_ns - (double)rec->hdr.boot_ns) / 1e9,
@@ -302,6 +308,7 @@ static void walk_cgroups(struct memsight *ms, const char *why)
 	walked = cgroup_walk(ms->memcg_root, MEMSIGHT_CGROUP_LEVELS_MAX, 100000, warm_cgroup, ms);
 	cgroup_names__walk_end(ms->names, clock_monotonic_ns(), walked_past, ms);
 	log_debug("named %u cgroups %s", walked, why);
+	log_memory_stage("cgroups named");
 }
 
 /*

@@ -21,7 +21,11 @@ struct entry {
 	struct entry *hash_next;
 	struct entry *lru_prev, *lru_next; /* most recently used at the head */
 	char id[CONTAINER_ID_LEN + 1];
-	struct container_meta meta;
+	/*
+	 * The metadata found, packed (meta_pack): a struct container_meta is
+	 * 1.3 KiB of mostly empty fields, and there is an entry per container.
+	 */
+	char *meta;
 	enum container_runtime found_runtime;
 	bool found;
 	uint8_t failures;   /* lookups in a row that named nothing: the backoff's exponent */
@@ -109,9 +113,54 @@ static int host_root_fd(struct container_cache *cache)
 	return cache->root_fd;
 }
 
+#define META_STRINGS 5
+
+static char *meta_string(struct container_meta *meta, int i)
+{
+	char *const strings[META_STRINGS] = { meta->name, meta->pod, meta->namespace, meta->pod_uid,
+					      meta->image };
+
+	return strings[i];
+}
+
+/* The sandbox flag, then each string NUL-ended: NULL when out of memory. */
+static char *meta_pack(struct container_meta *meta)
+{
+	size_t len = 1, used = 1;
+	char *packed;
+
+	for (int i = 0; i < META_STRINGS; i++)
+		len += strlen(meta_string(meta, i)) + 1;
+	packed = malloc(len);
+	if (!packed)
+		return NULL;
+	packed[0] = meta->sandbox;
+	for (int i = 0; i < META_STRINGS; i++) {
+		size_t n = strlen(meta_string(meta, i)) + 1;
+
+		memcpy(packed + used, meta_string(meta, i), n);
+		used += n;
+	}
+	return packed;
+}
+
+/* All empty when nothing is packed. */
+static void meta_unpack(const char *packed, struct container_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	if (!packed)
+		return;
+	meta->sandbox = packed[0];
+	packed++;
+	for (int i = 0; i < META_STRINGS; i++) {
+		snprintf(meta_string(meta, i), CONTAINER_META_FIELD_LEN, "%s", packed);
+		packed += strlen(packed) + 1;
+	}
+}
+
 /* Reads and parses one state file: 0 with meta filled, else -errno (*read: it was read). */
 static int try_file(struct container_cache *cache, int root_fd, const struct state_file *file,
-		    struct entry *e, bool *read)
+		    struct entry *e, struct container_meta *meta, bool *read)
 {
 	char path[RUNTIME_ROOT_LEN + 256], *json;
 	struct stat st;
@@ -124,7 +173,7 @@ static int try_file(struct container_cache *cache, int root_fd, const struct sta
 	if (err)
 		return err;
 	cache->files_read++;
-	err = file->parse(json, len, e->id, &e->meta);
+	err = file->parse(json, len, e->id, meta);
 	free(json);
 	return err;
 }
@@ -155,14 +204,19 @@ static bool lookup(struct container_cache *cache, struct entry *e, enum containe
 {
 	int root_fd = host_root_fd(cache), err = root_fd, failed_err = -ENOENT;
 	bool read, failed_read = false;
+	struct container_meta meta;
 
+	meta_unpack(e->meta, &meta);
+	free(e->meta);
+	e->meta = NULL;
 	e->failed_file = -1;
 	for (size_t i = 0; root_fd >= 0 && i < STATE_FILES; i++) {
 		if (!tried_for(&state_files[i], runtime))
 			continue;
-		err = try_file(cache, root_fd, &state_files[i], e, &read);
+		err = try_file(cache, root_fd, &state_files[i], e, &meta, &read);
 		if (!err) {
 			e->found_runtime = state_files[i].runtime;
+			e->meta = meta_pack(&meta);
 			return true;
 		}
 		if (e->failed_file < 0 && (read || (err != -ENOENT && err != -ENOTDIR))) {
@@ -171,7 +225,6 @@ static bool lookup(struct container_cache *cache, struct entry *e, enum containe
 			failed_read = read;
 		}
 	}
-	memset(&e->meta, 0, sizeof(e->meta));
 	if (root_fd < 0)
 		failed_err = err;
 	if (e->failed_file >= 0) {
@@ -273,6 +326,7 @@ static void drop(struct container_cache *cache, struct entry *e)
 		*link = e->hash_next;
 	lru_unlink(cache, e);
 	cache->count--;
+	free(e->meta);
 	free(e);
 }
 
@@ -309,6 +363,7 @@ void container_cache__resolve(struct container_cache *cache, const char *path, u
 			      struct container_info *info)
 {
 	struct container_path_info parsed;
+	struct container_meta meta;
 	struct entry *e;
 
 	container_path_parse(path, &parsed);
@@ -336,7 +391,8 @@ void container_cache__resolve(struct container_cache *cache, const char *path, u
 		lru_push_front(cache, e);
 	}
 	refresh(cache, e, parsed.runtime, now_ns);
-	container_info_build(&parsed, e->found ? &e->meta : NULL, e->found_runtime, info);
+	meta_unpack(e->meta, &meta);
+	container_info_build(&parsed, e->found ? &meta : NULL, e->found_runtime, info);
 	info->exited = e->exited_ns != 0;
 }
 

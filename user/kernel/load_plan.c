@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "btf_info.h"
@@ -70,6 +71,8 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
 	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
 	probe->bpf_loop = !btf_info_enum_value(btf, "BPF_FUNC_loop", &(int64_t){ 0 });
+	/* ENOENT: no BTF object after the first, which is still a permitted listing */
+	probe->module_btf_listed = !bpf_btf_get_next_id(0, &(__u32){ 0 }) || errno == ENOENT;
 }
 
 /*
@@ -170,14 +173,17 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 		return -EOPNOTSUPP;
 	}
 	/*
-	 * Name vmlinux's BTF even when it is the default: libbpf 1.1 otherwise also
-	 * searches kernel modules' BTF for a type CO-RE can't find (the pre-6.2
-	 * rss_stat shim), and listing them needs CAP_SYS_ADMIN, which a container
-	 * with only CAP_BPF + CAP_PERFMON lacks: the load would fail outright.
+	 * Without a path libbpf 1.1 also searches kernel modules' BTF for a type
+	 * CO-RE can't find in vmlinux (the pre-6.2 rss_stat shim), and listing them
+	 * needs CAP_SYS_ADMIN, which a container with only CAP_BPF + CAP_PERFMON
+	 * lacks: the load would fail outright. There, name vmlinux's BTF. Where the
+	 * listing is allowed, name none: a path makes libbpf parse vmlinux's BTF a
+	 * second time for CO-RE, both copies alive at once (megabytes of peak RSS).
 	 */
-	plan->btf_path = opts->btf_path	     ? opts->btf_path
-			 : probe->kernel_btf ? "/sys/kernel/btf/vmlinux"
-					     : NULL;
+	plan->btf_path = opts->btf_path ? opts->btf_path
+			 : probe->kernel_btf && !probe->module_btf_listed
+				 ? "/sys/kernel/btf/vmlinux"
+				 : NULL;
 	plan->fault_hook_requested = opts->fault_hook != FAULT_HOOK_AUTO;
 	plan->oom_hook_requested = opts->oom_hook != OOM_HOOK_AUTO;
 	plan->fault_samples = opts->fault_samples;

@@ -33,13 +33,14 @@ enum load_part {
 
 /* What the kernel offers, read from its BTF once. */
 struct kernel_probe {
-	bool kernel_btf;       /* /sys/kernel/btf/vmlinux: attaching tp_btf and fentry needs it */
-	bool memcg_events;     /* memcg:count_memcg_events */
-	bool memcg_stat;       /* memcg:mod_memcg_state (and the lruvec twin) */
-	bool page_fault_user;  /* exceptions:page_fault_user (x86 only) */
-	bool mark_victim_task; /* oom:mark_victim passes the victim's task (2024) */
-	bool mark_oom_victim;  /* mark_oom_victim() is a traceable function */
-	bool bpf_loop;	       /* the bpf_loop() helper (5.17): a walk over every process */
+	bool kernel_btf;	/* /sys/kernel/btf/vmlinux: attaching tp_btf and fentry needs it */
+	bool memcg_events;	/* memcg:count_memcg_events */
+	bool memcg_stat;	/* memcg:mod_memcg_state (and the lruvec twin) */
+	bool page_fault_user;	/* exceptions:page_fault_user (x86 only) */
+	bool mark_victim_task;	/* oom:mark_victim passes the victim's task (2024) */
+	bool mark_oom_victim;	/* mark_oom_victim() is a traceable function */
+	bool bpf_loop;		/* the bpf_loop() helper (5.17): a walk over every process */
+	bool module_btf_listed; /* bpf(BTF_GET_NEXT_ID) allowed: libbpf can search modules' BTF */
 };
 
 /* One hook: the feature it serves and its name, defined once for every report. */

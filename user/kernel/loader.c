@@ -76,34 +76,13 @@ static int ensure_tracefs(char *err, size_t err_len)
 	return 0;
 }
 
-static int set_rodata(struct memsight_bpf *skel, const struct btf *btf, char *err, size_t err_len)
-{
-	static const char *const mm_counter_names[] = {
-		"MM_FILEPAGES",
-		"MM_ANONPAGES",
-		"MM_SHMEMPAGES",
-	};
-	volatile __u32 *slots[] = {
-		(volatile __u32 *)&skel->rodata->mm_filepages,
-		(volatile __u32 *)&skel->rodata->mm_anonpages,
-		(volatile __u32 *)&skel->rodata->mm_shmempages,
-	};
-	long page_size = sysconf(_SC_PAGESIZE);
-
-	*(volatile __u64 *)&skel->rodata->page_size = page_size;
-	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-		int64_t value;
-
-		if (btf_info_enum_value(btf, mm_counter_names[i], &value) || value < 0 ||
-		    value > 3) {
-			snprintf(err, err_len, "kernel BTF lacks a usable %s enumerator",
-				 mm_counter_names[i]);
-			return -ENOENT;
-		}
-		*slots[i] = (__u32)value;
-	}
-	return 0;
-}
+/* The enumerators memsight reads from the kernel's BTF: MM_*PAGES, then charge_items. */
+static const char *const mm_counter_names[] = {
+	"MM_FILEPAGES",
+	"MM_ANONPAGES",
+	"MM_SHMEMPAGES",
+};
+#define MM_COUNTERS (sizeof(mm_counter_names) / sizeof(mm_counter_names[0]))
 
 /*
  * The memcg stat items memsight reports, by name: their numbers differ between
@@ -126,18 +105,63 @@ static const struct {
 	{ "MEMCG_SOCK", MEMSIGHT_CHARGE_SOCK },
 };
 
-static void set_charge_items(struct memsight_bpf *skel, const struct btf *btf)
+#define CHARGE_ITEMS (sizeof(charge_items) / sizeof(charge_items[0]))
+
+/*
+ * What configure() needs from the kernel's BTF, read before libbpf parses its
+ * own copy, so the two copies (megabytes each) are never alive at once. -1:
+ * not in this kernel's BTF.
+ */
+struct btf_values {
+	int64_t mm_counter[MM_COUNTERS];
+	int64_t charge_item[CHARGE_ITEMS];
+};
+
+static void read_btf_values(const struct btf *btf, struct btf_values *values)
+{
+	for (size_t i = 0; i < MM_COUNTERS; i++)
+		if (btf_info_enum_value(btf, mm_counter_names[i], &values->mm_counter[i]))
+			values->mm_counter[i] = -1;
+	for (size_t i = 0; i < CHARGE_ITEMS; i++)
+		if (btf_info_enum_value(btf, charge_items[i].name, &values->charge_item[i]))
+			values->charge_item[i] = -1;
+}
+
+static int set_rodata(struct memsight_bpf *skel, const struct btf_values *values, char *err,
+		      size_t err_len)
+{
+	volatile __u32 *slots[] = {
+		(volatile __u32 *)&skel->rodata->mm_filepages,
+		(volatile __u32 *)&skel->rodata->mm_anonpages,
+		(volatile __u32 *)&skel->rodata->mm_shmempages,
+	};
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	*(volatile __u64 *)&skel->rodata->page_size = page_size;
+	for (size_t i = 0; i < MM_COUNTERS; i++) {
+		int64_t value = values->mm_counter[i];
+
+		if (value < 0 || value > 3) {
+			snprintf(err, err_len, "kernel BTF lacks a usable %s enumerator",
+				 mm_counter_names[i]);
+			return -ENOENT;
+		}
+		*slots[i] = (__u32)value;
+	}
+	return 0;
+}
+
+static void set_charge_items(struct memsight_bpf *skel, const struct btf_values *values)
 {
 	long page_size = sysconf(_SC_PAGESIZE);
 
-	for (size_t i = 0; i < sizeof(charge_items) / sizeof(charge_items[0]); i++) {
+	for (size_t i = 0; i < CHARGE_ITEMS; i++) {
 		const char *name = charge_items[i].name;
 		size_t n = strlen(name);
-		int64_t item;
+		int64_t item = values->charge_item[i];
 		__u32 unit;
 
-		if (btf_info_enum_value(btf, name, &item) || item < 0 ||
-		    item >= MEMSIGHT_STAT_ITEMS_MAX)
+		if (item < 0 || item >= MEMSIGHT_STAT_ITEMS_MAX)
 			continue; /* not on this kernel: that part of the kind is not counted */
 		unit = n > 2 && !strcmp(name + n - 2, "_B")    ? 1
 		       : n > 3 && !strcmp(name + n - 3, "_KB") ? 1024
@@ -272,19 +296,19 @@ static int attach_task_walk(struct memsight_bpf *skel)
 }
 
 /* rodata and map sizes, before load */
-static int configure(struct memsight_bpf *skel, const struct btf *btf, const struct load_plan *plan,
-		     unsigned int parts, char *err, size_t err_len)
+static int configure(struct memsight_bpf *skel, const struct btf_values *values,
+		     const struct load_plan *plan, unsigned int parts, char *err, size_t err_len)
 {
 	uint32_t slots = count_slots_wanted();
 	int ret;
 
-	ret = set_rodata(skel, btf, err, err_len);
+	ret = set_rodata(skel, values, err, err_len);
 	if (ret)
 		return ret;
 	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
 	if (parts & PART_CHARGES)
-		set_charge_items(skel, btf);
+		set_charge_items(skel, values);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
 	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
@@ -297,7 +321,8 @@ static int configure(struct memsight_bpf *skel, const struct btf *btf, const str
 
 /* One attempt: the parts of the BPF object in `parts`, opened, loaded and attached. */
 static int open_load_attach(struct loader *loader, const struct load_plan *plan,
-			    const struct btf *btf, unsigned int parts, char *err, size_t err_len)
+			    const struct btf_values *values, unsigned int parts, char *err,
+			    size_t err_len)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = plan->btf_path);
 	struct memsight_bpf *skel;
@@ -310,10 +335,11 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 		snprintf(err, err_len, "can't open BPF object: %s", error_text(ret));
 		return ret;
 	}
-	ret = configure(skel, btf, plan, parts, err, err_len);
+	ret = configure(skel, values, plan, parts, err, err_len);
 	if (ret)
 		goto fail;
 	ret = memsight_bpf__load(skel);
+	log_memory_stage("BPF object loaded");
 	if (ret) {
 		snprintf(err, err_len, "can't load BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
@@ -347,8 +373,9 @@ fail:
  * The plan's attempts with one OOM hook, best first, until one attaches.
  * What each failure was goes to `log`, the reason the fallbacks report.
  */
-static int walk_attempts(struct loader *loader, const struct load_plan *plan, const struct btf *btf,
-			 unsigned int oom, char *log, size_t log_len, char *err, size_t err_len)
+static int walk_attempts(struct loader *loader, const struct load_plan *plan,
+			 const struct btf_values *values, unsigned int oom, char *log,
+			 size_t log_len, char *err, size_t err_len)
 {
 	bool intro = false;
 	size_t used = 0;
@@ -363,7 +390,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 			used += snprintf(log, log_len, "%s", plan->fallback_intro);
 			intro = true;
 		}
-		ret = open_load_attach(loader, plan, btf, oom | parts, err, err_len);
+		ret = open_load_attach(loader, plan, values, oom | parts, err, err_len);
 		if (!ret)
 			return 0;
 		if (parts & PART_SAMPLES) {
@@ -383,8 +410,8 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan, co
 
 /* Each OOM hook of the plan in turn; what ruled one out becomes the next one's reason. */
 static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
-			    const struct btf *btf, char *oom_reason, size_t reason_len, char *log,
-			    size_t log_len, char *err, size_t err_len)
+			    const struct btf_values *values, char *oom_reason, size_t reason_len,
+			    char *log, size_t log_len, char *err, size_t err_len)
 {
 	char skipped[768] = "";
 
@@ -399,7 +426,7 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 		if (!why[0] && oom == PART_OOM_TRACEPOINT)
 			ensure_tracefs(why, sizeof(why));
 		if (!why[0] &&
-		    !walk_attempts(loader, plan, btf, oom, log, log_len, why, sizeof(why))) {
+		    !walk_attempts(loader, plan, values, oom, log, log_len, why, sizeof(why))) {
 			if (plan->oom_hook_requested)
 				snprintf(oom_reason, reason_len, "requested with --oom-hook; %s",
 					 h->how);
@@ -531,29 +558,39 @@ static void enable_stats(struct loader *loader, bool asked)
 	loader->report.bpf_stats_enabled = on == 1;
 }
 
-/* Probe, plan, load and attach, report: all that needs the kernel's BTF. */
+/*
+ * Probe, plan, load and attach, report. The kernel's BTF is read once here
+ * for the probe and the enumerators, and freed before libbpf parses its own
+ * copy to load (libbpf 1.1 takes no parsed BTF from its caller).
+ */
 static int load_with_btf(struct loader *loader, const struct loader_opts *opts, char *err,
 			 size_t err_len)
 {
 	struct load_plan plan;
 	char oom_reason[1024], log[1024];
 	struct kernel_probe probe;
+	struct btf_values values;
 	struct btf *btf = NULL;
 	int ret;
 
+	log_memory_stage("before the BTF");
 	ret = load_btf(opts->btf_path, &btf, err, err_len);
 	if (ret)
 		return ret;
 	snprintf(loader->report.btf_source, sizeof(loader->report.btf_source), "%s",
 		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
 	kernel_probe_read(btf, &probe);
+	read_btf_values(btf, &values);
+	btf__free(btf);
+	/* the parse's buffers were freed below live allocations too */
+	malloc_trim(0);
+	log_memory_stage("kernel BTF read and freed");
 	ret = load_plan_make(&probe, opts, &plan, err, err_len);
 	if (!ret)
-		ret = attach_from_plan(loader, &plan, btf, oom_reason, sizeof(oom_reason), log,
+		ret = attach_from_plan(loader, &plan, &values, oom_reason, sizeof(oom_reason), log,
 				       sizeof(log), err, err_len);
 	if (!ret)
 		report_hooks(loader, &plan, oom_reason, log);
-	btf__free(btf);
 	return ret;
 }
 
@@ -581,6 +618,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 		ret = loader_open_ring_buffers(loader, opts->leave_events, err, err_len);
 	if (!ret)
 		ret = loader_open_count_sources(loader, err, err_len);
+	log_memory_stage("ring buffers and counting maps mapped");
 	if (ret) {
 		loader__free(loader);
 		return ret < 0 ? ret : -EINVAL;
@@ -592,6 +630,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	 * below live allocations stays resident; hand those pages back.
 	 */
 	malloc_trim(0);
+	log_memory_stage("attached, heap trimmed");
 	*out = loader;
 	return 0;
 }
@@ -647,8 +686,8 @@ void loader__free(struct loader *loader)
 {
 	if (!loader)
 		return;
-	ring_buffer__free(loader->rb_events);
-	ring_buffer__free(loader->rb_cgroups);
+	for (int i = 0; i < LOADER_RINGS; i++)
+		ring_reader__close(&loader->rings[i]);
 	if (loader->epfd >= 0)
 		close(loader->epfd);
 	for (int f = 0; f < COUNT_FAMILIES; f++)

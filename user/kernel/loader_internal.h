@@ -6,20 +6,27 @@
 
 #include "count_maps.h"
 #include "loader.h"
+#include "ring_reader.h"
 
 struct memsight_bpf;
-struct ring_buffer;
 struct bpf_link;
+
+enum loader_ring {
+	RING_EVENTS,
+	RING_SAMPLES,
+	RING_CGROUPS,
+	LOADER_RINGS
+};
 
 struct loader {
 	struct memsight_bpf *skel;
 	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
 	int perf_link_count;
-	unsigned int parts;		/* enum load_part: what is attached */
-	char samples_err[512];		/* why --fault-samples could not be served */
-	struct ring_buffer *rb_events;	/* OOM kills (unless left to another reader), samples */
-	struct ring_buffer *rb_cgroups; /* cgroup records */
-	int epfd;			/* both of them */
+	unsigned int parts;    /* enum load_part: what is attached */
+	char samples_err[512]; /* why --fault-samples could not be served */
+	/* OOM kills (unless left to another reader), fault samples, cgroup records */
+	struct ring_reader rings[LOADER_RINGS];
+	int epfd; /* all of them */
 	int stats_fd;
 	loader_record_fn on_record;
 	void *ctx;

@@ -25,35 +25,34 @@ static int ringbuf_sample(void *ctx, void *data, size_t size)
 }
 
 /*
- * One ring buffer manager per map, both behind one epoll fd: the cgroup
- * records can then be read on their own, before each interval's counts, so
- * every cgroup with counts has been named.
+ * One reader per map, all behind one epoll fd: the cgroup records can then
+ * be read on their own, before each interval's counts, so every cgroup with
+ * counts has been named.
  */
 int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err, size_t err_len)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct bpf_map *maps[LOADER_RINGS] = {
+		[RING_EVENTS] = leave_events ? NULL : loader->skel->maps.events,
+		[RING_SAMPLES] = loader->skel->maps.sample_events,
+		[RING_CGROUPS] = loader->skel->maps.cgroup_events,
+	};
 	int ret = 0;
 
+	for (int i = 0; i < LOADER_RINGS; i++)
+		loader->rings[i].map_fd = -1;
 	loader->epfd = epoll_create1(EPOLL_CLOEXEC);
-	/* OOM kills first (unless another reader has them), then fault samples */
-	loader->rb_events =
-		ring_buffer__new(bpf_map__fd(leave_events ? loader->skel->maps.sample_events
-							  : loader->skel->maps.events),
-				 ringbuf_sample, loader, NULL);
-	if (loader->rb_events && !leave_events &&
-	    ring_buffer__add(loader->rb_events, bpf_map__fd(loader->skel->maps.sample_events),
-			     ringbuf_sample, loader))
+	if (loader->epfd < 0)
 		ret = -errno;
-	loader->rb_cgroups = ring_buffer__new(bpf_map__fd(loader->skel->maps.cgroup_events),
-					      ringbuf_sample, loader, NULL);
-	if (!ret && (loader->epfd < 0 || !loader->rb_events || !loader->rb_cgroups))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_events), &ev))
-		ret = -errno;
-	if (!ret &&
-	    epoll_ctl(loader->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(loader->rb_cgroups), &ev))
-		ret = -errno;
+	for (int i = 0; i < LOADER_RINGS && !ret; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		if (!maps[i])
+			continue;
+		ret = ring_reader__open(&loader->rings[i], bpf_map__fd(maps[i]),
+					bpf_map__max_entries(maps[i]), ringbuf_sample, loader);
+		if (!ret && epoll_ctl(loader->epfd, EPOLL_CTL_ADD, bpf_map__fd(maps[i]), &ev))
+			ret = -errno;
+	}
 	if (ret)
 		snprintf(err, err_len, "can't set up the ring buffer: %s", strerror(-ret));
 	return ret;
@@ -108,16 +107,20 @@ int loader__consume(struct loader *loader)
 	int events = 0, cgroups;
 
 	/* `events` first: an OOM kill is handled before its cgroup's removal read in the same pass */
-	events = ring_buffer__consume(loader->rb_events);
-	if (events < 0)
-		return events; /* over the caller's budget: the cgroup records wait too */
-	cgroups = ring_buffer__consume(loader->rb_cgroups);
+	for (int i = RING_EVENTS; i <= RING_SAMPLES; i++) {
+		int n = ring_reader__consume(&loader->rings[i]);
+
+		if (n < 0)
+			return n; /* over the caller's budget: the cgroup records wait too */
+		events += n;
+	}
+	cgroups = ring_reader__consume(&loader->rings[RING_CGROUPS]);
 	return cgroups < 0 ? cgroups : events + cgroups;
 }
 
 int loader__consume_cgroups(struct loader *loader)
 {
-	return ring_buffer__consume(loader->rb_cgroups);
+	return ring_reader__consume(&loader->rings[RING_CGROUPS]);
 }
 
 void loader__counters(const struct loader *loader, struct memsight_bpf_counters *counters)

@@ -42,3 +42,22 @@ const char *log_last_libbpf_warning(void)
 {
 	return last_warning;
 }
+
+void log_memory_stage(const char *stage)
+{
+	char line[128], rss[32] = "?", peak[32] = "?";
+	FILE *f;
+
+	if (!log_verbose)
+		return;
+	f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmHWM:", 6))
+			sscanf(line + 6, "%31s", peak);
+		else if (!strncmp(line, "VmRSS:", 6))
+			sscanf(line + 6, "%31s", rss);
+	}
+	if (f)
+		fclose(f);
+	fprintf(stderr, "memsight: memory %s: VmRSS %s KiB, VmHWM %s KiB\n", stage, rss, peak);
+}

@@ -24,5 +24,7 @@ void log_setup_libbpf(bool verbose);
 /* The first warning libbpf printed since the last clear, one line ("" if none). */
 const char *log_last_libbpf_warning(void);
 void log_clear_libbpf_warning(void);
+/* With -v: the resident and peak memory (/proc/self/status) after a start-up stage. */
+void log_memory_stage(const char *stage);
 
 #endif
