@@ -46,7 +46,7 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
-	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev
+	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev golang-go linux-perf
 LIBS_PKG := libbpf json-c libmicrohttpd ncursesw libcurl
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo -lcurl) -lelf -lz -lpthread -lm
 
@@ -66,27 +66,28 @@ ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# profile.bpf.c is an object and skeleton of its own (memsight profile only).
+BPF_SRCS := $(filter-out bpf/profile.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # Pure modules: no libbpf, no syscalls beyond libc; the unit tests link them.
 # user/ has one folder per layer (README, Architecture). The library is every folder
-# but cli/ and recommend/ (the binary's own; libcurl stays out of libmemsight); pure
+# but cli/, recommend/ and profile/ (the binary's own; libcurl stays out of libmemsight); pure
 # modules (no libbpf, no syscalls beyond libc: the unit tests link them) are those whose
 # header says "Pure." (or "Pure:").
 APP_SRCS := $(sort $(wildcard user/*/*.c))
-LIB_SRCS := $(filter-out user/cli/% user/recommend/%,$(APP_SRCS))
+LIB_SRCS := $(filter-out user/cli/% user/recommend/% user/profile/%,$(APP_SRCS))
 PURE_SRCS := $(filter $(APP_SRCS),$(patsubst %.h,%.c,$(shell grep -lE '(^|[ *])Pure[.:]' user/*/*.h)))
 APP_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(APP_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 PREFIX ?= /usr/local
 # integration tests also run against the ASan/UBSan build in `make test`
-ASAN_TESTS ?= cli lifecycle top metrics library pin slowloris
+ASAN_TESTS ?= cli lifecycle top metrics library pin slowloris profile
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/integration/*.c)
 HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS)) \
-	$(OUTPUT)/tests/hog-static
+	$(OUTPUT)/tests/hog-static $(OUTPUT)/tests/fault_ratio-static
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
@@ -137,6 +138,11 @@ $(OUTPUT)/memsight.skel.h: $(OUTPUT)/memsight.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memsight_bpf > $@
 
+$(OUTPUT)/profile.skel.h: $(OUTPUT)/bpf/profile.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name profile_bpf > $@
+
+$(OUTPUT)/user/profile/profile_loader.o: $(OUTPUT)/profile.skel.h
 $(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/kernel/loader_gauges.o $(OUTPUT)/user/kernel/loader_perf.o $(OUTPUT)/user/cli/feature_report.o: \
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
@@ -194,6 +200,8 @@ $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache
 	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
 $(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
+# libelf on real files (the test's own executable and the C library), against nm.
+$(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
 
@@ -205,6 +213,20 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 $(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -static $< -o $@
+
+# memsight profile's workload: its stacks are walked with frame pointers. clang,
+# because gcc 12 leaves them out of leaf functions even with -fno-omit-frame-pointer
+# (and -mno-omit-leaf-frame-pointer), which hides the leaf's caller.
+$(OUTPUT)/tests/fault_ratio: tests/integration/fault_ratio.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
+		$(LDFLAGS) $< -o $@
+
+# The same, static, for a container image that holds nothing else.
+$(OUTPUT)/tests/fault_ratio-static: tests/integration/fault_ratio.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
+		-static $(LDFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -219,7 +241,7 @@ $(OUTPUT)/tests/pin_reader: tests/integration/pin_reader.c bpf/memsight.h | $(OU
 # FUZZ_SECONDS, starting from the runtime fixtures.
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null) -lz
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \

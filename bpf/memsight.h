@@ -249,6 +249,48 @@ struct memsight_memcg_gauges {
 	__u32 reserved;
 };
 
+/*
+ * memsight profile: page faults sampled with their call stacks and summed in
+ * the kernel per {process, memcg, user stack, kernel stack} (profile.bpf.c).
+ * A stack id is an index into the profile's stack-trace map, or negative: no
+ * such stack (MEMSIGHT_PROFILE_NO_STACK) or the walk failed (-errno).
+ */
+#define MEMSIGHT_PROFILE_STACK_DEPTH 127 /* the kernel's PERF_MAX_STACK_DEPTH */
+#define MEMSIGHT_PROFILE_NO_STACK    (-1)
+
+struct memsight_profile_key {
+	__u32 tgid;
+	__s32 user_stack_id;
+	__u64 cgroup_id; /* the faulting task's memcg */
+	__s32 kernel_stack_id;
+	__u32 reserved;
+};
+
+struct memsight_profile_value {
+	__u64 samples;
+	__u64 bytes; /* page size per sampled fault */
+};
+
+/* A process's first sample (profile_new_tgids): its maps are read at once. */
+struct memsight_profile_process {
+	__u32 tgid;
+	__u32 reserved;
+	char comm[MEMSIGHT_COMM_LEN]; /* the process's (its leader's), not the thread's */
+};
+
+/* Per CPU; userspace sums the CPUs. */
+struct memsight_profile_stats {
+	__u64 matched;		    /* faults of the profiled processes, sampled or not */
+	__u64 sampled;		    /* of those, taken within the --rate budget */
+	__u64 capped;		    /* due for a sample, refused by the hard cap (a storm) */
+	__u64 user_stack_fault;	    /* -EFAULT: no user stack at all (no frame could be read) */
+	__u64 user_stack_collision; /* -EEXIST: the stack map's bucket held another stack */
+	__u64 user_stack_other;	    /* any other error (-ENOMEM ...) */
+	__u64 kernel_stack_failed;  /* a kernel-mode fault whose kernel stack was lost */
+	__u64 map_full;		    /* samples lost: the stack-count hash was full */
+	__u64 nested;		    /* faults raised by the stack walk itself, not counted */
+};
+
 /* Counters kept by the BPF side, read by userspace each interval. */
 struct memsight_bpf_counters {
 	__u64 ringbuf_drops;	    /* records lost: a ring buffer full (all rings) */

@@ -238,6 +238,48 @@ static void test_recommend_options(void **state)
 			   parse(3, "recommend", "--prometheus=http://p", "--interval=1s"));
 }
 
+static void test_profile_options(void **state)
+{
+	assert_int_equal(parse(3, "profile", "--pid", "1234"), 0);
+	assert_int_equal(env.command, CMD_PROFILE);
+	assert_int_equal(env.pid, 1234);
+	assert_int_equal(env.profile_rate, PROFILE_RATE_DEFAULT);
+	assert_int_equal(env.profile_format, PROFILE_FORMAT_AUTO);
+	assert_null(env.output);
+	assert_int_equal(parse(9, "--cgroup=/docker", "profile", "--duration", "30s", "--rate",
+			       "250", "-o", "out.pb.gz", "--format=folded"),
+			 0);
+	assert_string_equal(env.cgroup_prefix, "/docker");
+	assert_int_equal(env.profile_rate, 250);
+	assert_string_equal(env.output, "out.pb.gz");
+	assert_int_equal(env.profile_format, PROFILE_FORMAT_FOLDED);
+	assert_int_equal(parse(4, "profile", "--pid=7", "--format", "pprof"), 0);
+	assert_int_equal(env.profile_format, PROFILE_FORMAT_PPROF);
+
+	expect_usage_error("profile needs one of --pid PID and --cgroup PREFIX",
+			   parse(1, "profile"));
+	expect_usage_error("profile needs one of --pid PID and --cgroup PREFIX",
+			   parse(4, "profile", "--pid=1", "--cgroup", "/a"));
+	expect_usage_error("--pid: '0' is not a process id", parse(2, "profile", "--pid=0"));
+	expect_usage_error("--pid: '-3' is not a process id", parse(2, "profile", "--pid=-3"));
+	expect_usage_error("--rate: '0' is not a number",
+			   parse(3, "profile", "--pid=1", "--rate=0"));
+	expect_usage_error("--rate: '100001' is not",
+			   parse(3, "profile", "--pid=1", "--rate=100001"));
+	expect_usage_error("--format: 'json' is not one of pprof, folded",
+			   parse(3, "profile", "--pid=1", "--format=json"));
+	expect_usage_error("--fault-hook off", parse(3, "profile", "--pid=1", "--fault-hook=off"));
+	expect_usage_error("--output: empty file name",
+			   parse(3, "profile", "--pid=1", "--output="));
+	expect_usage_error("option --rate does not apply to 'stream'",
+			   parse(2, "stream", "--rate=5"));
+	expect_usage_error("option --interval does not apply to 'profile'",
+			   parse(3, "profile", "--pid=1", "--interval=1s"));
+	/* --format is read by the command it ends up with */
+	expect_usage_error("--format: 'pprof' is not one of table, json, yaml",
+			   parse(3, "--format=pprof", "recommend", "--prometheus=http://p"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_digits_only),
 		cmocka_unit_test(test_path_lengths),
 		cmocka_unit_test(test_recommend_options),
+		cmocka_unit_test(test_profile_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

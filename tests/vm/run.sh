@@ -15,7 +15,7 @@ cd "$ROOT" || exit 1
 
 KERNELS=("$@")
 [ ${#KERNELS[@]} -gt 0 ] || mapfile -t KERNELS < <(grep -v '^#' "$HERE/kernels.list" | grep .)
-GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint outlook gauges} # the container tests need dockerd: host only
+GUEST_TESTS=${TESTS:-oom cli lifecycle faults charges pin footprint outlook gauges profile} # the container tests need dockerd: host only
 BIG_NODE_TESTS=${TESTS:-faults footprint}
 # outlook holds workloads for minutes of emulated time (4 under arm64's TCG): every amd64
 # kernel runs it, and the newest arm64 one; bookworm-arm64 runs the rest.
@@ -36,7 +36,7 @@ tool_path() {
 }
 
 # The test helpers the guest tests run.
-HELPERS=(hog poke readmap seccomp_deny pin_reader slow_reader)
+HELPERS=(hog poke readmap seccomp_deny pin_reader slow_reader fault_ratio)
 
 declare -A RESULT
 failed=0

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_profile.h"
 #include "runtime_roots.h"
 #include "duration.h"
 #include "prom_api.h"
@@ -15,6 +16,8 @@
 #define ALL_RUNNING                                                                                \
 	(CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_TOP) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_RUN) |        \
 	 CMD_BIT(CMD_FEATURES))
+/* The options `profile` shares with the agent's commands. */
+#define PROFILING (ALL_RUNNING | CMD_BIT(CMD_PROFILE))
 #define AGGREGATING                                                                                \
 	(CMD_BIT(CMD_DEFAULT) | CMD_BIT(CMD_TOP) | CMD_BIT(CMD_STREAM) | CMD_BIT(CMD_RUN))
 
@@ -60,6 +63,8 @@ static const struct command_spec {
 	  "(p99 working set + 15%, raised after OOM kills, none for a leak or too\n"
 	  "little history). Needs no privileges: it only talks to Prometheus.\n"
 	  "Exits 1 when Prometheus can't be reached or holds no memsight data." },
+	{ "profile", CMD_PROFILE, "where in the code a process or container faults memory in",
+	  cli_profile_description },
 	{ "help", CMD_HELP, "show help for a command", "memsight help [COMMAND]" },
 };
 
@@ -72,10 +77,7 @@ struct option_spec {
 	int (*apply)(struct env *env, const char *arg, char *err, size_t err_len);
 };
 
-static int usage_error(char *err, size_t err_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int usage_error(char *err, size_t err_len, const char *fmt, ...)
+int usage_error(char *err, size_t err_len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -243,11 +245,7 @@ static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t 
 	return 0;
 }
 
-/*
- * A decimal number from 0 to max, digits only: strtoul alone would take leading
- * blanks, a sign, and "-1" wrapped round to ULONG_MAX.
- */
-static bool parse_decimal(const char *arg, unsigned long max, unsigned long *n)
+bool parse_decimal(const char *arg, unsigned long max, unsigned long *n)
 {
 	char *end;
 
@@ -388,6 +386,12 @@ static int apply_namespace(struct env *env, const char *arg, char *err, size_t e
 
 static int apply_format(struct env *env, const char *arg, char *err, size_t err_len)
 {
+	env->format_arg = arg; /* read by check_command once the command is known */
+	return 0;
+}
+
+static int recommend_format(struct env *env, const char *arg, char *err, size_t err_len)
+{
 	if (!strcmp(arg, "table"))
 		env->format = RECOMMEND_FORMAT_TABLE;
 	else if (!strcmp(arg, "json"))
@@ -404,34 +408,34 @@ static const struct option_spec options[] = {
 	{ "interval", 0, "DUR", ALL_RUNNING,
 	  "how often figures are reported and top refreshes (default 1s; min 10ms)",
 	  apply_interval },
-	{ "duration", 0, "DUR", ALL_RUNNING, "exit after DUR (default: run until stopped)",
+	{ "duration", 0, "DUR", PROFILING, "exit after DUR (default: run until stopped)",
 	  apply_duration },
-	{ "cgroup", 0, "PREFIX", ALL_RUNNING,
+	{ "cgroup", 0, "PREFIX", PROFILING,
 	  "only events whose cgroup path starts with PREFIX (e.g. /kubepods)", apply_cgroup },
-	{ "btf", 0, "FILE", ALL_RUNNING,
-	  "kernel BTF to use when /sys/kernel/btf/vmlinux is missing", apply_btf },
+	{ "btf", 0, "FILE", PROFILING, "kernel BTF to use when /sys/kernel/btf/vmlinux is missing",
+	  apply_btf },
 	{ "node", 0, "NAME", ALL_RUNNING,
 	  "node name in every line (default: $NODE_NAME, else the host name)", apply_node },
 	{ "oom-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf, fentry or tracepoint: how OOM kills are traced (default auto)",
 	  apply_oom_hook },
-	{ "fault-hook", 0, "HOOK", ALL_RUNNING,
+	{ "fault-hook", 0, "HOOK", PROFILING,
 	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
 	  apply_fault_hook },
 	{ "fault-samples", 0, "N", ALL_RUNNING & ~CMD_BIT(CMD_TOP),
 	  "emit at most N fault_sample events a second node-wide (x86; default 0: off)",
 	  apply_fault_samples },
-	{ "host-root", 0, "DIR", ALL_RUNNING,
+	{ "host-root", 0, "DIR", PROFILING,
 	  "the host's / mounted at DIR (DaemonSet); prefixes every runtime root", apply_host_root },
-	{ "containerd-state", 0, "DIR", ALL_RUNNING,
+	{ "containerd-state", 0, "DIR", PROFILING,
 	  "containerd task state (default /run/containerd/io.containerd.runtime.v2.task)",
 	  apply_containerd_state },
-	{ "crio-state", 0, "DIR", ALL_RUNNING,
+	{ "crio-state", 0, "DIR", PROFILING,
 	  "CRI-O container state (default /run/containers/storage/overlay-containers)",
 	  apply_crio_state },
-	{ "docker-root", 0, "DIR", ALL_RUNNING, "docker's data root (default /var/lib/docker)",
+	{ "docker-root", 0, "DIR", PROFILING, "docker's data root (default /var/lib/docker)",
 	  apply_docker_root },
-	{ "podman-storage", 0, "DIR", ALL_RUNNING,
+	{ "podman-storage", 0, "DIR", PROFILING,
 	  "podman's storage root (default /var/lib/containers/storage)", apply_podman_storage },
 	{ "tombstone", 0, "DUR", AGGREGATING,
 	  "how long an exited container keeps its name for late events (default 5m)",
@@ -464,9 +468,15 @@ static const struct option_spec options[] = {
 	  "recommend: how far back to look (default 7d; min 1m)", apply_window },
 	{ "namespace", 0, "NS", CMD_BIT(CMD_RECOMMEND), "recommend: only workloads in namespace NS",
 	  apply_namespace },
-	{ "format", 0, "FMT", CMD_BIT(CMD_RECOMMEND),
-	  "recommend: table (default), json (a line per workload) or yaml (resources blocks)",
+	{ "format", 0, "FMT", CMD_BIT(CMD_RECOMMEND) | CMD_BIT(CMD_PROFILE),
+	  "recommend: table (default), json (a line per workload) or yaml (resources blocks); "
+	  "profile: pprof or folded",
 	  apply_format },
+	{ "pid", 0, "PID", CMD_BIT(CMD_PROFILE), "profile: the process to profile", cli_apply_pid },
+	{ "rate", 0, "N", CMD_BIT(CMD_PROFILE),
+	  "profile: at most N sampled faults a second, node-wide (default 1000)", cli_apply_rate },
+	{ "output", 'o', "FILE", CMD_BIT(CMD_PROFILE),
+	  "profile: write the profile to FILE (pprof unless --format folded)", cli_apply_output },
 	{ "json", 0, NULL, CMD_BIT(CMD_FEATURES) | CMD_BIT(CMD_VERSION),
 	  "print the report as one JSON object", apply_json },
 	{ "verbose", 'v', NULL, ~0U, "print debug output on stderr (libbpf's; recommend's queries)",
@@ -490,6 +500,7 @@ void cli_env_defaults(struct env *env)
 	env->listen_port = 9464;
 	env->window_ns = 7ULL * 86400ULL * 1000000000ULL;
 	env->format = RECOMMEND_FORMAT_TABLE;
+	env->profile_rate = PROFILE_RATE_DEFAULT;
 }
 
 void cli_runtime_roots(const struct env *env, struct runtime_roots *roots)
@@ -536,7 +547,7 @@ static const struct option_spec *find_option(const char *name, size_t name_len, 
 }
 
 /* Options are checked against the command once it is known, wherever it came. */
-static int check_command(const struct env *env, const bool used[], char *err, size_t err_len)
+static int check_command(struct env *env, const bool used[], char *err, size_t err_len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(options) && env->command != CMD_HELP; i++)
 		if (used[i] && !(options[i].commands & CMD_BIT(env->command)))
@@ -546,6 +557,10 @@ static int check_command(const struct env *env, const bool used[], char *err, si
 		return usage_error(
 			err, err_len,
 			"recommend needs --prometheus URL (e.g. http://prometheus:9090)");
+	if (env->command == CMD_RECOMMEND && env->format_arg)
+		return recommend_format(env, env->format_arg, err, err_len);
+	if (env->command == CMD_PROFILE)
+		return cli_check_profile(env, err, err_len);
 	return 0;
 }
 

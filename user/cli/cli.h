@@ -20,6 +20,7 @@ enum command {
 	CMD_FEATURES,
 	CMD_VERSION,
 	CMD_RECOMMEND,
+	CMD_PROFILE,
 	CMD_HELP,
 };
 
@@ -59,8 +60,23 @@ struct env {
 	const char *prometheus_url;
 	uint64_t window_ns;
 	const char *namespace;
-	int format; /* enum recommend_format */
+	int format;		/* enum recommend_format */
+	const char *format_arg; /* --format as given: its command reads it (check_command) */
+	/* profile */
+	uint32_t pid;	       /* --pid; 0: none */
+	uint32_t profile_rate; /* samples per second, node-wide */
+	const char *output;    /* --output FILE; NULL: stdout */
+	int profile_format;    /* enum profile_format */
 };
+
+enum profile_format {
+	PROFILE_FORMAT_AUTO, /* pprof with --output, folded on stdout */
+	PROFILE_FORMAT_PPROF,
+	PROFILE_FORMAT_FOLDED,
+};
+
+#define PROFILE_RATE_DEFAULT 1000
+#define PROFILE_RATE_MAX     100000
 
 /* The longest --pin directory: the agent's limit. */
 #define CLI_PIN_DIR_MAX AGENT_PIN_DIR_MAX

@@ -16,6 +16,7 @@
 #include "feature_report.h"
 #include "log.h"
 #include "node_name.h"
+#include "profile.h"
 #include "recommend.h"
 #include "stream.h"
 #include "top.h"
@@ -97,6 +98,11 @@ static int do_recommend(struct env *env)
 	return finish_output(recommend_run(env));
 }
 
+static int do_profile(struct env *env)
+{
+	return finish_output(profile_run(env));
+}
+
 static int do_top(struct env *env)
 {
 	return top_run(env);
@@ -127,6 +133,7 @@ static const struct cmd {
 	[CMD_FEATURES] = { .func = do_features, .loads_bpf = true },
 	[CMD_VERSION] = { .func = do_version },
 	[CMD_RECOMMEND] = { .func = do_recommend },
+	[CMD_PROFILE] = { .func = do_profile, .loads_bpf = true },
 	[CMD_HELP] = { .func = do_help },
 };
 
