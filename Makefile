@@ -216,17 +216,17 @@ $(OUTPUT)/tests/hog-static: tests/integration/hog.c | $(OUTPUT)/tests
 
 # memsight profile's workload: its stacks are walked with frame pointers. clang,
 # because gcc 12 leaves them out of leaf functions even with -fno-omit-frame-pointer
-# (and -mno-omit-leaf-frame-pointer), which hides the leaf's caller.
+# (and -mno-omit-leaf-frame-pointer), which hides the leaf's caller. clang too
+# leaves them out on arm64 unless told -mno-omit-leaf-frame-pointer.
+PROFILED_CFLAGS := -O2 -g -Wall -Werror -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 $(OUTPUT)/tests/fault_ratio: tests/integration/fault_ratio.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
-		$(LDFLAGS) $< -o $@
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) $(PROFILED_CFLAGS) $(LDFLAGS) $< -o $@
 
 # The same, static, for a container image that holds nothing else.
 $(OUTPUT)/tests/fault_ratio-static: tests/integration/fault_ratio.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) -O2 -g -Wall -Werror -fno-omit-frame-pointer \
-		-static $(LDFLAGS) $< -o $@
+	$(Q)$(if $(CROSS_SYSROOT),$(CC),$(CLANG)) $(PROFILED_CFLAGS) -static $(LDFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/integration/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
