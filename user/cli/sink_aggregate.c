@@ -118,6 +118,15 @@ static bool kernel_gauges(struct aggregate_sink *a, uint64_t cgroup_id,
 	return ms && agent_memcg_gauges(ms, cgroup_id, s, working_set);
 }
 
+/* The kernel's gauges into an idle cgroup's entry: usage, limits, and the working set. */
+static void apply_kernel_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s,
+				bool working_set)
+{
+	aggregate_entry_gauges(e, s);
+	if (working_set)
+		aggregate_entry_working_set(e, s->working_set_bytes);
+}
+
 /* An idle cgroup's usage and limits, as an interval reads them; false when unreadable. */
 static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct aggregate_entry *e)
 {
@@ -125,9 +134,7 @@ static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct 
 	bool working_set;
 
 	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
-		aggregate_entry_gauges(e, &s);
-		if (working_set)
-			aggregate_entry_working_set(e, s.working_set_bytes);
+		apply_kernel_gauges(e, &s, working_set);
 		return true;
 	}
 	if (cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
@@ -163,20 +170,6 @@ static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 		refresh_detail(a, e);
 }
 
-/* An idle cgroup's usage: the kernel's gauges, else one cgroupfs read; false when unreadable. */
-static bool idle_usage(struct aggregate_sink *a, uint64_t cgroup_id,
-		       const struct aggregate_entry *e, uint64_t *usage)
-{
-	struct memsight_container_stats s = { 0 };
-	bool working_set;
-
-	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
-		*usage = s.usage_bytes;
-		return true;
-	}
-	return !cgroup_memory_usage(a->memcg_root, a->memcg_v2, e->path, usage);
-}
-
 struct metrics_pass {
 	struct aggregate_sink *a;
 	bool unchargeable; /* what moves with no charge, else the usage */
@@ -185,28 +178,44 @@ struct metrics_pass {
 
 /*
  * /metrics: an idle cgroup's usage, and all of it when the usage moved; or
- * what moves with no charge. Read whole when never read.
+ * what moves with no charge. Read whole when never read. The kernel's gauges,
+ * where the iterator runs, are every figure that moves with no charge: then
+ * only a cgroup whose usage moved is read from cgroupfs (its make-up).
  */
 static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct metrics_pass *pass = ctx;
-	struct memsight_container_stats unread = { 0 };
+	struct memsight_container_stats unread = { 0 }, s = { 0 };
+	bool working_set, kernel;
 	uint64_t usage;
 
 	if (!is_idle(pass->a, e))
 		return;
-	pass->read++;
+	kernel = kernel_gauges(pass->a, cgroup_id, &s, &working_set);
 	if (e->has_usage && pass->unchargeable) {
-		refresh_unchargeable(pass->a, e);
+		if (!kernel) {
+			pass->read++;
+			refresh_unchargeable(pass->a, e);
+		}
 		return;
 	}
-	if (e->has_usage && idle_usage(pass->a, cgroup_id, e, &usage) && usage == e->usage_bytes) {
+	if (e->has_usage && kernel && s.usage_bytes == e->usage_bytes) {
 		/* not growing, as refresh_detail() says, whose other figures can wait */
+		apply_kernel_gauges(e, &s, working_set);
 		aggregate_entry_detail(e, &unread);
 		return;
 	}
-	if (refresh_gauges(pass->a, cgroup_id, e))
+	pass->read++;
+	if (e->has_usage && !kernel &&
+	    !cgroup_memory_usage(pass->a->memcg_root, pass->a->memcg_v2, e->path, &usage) &&
+	    usage == e->usage_bytes) {
+		aggregate_entry_detail(e, &unread);
+		return;
+	}
+	if (kernel)
+		apply_kernel_gauges(e, &s, working_set);
+	if (kernel || refresh_gauges(pass->a, cgroup_id, e))
 		refresh_detail(pass->a, e);
 }
 
