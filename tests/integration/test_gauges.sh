@@ -85,4 +85,49 @@ if [ -n "${file:-}" ]; then
 else
 	skip "page-cache working set: no block-backed file system at /var/tmp"
 fi
+
+# /metrics of idle containers (ones that had figures once, while memsight watched): their
+# figures are read for a page, at most every 10 s. With the iterator, one walk gives usage, limit and working set, and cgroupfs is read
+# only for a cgroup whose usage moved: a limit changed by hand on an idle container
+# (no charge, no event) must reach /metrics through the walk alone.
+echo "/metrics: idle containers through the $([ $iterator -eq 1 ] && echo "cgroup iterator" || echo "cgroupfs fallback")"
+port=$(free_port)
+"$MEMSIGHT" run --listen 127.0.0.1:$port --interval 1s --cgroup "$PREFIX" --docker-root "$docker_root" \
+	-v >"$WORK/run.out" 2>"$WORK/run.err" &
+run_pid=$!
+BG_PIDS+=($run_pid)
+# held_series NAME: the held container's sample of NAME, from a fresh scrape
+held_series() {
+	curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >"$WORK/metrics.txt"
+	awk -v name="$1" -v label="cgroup=\"${held#"$MEMCG_ROOT"}\"" \
+		'index($0, name "{") == 1 && index($0, label) { print $NF; exit }' "$WORK/metrics.txt"
+}
+wait_for 20 sh -c "curl -sf http://127.0.0.1:$port/readyz >/dev/null"
+# a short process faults 1 MiB in the held container: it has figures, then none
+spawn_in_memcg "$held" "$HELPERS/hog" --max-mib 1
+reap $SPAWNED_PID
+wait_for 10 sh -c "curl -s http://127.0.0.1:$port/metrics | grep -q '^memsight_memory_limit_bytes{.*gauges-1'"
+check "/metrics: the held container's limit is its 256 MiB" test "$(held_series memsight_memory_limit_bytes)" = $((256 * MIB))
+if [ $CGROUP_V2 -eq 1 ]; then echo $((192 * MIB)) >"$held/memory.max"; else echo $((192 * MIB)) >"$held/memory.limit_in_bytes"; fi
+# with the walk, the next page's idle figures are at most 10 s old; from cgroupfs, an
+# idle cgroup's limit is read once a minute: a scrape every 2 s until then
+limit_now() { sleep 2; [ "$(held_series memsight_memory_limit_bytes)" = "$1" ]; }
+wait_for $([ $iterator -eq 1 ] && echo 30 || echo 75) limit_now $((192 * MIB))
+check "/metrics: the limit changed by hand on the idle container (192 MiB)" \
+	test "$(held_series memsight_memory_limit_bytes)" = $((192 * MIB))
+usage=$(usage_of "$held")
+within "/metrics: idle usage agrees with the kernel's ($usage)" "$(held_series memsight_memory_usage_bytes)" \
+	$((usage - MIB)) $((usage + MIB))
+kernel_ws=$((usage - $(inactive_of "$held")))
+within "/metrics: idle working set agrees with usage - inactive file ($kernel_ws)" \
+	"$(held_series memsight_memory_working_set_bytes)" $((kernel_ws - 2 * MIB)) $((kernel_ws + 2 * MIB))
+kill -TERM $run_pid 2>/dev/null
+wait $run_pid 2>/dev/null
+# -v says how many idle cgroups each page read from cgroupfs
+reads=$(sed -n 's|.*/metrics: \([0-9]*\) idle cgroups read.*|\1|p' "$WORK/run.err" | tail -n +2 | sort -n | tail -1)
+if [ $iterator -eq 1 ]; then
+	expect_eq "/metrics -v: no cgroupfs reads for idle cgroups whose usage stayed (the walk had them)" "${reads:-none}" 0
+else
+	check "/metrics -v: idle cgroups read from cgroupfs (${reads:-none})" test "${reads:-0}" -ge 1
+fi
 finish
