@@ -87,26 +87,34 @@ else
 fi
 
 # /metrics of idle containers (ones that had figures once, while memsight watched): their
-# figures are read for a page, at most every 10 s. With the iterator, one walk gives usage, limit and working set, and cgroupfs is read
-# only for a cgroup whose usage moved: a limit changed by hand on an idle container
-# (no charge, no event) must reach /metrics through the walk alone.
+# figures are read for a page, at most every 10 s. With the iterator, one walk gives
+# usage, limit and working set, and cgroupfs is read only for a cgroup whose usage
+# moved: a limit changed by hand on an idle container (no charge, no event) must reach
+# /metrics through the walk alone.
 echo "/metrics: idle containers through the $([ $iterator -eq 1 ] && echo "cgroup iterator" || echo "cgroupfs fallback")"
-port=$(free_port)
-"$MEMSIGHT" run --listen 127.0.0.1:$port --interval 1s --cgroup "$PREFIX" --docker-root "$docker_root" \
+"$MEMSIGHT" run --listen 127.0.0.1:0 --interval 1s --cgroup "$PREFIX" --docker-root "$docker_root" \
 	-v >"$WORK/run.out" 2>"$WORK/run.err" &
 run_pid=$!
 BG_PIDS+=($run_pid)
+wait_for 20 grep -q 'serving http://' "$WORK/run.err"
+addr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/run.err" | head -1)
+# the guests of the kernel matrix have busybox's wget, not curl
+http_get() {
+	if command -v curl >/dev/null; then curl -s --max-time 5 "http://$addr$1"; else busybox wget -q -T 5 -O - "http://$addr$1"; fi
+}
 # held_series NAME: the held container's sample of NAME, from a fresh scrape
 held_series() {
-	curl -s --max-time 5 "http://127.0.0.1:$port/metrics" >"$WORK/metrics.txt"
+	http_get /metrics >"$WORK/metrics.txt"
 	awk -v name="$1" -v label="cgroup=\"${held#"$MEMCG_ROOT"}\"" \
 		'index($0, name "{") == 1 && index($0, label) { print $NF; exit }' "$WORK/metrics.txt"
 }
-wait_for 20 sh -c "curl -sf http://127.0.0.1:$port/readyz >/dev/null"
+ready() { [ "$(http_get /readyz)" = ready ]; }
+wait_for 20 ready
 # a short process faults 1 MiB in the held container: it has figures, then none
 spawn_in_memcg "$held" "$HELPERS/hog" --max-mib 1
 reap $SPAWNED_PID
-wait_for 10 sh -c "curl -s http://127.0.0.1:$port/metrics | grep -q '^memsight_memory_limit_bytes{.*gauges-1'"
+has_held() { [ -n "$(held_series memsight_memory_limit_bytes)" ]; }
+wait_for 10 has_held
 check "/metrics: the held container's limit is its 256 MiB" test "$(held_series memsight_memory_limit_bytes)" = $((256 * MIB))
 if [ $CGROUP_V2 -eq 1 ]; then echo $((192 * MIB)) >"$held/memory.max"; else echo $((192 * MIB)) >"$held/memory.limit_in_bytes"; fi
 # with the walk, the next page's idle figures are at most 10 s old; from cgroupfs, an
