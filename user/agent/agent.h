@@ -56,11 +56,12 @@ void agent_totals(const struct memsight *ms, uint64_t *received, uint64_t *lost,
 /*
  * This interval's usage, limit, (v2) memory.high of a memcg from the kernel's
  * gauges iterator into c, and its working set (*working_set true) when the
- * kernel's inactive file figure could be read. false: no record (no iterator
- * on this kernel, or a memcg made since the walk); read cgroupfs.
+ * kernel's inactive file figure could be read; walked again first when the
+ * interval's walk is older than max_age_ns (0: any age). false: no record (no
+ * iterator on this kernel, or a memcg made since the walk); read cgroupfs.
  */
-bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, struct memsight_container_stats *c,
-			bool *working_set);
+bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, uint64_t max_age_ns,
+			struct memsight_container_stats *c, bool *working_set);
 /* Delivers what is already in the ring buffer (at exit). */
 void agent_drain(struct memsight *ms);
 

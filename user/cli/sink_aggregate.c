@@ -109,13 +109,17 @@ static bool is_idle(const struct aggregate_sink *a, const struct aggregate_entry
 	return !e->removed_ns && e->path && !e->interval_gauges && a->memcg_root[0];
 }
 
-/* The kernel's gauges of an idle cgroup, from this interval's walk; false without them. */
+/*
+ * The kernel's gauges of an idle cgroup, from this interval's walk; false
+ * without them. No older than IDLE_EVERY_NS, as a cgroupfs read would be: a
+ * page rendered between long intervals (--interval 1m) has the walk redone.
+ */
 static bool kernel_gauges(struct aggregate_sink *a, uint64_t cgroup_id,
 			  struct memsight_container_stats *s, bool *working_set)
 {
 	struct memsight *ms = run_agent(a->run);
 
-	return ms && agent_memcg_gauges(ms, cgroup_id, s, working_set);
+	return ms && agent_memcg_gauges(ms, cgroup_id, IDLE_EVERY_NS, s, working_set);
 }
 
 /* An idle cgroup's usage and limits, as an interval reads them; false when unreadable. */
