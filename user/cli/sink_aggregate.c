@@ -140,12 +140,31 @@ static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct 
 	return true;
 }
 
+/*
+ * A cgroup whose usage came this interval without its make-up (an idle
+ * container the agent still reports, its name not found yet): its working
+ * set from the same walk, rather than memory.stat every IDLE_EVERY_NS.
+ */
+static void view_working_set(struct aggregate_sink *a, uint64_t cgroup_id,
+			     struct aggregate_entry *e)
+{
+	struct memsight_container_stats s = { 0 };
+	bool working_set;
+
+	if (kernel_gauges(a, cgroup_id, &s, &working_set) && working_set)
+		aggregate_entry_working_set(e, s.working_set_bytes);
+}
+
 /* top: every idle cgroup's usage and limits; idle, so neither near its limit nor leaking. */
 static void view_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct memsight_container_stats unread = { 0 };
 
+	if (!e->removed_ns && e->interval_gauges && !e->interval_detail) {
+		view_working_set(ctx, cgroup_id, e);
+		return;
+	}
 	if (!is_idle(ctx, e) || !refresh_gauges(ctx, cgroup_id, e))
 		return;
 	if (!e->interval_stats)
