@@ -34,7 +34,11 @@ struct agent_opts {
 	void *ctx;
 	bool skip_container_stats; /* only OOM kills, fault samples and agent_stats */
 	bool skip_fault_top;	   /* container_stats without their most faulting processes */
-	/* a container_stats for every container each interval, idle ones too (a view) */
+	/*
+	 * a container_stats for every container each interval, idle ones too (a
+	 * view); but an idle one named in an earlier one and in the kernel's gauges
+	 * walk is left to the caller, who reads it with agent_memcg_gauges()
+	 */
 	bool idle_containers;
 	bool cgroup_events;	      /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
 	uint64_t oom_risk_horizon_ns; /* 0: 5 minutes */
