@@ -70,7 +70,7 @@ int loader__memcg_gauges(struct loader *loader, const struct memsight_memcg_gaug
 {
 	char sink[64];
 	ssize_t n;
-	int fd;
+	int fd, ret;
 
 	*out = NULL;
 	*missed = 0;
@@ -85,9 +85,10 @@ int loader__memcg_gauges(struct loader *loader, const struct memsight_memcg_gaug
 	/* the program writes nothing to the seq: the first read walks every memcg and ends */
 	while ((n = read(fd, sink, sizeof(sink))) > 0)
 		;
+	ret = n < 0 ? -errno : 0; /* before close(), which may set errno */
 	close(fd);
-	if (n < 0)
-		return -errno;
+	if (ret)
+		return ret;
 	*out = loader->gauges;
 	*missed = loader->skel->bss->gauges_missed;
 	return (int)(loader->skel->bss->gauges_count < loader->gauges_max
