@@ -201,6 +201,9 @@ $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache
 	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
 $(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
+# The loader's walk is a stub in the test.
+$(OUTPUT)/tests/test_memcg_gauges: $(OUTPUT)/user/agent/memcg_gauges.o \
+	$(OUTPUT)/user/util/clock.o $(OUTPUT)/user/util/log.o
 # libelf on real files (the test's own executable and the C library), against nm.
 $(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.

@@ -109,13 +109,17 @@ static bool is_idle(const struct aggregate_sink *a, const struct aggregate_entry
 	return !e->removed_ns && e->path && !e->interval_gauges && a->memcg_root[0];
 }
 
-/* The kernel's gauges of an idle cgroup, from this interval's walk; false without them. */
+/*
+ * The kernel's gauges of an idle cgroup, from this interval's walk; false
+ * without them. No older than IDLE_EVERY_NS, as a cgroupfs read would be: a
+ * page rendered between long intervals (--interval 1m) has the walk redone.
+ */
 static bool kernel_gauges(struct aggregate_sink *a, uint64_t cgroup_id,
 			  struct memsight_container_stats *s, bool *working_set)
 {
 	struct memsight *ms = run_agent(a->run);
 
-	return ms && agent_memcg_gauges(ms, cgroup_id, s, working_set);
+	return ms && agent_memcg_gauges(ms, cgroup_id, IDLE_EVERY_NS, s, working_set);
 }
 
 /* The kernel's gauges into an idle cgroup's entry: usage, limits, and the working set. */
@@ -143,12 +147,31 @@ static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct 
 	return true;
 }
 
+/*
+ * A cgroup whose usage came this interval without its make-up (an idle
+ * container the agent still reports, its name not found yet): its working
+ * set from the same walk, rather than memory.stat every IDLE_EVERY_NS.
+ */
+static void view_working_set(struct aggregate_sink *a, uint64_t cgroup_id,
+			     struct aggregate_entry *e)
+{
+	struct memsight_container_stats s = { 0 };
+	bool working_set;
+
+	if (kernel_gauges(a, cgroup_id, &s, &working_set) && working_set)
+		aggregate_entry_working_set(e, s.working_set_bytes);
+}
+
 /* top: every idle cgroup's usage and limits; idle, so neither near its limit nor leaking. */
 static void view_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct memsight_container_stats unread = { 0 };
 
+	if (!e->removed_ns && e->interval_gauges && !e->interval_detail) {
+		view_working_set(ctx, cgroup_id, e);
+		return;
+	}
 	if (!is_idle(ctx, e) || !refresh_gauges(ctx, cgroup_id, e))
 		return;
 	if (!e->interval_stats)
