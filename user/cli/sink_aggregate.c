@@ -195,8 +195,9 @@ static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 
 struct metrics_pass {
 	struct aggregate_sink *a;
-	bool unchargeable; /* what moves with no charge, else the usage */
-	unsigned int read; /* cgroups read */
+	bool unchargeable;   /* what moves with no charge, else the usage */
+	unsigned int read;   /* idle cgroups read from cgroupfs */
+	unsigned int walked; /* idle cgroups the kernel's walk had */
 };
 
 /*
@@ -216,6 +217,7 @@ static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
 	if (!is_idle(pass->a, e))
 		return;
 	kernel = kernel_gauges(pass->a, cgroup_id, &s, &working_set);
+	pass->walked += kernel;
 	if (e->has_usage && pass->unchargeable) {
 		if (!kernel) {
 			pass->read++;
@@ -258,7 +260,7 @@ static unsigned int refresh_idle(void *ctx, bool soon)
 {
 	struct aggregate_sink *a = ctx;
 	uint64_t now = clock_monotonic_ns();
-	struct metrics_pass pass = { a, !soon, 0 };
+	struct metrics_pass pass = { a, !soon, 0, 0 };
 
 	if (!a->on_demand)
 		return 0;
@@ -266,6 +268,8 @@ static unsigned int refresh_idle(void *ctx, bool soon)
 	    (soon ? IDLE_EVERY_NS : IDLE_MAKEUP_EVERY_NS))
 		return 0;
 	aggregate__each(a->agg, metrics_idle, &pass);
+	log_debug("/metrics: idle cgroups %s: %u in the kernel's walk, %u read from cgroupfs",
+		  soon ? "for this page" : "for the next page", pass.walked, pass.read);
 	if (soon)
 		a->gauges_read_ns = now;
 	else
