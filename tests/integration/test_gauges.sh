@@ -114,7 +114,11 @@ wait_for 20 ready
 spawn_in_memcg "$held" "$HELPERS/hog" --max-mib 1
 reap $SPAWNED_PID
 has_held() { [ -n "$(held_series memsight_memory_limit_bytes)" ]; }
-wait_for 10 has_held
+if ! wait_for 10 has_held; then
+	echo "  the held container is not on /metrics; memsight run said (address '$addr'):"
+	tail -n 5 "$WORK/run.err" | sed 's/^/    /'
+	head -c 300 "$WORK/metrics.txt" | sed 's/^/    page: /'
+fi
 check "/metrics: the held container's limit is its 256 MiB" test "$(held_series memsight_memory_limit_bytes)" = $((256 * MIB))
 if [ $CGROUP_V2 -eq 1 ]; then echo $((192 * MIB)) >"$held/memory.max"; else echo $((192 * MIB)) >"$held/memory.limit_in_bytes"; fi
 # with the walk, the next page's idle figures are at most 10 s old; from cgroupfs, an
