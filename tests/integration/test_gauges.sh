@@ -98,9 +98,14 @@ run_pid=$!
 BG_PIDS+=($run_pid)
 wait_for 20 grep -q 'serving http://' "$WORK/run.err"
 addr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/run.err" | head -1)
-# the guests of the kernel matrix have busybox's wget, not curl
+# the guests of the kernel matrix have no curl: there, HTTP/1.0 through bash's /dev/tcp
 http_get() {
-	if command -v curl >/dev/null; then curl -s --max-time 5 "http://$addr$1"; else busybox wget -q -T 5 -O - "http://$addr$1"; fi
+	if command -v curl >/dev/null; then
+		curl -s --max-time 5 "http://$addr$1"
+	else
+		timeout 5 bash -c 'exec 3<>"/dev/tcp/${0%:*}/${0#*:}" && printf "GET %s HTTP/1.0\r\n\r\n" "$1" >&3 &&
+			tr -d "\r" <&3 | sed "1,/^\$/d"' "$addr" "$1"
+	fi
 }
 # held_series NAME: the held container's sample of NAME, from a fresh scrape
 held_series() {
