@@ -84,20 +84,21 @@ static struct process *find_process(struct symbolizer *s, uint32_t pid)
 /* The executable file mappings of /proc/PID/maps. */
 static int read_maps(struct process *p, char *err, size_t err_len)
 {
-	char path[64], line[PROC_MAPS_PATH_LEN + 128];
+	char path[64], *line = NULL;
 	struct proc_mapping m;
-	size_t cap = 0;
+	size_t cap = 0, line_cap = 0;
+	int ret = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/maps", p->pid);
 	f = fopen(path, "re");
 	if (!f) {
-		int ret = -errno;
-
-		snprintf(err, err_len, "can't read %s: %s", path, strerror(errno));
+		ret = -errno;
+		snprintf(err, err_len, "can't read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* whole lines, however long the process made its paths (see proc_maps_parse_line) */
+	while (getline(&line, &line_cap, f) > 0) {
 		if (proc_maps_parse_line(line, &m) || !m.exec)
 			continue;
 		if (p->map_count == cap) {
@@ -106,15 +107,17 @@ static int read_maps(struct process *p, char *err, size_t err_len)
 			cap = cap ? cap * 2 : 32;
 			grown = realloc(p->maps, cap * sizeof(*grown));
 			if (!grown) {
-				fclose(f);
-				return -ENOMEM;
+				snprintf(err, err_len, "out of memory reading %s", path);
+				ret = -ENOMEM;
+				break;
 			}
 			p->maps = grown;
 		}
 		p->maps[p->map_count++] = (struct sym_mapping){ .map = m };
 	}
+	free(line);
 	fclose(f);
-	return 0;
+	return ret;
 }
 
 static void read_comm(struct process *p)
@@ -181,13 +184,16 @@ static void note_problem(struct symbolizer *s, const char *path, const char *why
 		strbuf_puts(&s->problems, line);
 }
 
-/* A deleted file is still reachable through map_files while the process lives. */
+/*
+ * A deleted file, or one whose name was cut, is still reachable through
+ * map_files while the process lives.
+ */
 static int open_mapped_file(const struct process *p, const struct proc_mapping *m)
 {
 	char path[96];
 	int fd;
 
-	if (m->deleted || p->root_fd < 0) {
+	if (m->deleted || m->path_cut || p->root_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/map_files/%" PRIx64 "-%" PRIx64,
 			 p->pid, m->start, m->end);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
