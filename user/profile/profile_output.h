@@ -50,7 +50,7 @@ int profile_write_folded(const struct profile_stack *stacks, size_t count, struc
 /*
  * profile.proto, gzipped: sample types faults/count and memory/bytes, labels
  * pid, comm, cgroup, container, pod, namespace; period: faults per sample.
- * 0, or -ENOMEM / -EIO.
+ * 0, or -ENOMEM / -EIO / -EFBIG (pprof__write).
  */
 int profile_write_pprof(const struct profile_stack *stacks, size_t count,
 			const struct profile_meta *meta, struct strbuf *out);
