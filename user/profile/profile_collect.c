@@ -273,9 +273,10 @@ int profile_collect(const struct profile_loader *loader, struct symbolizer *sym,
 	memset(out, 0, sizeof(*out));
 	if (!raw)
 		return -ENOMEM;
-	profile_loader__each(loader, keep_key, &list);
+	ret = profile_loader__each(loader, keep_key, &list);
+	ret = ret < 0 ? ret : 0;
 	out->stacks = calloc(list.count ? list.count : 1, sizeof(*out->stacks));
-	if (list.failed || !out->stacks)
+	if (!ret && (list.failed || !out->stacks))
 		ret = -ENOMEM;
 	for (size_t i = 0; !ret && i < list.count; i++) {
 		struct profile_stack *st = &out->stacks[out->count];
@@ -300,6 +301,8 @@ int profile_collect(const struct profile_loader *loader, struct symbolizer *sym,
 	free(list.keys);
 	free(list.values);
 	free(raw);
+	if (ret)
+		profile_collection_free(out);
 	return ret;
 }
 

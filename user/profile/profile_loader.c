@@ -312,9 +312,9 @@ int profile_loader__each(const struct profile_loader *l,
 	struct memsight_profile_key key, next;
 	struct memsight_profile_value value;
 	const void *prev = NULL;
-	int count = 0;
+	int count = 0, ret;
 
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
+	while (!(ret = bpf_map__get_next_key(map, prev, &next, sizeof(next)))) {
 		key = next;
 		prev = &key;
 		if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0))
@@ -322,7 +322,7 @@ int profile_loader__each(const struct profile_loader *l,
 		fn(&key, &value, ctx);
 		count++;
 	}
-	return count;
+	return ret == -ENOENT ? count : ret; /* -ENOENT: past the last key */
 }
 
 size_t profile_loader__stack(const struct profile_loader *l, int32_t id, uint64_t *ips)
