@@ -138,7 +138,7 @@ static int start(struct session *s)
 		.on_new_process = note_pid,
 		.ctx = s,
 	};
-	char err[512];
+	char err[512] = "";
 	int ret = profile_loader__open(&opts, &s->loader, err, sizeof(err));
 
 	if (ret) {
@@ -352,14 +352,17 @@ static int check_target(const struct env *env)
 {
 	char proc[64];
 
+	int ret;
+
 	if (!env->pid)
 		return 0;
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32 "/maps", env->pid);
 	if (!access(proc, R_OK))
 		return 0;
+	ret = -errno;
 	log_error("can't read %s: %s (no such process here; in a pod, run with hostPID)", proc,
-		  strerror(errno));
-	return -errno;
+		  strerror(-ret));
+	return ret;
 }
 
 static int setup(struct session *s, struct env *env)
@@ -377,12 +380,19 @@ static int setup(struct session *s, struct env *env)
 	if (env->output) {
 		s->out_fd = open(env->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->out_fd < 0) {
-			log_error("can't open %s for the profile: %s", env->output,
-				  strerror(errno));
-			return -errno;
+			int ret = -errno;
+
+			log_error("can't open %s for the profile: %s", env->output, strerror(-ret));
+			return ret;
 		}
 	}
 	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	if (s->signal_fd < 0) {
+		int ret = -errno;
+
+		log_error("can't watch for SIGINT and SIGTERM (signalfd): %s", strerror(-ret));
+		return ret;
+	}
 	s->progress = isatty(STDERR_FILENO);
 	cli_runtime_roots(env, &roots);
 	copts.max_entries = 4096;
@@ -390,8 +400,10 @@ static int setup(struct session *s, struct env *env)
 	copts.retry_ns = 1000000000ULL;
 	s->containers = container_cache__new(&copts);
 	s->symbolizer = symbolizer__new();
-	if (s->signal_fd < 0 || !s->symbolizer || !s->containers)
+	if (!s->symbolizer || !s->containers) {
+		log_error("out of memory setting up the profile");
 		return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -60,11 +60,16 @@ static int attach_perf(struct profile_loader *l, char *err, size_t err_len)
 {
 	int cpus = libbpf_num_possible_cpus();
 
-	if (cpus <= 0)
+	if (cpus <= 0) {
+		snprintf(err, err_len, "can't count the possible CPUs: %s",
+			 strerror(cpus ? -cpus : EINVAL));
 		return cpus ? cpus : -EINVAL;
+	}
 	l->perf_links = calloc((size_t)cpus, sizeof(*l->perf_links));
-	if (!l->perf_links)
+	if (!l->perf_links) {
+		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
 	for (int cpu = 0; cpu < cpus; cpu++) {
 		int fd = perf_event_open_on(cpu), ret;
 
@@ -206,8 +211,10 @@ int profile_loader__open(const struct profile_loader_opts *opts, struct profile_
 	kernel_probe_read(btf, &probe);
 	btf__free(btf);
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
 	l->on_new_process = opts->on_new_process;
 	l->ctx = opts->ctx;
 	ret = load_best(l, opts, &probe, err, err_len);
