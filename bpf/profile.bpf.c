@@ -153,21 +153,6 @@ static __always_inline bool in_profiled_cgroups(struct cgroup_subsys_state *css)
 	return false;
 }
 
-/* Whether this fault is the one in sample_period to take. */
-static __always_inline bool sample_this_one(struct profile_cpu *c)
-{
-	__u64 period = sample_period;
-
-	if (c->countdown > 1) {
-		c->countdown--;
-		return false;
-	}
-	/* uniform in [1, 2 period - 1]: mean period */
-	c->countdown = period > 1 ? 1 + bpf_get_prandom_u32() % (2 * period - 1) : 1;
-	return true;
-}
-
-/* The storm cap (see sample_cost_ns). */
 /*
  * The same, remembered for the last memcg seen on the CPU (faults come in runs
  * from one task) until userspace adds to the set (cgroups_generation). A css
@@ -185,6 +170,21 @@ static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
 	return cpu->last_css_in;
 }
 
+/* Whether this fault is the one in sample_period to take. */
+static __always_inline bool sample_this_one(struct profile_cpu *c)
+{
+	__u64 period = sample_period;
+
+	if (c->countdown > 1) {
+		c->countdown--;
+		return false;
+	}
+	/* uniform in [1, 2 period - 1]: mean period */
+	c->countdown = period > 1 ? 1 + bpf_get_prandom_u32() % (2 * period - 1) : 1;
+	return true;
+}
+
+/* The storm cap (see sample_cost_ns). */
 static __always_inline bool take_token(struct profile_cpu *b, __u64 now)
 {
 	__u64 credit = b->credit_ns + (now - b->last_ns), cost = sample_cost_ns;
