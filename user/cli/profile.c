@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -165,7 +166,8 @@ static int start(struct session *s)
 static void fit_period(struct session *s)
 {
 	struct memsight_profile_stats st;
-	uint64_t now = clock_monotonic_ns(), elapsed = now - s->fit_ns, seen, want;
+	uint64_t now = clock_monotonic_ns(), elapsed = now - s->fit_ns, seen;
+	double want, period;
 
 	if (profile_loader__stats(s->loader, &st) || !elapsed)
 		return;
@@ -174,8 +176,14 @@ static void fit_period(struct session *s)
 	s->fit_matched = st.matched;
 	if (!seen)
 		return; /* nothing to go by: the period stays */
-	want = elapsed * s->env->profile_rate / 1000000000ULL; /* samples due this tick */
-	profile_loader__set_period(s->loader, want ? (seen + want - 1) / want : seen);
+	/*
+	 * Samples due this tick: a fraction at low rates (--rate 1 is a quarter
+	 * of one), so not rounded to whole samples, which would take 4 a second.
+	 */
+	want = (double)elapsed * s->env->profile_rate / 1e9;
+	period = ceil((double)seen / want);
+	/* the BPF side draws its countdown from a u32 below 2 period */
+	profile_loader__set_period(s->loader, period < 0x1p31 ? (uint64_t)period : 1ULL << 31);
 }
 
 /* The first Ctrl-C stops sampling; a second one, while the profile is written, ends it. */
