@@ -43,7 +43,8 @@ struct profile_meta {
 /*
  * One line per distinct stack, `comm;outermost;...;leaf count` (the process
  * name as the root frame, as flame graph tools expect), most sampled first.
- * ';' and control characters in names become '?'. 0 or -ENOMEM.
+ * ';', control characters (C0, DEL, C1) and malformed UTF-8 in names become
+ * one '?' each. 0 or -ENOMEM.
  */
 int profile_write_folded(const struct profile_stack *stacks, size_t count, struct strbuf *out);
 
