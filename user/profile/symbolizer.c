@@ -175,11 +175,13 @@ const char *symbolizer__comm(struct symbolizer *s, uint32_t pid)
 	return p ? p->comm : "";
 }
 
+/* The path is the process's to choose, and the summary prints it to a terminal. */
 static void note_problem(struct symbolizer *s, const char *path, const char *why)
 {
-	char line[PROC_MAPS_PATH_LEN + 160];
+	char line[PROC_MAPS_PATH_LEN + 160], shown[PROC_MAPS_PATH_LEN];
 
-	snprintf(line, sizeof(line), "%s: %s\n", path, why);
+	printable_copy(shown, sizeof(shown), path, PRINTABLE_UTF8);
+	snprintf(line, sizeof(line), "%s: %s\n", shown, why);
 	if (!strstr(s->problems.buf ? s->problems.buf : "", line) && s->problems.len < 8192)
 		strbuf_puts(&s->problems, line);
 }

@@ -50,7 +50,10 @@ void symbolizer__user_frame(struct symbolizer *s, uint32_t pid, uint64_t address
 			    struct symbolized_frame *out);
 void symbolizer__kernel_frame(struct symbolizer *s, uint64_t address, struct symbolized_frame *out);
 
-/* Files that could not be read, one line each ("path: why"), for the summary; "" if none. */
+/*
+ * Files that could not be read, one line each ("path: why", the path made
+ * terminal-safe), for the summary; "" if none.
+ */
 const char *symbolizer__problems(struct symbolizer *s);
 
 #endif
