@@ -73,7 +73,7 @@ struct {
 	__type(value, struct memsight_profile_value);
 } profile_counts SEC(".maps");
 
-/* Raised by userspace each time it adds to profile_cgroups. */
+/* Raised by userspace each time it adds to profile_cgroups, and each second. */
 __u64 cgroups_generation;
 
 /* --cgroup: the ids of the cgroups whose path starts with the prefix (userspace). */
@@ -155,9 +155,11 @@ static __always_inline bool in_profiled_cgroups(struct cgroup_subsys_state *css)
 
 /*
  * The same, remembered for the last memcg seen on the CPU (faults come in runs
- * from one task) until userspace adds to the set (cgroups_generation). A css
- * freed and its address reused by a new memcg: the new one is below the same
- * parent as the old, or userspace adds it and the generation moves.
+ * from one task) until userspace moves cgroups_generation: when it adds to the
+ * set, and once a second in any case. A css freed and its address reused by a
+ * new memcg, anywhere in the hierarchy (slabs hand the last freed object out
+ * first), would otherwise keep the old memcg's answer for as long as it ran
+ * alone on the CPU; it keeps it at most that second.
  */
 static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
 						       struct cgroup_subsys_state *css)

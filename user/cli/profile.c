@@ -230,8 +230,10 @@ static void sample(struct session *s)
 		if (++tick % TICKS_PER_SECOND)
 			continue;
 		profile_loader__each(s->loader, note_process, s); /* any the ring missed */
-		if (s->env->cgroup_prefix)
+		if (s->env->cgroup_prefix) {
 			match_cgroups(s); /* cgroups made since: new containers under the prefix */
+			profile_loader__recheck_cgroups(s->loader);
+		}
 		progress_line(s, false);
 		if (s->env->pid && access(proc, F_OK))
 			break;

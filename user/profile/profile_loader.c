@@ -285,6 +285,11 @@ int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id)
 	return 0;
 }
 
+void profile_loader__recheck_cgroups(struct profile_loader *l)
+{
+	__atomic_add_fetch(&l->skel->bss->cgroups_generation, 1, __ATOMIC_RELEASE);
+}
+
 int profile_loader__stats(const struct profile_loader *l, struct memsight_profile_stats *sum)
 {
 	int cpus = libbpf_num_possible_cpus();
