@@ -211,18 +211,22 @@ static void sample(struct session *s)
 	s->fit_ns = s->start_ns;
 	for (unsigned int tick = 0;;) {
 		uint64_t now = clock_monotonic_ns(), wake = next_tick;
+		int woke;
 
 		if (deadline && now >= deadline)
 			break;
 		if (deadline && deadline < wake)
 			wake = deadline;
 		/* new processes are noted as they come (the ring), the rest on the tick */
-		if (profile_loader__poll(s->loader, s->signal_fd,
-					 wake > now ? (int)((wake - now + 999999) / 1000000) : 0) >
-		    0) {
+		woke = profile_loader__poll(s->loader, s->signal_fd,
+					    wake > now ? (int)((wake - now + 999999) / 1000000)
+						       : 0);
+		if (woke < 0) /* it would spin, not wait: stop and write what there is */
+			log_error("can't wait for events: %s; stopping early", strerror(-woke));
+		if (woke > 0)
 			stop_requested(s);
+		if (woke)
 			break;
-		}
 		if (clock_monotonic_ns() < next_tick)
 			continue;
 		next_tick += TICK_MS * 1000000ULL;
