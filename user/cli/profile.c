@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -379,6 +380,24 @@ static int check_target(const struct env *env)
 	return ret;
 }
 
+/*
+ * The symbolizer holds each profiled process's root open for the rest of the
+ * run (symbolizer.h): with --cgroup, every process spawned there takes a file
+ * for good, and a soft limit of 1024 would run out, failing the opens of maps,
+ * ELF files and cgroup directories after it. The hard limit, as http_server.c
+ * raises it for its sockets.
+ */
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim))
+			log_debug("can't raise the open-file limit: %s", strerror(errno));
+	}
+}
+
 static int setup(struct session *s, struct env *env)
 {
 	struct runtime_roots roots;
@@ -390,6 +409,7 @@ static int setup(struct session *s, struct env *env)
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	s->env = env;
+	raise_file_limit();
 	s->out_fd = STDOUT_FILENO;
 	if (env->output) {
 		s->out_fd = open(env->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
