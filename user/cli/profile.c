@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "container_cache.h"
+#include "id_table.h"
 #include "log.h"
 #include "profile.h"
 #include "profile_collect.h"
@@ -35,8 +36,8 @@ struct session {
 	struct symbolizer *symbolizer;
 	struct container_cache *containers;
 	struct cgroup_labels labels;
-	uint32_t *pids_seen; /* tgids noted (or refused) */
-	size_t pid_count, pid_cap;
+	struct id_table
+		*pids_seen;	/* tgids noted (or refused): looked up for every key each second */
 	size_t pids_unreadable; /* /proc/PID there but not readable (another pid namespace...) */
 	size_t pids_exited;	/* gone before their first sample was noticed */
 	char first_unreadable[256];
@@ -49,32 +50,14 @@ struct session {
 	bool progress;		      /* stderr is a terminal: a line redrawn each second */
 };
 
-static bool seen_pid(struct session *s, uint32_t pid)
-{
-	for (size_t i = 0; i < s->pid_count; i++)
-		if (s->pids_seen[i] == pid)
-			return true;
-	return false;
-}
-
 static void note_pid(uint32_t tgid, const char *comm, void *ctx)
 {
 	struct session *s = ctx;
 	char why[256];
 	int ret;
 
-	if (seen_pid(s, tgid))
+	if (id_table__find(s->pids_seen, tgid) || !id_table__get(s->pids_seen, tgid))
 		return;
-	if (s->pid_count == s->pid_cap) {
-		size_t cap = s->pid_cap ? s->pid_cap * 2 : 64;
-		uint32_t *grown = realloc(s->pids_seen, cap * sizeof(*grown));
-
-		if (!grown)
-			return;
-		s->pids_seen = grown;
-		s->pid_cap = cap;
-	}
-	s->pids_seen[s->pid_count++] = tgid;
 	ret = symbolizer__add_process(s->symbolizer, tgid, comm, why, sizeof(why));
 	if (ret == -ENOENT || ret == -ESRCH)
 		s->pids_exited++;
@@ -124,8 +107,9 @@ static void progress_line(struct session *s, bool final)
 	if (s->progress)
 		fprintf(stderr,
 			"\r\033[Kmemsight: profiling %.0fs: %llu faults seen, %llu"
-			" sampled, %zu processes%s",
-			secs, st.matched, st.sampled, s->pid_count, final ? "\n" : "");
+			" sampled, %u processes%s",
+			secs, st.matched, st.sampled, id_table__count(s->pids_seen),
+			final ? "\n" : "");
 }
 
 static int start(struct session *s)
@@ -312,12 +296,12 @@ static void summary(struct session *s, const struct profile_collection *c,
 {
 	const char *problems = symbolizer__problems(s->symbolizer);
 
-	log_info("profile: %llu of %llu faults sampled from %zu processes, %zu "
+	log_info("profile: %llu of %llu faults sampled from %u processes, %zu "
 		 "stacks; user stacks of one frame %.1f%%, cut at %d frames %.1f%%, lost %.1f%% "
 		 "(unreadable %llu"
 		 ", map collisions %llu, other %llu), kernel stacks lost %llu"
 		 ", samples lost to a full map %llu; the walks themselves faulted %llu times%s%s",
-		 st->sampled, st->matched, s->pid_count, c->count,
+		 st->sampled, st->matched, id_table__count(s->pids_seen), c->count,
 		 share(c->single_frame_samples, c->samples), MEMSIGHT_PROFILE_STACK_DEPTH,
 		 share(c->truncated_samples, c->samples), share(c->lost_stack_samples, c->samples),
 		 st->user_stack_fault, st->user_stack_collision, st->user_stack_other,
@@ -434,7 +418,8 @@ static int setup(struct session *s, struct env *env)
 	copts.retry_ns = 1000000000ULL;
 	s->containers = container_cache__new(&copts);
 	s->symbolizer = symbolizer__new();
-	if (!s->symbolizer || !s->containers) {
+	s->pids_seen = id_table__new(1);
+	if (!s->symbolizer || !s->containers || !s->pids_seen) {
 		log_error("out of memory setting up the profile");
 		return -ENOMEM;
 	}
@@ -447,7 +432,7 @@ static void teardown(struct session *s)
 	symbolizer__free(s->symbolizer);
 	container_cache__free(s->containers);
 	cgroup_labels_free(&s->labels);
-	free(s->pids_seen);
+	id_table__free(s->pids_seen);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	if (s->out_fd > STDOUT_FILENO)

@@ -10,6 +10,7 @@
 
 #include "confined_file.h"
 #include "elf_symbols.h"
+#include "id_table.h"
 #include "kernel_symbols.h"
 #include "strbuf.h"
 #include "symbolizer.h"
@@ -37,6 +38,7 @@ struct process {
 struct symbolizer {
 	struct process *procs;
 	size_t proc_count, proc_cap;
+	struct id_table *by_pid; /* pid -> index in procs: looked up for every frame */
 	struct elf_file **files;
 	size_t file_count;
 	struct kernel_symbols *kernel;
@@ -48,8 +50,14 @@ struct symbolizer *symbolizer__new(void)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 
-	if (s)
-		strbuf_init(&s->problems);
+	if (!s)
+		return NULL;
+	strbuf_init(&s->problems);
+	s->by_pid = id_table__new(sizeof(size_t));
+	if (!s->by_pid) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -63,6 +71,7 @@ void symbolizer__free(struct symbolizer *s)
 		free(s->procs[i].maps);
 	}
 	free(s->procs);
+	id_table__free(s->by_pid);
 	for (size_t i = 0; i < s->file_count; i++) {
 		elf_symbols__free(s->files[i]->symbols);
 		free(s->files[i]);
@@ -75,10 +84,9 @@ void symbolizer__free(struct symbolizer *s)
 
 static struct process *find_process(struct symbolizer *s, uint32_t pid)
 {
-	for (size_t i = 0; i < s->proc_count; i++)
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	return NULL;
+	const size_t *at = id_table__find(s->by_pid, pid);
+
+	return at ? &s->procs[*at] : NULL;
 }
 
 /* The executable file mappings of /proc/PID/maps. */
@@ -138,6 +146,7 @@ int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm
 {
 	struct process *p;
 	char root[64];
+	size_t *at;
 	int ret;
 
 	if (find_process(s, pid))
@@ -146,11 +155,19 @@ int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm
 		size_t cap = s->proc_cap ? s->proc_cap * 2 : 16;
 		struct process *grown = realloc(s->procs, cap * sizeof(*grown));
 
-		if (!grown)
+		if (!grown) {
+			snprintf(err, err_len, "out of memory");
 			return -ENOMEM;
+		}
 		s->procs = grown;
 		s->proc_cap = cap;
 	}
+	at = id_table__get(s->by_pid, pid);
+	if (!at) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	*at = s->proc_count;
 	p = &s->procs[s->proc_count++];
 	*p = (struct process){ .pid = pid, .root_fd = -1 };
 	snprintf(p->comm, sizeof(p->comm), "%s", comm ? comm : "");
