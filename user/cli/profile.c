@@ -188,10 +188,14 @@ static void stop_requested(struct session *s)
 /* Until --duration, a stop signal, or (--pid) the process's end. */
 static void sample(struct session *s)
 {
-	uint64_t deadline = s->env->duration_ns ? s->start_ns + s->env->duration_ns : 0;
+	uint64_t duration = s->env->duration_ns, deadline = 0;
 	uint64_t next_tick = s->start_ns + TICK_MS * 1000000ULL;
 	char proc[64];
 
+	/* saturated: --duration takes up to 584 years, which the clock would wrap past */
+	if (duration)
+		deadline =
+			duration > UINT64_MAX - s->start_ns ? UINT64_MAX : s->start_ns + duration;
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32, s->env->pid);
 	s->fit_ns = s->start_ns;
 	for (unsigned int tick = 0;;) {
