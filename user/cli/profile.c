@@ -171,13 +171,19 @@ static void fit_period(struct session *s)
 	profile_loader__set_period(s->loader, period < 0x1p31 ? (uint64_t)period : 1ULL << 31);
 }
 
-/* The first Ctrl-C stops sampling; a second one, while the profile is written, ends it. */
-static void stop_requested(struct session *s)
+/*
+ * Sampling is over: the first Ctrl-C stopped it (its record read here), or
+ * --duration did. Either way the next one, while the profile is written,
+ * ends memsight: left blocked, it would go unheard until the end, as
+ * would timeout's SIGTERM.
+ */
+static void release_stop_signals(struct session *s)
 {
 	struct signalfd_siginfo info;
 	sigset_t stop;
 
-	if (read(s->signal_fd, &info, sizeof(info)) < 0)
+	/* the fd is non-blocking: nothing pending is EAGAIN */
+	if (read(s->signal_fd, &info, sizeof(info)) < 0 && errno != EAGAIN)
 		log_debug("signalfd: %s", strerror(errno));
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -212,8 +218,6 @@ static void sample(struct session *s)
 						       : 0);
 		if (woke < 0) /* it would spin, not wait: stop and write what there is */
 			log_error("can't wait for events: %s; stopping early", strerror(-woke));
-		if (woke > 0)
-			stop_requested(s);
 		if (woke)
 			break;
 		if (clock_monotonic_ns() < next_tick)
@@ -231,6 +235,7 @@ static void sample(struct session *s)
 		if (s->env->pid && access(proc, F_OK))
 			break;
 	}
+	release_stop_signals(s);
 	profile_loader__detach(s->loader);
 	profile_loader__each(s->loader, note_process, s);
 }
@@ -408,7 +413,7 @@ static int setup(struct session *s, struct env *env)
 			return ret;
 		}
 	}
-	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->signal_fd < 0) {
 		int ret = -errno;
 

@@ -215,10 +215,15 @@ static int open_mapped_file(const struct process *p, const struct proc_mapping *
 	if (m->deleted || m->path_cut || p->root_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/map_files/%" PRIx64 "-%" PRIx64,
 			 p->pid, m->start, m->end);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
-	return confined_open(p->root_fd, m->path, O_RDONLY, CONFINED_AUTO);
+	/*
+	 * The name was read from maps at the first sample and is opened at the
+	 * end: by then the process may have put a FIFO there, whose open would
+	 * wait for a writer for ever. cached_file turns away what is not regular.
+	 */
+	return confined_open(p->root_fd, m->path, O_RDONLY | O_NONBLOCK | O_NOCTTY, CONFINED_AUTO);
 }
 
 static struct elf_file *cached_file(struct symbolizer *s, int fd, char *err, size_t err_len)
