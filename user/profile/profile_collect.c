@@ -158,13 +158,15 @@ static const char *lost_stack_name(int32_t id)
 
 /*
  * The kernel stack is walked from inside the tracing machinery: its leaf frames
- * are the BPF program and what ran it (bpf_trace_run3, perf's software-event
- * path), whose number differs between kernels and hooks. Frames up to the
- * last of those, counted from the leaf, are not the fault's.
+ * are the BPF program and what ran it (bpf_trace_run3 and the tracepoint's
+ * __traceiter_page_fault_kernel, perf's software-event path), whose number
+ * differs between kernels and hooks. Frames up to the last of those, counted
+ * from the leaf, are not the fault's.
  */
 static bool tracing_frame(const char *name)
 {
-	static const char *const prefixes[] = { "bpf_", "__bpf_", "perf_", "__perf_", "___perf_" };
+	static const char *const prefixes[] = { "bpf_",	   "__bpf_",   "perf_",
+						"__perf_", "___perf_", "__traceiter_" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
