@@ -29,6 +29,8 @@
 
 #define TICK_MS		 250 /* the sampling period is re-fitted this often */
 #define TICKS_PER_SECOND 4   /* new cgroups, the progress line, a look at every key: each second */
+/* long enough for an exec to have mapped the new image's libraries */
+#define REREAD_AFTER_NS 50000000ULL
 
 struct session {
 	struct env *env;
@@ -36,8 +38,8 @@ struct session {
 	struct symbolizer *symbolizer;
 	struct container_cache *containers;
 	struct cgroup_labels labels;
-	struct id_table
-		*pids_seen;	/* tgids noted (or refused): looked up for every key each second */
+	/* tgids noted (or refused), looked up for every key each second: when their maps were read */
+	struct id_table *pids_seen;
 	size_t pids_unreadable; /* /proc/PID there but not readable (another pid namespace...) */
 	size_t pids_exited;	/* gone before their first sample was noticed */
 	char first_unreadable[256];
@@ -53,16 +55,42 @@ struct session {
 static void note_pid(uint32_t tgid, const char *comm, void *ctx)
 {
 	struct session *s = ctx;
+	uint64_t *read_ns;
 	char why[256];
 	int ret;
 
-	if (id_table__find(s->pids_seen, tgid) || !id_table__get(s->pids_seen, tgid))
+	if (id_table__find(s->pids_seen, tgid) || !(read_ns = id_table__get(s->pids_seen, tgid)))
 		return;
 	ret = symbolizer__add_process(s->symbolizer, tgid, comm, why, sizeof(why));
+	*read_ns = ret ? 0 : clock_monotonic_ns();
 	if (ret == -ENOENT || ret == -ESRCH)
 		s->pids_exited++;
 	else if (ret && !s->pids_unreadable++)
 		snprintf(s->first_unreadable, sizeof(s->first_unreadable), "%s", why);
+}
+
+struct reread {
+	struct symbolizer *symbolizer;
+	uint64_t now;
+};
+
+/* A process's maps read again a little after the first time (symbolizer__reread_maps). */
+static void reread_one(uint64_t pid, void *value, void *ctx)
+{
+	const struct reread *r = ctx;
+	uint64_t *read_ns = value;
+
+	if (!*read_ns || r->now - *read_ns < REREAD_AFTER_NS)
+		return;
+	*read_ns = 0;
+	symbolizer__reread_maps(r->symbolizer, (uint32_t)pid);
+}
+
+static void reread_maps(struct session *s, uint64_t now)
+{
+	struct reread r = { .symbolizer = s->symbolizer, .now = now };
+
+	id_table__each(s->pids_seen, reread_one, &r);
 }
 
 static void note_process(const struct memsight_profile_key *key,
@@ -224,6 +252,7 @@ static void sample(struct session *s)
 			continue;
 		next_tick += TICK_MS * 1000000ULL;
 		fit_period(s);
+		reread_maps(s, clock_monotonic_ns());
 		if (++tick % TICKS_PER_SECOND)
 			continue;
 		profile_loader__each(s->loader, note_process, s); /* any the ring missed */
@@ -238,6 +267,7 @@ static void sample(struct session *s)
 	release_stop_signals(s);
 	profile_loader__detach(s->loader);
 	profile_loader__each(s->loader, note_process, s);
+	reread_maps(s, UINT64_MAX); /* the ones still due, while they may still run */
 }
 
 static int write_all(int fd, const struct strbuf *data)
@@ -427,7 +457,7 @@ static int setup(struct session *s, struct env *env)
 	copts.retry_ns = 1000000000ULL;
 	s->containers = container_cache__new(&copts);
 	s->symbolizer = symbolizer__new();
-	s->pids_seen = id_table__new(1);
+	s->pids_seen = id_table__new(sizeof(uint64_t));
 	if (!s->symbolizer || !s->containers || !s->pids_seen) {
 		log_error("out of memory setting up the profile");
 		return -ENOMEM;

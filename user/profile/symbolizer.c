@@ -128,6 +128,39 @@ static int read_maps(struct process *p, char *err, size_t err_len)
 	return ret;
 }
 
+static bool overlaps(const struct proc_mapping *m, const struct sym_mapping *maps, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (m->start < maps[i].map.end && maps[i].map.start < m->end)
+			return true;
+	return false;
+}
+
+int symbolizer__reread_maps(struct symbolizer *s, uint32_t pid)
+{
+	struct process *p = find_process(s, pid), fresh = { .pid = pid };
+	struct sym_mapping *all;
+	char why[256];
+	int ret;
+
+	if (!p)
+		return -ENOENT;
+	ret = read_maps(&fresh, why, sizeof(why));
+	all = ret ? NULL : realloc(fresh.maps, (fresh.map_count + p->map_count) * sizeof(*all));
+	if (!all) {
+		free(fresh.maps);
+		return ret ? ret : -ENOMEM; /* the first read stands */
+	}
+	/* the first read's mappings that the new one does not cover: the image before exec */
+	for (size_t i = 0; i < p->map_count; i++)
+		if (!overlaps(&p->maps[i].map, all, fresh.map_count))
+			all[fresh.map_count++] = p->maps[i];
+	free(p->maps);
+	p->maps = all;
+	p->map_count = fresh.map_count;
+	return 0;
+}
+
 static void read_comm(struct process *p)
 {
 	char path[64];
