@@ -183,7 +183,8 @@ kernel_stack_case() {
 	kill "$pid" 2>/dev/null
 	check "the readv syscall's kernel path, leaf last: ...;do_syscall_64_[k];...;read_iter_zero_[k];..." \
 		grep -q 'do_syscall_64_\[k\];.*read_iter_zero_\[k\]' "$out"
-	check "no tracing frames (bpf_*, perf_*) in kernel stacks" sh -c "! grep -Eq ';(__?_?bpf|__?_?perf)_[^;]*_\[k\]' '$out'"
+	check "no tracing frames (bpf_*, perf_*, __traceiter_*) in kernel stacks" \
+		sh -c "! grep -Eq ';(__?_?bpf|__?_?perf|__traceiter)_[^;]*_\[k\]' '$out'"
 }
 
 go_case() {

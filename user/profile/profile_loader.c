@@ -60,11 +60,16 @@ static int attach_perf(struct profile_loader *l, char *err, size_t err_len)
 {
 	int cpus = libbpf_num_possible_cpus();
 
-	if (cpus <= 0)
+	if (cpus <= 0) {
+		snprintf(err, err_len, "can't count the possible CPUs: %s",
+			 strerror(cpus ? -cpus : EINVAL));
 		return cpus ? cpus : -EINVAL;
+	}
 	l->perf_links = calloc((size_t)cpus, sizeof(*l->perf_links));
-	if (!l->perf_links)
+	if (!l->perf_links) {
+		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
 	for (int cpu = 0; cpu < cpus; cpu++) {
 		int fd = perf_event_open_on(cpu), ret;
 
@@ -206,8 +211,10 @@ int profile_loader__open(const struct profile_loader_opts *opts, struct profile_
 	kernel_probe_read(btf, &probe);
 	btf__free(btf);
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
 	l->on_new_process = opts->on_new_process;
 	l->ctx = opts->ctx;
 	ret = load_best(l, opts, &probe, err, err_len);
@@ -278,6 +285,11 @@ int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id)
 	return 0;
 }
 
+void profile_loader__recheck_cgroups(struct profile_loader *l)
+{
+	__atomic_add_fetch(&l->skel->bss->cgroups_generation, 1, __ATOMIC_RELEASE);
+}
+
 int profile_loader__stats(const struct profile_loader *l, struct memsight_profile_stats *sum)
 {
 	int cpus = libbpf_num_possible_cpus();
@@ -312,9 +324,9 @@ int profile_loader__each(const struct profile_loader *l,
 	struct memsight_profile_key key, next;
 	struct memsight_profile_value value;
 	const void *prev = NULL;
-	int count = 0;
+	int count = 0, ret;
 
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
+	while (!(ret = bpf_map__get_next_key(map, prev, &next, sizeof(next)))) {
 		key = next;
 		prev = &key;
 		if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0))
@@ -322,7 +334,7 @@ int profile_loader__each(const struct profile_loader *l,
 		fn(&key, &value, ctx);
 		count++;
 	}
-	return count;
+	return ret == -ENOENT ? count : ret; /* -ENOENT: past the last key */
 }
 
 size_t profile_loader__stack(const struct profile_loader *l, int32_t id, uint64_t *ips)
