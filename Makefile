@@ -144,7 +144,7 @@ $(OUTPUT)/profile.skel.h: $(OUTPUT)/bpf/profile.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name profile_bpf > $@
 
 $(OUTPUT)/user/profile/profile_loader.o: $(OUTPUT)/profile.skel.h
-$(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/kernel/loader_gauges.o $(OUTPUT)/user/kernel/loader_perf.o $(OUTPUT)/user/cli/feature_report.o: \
+$(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/kernel/loader_gauges.o $(OUTPUT)/user/cli/feature_report.o: \
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
