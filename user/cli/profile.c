@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "container_cache.h"
+#include "file_limit.h"
 #include "id_table.h"
 #include "log.h"
 #include "profile.h"
@@ -403,36 +404,27 @@ static int check_target(const struct env *env)
 	return ret;
 }
 
-/*
- * The symbolizer holds each profiled process's root open for the rest of the
- * run (symbolizer.h): with --cgroup, every process spawned there takes a file
- * for good, and a soft limit of 1024 would run out, failing the opens of maps,
- * ELF files and cgroup directories after it. The hard limit, as http_server.c
- * raises it for its sockets.
- */
-static void raise_file_limit(void)
-{
-	struct rlimit lim;
-
-	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
-		lim.rlim_cur = lim.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &lim))
-			log_debug("can't raise the open-file limit: %s", strerror(errno));
-	}
-}
-
 static int setup(struct session *s, struct env *env)
 {
 	struct runtime_roots roots;
 	struct container_cache_opts copts = { .sz = sizeof(copts), .roots = &roots };
 	sigset_t stop;
+	int raised;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	s->env = env;
-	raise_file_limit();
+	/*
+	 * The symbolizer holds each profiled process's root open for the rest of
+	 * the run: with --cgroup, every process spawned there takes a file for
+	 * good, and a soft limit of 1024 would run out, failing the opens of maps,
+	 * ELF files and cgroup directories after it.
+	 */
+	raised = file_limit_raise();
+	if (raised)
+		log_debug("can't raise the open-file limit: %s", strerror(-raised));
 	s->out_fd = STDOUT_FILENO;
 	if (env->output) {
 		s->out_fd = open(env->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
