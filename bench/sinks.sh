@@ -25,7 +25,8 @@
 # A step has no loss when the reader got all of it, the agent counted no ring buffer drops
 # and no scrape was missed. A step whose offer fell below 90% of the rate asked says so: the
 # workload, not the sink, set that rate. A sink's stepping ends at its first loss.
-# agent%: the agent's CPU over the window (100 = one core; the library: the consumer
+# agent%: the agent's CPU (100 = one core; fault_sample: over the window, from its agent_stats;
+# oom_kill: over the churn, from /proc; the library: the consumer
 # process, callbacks included); reader%: the json reader's (awk).
 #
 # Usage: sudo make bench-sinks   or   sudo bench/sinks.sh [SINKS]   (default "json metrics
@@ -226,16 +227,21 @@ fault_metrics() {
 	echo "${w% *} $(missed_scrapes) ${w##* } -"
 }
 
+ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+
 # oom_SINK RATE: RATE * OOM_S memcgs OOM-killed at RATE a second under the bench's cgroup;
 # prints "offered delivered lost seconds missed_scrapes agent% reader%" (offered: the
 # kernel's kills; seconds: what churn took, less its 2.5 s wait before the last removals)
+# Sets killed, churn_s and agent_pct (the agent's CPU over the churn, from /proc).
 churn_ooms() {
-	local dir="$root$base/oom-$1" t0 t1
+	local dir="$root$base/oom-$1" t0 t1 c0 c1
 	mkdir -p "$dir"
-	t0=$(date +%s%N)
+	t0=$(date +%s%N) c0=$(ticks)
 	build/tests/churn "$dir" $(($2 * OOM_S)) 2 "$2" 1 >"$work/kernel.txt"
-	t1=$(date +%s%N)
+	t1=$(date +%s%N) c1=$(ticks)
 	churn_s=$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", t / 1e9 - 2.5 }')
+	agent_pct=$(awk -v c=$((c1 - c0)) -v hz="$hz" -v t=$((t1 - t0)) 'BEGIN { printf "%.0f", 100 * c / hz / (t / 1e9) }')
 	killed=$(awk '$4 == 1' "$work/kernel.txt" | wc -l)
 	rmdir "$dir"
 }
@@ -250,7 +256,7 @@ oom_json() {
 	sleep 2
 	stop_agent
 	# the reader's count at the end; the agent's drops at its last agent_stats
-	echo "$killed $(cat "$work/total") $(awk '{ l = $3 } END { print l + 0 }' "$work/snaps") $churn_s 0 - -"
+	echo "$killed $(cat "$work/total") $(awk '{ l = $3 } END { print l + 0 }' "$work/snaps") $churn_s 0 $agent_pct -"
 }
 oom_library() {
 	local delivered lost
@@ -265,7 +271,7 @@ oom_library() {
 	pid=''
 	delivered=$(grep -c '^oom ' "$work/lib.out" || true)
 	lost=$(sed -n 's/^agent .* lost=\([0-9]*\) .*/\1/p' "$work/lib.out" | tail -1)
-	echo "$killed $delivered ${lost:-0} $churn_s 0 - -"
+	echo "$killed $delivered ${lost:-0} $churn_s 0 $agent_pct -"
 }
 oom_metrics() {
 	start_run --cgroup "$base" --tombstone 10m
@@ -278,7 +284,7 @@ oom_metrics() {
 	sleep 2 # a page rendered after the last kill (a page is kept for an interval)
 	metrics_scrape >/dev/null
 	echo "$killed $(page_oom_kills) $(($(page_value memsight_events_lost_total) + \
-		$(page_value memsight_oom_kills_lost_total))) $churn_s $(missed_scrapes) - -"
+		$(page_value memsight_oom_kills_lost_total))) $churn_s $(missed_scrapes) $agent_pct -"
 	stop_agent
 }
 
@@ -334,7 +340,7 @@ for kind in $KINDS; do
 			}
 			END {
 				printf "  %-12s %-8s %-20s first loss: %s%s\n", k, s, best ? best : "none", loss ? loss : "none",
-					short && !loss ? "; higher steps were short of their rate, up to " short : ""
+					short && !loss ? "; the workload fell short of the rate asked at " short : ""
 			}' "$work/verdicts"
 	done
 done
