@@ -59,7 +59,7 @@ static void on_event(const struct memsight_event *ev, void *ctx)
 				sampler_runs += ev->agent_stats.programs[i].run_count;
 		printf("agent received=%llu lost=%llu samples=%lu oom_kills=%lu filtered=%llu "
 		       "interval_ns=%llu cpu_ns=%llu sampler_runs=%llu suppressed=%llu "
-		       "oom_kills_lost=%llu\n",
+		       "oom_kills_dropped=%llu\n",
 		       (unsigned long long)ev->agent_stats.events_received,
 		       (unsigned long long)ev->agent_stats.events_lost, samples, oom_kills,
 		       (unsigned long long)ev->agent_stats.events_filtered,
