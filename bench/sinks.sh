@@ -15,8 +15,10 @@
 #   json     `memsight stream` into a pipe; an awk reader counts the lines of each type;
 #   metrics  `memsight run` (stdout to /dev/null), /metrics scraped every second by curl:
 #            oom_kill, the sum of memsight_oom_kills_total over the bench's cgroups;
-#            fault_sample (no series of its own), the memsight_events_* counters' deltas:
-#            the agent's count, and a scrape that fails or takes over 1 s counts as a loss;
+#            fault_sample (no series of its own), the page's counters: delivered, records
+#            received less filtered (the agent's count); offered, memsight_bpf_runs_total of
+#            the samplers less memsight_fault_samples_suppressed_total; and a scrape that
+#            fails or takes over 1 s counts as a loss;
 #            its window is 2 * STEP_S, as its edges are timed by scrapes (within ~0.3 s);
 #   library  build/bench/consumer (tests/library/consumer.c linked with build/libmemsight.a),
 #            its callbacks counted (it also formats each OOM kill's JSON line).
@@ -25,11 +27,11 @@
 #   against the reader's count between the same two; oom_kill, the kernel's kills.
 # A step has no loss when the reader got all of it (fault_sample: within what the ring holds
 # at either edge; see step()), the agent counted no drops of that kind and no scrape was
-# missed. A step whose offer fell below 90% of the rate asked says
-# so: the workload, not the sink, set that rate. A sink's stepping ends at its first loss.
-# agent%: the agent's CPU (100 = one core; fault_sample: over the window, from its agent_stats;
-# oom_kill: over the churn, from /proc; the library: the consumer
-# process, callbacks included); reader%: the json reader's (awk).
+# missed. A step whose offer fell below 90% of the rate asked says so: the workload, not
+# the sink, set that rate. A sink's stepping ends at its first loss.
+# agent%: the agent's CPU (100 = one core; fault_sample: over the window, from its
+# agent_stats; oom_kill: over the churn, from /proc; the library: the consumer process,
+# callbacks included); reader%: the json reader's (awk).
 #
 # Usage: sudo make bench-sinks   or   sudo bench/sinks.sh [SINKS]   (default "json metrics
 #        library"; needs build/memsight, build/tests/hog, build/tests/churn, build/bench/consumer)
