@@ -98,7 +98,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
-	bench-faults chart-test image-test lib install
+	bench-faults bench-sinks chart-test image-test lib install
 
 all: $(OUTPUT)/memsight
 
@@ -277,6 +277,18 @@ $(OUTPUT)/bench/empty_loader: bench/empty_loader.c
 # BPF cost per fault against an empty program and bpftrace (root; see bench/RESULTS.md).
 bench-faults: all $(OUTPUT)/tests/hog $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/empty_loader
 	$(Q)bench/faults.sh $(ROUNDS)
+
+# The library's consumer test program, linked against the archive as an outside program
+# would (only the installed <memsight.h>, not bpf/memsight.h): bench/sinks.sh counts its
+# callbacks.
+$(OUTPUT)/bench/consumer: tests/library/consumer.c user/include/memsight.h $(OUTPUT)/libmemsight.a
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -Iuser/include $(LDFLAGS) $< $(OUTPUT)/libmemsight.a -o $@ $(LDLIBS)
+
+# Highest event rate each sink sustains with no loss (root; see bench/RESULTS.md).
+bench-sinks: all $(OUTPUT)/tests/hog $(OUTPUT)/tests/churn $(OUTPUT)/bench/consumer
+	$(Q)bench/sinks.sh
 
 # Userspace micro-benchmarks (BPF ones are scripts in bench/).
 bench: $(OUTPUT)/bench/container_lookup
