@@ -17,7 +17,7 @@ static int perf_event_open_on(uint64_t config, int cpu)
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = config,
-		.sample_period = 1, /* every event runs the program, which keeps its own rate */
+		.sample_period = 1, /* every event runs the program (it counts, or samples) */
 	};
 
 	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
