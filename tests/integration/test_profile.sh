@@ -62,8 +62,14 @@ ratio_case() {
 	expect_eq "profile (folded) exits 0" $? 0
 	kill "$pid" 2>/dev/null
 
+	local failures=$FAILURES
 	ratio_checks "folded" "$(sum_leaf "$folded" fault_three_pages)" \
 		"$(sum_leaf "$folded" fault_one_page)" "$(sum_all "$folded")"
+	if [ "$FAILURES" != "$failures" ]; then
+		echo "  the heaviest stacks, and the summary:"
+		awk '{ print $NF, $0 }' "$folded" | sort -rn | head -n 8 | cut -d' ' -f2- | cut -c1-300 | sed 's/^/    /'
+		sed 's/^/    /' "$folded.err"
+	fi
 	check "folded: main is the caller of both (frame pointers walked)" \
 		sh -c "grep -q ';main;fault_three_pages ' '$folded' && grep -q ';main;fault_one_page ' '$folded'"
 	check "folded: the root frame is the process name" sh -c "! grep -v '^fault_ratio;' '$folded' | grep -q ."
