@@ -60,13 +60,17 @@ ratio_case() {
 	expect_eq "profile --output exits 0" $? 0
 	wait "$folded_pid"
 	expect_eq "profile (folded) exits 0" $? 0
+	# minor and major faults of the workload so far (/proc/PID/stat fields 10 and 12)
+	local faults
+	faults=$(awk '{ sub(/.*\) /, ""); print "minflt " $8 ", majflt " $10 }' "/proc/$pid/stat" 2>/dev/null)
 	kill "$pid" 2>/dev/null
 
 	local failures=$FAILURES
 	ratio_checks "folded" "$(sum_leaf "$folded" fault_three_pages)" \
 		"$(sum_leaf "$folded" fault_one_page)" "$(sum_all "$folded")"
 	if [ "$FAILURES" != "$failures" ]; then
-		echo "  the heaviest stacks, and the summary:"
+		echo "  the heaviest stacks, the summary, the workload's faults ($faults) and memory:"
+		grep -E '^(MemTotal|MemAvailable):' /proc/meminfo | sed 's/^/    /'
 		awk '{ print $NF, $0 }' "$folded" | sort -rn | head -n 8 | cut -d' ' -f2- | cut -c1-300 | sed 's/^/    /'
 		sed 's/^/    /' "$folded.err"
 	fi
