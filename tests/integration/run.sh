@@ -24,9 +24,11 @@ fi
 failed=()
 for t in "${tests[@]}"; do
 	echo "== ${t%.sh}"
+	start=$SECONDS
 	if ! bash "$t"; then
 		failed+=("${t%.sh}")
 	fi
+	echo "(${t%.sh}: $((SECONDS - start)) s)" # where a suite's time goes, in CI's log
 done
 echo "integration: $((${#tests[@]} - ${#failed[@]})) of ${#tests[@]} test files passed${failed:+; failed: ${failed[*]}}"
 [ ${#failed[@]} -eq 0 ]
