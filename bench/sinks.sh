@@ -199,14 +199,24 @@ scrape_every_second() {
 # scrapes of the 1-s cadence that failed or took over a second
 missed_scrapes() { awk '$6 != 200 || $7 > 1 { m++ } END { print m + 0 }' "$work/cadence"; }
 
+# until_ready WHAT COMMAND...: waits for an agent to have attached (COMMAND succeeds). An
+# OOM step's kills must start after that, or the kills before it count as lost; a start
+# takes seconds on a loaded machine, so the wait is long and its end an error.
+until_ready() {
+	local what=$1
+	shift
+	for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done
+	echo "sinks.sh: $what not ready after 60 s: $(tail -c 300 "$work/err")" >&2
+	exit 1
+}
+
 # start_run ARGS...: `memsight run` on a free port; sets pid and addr
 start_run() {
 	"$bin" run --listen 127.0.0.1:0 --interval 1s "$@" >/dev/null 2>"$work/err" &
 	pid=$!
-	for _ in $(seq 100); do grep -qs 'serving http://' "$work/err" && break; sleep 0.1; done
+	until_ready "memsight run" grep -qs 'serving http://' "$work/err"
 	addr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$work/err" | head -1)
-	[ -n "$addr" ] || { cat "$work/err" >&2; exit 1; }
-	for _ in $(seq 100); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.1; done
+	until_ready "memsight run's /readyz" curl -sf "http://$addr/readyz" -o /dev/null
 }
 
 # fault_SINK RATE: one run with --fault-samples RATE; prints
@@ -270,7 +280,7 @@ oom_json() {
 	reader=$!
 	"$bin" stream --interval 1s --cgroup "$base" >"$work/fifo" 2>"$work/err" &
 	pid=$!
-	for _ in $(seq 50); do [ -s "$work/snaps" ] && break; sleep 0.1; done
+	until_ready "memsight stream (its first agent_stats)" test -s "$work/snaps"
 	churn_ooms json "$1"
 	sleep 2
 	stop_agent
@@ -283,7 +293,7 @@ oom_library() {
 	# --seconds: an upper bound; stopped 2 s after the churn (it flushes every line)
 	"$consumer" --prefix "$base" --seconds 600 >"$work/lib.out" 2>"$work/err" &
 	pid=$!
-	for _ in $(seq 50); do grep -qs '^ready' "$work/lib.out" && break; sleep 0.1; done
+	until_ready "the library consumer" grep -qs '^ready' "$work/lib.out"
 	churn_ooms library "$1"
 	sleep 2
 	kill "$pid"
