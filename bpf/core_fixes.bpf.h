@@ -32,6 +32,21 @@ static __always_inline struct kernfs_node *kernfs_parent_of(struct kernfs_node *
 }
 
 /*
+ * Linux 6.16 ("exit: move and extend sched_process_exit() tracepoint") moved the
+ * tracepoint before exit_mm() and gave it an event type of its own, with a
+ * group_dead field. Before it, a task's exit tracepoint came after its mm was gone.
+ */
+struct trace_event_raw_sched_process_exit___616 {
+	bool group_dead;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool exit_tracepoint_before_exit_mm(void)
+{
+	return bpf_core_field_exists(
+		((struct trace_event_raw_sched_process_exit___616 *)0)->group_dead);
+}
+
+/*
  * Linux 6.2 ("mm: convert mm's rss stats into percpu_counter") replaced
  * struct mm_rss_stat's atomic counters with percpu_counters. The kernel's
  * own get_mm_counter() reads the counter's global part only, and so do we:

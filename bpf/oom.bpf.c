@@ -10,6 +10,14 @@
  * classic tracepoint records the kill and the record is completed when the
  * victim itself exits (sched_process_exit), the first moment its memcg can
  * be reached without a pid lookup.
+ *
+ * Since Linux 6.16 ("exit: move and extend sched_process_exit() tracepoint")
+ * sched_process_exit fires before exit_mm(). The OOM killer sends SIGKILL
+ * before it marks the victim, both under the victim's task_lock, which only
+ * exit_mm() waits for: a victim woken on another CPU can pass its exit
+ * tracepoint before it is marked. So the pairing works in either order: the
+ * exit leaves a note, and a mark that finds its victim's note completes the
+ * record itself.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -17,6 +25,7 @@
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
 #include "cgroup.bpf.h"
+#include "errno.bpf.h"
 #include "events.bpf.h"
 
 /* Set by userspace before load. */
@@ -43,6 +52,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct memsight_oom_record);
 } oom_pending SEC(".maps");
+
+/*
+ * Tracepoint mode: what a late mark needs of a task whose exit the tracepoint has
+ * seen, by thread id, and where the mark and the exit of one kill meet. LRU: a note
+ * is needed for microseconds, and notes of exits no kill follows age out. A thread id
+ * is reused only after the pid space wraps, and a note older than EXIT_NOTE_NS is not
+ * trusted.
+ */
+struct exit_note {
+	__u64 exit_ns;
+	__u64 memcg_css; /* the task's memcg: pinned while the killer holds the task */
+	__u32 tgid;
+	__u32 uid;
+	__s32 oom_score_adj;
+	char comm[MEMSIGHT_COMM_LEN];
+};
+
+#define EXIT_NOTE_NS 1000000000ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct exit_note);
+} oom_exit_notes SEC(".maps");
 
 /* Each memcg's local MEMCG_OOM event count at the last kill memsight saw, by memcg id. */
 struct {
@@ -216,10 +250,46 @@ int BPF_PROG(oom_mark_victim_fentry, struct task_struct *victim)
 	return record_oom_victim(victim, MEMSIGHT_OOM_SOURCE_FENTRY);
 }
 
-/* Tracepoint mode, part one: everything the record and the trigger offer. */
+/*
+ * Tracepoint mode: the kill in `marked` and its victim's exit note, both seen, make
+ * the record. Both hooks can get here for one kill when they run at once; the one
+ * whose delete of the pending entry succeeds sends it, the other discards its copy.
+ */
+static __always_inline void complete_kill(const struct memsight_oom_record *marked, __u32 tid,
+					  const struct exit_note *note, bool at_kill)
+{
+	struct cgroup_subsys_state *victim_css = (void *)note->memcg_css;
+	struct memsight_oom_record *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		if (!bpf_map_delete_elem(&oom_pending, &tid)) {
+			count_ringbuf_drop();
+			__sync_fetch_and_add(&counters.oom_ringbuf_drops, 1);
+		}
+		return;
+	}
+	bpf_probe_read_kernel(rec, sizeof(*rec), marked);
+	if (bpf_map_delete_elem(&oom_pending, &tid)) {
+		bpf_ringbuf_discard(rec, 0);
+		return;
+	}
+	if (at_kill) /* a late mark: the memcg is read now, at the kill */
+		rec->flags &= ~MEMSIGHT_OOM_VICTIM_MEMCG_AT_EXIT;
+	rec->victim_pid = note->tgid;
+	rec->victim_uid = note->uid;
+	rec->victim_oom_score_adj = note->oom_score_adj;
+	__builtin_memcpy(rec->victim_comm, note->comm, sizeof(rec->victim_comm));
+	fill_victim_memcg(rec, victim_css);
+	find_constraint(rec, victim_css, at_kill);
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* Tracepoint mode, the mark: everything the record and the trigger offer. */
 SEC("tracepoint/oom/mark_victim")
 int oom_mark_victim_tp(struct trace_event_raw_mark_victim *ctx)
 {
+	struct exit_note *note, placeholder = {}; /* exit_ns 0: the mark's, no exit seen yet */
 	struct memsight_oom_record *rec;
 	__u32 zero = 0, victim_tid;
 
@@ -248,43 +318,62 @@ int oom_mark_victim_tp(struct trace_event_raw_mark_victim *ctx)
 	}
 
 	fill_trigger(rec);
-	/* The victim's memcg, and with it the constraint, is known at its exit. */
-	if (bpf_map_update_elem(&oom_pending, &victim_tid, rec, BPF_ANY))
+	/* The victim's memcg, and with it the constraint, is known at its exit... */
+	if (bpf_map_update_elem(&oom_pending, &victim_tid, rec, BPF_ANY)) {
 		__sync_fetch_and_add(&counters.oom_pending_drops, 1);
+		return 0;
+	}
+	if (!exit_tracepoint_before_exit_mm())
+		return 0;
+	/*
+	 * ...or now, if the victim passed its exit tracepoint already (6.16 on). The
+	 * two hooks meet in the note's hash bucket, under its lock: this insert fails
+	 * if the exit's note came first; if it doesn't, the exit's own update of the
+	 * note comes after it, and the pending entry stored above is visible to the
+	 * exit's look-up that follows. A plain look-up here could miss on both sides.
+	 */
+	if (bpf_map_update_elem(&oom_exit_notes, &victim_tid, &placeholder, BPF_NOEXIST) != -EEXIST)
+		return 0;
+	note = bpf_map_lookup_elem(&oom_exit_notes, &victim_tid);
+	if (note && note->exit_ns && bpf_ktime_get_ns() - note->exit_ns < EXIT_NOTE_NS)
+		complete_kill(rec, victim_tid, note, true);
 	return 0;
 }
 
-/* Tracepoint mode, part two: the victim exits; its own task gives its memcg. */
+static __always_inline void fill_exit_note(struct exit_note *note, struct task_struct *task)
+{
+	note->exit_ns = bpf_ktime_get_ns();
+	note->memcg_css = (__u64)task_memcg_css(task);
+	note->tgid = BPF_CORE_READ(task, tgid);
+	note->uid = BPF_CORE_READ(task, real_cred, uid.val);
+	note->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+	bpf_get_current_comm(note->comm, sizeof(note->comm));
+}
+
+/* Tracepoint mode, the exit: the record of a kill, or a note for a mark still to come. */
 SEC("tracepoint/sched/sched_process_exit")
 int oom_victim_exit_tp(void *ctx)
 {
 	struct task_struct *current = (void *)bpf_get_current_task();
-	struct cgroup_subsys_state *victim_css;
-	struct memsight_oom_record *pending, *rec;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bool late_marks = exit_tracepoint_before_exit_mm();
+	struct memsight_oom_record *pending = NULL;
+	struct exit_note note = {};
 
-	pending = bpf_map_lookup_elem(&oom_pending, &tid);
-	if (!pending)
-		return 0;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_ringbuf_drop();
-		__sync_fetch_and_add(&counters.oom_ringbuf_drops, 1);
-		bpf_map_delete_elem(&oom_pending, &tid);
-		return 0;
+	/* Before 6.16 a mark can't follow: an exit no kill waits for costs one look-up. */
+	if (!late_marks) {
+		pending = bpf_map_lookup_elem(&oom_pending, &tid);
+		if (!pending)
+			return 0;
 	}
-	bpf_probe_read_kernel(rec, sizeof(*rec), pending);
-	bpf_map_delete_elem(&oom_pending, &tid);
-
-	rec->victim_pid = BPF_CORE_READ(current, tgid);
-	rec->victim_uid = BPF_CORE_READ(current, real_cred, uid.val);
-	rec->victim_oom_score_adj = BPF_CORE_READ(current, signal, oom_score_adj);
-	bpf_get_current_comm(rec->victim_comm, sizeof(rec->victim_comm));
-
-	victim_css = task_memcg_css(current);
-	fill_victim_memcg(rec, victim_css);
-	find_constraint(rec, victim_css, false);
-	bpf_ringbuf_submit(rec, 0);
+	fill_exit_note(&note, current);
+	if (late_marks) {
+		/* The note first: see the mark's program for the order. */
+		bpf_map_update_elem(&oom_exit_notes, &tid, &note, BPF_ANY);
+		pending = bpf_map_lookup_elem(&oom_pending, &tid);
+	}
+	if (pending)
+		complete_kill(pending, tid, &note, false);
 	return 0;
 }
 

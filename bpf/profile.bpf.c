@@ -19,14 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include "memsight.h"
 #include "cgroup.bpf.h"
-
-/* errno values bpf_get_stackid() returns; vmlinux.h has no errno.h */
-#ifndef EFAULT
-#define EFAULT 14
-#endif
-#ifndef EEXIST
-#define EEXIST 17
-#endif
+#include "errno.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

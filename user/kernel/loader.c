@@ -255,6 +255,8 @@ static int configure(struct memsight_bpf *skel, const struct btf_values *values,
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
 	bpf_map__set_max_entries(skel->maps.oom_pending,
 				 parts & PART_OOM_TRACEPOINT ? OOM_PENDING_MAX : 1);
+	if (!(parts & PART_OOM_TRACEPOINT))
+		bpf_map__set_max_entries(skel->maps.oom_exit_notes, 1);
 	return 0;
 }
 
