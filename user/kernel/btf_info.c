@@ -138,3 +138,25 @@ int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char
 	pointee = btf__name_by_offset(btf, t->name_off);
 	return pointee && !strcmp(pointee, type_name);
 }
+
+bool btf_info_func_is(const struct btf *btf, const char *name, unsigned int params,
+		      const char *type_name)
+{
+	__s32 id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const char *pointee;
+
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != params || !params)
+		return false;
+	id = btf__resolve_type(btf, btf_params(t)[0].type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	id = btf__resolve_type(btf, t->type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_struct(t))
+		return false;
+	pointee = btf__name_by_offset(btf, t->name_off);
+	return pointee && !strcmp(pointee, type_name);
+}
