@@ -75,4 +75,39 @@ static __always_inline __u64 mm_counter_pages(struct mm_struct *mm, __u32 member
 	return pages > 0 ? pages : 0;
 }
 
+/*
+ * Charges without the memcg tracepoints. memcg:mod_memcg_state,
+ * mod_memcg_lruvec_state and count_memcg_events are in 6.18's BTF and not in
+ * 6.12's (Debian trixie), and between the two the functions they sit in
+ * lost their "__" (6.18 has mod_memcg_state() and mod_memcg_lruvec_state()
+ * only). Before that the functions behind them are __mod_memcg_state(memcg, idx, val)
+ * and __mod_memcg_lruvec_state(lruvec, idx, val), in the BTF of 5.10, 6.1 and
+ * 6.12 with those arguments, and the item numbers are the same enums the
+ * tracepoints pass. What a hook on them sees (Debian's amd64 kernels, call
+ * sites read from their disassembly with kallsyms):
+ * - 6.1, 6.12: every update; both are only called, never inlined, and
+ *   neither calls the other (6.12 made __mod_memcg_lruvec_state static;
+ *   still one out-of-line copy, still in BTF).
+ * - 5.10: the lruvec updates (anon, file, shmem, slab, kernel stack, page
+ *   tables) call a partial-inlining clone, __mod_memcg_state.part.0, so a
+ *   hook on __mod_memcg_state counts them once, through the lruvec hook.
+ *   But memcontrol.c's own callers (MEMCG_SOCK, from
+ *   mem_cgroup_charge_skmem) call the clone too: the sock kind is not seen
+ *   there; per-cpu charges (pcpu_alloc) are.
+ *
+ * The memcg of a lruvec: mem_cgroup_per_node embeds the lruvec and points
+ * back at its memcg (the kernel's own container_of). The two fields swapped
+ * places since 6.1 (lruvec first there, memcg first in 6.18), so the
+ * distance is signed, from relocated offsets.
+ */
+static __always_inline struct mem_cgroup *lruvec_memcg(void *lruvec)
+{
+	long delta = (long)bpf_core_field_offset(struct mem_cgroup_per_node, memcg) -
+		     (long)bpf_core_field_offset(struct mem_cgroup_per_node, lruvec);
+	struct mem_cgroup *memcg = NULL;
+
+	bpf_probe_read_kernel(&memcg, sizeof(memcg), lruvec + delta);
+	return memcg;
+}
+
 #endif /* MEMSIGHT_CORE_FIXES_BPF_H */

@@ -29,8 +29,15 @@ const struct load_hook load_hooks[] = {
 	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)", NULL, true },
 	{ PART_CHARGES, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
 	  "charged and uncharged bytes per kind, counted per memcg", false },
-	{ 0, "charges", "memory.stat deltas (userspace)",
-	  "no memcg:mod_memcg_state tracepoint on this kernel", true },
+	{ PART_CHARGES_FENTRY, "charges", "fentry/__mod_memcg_state + __mod_memcg_lruvec_state",
+	  "charged and uncharged bytes per kind, counted per memcg in the functions the "
+	  "tracepoints came to sit in",
+	  true },
+	{ PART_CHARGES_KPROBE, "charges", "kprobe/__mod_memcg_state + __mod_memcg_lruvec_state",
+	  "charged and uncharged bytes per kind, counted per memcg in the functions the "
+	  "tracepoints came to sit in",
+	  true },
+	{ 0, "charges", "memory.stat deltas (userspace)", NULL, true },
 	{ PART_RECLAIM, "reclaim", "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*",
 	  "stall time of the stalled task's memcg, log2 histogram", false },
 	{ PART_SAMPLES, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
@@ -70,6 +77,9 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	probe->kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	probe->memcg_events = has_tracepoint(btf, "count_memcg_events");
 	probe->memcg_stat = has_tracepoint(btf, "mod_memcg_state");
+	/* memcg.bpf.c reads (memcg or lruvec, item, val): core_fixes.bpf.h has the kernels */
+	probe->memcg_stat_funcs = btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup") &&
+				  btf_info_func_is(btf, "__mod_memcg_lruvec_state", 3, "lruvec");
 	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");
 	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
 	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
@@ -131,16 +141,51 @@ static void add_attempt(struct load_plan *plan, unsigned int parts)
 }
 
 /*
+ * The charge hooks this kernel offers, best first, into hooks[] (at most 3);
+ * the count. The tracepoints where they are, else the functions behind them:
+ * fentry needs the kernel's own BTF to attach, a kprobe only the name. A hook
+ * asked for by name is the only one; `stat` asks for none.
+ */
+static unsigned int charge_hooks(const struct kernel_probe *probe, enum charge_hook asked,
+				 unsigned int hooks[3])
+{
+	const unsigned int by_option[] = {
+		[CHARGE_HOOK_TP_BTF] = PART_CHARGES,
+		[CHARGE_HOOK_FENTRY] = PART_CHARGES_FENTRY,
+		[CHARGE_HOOK_KPROBE] = PART_CHARGES_KPROBE,
+	};
+	unsigned int n = 0;
+
+	if (probe->memcg_stat && probe->kernel_btf)
+		hooks[n++] = PART_CHARGES;
+	else if (probe->memcg_stat_funcs && probe->kernel_btf)
+		hooks[n++] = PART_CHARGES_FENTRY;
+	if (!probe->memcg_stat && probe->memcg_stat_funcs)
+		hooks[n++] = PART_CHARGES_KPROBE;
+	if (asked == CHARGE_HOOK_AUTO)
+		return n;
+	for (unsigned int i = 0; i < n; i++)
+		if (asked < sizeof(by_option) / sizeof(by_option[0]) &&
+		    hooks[i] == by_option[asked])
+			return hooks[0] = hooks[i], 1;
+	return 0;
+}
+
+/*
  * Everything at once, then without what failed: the OOM hook is what must
  * work; page faults, charges, reclaim and the cgroup lifecycle degrade
- * (reported, with why). A fault hook asked for by name is tried alone.
+ * (reported, with why). A fault or charge hook asked for by name is tried
+ * alone.
  */
 static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
 			  struct load_plan *plan)
 {
 	unsigned int best = probe->memcg_events ? PART_FAULTS_MEMCG : PART_FAULTS_PERF;
-	/* charges need the memcg stat tracepoints (newer kernels); reclaim is everywhere */
-	unsigned int extras = PART_RECLAIM | (probe->memcg_stat ? PART_CHARGES : 0);
+	unsigned int charges[3], charge_count = charge_hooks(probe, opts->charge_hook, charges);
+	/* reclaim is everywhere; charges by the best hook, the others tried next */
+	unsigned int extras = PART_RECLAIM | (charge_count ? charges[0] : 0);
+	bool charges_asked =
+		opts->charge_hook != CHARGE_HOOK_AUTO && opts->charge_hook != CHARGE_HOOK_STAT;
 	unsigned int asked = opts->fault_hook == FAULT_HOOK_TP_BTF	 ? PART_FAULTS_MEMCG
 			     : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? PART_FAULTS_PERF
 			     : opts->fault_hook == FAULT_HOOK_OFF	 ? 0
@@ -170,14 +215,55 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 	 */
 	if (opts->fault_samples && probe->page_fault_user)
 		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges);
-	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
-		if (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[i] & PART_FAULTS) == asked)
-			add_attempt(plan, ladder[i] | gauges);
+	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		if (opts->fault_hook != FAULT_HOOK_AUTO && (ladder[i] & PART_FAULTS) != asked)
+			continue;
+		if (charges_asked && !(ladder[i] & PART_CHARGES_ANY))
+			continue;
+		add_attempt(plan, ladder[i] | gauges);
+		/* the first attempt again with each other charge hook, before less is tried */
+		for (unsigned int c = 1; i == 0 && c < charge_count; c++)
+			add_attempt(plan, (ladder[i] & ~PART_CHARGES_ANY) | charges[c] | gauges);
+	}
+}
+
+/* Why charges may end up without a kernel hook, and the options' verdict on them. */
+static int plan_charges(const struct kernel_probe *probe, enum charge_hook asked,
+			struct load_plan *plan, char *err, size_t err_len)
+{
+	unsigned int hooks[3];
+	const char *why = NULL;
+
+	plan->charge_hook_requested = asked != CHARGE_HOOK_AUTO;
+	if (asked == CHARGE_HOOK_STAT)
+		why = "turned off with --charge-hook stat";
+	else if (!probe->memcg_stat && !probe->memcg_stat_funcs)
+		why = "no memcg:mod_memcg_state tracepoint on this kernel, nor the "
+		      "__mod_memcg_state and __mod_memcg_lruvec_state functions behind it";
+	else if (probe->memcg_stat && !probe->kernel_btf)
+		why = "the memcg tracepoints need the kernel's own BTF (/sys/kernel/btf/vmlinux)";
+	else if (!probe->memcg_stat)
+		why = "no memcg:mod_memcg_state tracepoint on this kernel";
+	snprintf(plan->charges_intro, sizeof(plan->charges_intro), "%s", why ? why : "");
+	if (asked == CHARGE_HOOK_AUTO || asked == CHARGE_HOOK_STAT ||
+	    charge_hooks(probe, asked, hooks))
+		return 0;
+	snprintf(err, err_len, "--charge-hook %s: not on this kernel (%s)",
+		 asked == CHARGE_HOOK_TP_BTF   ? "tp_btf"
+		 : asked == CHARGE_HOOK_FENTRY ? "fentry"
+					       : "kprobe",
+		 why ? why
+		 : probe->memcg_stat
+			 ? "it has the memcg tracepoints: use --charge-hook tp_btf or auto"
+			 : "fentry needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+	return -EOPNOTSUPP;
 }
 
 int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,
 		   struct load_plan *plan, char *err, size_t err_len)
 {
+	int ret;
+
 	memset(plan, 0, sizeof(*plan));
 	plan->probe = *probe;
 	if (opts->fault_hook == FAULT_HOOK_TP_BTF && !probe->memcg_events) {
@@ -202,6 +288,9 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 	plan->fault_hook_requested = opts->fault_hook != FAULT_HOOK_AUTO;
 	plan->oom_hook_requested = opts->oom_hook != OOM_HOOK_AUTO;
 	plan->fault_samples = opts->fault_samples;
+	ret = plan_charges(probe, opts->charge_hook, plan, err, err_len);
+	if (ret)
+		return ret;
 	plan_oom(probe, opts->oom_hook, plan);
 	plan_attempts(probe, opts, plan);
 	if (opts->fault_hook == FAULT_HOOK_OFF)

@@ -198,6 +198,10 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts,
 		{ skel->progs.fault_sample_kernel, PART_SAMPLES },
 		{ skel->progs.charges_memcg_state, PART_CHARGES },
 		{ skel->progs.charges_lruvec_state, PART_CHARGES },
+		{ skel->progs.charges_memcg_state_fentry, PART_CHARGES_FENTRY },
+		{ skel->progs.charges_lruvec_state_fentry, PART_CHARGES_FENTRY },
+		{ skel->progs.charges_memcg_state_kprobe, PART_CHARGES_KPROBE },
+		{ skel->progs.charges_lruvec_state_kprobe, PART_CHARGES_KPROBE },
 		{ skel->progs.reclaim_memcg_begin, PART_RECLAIM },
 		{ skel->progs.reclaim_memcg_end, PART_RECLAIM },
 		{ skel->progs.reclaim_direct_begin, PART_RECLAIM },
@@ -242,7 +246,7 @@ static int configure(struct memsight_bpf *skel, const struct btf_values *values,
 		return ret;
 	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
-	if (parts & PART_CHARGES)
+	if (parts & PART_CHARGES_ANY)
 		set_charge_items(skel, values);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
@@ -330,6 +334,21 @@ static int attempt(struct loader *loader, const struct load_plan *plan,
 }
 
 /*
+ * What a failed attempt with a charge function hook said, for the charges'
+ * reason: "fentry/...: why" once per hook (every OOM hook retries them).
+ */
+static void note_charges_failure(struct loader *loader, unsigned int parts, const char *err)
+{
+	const char *hook = load_part_hook(parts & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE));
+	size_t used = strlen(loader->charges_err);
+
+	if (!hook || strstr(loader->charges_err, hook) || used >= sizeof(loader->charges_err))
+		return;
+	snprintf(loader->charges_err + used, sizeof(loader->charges_err) - used, "%s%s: %s",
+		 used ? "; " : "", hook, err);
+}
+
+/*
  * The plan's attempts with one OOM hook, best first, until one attaches.
  * What each failure was goes to `log`, the reason the fallbacks report.
  */
@@ -364,6 +383,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan,
 		if (used < log_len)
 			used += snprintf(log + used, log_len - used, "%s; (%s) ",
 					 faults ? faults : "without faults", err);
+		note_charges_failure(loader, parts, err);
 	}
 	return ret;
 }
@@ -401,64 +421,6 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 	}
 	snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
 	return -EOPNOTSUPP;
-}
-
-/* Why a feature uses the hook it does, or none. */
-static const char *hook_reason(const struct loader *loader, const struct load_plan *plan,
-			       const struct load_hook *used, const char *feature,
-			       const char *oom_reason, const char *log)
-{
-	if (!strcmp(feature, "oom_kill"))
-		return oom_reason;
-	if (!strcmp(feature, "gauges") && !(used && used->part))
-		return loader->gauges_err[0] ? loader->gauges_err
-		       : !plan->probe.cgroup_iter
-			       ? "no cgroup iterator on this kernel (it came in Linux 6.1)"
-		       : !plan->probe.kernel_btf ? "the cgroup iterator needs the kernel's own BTF"
-						 : "no memory controller mounted";
-	if (used && used->part == PART_FAULTS_PERF)
-		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
-	if (used)
-		return used->how;
-	if (!strcmp(feature, "fault_samples"))
-		return !plan->fault_samples ? "off (--fault-samples N turns it on)"
-		       : loader->samples_err[0]
-			       ? loader->samples_err
-			       : "no exceptions:page_fault_user tracepoint (x86 only)";
-	return log;
-}
-
-/*
- * What was attached for each feature, and why (read by `features` and
- * /metrics): for each feature in load_hooks, its first hook attached.
- */
-static void report_hooks(struct loader *loader, const struct load_plan *plan,
-			 const char *oom_reason, char *log)
-{
-	struct loader_report *report = &loader->report;
-
-	for (size_t n = strlen(log); n > 0 && (log[n - 1] == ' ' || log[n - 1] == ';');)
-		log[--n] = '\0';
-	for (unsigned int i = 0; i < load_hook_count && report->hook_count < LOADER_HOOKS_MAX;
-	     i++) {
-		const char *feature = load_hooks[i].feature;
-		const struct load_hook *used = NULL;
-		struct hook_report *h;
-
-		if (i > 0 && !strcmp(feature, load_hooks[i - 1].feature))
-			continue; /* reported with the feature's first row */
-		for (unsigned int j = i; j < load_hook_count && !used; j++)
-			if (!strcmp(load_hooks[j].feature, feature) &&
-			    (!load_hooks[j].part || (load_hooks[j].part & loader->parts)))
-				used = &load_hooks[j];
-		h = &report->hooks[report->hook_count++];
-		h->feature = feature;
-		h->hook = used ? used->hook : NULL;
-		h->status = used ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
-		h->fallback = used && used->fallback;
-		snprintf(h->reason, sizeof(h->reason), "%s",
-			 hook_reason(loader, plan, used, feature, oom_reason, log));
-	}
 }
 
 /*
@@ -556,7 +518,7 @@ static int load_with_btf(struct loader *loader, const struct loader_opts *opts, 
 		ret = attach_from_plan(loader, &plan, &values, oom_reason, sizeof(oom_reason), log,
 				       sizeof(log), err, err_len);
 	if (!ret)
-		report_hooks(loader, &plan, oom_reason, log);
+		loader_report_hooks(loader, &plan, oom_reason, log);
 	return ret;
 }
 

@@ -26,6 +26,7 @@ struct loader {
 	unsigned int parts;	      /* enum load_part: what is attached */
 	char samples_err[512];	      /* why --fault-samples could not be served */
 	char gauges_err[512];	      /* why the gauges iterator could not be loaded */
+	char charges_err[512];	      /* why a charge function hook could not be loaded */
 	struct bpf_link *gauges_link; /* the gauges iterator, attached to the memory root */
 	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
 	size_t gauges_map_len;
@@ -51,6 +52,13 @@ void loader_detach_gauges(struct loader *loader);
 /* Page faults through perf_event programs on every CPU; 0 or -errno with why in err. */
 int loader_attach_perf_faults(struct loader *loader, char *err, size_t err_len);
 void loader_detach_perf_faults(struct loader *loader);
+struct load_plan;
+/*
+ * Fills loader->report from what is attached: each feature's hook and why
+ * (oom_reason for the OOM hook, log: the failed attempts, trimmed here).
+ */
+void loader_report_hooks(struct loader *loader, const struct load_plan *plan,
+			 const char *oom_reason, char *log);
 /* An error code as text, libbpf's own codes included. */
 const char *loader_error_text(int err);
 /* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
