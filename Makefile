@@ -260,7 +260,7 @@ $(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_H)
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_H)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
