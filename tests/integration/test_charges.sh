@@ -57,11 +57,11 @@ anon_case auto ""
 # No kernel hook (what a kernel with neither the memcg tracepoints nor function hooks gets)
 anon_case stat "memory.stat deltas (userspace)" --charge-hook stat
 # The kprobe fallback (where fentry is refused), on kernels that offer it
-kprobe_features=$("$MEMSIGHT" features --json --charge-hook kprobe 2>&1)
+kprobe_features=$("$MEMSIGHT" features --json --charge-hook kprobe 2>"$WORK/kprobe-features.err")
 if jq -e '.hooks[] | select(.feature == "charges") | .status == "attached"' <<<"$kprobe_features" >/dev/null 2>&1; then
 	anon_case kprobe "kprobe/__mod_memcg_state + __mod_memcg_lruvec_state" --charge-hook kprobe
 else
-	skip "anon (kprobe): no kprobe charge hook on this kernel: $(tail -1 <<<"$kprobe_features" | head -c 200)"
+	skip "anon (kprobe): no kprobe charge hook on this kernel: $(head -c 200 "$WORK/kprobe-features.err")"
 fi
 
 echo "file: a 100 MiB file read with a cold cache"
