@@ -204,6 +204,8 @@ $(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
 $(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
+# The plan is made from a probe struct; load_plan.o also holds the BTF probe (libbpf).
+$(OUTPUT)/tests/test_load_plan: $(OUTPUT)/user/kernel/load_plan.o $(OUTPUT)/user/kernel/btf_info.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -133,9 +133,10 @@ static void plan_oom(const struct kernel_probe *probe, enum oom_hook asked, stru
 
 static void add_attempt(struct load_plan *plan, unsigned int parts)
 {
-	/* a repeat of the attempt before it would fail the same way */
-	if (plan->attempt_count && plan->attempts[plan->attempt_count - 1] == parts)
-		return;
+	/* a repeat of an attempt before it would fail the same way */
+	for (unsigned int i = 0; i < plan->attempt_count; i++)
+		if (plan->attempts[i] == parts)
+			return;
 	if (plan->attempt_count < LOAD_ATTEMPTS_MAX)
 		plan->attempts[plan->attempt_count++] = parts;
 }

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The load plan's charge hooks: which the attempts carry, by kernel and by --charge-hook. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "load_plan.h"
+
+/* A kernel with BTF at /sys/kernel/btf/vmlinux, the memcg tracepoints or not, the functions. */
+static struct kernel_probe kernel(bool tracepoints, bool funcs)
+{
+	return (struct kernel_probe){
+		.kernel_btf = true,
+		.memcg_events = tracepoints,
+		.memcg_stat = tracepoints,
+		.memcg_stat_funcs = funcs,
+		.mark_victim_task = true,
+	};
+}
+
+/* The charge parts of the plan's attempts, in order, as a string of t/f/k/- */
+static const char *charge_ladder(const struct load_plan *plan)
+{
+	static char out[LOAD_ATTEMPTS_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < plan->attempt_count; i++) {
+		unsigned int c = plan->attempts[i] & PART_CHARGES_ANY;
+
+		out[i] = c == PART_CHARGES	    ? 't'
+			 : c == PART_CHARGES_FENTRY ? 'f'
+			 : c == PART_CHARGES_KPROBE ? 'k'
+			 : c			    ? '?'
+						    : '-';
+	}
+	out[i] = '\0';
+	return out;
+}
+
+static int plan_for(struct kernel_probe probe, enum charge_hook hook, struct load_plan *plan,
+		    char *err, size_t err_len)
+{
+	struct loader_opts opts = { .sz = sizeof(opts), .charge_hook = hook };
+
+	return load_plan_make(&probe, &opts, plan, err, err_len);
+}
+
+static void test_auto(void **state)
+{
+	struct load_plan plan;
+	char err[256];
+
+	/* the tracepoints: tp_btf, then less (perf_event faults, no charges, no faults) */
+	assert_int_equal(plan_for(kernel(true, false), CHARGE_HOOK_AUTO, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "tt---");
+	assert_string_equal(plan.charges_intro, "");
+	/* 5.10-6.12 (faults by perf_event already): fentry, kprobes, then without charges */
+	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_AUTO, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "fk---");
+	assert_non_null(strstr(plan.charges_intro, "no memcg:mod_memcg_state tracepoint"));
+	/* neither: memory.stat deltas, and why */
+	assert_int_equal(plan_for(kernel(false, false), CHARGE_HOOK_AUTO, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "----");
+	assert_non_null(strstr(plan.charges_intro, "__mod_memcg_state"));
+}
+
+static void test_no_kernel_btf(void **state)
+{
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	/* --btf FILE: fentry can't attach without the kernel's own BTF; a kprobe can */
+	probe.kernel_btf = false;
+	assert_int_equal(plan_for(probe, CHARGE_HOOK_AUTO, &plan, err, sizeof(err)), 0);
+	assert_string_equal(charge_ladder(&plan), "k---");
+}
+
+static void test_asked(void **state)
+{
+	struct load_plan plan;
+	char err[256];
+
+	/* stat: no kernel hook in any attempt */
+	assert_int_equal(plan_for(kernel(true, false), CHARGE_HOOK_STAT, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "-----");
+	assert_string_equal(plan.charges_intro, "turned off with --charge-hook stat");
+	/* one hook by name: every attempt carries it, none goes on without it */
+	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_KPROBE, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "k");
+	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_FENTRY, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(charge_ladder(&plan), "f");
+	/* what the kernel lacks is a usage error before anything loads */
+	assert_int_equal(plan_for(kernel(true, false), CHARGE_HOOK_FENTRY, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "--charge-hook fentry"));
+	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_TP_BTF, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "no memcg:mod_memcg_state tracepoint"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_auto),
+		cmocka_unit_test(test_no_kernel_btf),
+		cmocka_unit_test(test_asked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
