@@ -7,7 +7,8 @@
 # Two stages on the same Debian release: the build stage compiles the BPF programs and
 # the agent with Debian's clang, bpftool and libbpf; the runtime stage holds the binary
 # and the Debian packages of the shared libraries it loads (found with ldd in the build
-# stage, so a library added to the Makefile reaches the image by itself).
+# stage, so a library added to the Makefile reaches the image by itself; libcurl, which
+# `recommend` loads with dlopen, is named here).
 #
 # BASE_IMAGE: any Debian bookworm image; both stages use it, so the libraries at run
 # time are the ones the binary was built with. The default is the slim one (the image
@@ -43,7 +44,8 @@ RUN make ${MEMSIGHT_VERSION:+VERSION="$MEMSIGHT_VERSION"} \
 	&& mkdir -p /out \
 	&& install -m 0755 build/memsight /out/memsight \
 	&& strip --strip-debug /out/memsight \
-	&& for lib in $(ldd build/memsight | awk '$3 ~ /^\// { print $3 }'); do \
+	&& curl_lib=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }') \
+	&& for lib in $(ldd build/memsight | awk '$3 ~ /^\// { print $3 }') "$curl_lib"; do \
 		for path in "$lib" "$(readlink -f "$lib")" "/usr$lib"; do \
 			pkg=$(dpkg-query -S "$path" 2>/dev/null) && break; \
 		done; \
@@ -62,8 +64,10 @@ RUN apt-get update \
 	&& rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
 		/tmp/runtime-packages
 COPY --from=build /out/memsight /usr/local/bin/memsight
-# Fails the build when a library the binary needs is missing here.
+# Fails the build when a library the binary needs is missing here (libcurl: recommend
+# loads it, and says so when it can't, before it tries to connect).
 RUN ["/usr/local/bin/memsight", "version"]
+RUN /usr/local/bin/memsight recommend --prometheus http://127.0.0.1:1 2>&1 | grep -q "can't reach"
 
 ARG BASE_IMAGE
 ARG MEMSIGHT_VERSION=

@@ -47,8 +47,9 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
 	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev golang-go linux-perf
-LIBS_PKG := libbpf json-c libmicrohttpd ncursesw libcurl
-LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo -lcurl) -lelf -lz -lpthread -lm
+# libcurl's headers only: `recommend` loads it with dlopen (user/recommend/curl_lib.h).
+LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread -lm -ldl
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
@@ -62,7 +63,7 @@ endif
 USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-I$(OUTPUT) -Ibpf -Iuser $(addprefix -I,$(USER_DIRS)) \
-	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) libcurl 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
 
@@ -97,7 +98,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 
 .PHONY: all deps run test unit integration check format vmlinux clean help fuzz bench vmtest \
-	bench-faults chart-test image-test lib install
+	bench-faults bench-sinks chart-test image-test lib install
 
 all: $(OUTPUT)/memsight
 
@@ -143,7 +144,7 @@ $(OUTPUT)/profile.skel.h: $(OUTPUT)/bpf/profile.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name profile_bpf > $@
 
 $(OUTPUT)/user/profile/profile_loader.o: $(OUTPUT)/profile.skel.h
-$(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/kernel/loader_gauges.o $(OUTPUT)/user/kernel/loader_perf.o $(OUTPUT)/user/cli/feature_report.o: \
+$(OUTPUT)/user/kernel/loader.o $(OUTPUT)/user/kernel/loader_read.o $(OUTPUT)/user/kernel/loader_gauges.o $(OUTPUT)/user/cli/feature_report.o: \
 	$(OUTPUT)/memsight.skel.h
 # Every object may include it; ordered so a parallel build never races ahead of it.
 $(APP_OBJS): | $(OUTPUT)/version.h
@@ -200,6 +201,9 @@ $(OUTPUT)/tests/test_container_cache: $(OUTPUT)/user/attribution/container_cache
 	$(OUTPUT)/user/attribution/runtime_roots_detect.o $(OUTPUT)/user/attribution/confined_file.o
 $(OUTPUT)/tests/test_aggregation: $(OUTPUT)/user/agent/proc_faults.o
 $(OUTPUT)/tests/test_outlook: $(OUTPUT)/user/agent/proc_anon.o
+# The loader's walk is a stub in the test.
+$(OUTPUT)/tests/test_memcg_gauges: $(OUTPUT)/user/agent/memcg_gauges.o \
+	$(OUTPUT)/user/util/clock.o $(OUTPUT)/user/util/log.o
 # libelf on real files (the test's own executable and the C library), against nm.
 $(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
@@ -275,6 +279,18 @@ $(OUTPUT)/bench/empty_loader: bench/empty_loader.c
 # BPF cost per fault against an empty program and bpftrace (root; see bench/RESULTS.md).
 bench-faults: all $(OUTPUT)/tests/hog $(OUTPUT)/bench/empty.bpf.o $(OUTPUT)/bench/empty_loader
 	$(Q)bench/faults.sh $(ROUNDS)
+
+# The library's consumer test program, linked against the archive as an outside program
+# would (only the installed <memsight.h>, not bpf/memsight.h): bench/sinks.sh counts its
+# callbacks.
+$(OUTPUT)/bench/consumer: tests/library/consumer.c user/include/memsight.h $(OUTPUT)/libmemsight.a
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) -Iuser/include $(LDFLAGS) $< $(OUTPUT)/libmemsight.a -o $@ $(LDLIBS)
+
+# Highest event rate each sink sustains with no loss (root; see bench/RESULTS.md).
+bench-sinks: all $(OUTPUT)/tests/hog $(OUTPUT)/tests/churn $(OUTPUT)/bench/consumer
+	$(Q)bench/sinks.sh
 
 # Userspace micro-benchmarks (BPF ones are scripts in bench/).
 bench: $(OUTPUT)/bench/container_lookup

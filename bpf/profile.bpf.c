@@ -73,7 +73,7 @@ struct {
 	__type(value, struct memsight_profile_value);
 } profile_counts SEC(".maps");
 
-/* Raised by userspace each time it adds to profile_cgroups. */
+/* Raised by userspace each time it adds to profile_cgroups, and each second. */
 __u64 cgroups_generation;
 
 /* --cgroup: the ids of the cgroups whose path starts with the prefix (userspace). */
@@ -153,6 +153,25 @@ static __always_inline bool in_profiled_cgroups(struct cgroup_subsys_state *css)
 	return false;
 }
 
+/*
+ * The same, remembered for the last memcg seen on the CPU (faults come in runs
+ * from one task) until userspace moves cgroups_generation: when it adds to the
+ * set, and once a second in any case. A css freed and its address reused by a
+ * new memcg, anywhere in the hierarchy (slabs hand the last freed object out
+ * first), would otherwise keep the old memcg's answer for as long as it ran
+ * alone on the CPU; it keeps it at most that second.
+ */
+static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
+						       struct cgroup_subsys_state *css)
+{
+	if (cpu->last_css != (__u64)css || cpu->last_generation != cgroups_generation) {
+		cpu->last_css = (__u64)css;
+		cpu->last_generation = cgroups_generation;
+		cpu->last_css_in = in_profiled_cgroups(css);
+	}
+	return cpu->last_css_in;
+}
+
 /* Whether this fault is the one in sample_period to take. */
 static __always_inline bool sample_this_one(struct profile_cpu *c)
 {
@@ -168,23 +187,6 @@ static __always_inline bool sample_this_one(struct profile_cpu *c)
 }
 
 /* The storm cap (see sample_cost_ns). */
-/*
- * The same, remembered for the last memcg seen on the CPU (faults come in runs
- * from one task) until userspace adds to the set (cgroups_generation). A css
- * freed and its address reused by a new memcg: the new one is below the same
- * parent as the old, or userspace adds it and the generation moves.
- */
-static __always_inline bool cached_in_profiled_cgroups(struct profile_cpu *cpu,
-						       struct cgroup_subsys_state *css)
-{
-	if (cpu->last_css != (__u64)css || cpu->last_generation != cgroups_generation) {
-		cpu->last_css = (__u64)css;
-		cpu->last_generation = cgroups_generation;
-		cpu->last_css_in = in_profiled_cgroups(css);
-	}
-	return cpu->last_css_in;
-}
-
 static __always_inline bool take_token(struct profile_cpu *b, __u64 now)
 {
 	__u64 credit = b->credit_ns + (now - b->last_ns), cost = sample_cost_ns;

@@ -85,4 +85,72 @@ if [ -n "${file:-}" ]; then
 else
 	skip "page-cache working set: no block-backed file system at /var/tmp"
 fi
+
+# /metrics of idle containers (ones that had figures once, while memsight watched): their
+# figures are read for a page, at most every 10 s. With the iterator, one walk gives
+# usage, limit and working set, and cgroupfs is read only for a cgroup whose usage
+# moved: a limit changed by hand on an idle container (no charge, no event) must reach
+# /metrics through the walk alone.
+echo "/metrics: idle containers through the $([ $iterator -eq 1 ] && echo "cgroup iterator" || echo "cgroupfs fallback")"
+"$MEMSIGHT" run --listen 127.0.0.1:0 --interval 1s --cgroup "$PREFIX" --docker-root "$docker_root" \
+	-v >"$WORK/run.out" 2>"$WORK/run.err" &
+run_pid=$!
+BG_PIDS+=($run_pid)
+wait_for 20 grep -q 'serving http://' "$WORK/run.err"
+addr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$WORK/run.err" | head -1)
+# the guests of the kernel matrix have no curl: there, HTTP/1.0 through bash's /dev/tcp
+http_get() {
+	if command -v curl >/dev/null; then
+		curl -s --max-time 5 "http://$addr$1"
+	else
+		timeout 5 bash -c 'exec 3<>"/dev/tcp/${0%:*}/${0#*:}" && printf "GET %s HTTP/1.0\r\n\r\n" "$1" >&3 &&
+			tr -d "\r" <&3 | sed "1,/^\$/d"' "$addr" "$1"
+	fi
+}
+# held_series NAME: the held container's sample of NAME, from a fresh scrape
+held_series() {
+	http_get /metrics >"$WORK/metrics.txt"
+	awk -v name="$1" -v label="cgroup=\"${held#"$MEMCG_ROOT"}\"" \
+		'index($0, name "{") == 1 && index($0, label) { print $NF; exit }' "$WORK/metrics.txt"
+}
+ready() { [ "$(http_get /readyz)" = ready ]; }
+wait_for 20 ready
+# a short process faults 1 MiB in the held container: it has figures, then none
+spawn_in_memcg "$held" "$HELPERS/hog" --max-mib 1
+reap $SPAWNED_PID
+has_held() { [ -n "$(held_series memsight_memory_limit_bytes)" ]; }
+if ! wait_for 10 has_held; then
+	echo "  the held container is not on /metrics; memsight run said (address '$addr'):"
+	tail -n 5 "$WORK/run.err" | sed 's/^/    /'
+	head -c 300 "$WORK/metrics.txt" | sed 's/^/    page: /'
+fi
+check "/metrics: the held container's limit is its 256 MiB" test "$(held_series memsight_memory_limit_bytes)" = $((256 * MIB))
+if [ $CGROUP_V2 -eq 1 ]; then echo $((192 * MIB)) >"$held/memory.max"; else echo $((192 * MIB)) >"$held/memory.limit_in_bytes"; fi
+# with the walk, the next page's idle figures are at most 10 s old; from cgroupfs, an
+# idle cgroup's limit is read once a minute: a scrape every 2 s until then
+limit_now() { sleep 2; [ "$(held_series memsight_memory_limit_bytes)" = "$1" ]; }
+wait_for $([ $iterator -eq 1 ] && echo 30 || echo 75) limit_now $((192 * MIB))
+check "/metrics: the limit changed by hand on the idle container (192 MiB)" \
+	test "$(held_series memsight_memory_limit_bytes)" = $((192 * MIB))
+usage=$(usage_of "$held")
+within "/metrics: idle usage agrees with the kernel's ($usage)" "$(held_series memsight_memory_usage_bytes)" \
+	$((usage - MIB)) $((usage + MIB))
+kernel_ws=$((usage - $(inactive_of "$held")))
+within "/metrics: idle working set agrees with usage - inactive file ($kernel_ws)" \
+	"$(held_series memsight_memory_working_set_bytes)" $((kernel_ws - 2 * MIB)) $((kernel_ws + 2 * MIB))
+kill -TERM $run_pid 2>/dev/null
+wait $run_pid 2>/dev/null
+# -v says, for each pass over idle cgroups, how many the walk had and how many were read
+# from cgroupfs; the passes after the limit changed (the first pass has the 1 MiB
+# process's last charges to read)
+passes=$(sed -n "s|.*/metrics: idle cgroups for this page: \([0-9]*\) in the kernel's walk, \([0-9]*\) read from cgroupfs|\1 \2|p" \
+	"$WORK/run.err" | tail -n +2)
+check "/metrics -v: passes over idle cgroups after the first ($(echo $passes))" test -n "$passes"
+if [ $iterator -eq 1 ]; then
+	check "/metrics -v: each had the idle cgroups from the walk and read none from cgroupfs" \
+		sh -c "echo '$passes' | awk '\$1 < 1 || \$2 != 0 { bad = 1 } END { exit bad }'"
+else
+	check "/metrics -v: each read the idle cgroups from cgroupfs (no walk)" \
+		sh -c "echo '$passes' | awk '\$1 != 0 || \$2 < 1 { bad = 1 } END { exit bad }'"
+fi
 finish

@@ -60,10 +60,20 @@ ratio_case() {
 	expect_eq "profile --output exits 0" $? 0
 	wait "$folded_pid"
 	expect_eq "profile (folded) exits 0" $? 0
+	# minor and major faults of the workload so far (/proc/PID/stat fields 10 and 12)
+	local faults
+	faults=$(awk '{ sub(/.*\) /, ""); print "minflt " $8 ", majflt " $10 }' "/proc/$pid/stat" 2>/dev/null)
 	kill "$pid" 2>/dev/null
 
+	local failures=$FAILURES
 	ratio_checks "folded" "$(sum_leaf "$folded" fault_three_pages)" \
 		"$(sum_leaf "$folded" fault_one_page)" "$(sum_all "$folded")"
+	if [ "$FAILURES" != "$failures" ]; then
+		echo "  the heaviest stacks, the summary, the workload's faults ($faults) and memory:"
+		grep -E '^(MemTotal|MemAvailable):' /proc/meminfo | sed 's/^/    /'
+		awk '{ print $NF, $0 }' "$folded" | sort -rn | head -n 8 | cut -d' ' -f2- | cut -c1-300 | sed 's/^/    /'
+		sed 's/^/    /' "$folded.err"
+	fi
 	check "folded: main is the caller of both (frame pointers walked)" \
 		sh -c "grep -q ';main;fault_three_pages ' '$folded' && grep -q ';main;fault_one_page ' '$folded'"
 	check "folded: the root frame is the process name" sh -c "! grep -v '^fault_ratio;' '$folded' | grep -q ."
@@ -183,7 +193,8 @@ kernel_stack_case() {
 	kill "$pid" 2>/dev/null
 	check "the readv syscall's kernel path, leaf last: ...;do_syscall_64_[k];...;read_iter_zero_[k];..." \
 		grep -q 'do_syscall_64_\[k\];.*read_iter_zero_\[k\]' "$out"
-	check "no tracing frames (bpf_*, perf_*) in kernel stacks" sh -c "! grep -Eq ';(__?_?bpf|__?_?perf)_[^;]*_\[k\]' '$out'"
+	check "no tracing frames (bpf_*, perf_*, __traceiter_*) in kernel stacks" \
+		sh -c "! grep -Eq ';(__?_?bpf|__?_?perf|__traceiter)_[^;]*_\[k\]' '$out'"
 }
 
 go_case() {

@@ -3,7 +3,8 @@
  * A libmemsight consumer written only against the installed <memsight.h>, as
  * an outside program would be. Prints every OOM kill twice, as the JSON line
  * memsight_event_json() gives ("json ...") and from the decoded fields
- * ("oom ..."), and each agent_stats as "agent ...". Its own poll() loop holds
+ * ("oom ..."), and each agent_stats as "agent ..." (the agent's totals beside
+ * the callbacks counted here, for bench/sinks.sh). Its own poll() loop holds
  * memsight_fd().
  *
  * Usage: consumer [--prefix PATH] [--seconds N] [--fault-samples N] [--sleep-ms N]
@@ -20,16 +21,18 @@
 #include <memsight.h>
 
 static unsigned int sleep_ms;
-static unsigned long samples;
+static unsigned long samples, oom_kills;
 
 static void on_event(const struct memsight_event *ev, void *ctx)
 {
 	char line[65536];
+	uint64_t sampler_runs;
 	int len;
 
 	(void)ctx;
 	switch (ev->type) {
 	case MEMSIGHT_EVENT_OOM_KILL:
+		oom_kills++;
 		len = memsight_event_json(ev, line, sizeof(line));
 		if (len < 0) {
 			fprintf(stderr, "consumer: memsight_event_json: %s\n", strerror(-len));
@@ -49,9 +52,23 @@ static void on_event(const struct memsight_event *ev, void *ctx)
 			usleep(sleep_ms * 1000);
 		break;
 	case MEMSIGHT_EVENT_AGENT_STATS:
-		printf("agent received=%llu lost=%llu samples=%lu\n",
+		/* the kernel's count of faults the samplers saw (bpf_stats) */
+		sampler_runs = 0;
+		for (unsigned int i = 0; i < ev->agent_stats.program_count; i++)
+			if (!strncmp(ev->agent_stats.programs[i].name, "fault_sample", 12))
+				sampler_runs += ev->agent_stats.programs[i].run_count;
+		printf("agent received=%llu lost=%llu samples=%lu oom_kills=%lu filtered=%llu "
+		       "interval_ns=%llu cpu_ns=%llu sampler_runs=%llu suppressed=%llu "
+		       "oom_kills_dropped=%llu\n",
 		       (unsigned long long)ev->agent_stats.events_received,
-		       (unsigned long long)ev->agent_stats.events_lost, samples);
+		       (unsigned long long)ev->agent_stats.events_lost, samples, oom_kills,
+		       (unsigned long long)ev->agent_stats.events_filtered,
+		       (unsigned long long)ev->agent_stats.interval_ns,
+		       (unsigned long long)(ev->agent_stats.cpu_user_ns +
+					    ev->agent_stats.cpu_system_ns),
+		       (unsigned long long)sampler_runs,
+		       (unsigned long long)ev->agent_stats.fault_samples_suppressed,
+		       (unsigned long long)ev->agent_stats.oom_kills_lost);
 		break;
 	default:
 		break;

@@ -246,6 +246,30 @@ static void test_maps_lines(void **state)
 	assert_false(m.exec);
 	assert_string_equal(m.path, "");
 	assert_int_equal(proc_maps_parse_line("garbage\n", &m), -EINVAL);
+	assert_false(m.path_cut);
+}
+
+/* A name longer than the path field: cut and said so, never taken for another file. */
+static void test_maps_long_path(void **state)
+{
+	char line[PROC_MAPS_PATH_LEN + 256];
+	struct proc_mapping m;
+	int n;
+
+	n = snprintf(line, sizeof(line), "7f00-7f10 r-xp 00000000 08:01 42 /");
+	memset(line + n, 'a', PROC_MAPS_PATH_LEN + 100);
+	snprintf(line + n + PROC_MAPS_PATH_LEN + 100,
+		 sizeof(line) - (size_t)n - PROC_MAPS_PATH_LEN - 100, "\n");
+	assert_int_equal(proc_maps_parse_line(line, &m), 0);
+	assert_true(m.path_cut && m.exec && m.inode == 42);
+	assert_int_equal(strlen(m.path), PROC_MAPS_PATH_LEN - 1);
+	/* exactly what fits is not cut */
+	n = snprintf(line, sizeof(line), "7f00-7f10 r-xp 00000000 08:01 42 /");
+	memset(line + n, 'a', PROC_MAPS_PATH_LEN - 2);
+	snprintf(line + n + PROC_MAPS_PATH_LEN - 2, 2, "\n");
+	assert_int_equal(proc_maps_parse_line(line, &m), 0);
+	assert_false(m.path_cut);
+	assert_int_equal(strlen(m.path), PROC_MAPS_PATH_LEN - 1);
 }
 
 int main(void)
@@ -256,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_build_id_matches_readelf),
 		cmocka_unit_test(test_live_pie_and_library),
 		cmocka_unit_test(test_maps_lines),
+		cmocka_unit_test(test_maps_long_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -399,12 +399,35 @@ static void test_folded(void **state)
 	strbuf_free(&out);
 }
 
+/* Names from a hostile file: C1 controls (raw or encoded) and broken UTF-8 never pass. */
+static void test_folded_hostile_names(void **state)
+{
+	struct profile_frame frames[] = {
+		{ .name = "raw\x9b"
+			  "31m" }, /* a lone 8-bit CSI byte */
+		{ .name = "enc\xc2\x9b"
+			  "31m" },	   /* U+009B, CSI, as UTF-8 */
+		{ .name = "caf\xc3\xa9" }, /* é stays */
+		{ .name = "cut\xe2\x82" }, /* a sequence cut short */
+	};
+	struct profile_stack st = {
+		.comm = "a\x1b[2Jb", .frames = frames, .frame_count = 4, .samples = 1
+	};
+	struct strbuf out;
+
+	strbuf_init(&out);
+	assert_int_equal(profile_write_folded(&st, 1, &out), 0);
+	assert_string_equal(out.buf, "a?[2Jb;cut??;caf\xc3\xa9;enc?31m;raw?31m 1\n");
+	strbuf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_varints),
 		cmocka_unit_test(test_pprof_round_trip),
 		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_folded_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,7 @@ mount -t bpf bpf /sys/fs/bpf
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mount -t devpts devpts /dev/pts
+ip link set lo up # tests serve and scrape /metrics on 127.0.0.1
 for m in $(cat /modules/order); do insmod /modules/$m.ko || echo "@@VM-WARN insmod $m failed"; done
 mkdir -p /var/tmp
 if [ -f /disk.want ]; then # the NVMe namespace appears asynchronously after boot

@@ -532,10 +532,11 @@ static int start_loop(struct memsight *ms)
 	return 0;
 }
 
-bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, struct memsight_container_stats *c,
-			bool *working_set)
+bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, uint64_t max_age_ns,
+			struct memsight_container_stats *c, bool *working_set)
 {
-	return memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, c, working_set);
+	return memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, max_age_ns, c,
+				 working_set);
 }
 
 struct memsight *agent_open(const struct agent_opts *opts, char *err, size_t err_len)

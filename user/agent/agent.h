@@ -34,7 +34,11 @@ struct agent_opts {
 	void *ctx;
 	bool skip_container_stats; /* only OOM kills, fault samples and agent_stats */
 	bool skip_fault_top;	   /* container_stats without their most faulting processes */
-	/* a container_stats for every container each interval, idle ones too (a view) */
+	/*
+	 * a container_stats for every container each interval, idle ones too (a
+	 * view); but an idle one named in an earlier one and in the kernel's gauges
+	 * walk is left to the caller, who reads it with agent_memcg_gauges()
+	 */
 	bool idle_containers;
 	bool cgroup_events;	      /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
 	uint64_t oom_risk_horizon_ns; /* 0: 5 minutes */
@@ -57,11 +61,12 @@ void agent_totals(const struct memsight *ms, uint64_t *received, uint64_t *lost,
 /*
  * This interval's usage, limit, (v2) memory.high of a memcg from the kernel's
  * gauges iterator into c, and its working set (*working_set true) when the
- * kernel's inactive file figure could be read. false: no record (no iterator
- * on this kernel, or a memcg made since the walk); read cgroupfs.
+ * kernel's inactive file figure could be read; walked again first when the
+ * interval's walk is older than max_age_ns (0: any age). false: no record (no
+ * iterator on this kernel, or a memcg made since the walk); read cgroupfs.
  */
-bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, struct memsight_container_stats *c,
-			bool *working_set);
+bool agent_memcg_gauges(struct memsight *ms, uint64_t cgroup_id, uint64_t max_age_ns,
+			struct memsight_container_stats *c, bool *working_set);
 /* Delivers what is already in the ring buffer (at exit). */
 void agent_drain(struct memsight *ms);
 

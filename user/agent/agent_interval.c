@@ -159,7 +159,8 @@ static void read_gauges(struct memsight *ms, uint64_t cgroup_id, const char *pat
 {
 	bool working_set;
 
-	if (!memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, c, &working_set) &&
+	if (!memcg_gauges__get(ms->gauges, ms->loader, ms->memcg_v2, cgroup_id, 0, c,
+			       &working_set) &&
 	    cgroup_memory_gauges(ms->memcg_root, ms->memcg_v2, path, c))
 		return;
 	/* stat NULL: an idle container of a view, whose make-up is refreshed less often */

@@ -19,8 +19,9 @@ struct memcg_gauges {
 	struct id_table *index; /* cgroup id -> struct gauges_slot; kept across intervals */
 	const struct memsight_memcg_gauges *records;
 	unsigned int count;
-	uint32_t round; /* walks so far; a slot of an older round is stale */
-	bool read;	/* this interval's walk is done (or failed) */
+	uint32_t round;	    /* walks so far; a slot of an older round is stale */
+	uint64_t walked_ns; /* CLOCK_MONOTONIC of the last walk (or failed try) */
+	bool read;	    /* this interval's walk is done (or failed) */
 	bool unavailable;
 };
 
@@ -56,6 +57,7 @@ static void walk(struct memcg_gauges *g, struct loader *loader)
 	int n = loader__memcg_gauges(loader, &g->records, &missed);
 
 	g->read = true;
+	g->walked_ns = start;
 	g->count = 0;
 	if (n < 0) {
 		if (n != -EOPNOTSUPP && !g->unavailable)
@@ -79,15 +81,18 @@ static void walk(struct memcg_gauges *g, struct loader *loader)
 		log_debug("gauges iterator: %u memcgs past its array, read from cgroupfs", missed);
 }
 
-/* The cgroup's slot when this interval's walk has its record. */
+/*
+ * The cgroup's slot when this interval's walk has its record; walked again
+ * first when that walk is older than max_age_ns (0: any age).
+ */
 static struct gauges_slot *current_slot(struct memcg_gauges *g, struct loader *loader,
-					uint64_t cgroup_id)
+					uint64_t cgroup_id, uint64_t max_age_ns)
 {
 	struct gauges_slot *slot;
 
 	if (!g)
 		return NULL;
-	if (!g->read)
+	if (!g->read || (max_age_ns && clock_monotonic_ns() - g->walked_ns > max_age_ns))
 		walk(g, loader);
 	slot = id_table__find(g->index, cgroup_id);
 	return slot && slot->round == g->round && slot->index < g->count ? slot : NULL;
@@ -95,7 +100,7 @@ static struct gauges_slot *current_slot(struct memcg_gauges *g, struct loader *l
 
 bool memcg_gauges__told(struct memcg_gauges *g, struct loader *loader, uint64_t cgroup_id)
 {
-	const struct gauges_slot *slot = current_slot(g, loader, cgroup_id);
+	const struct gauges_slot *slot = current_slot(g, loader, cgroup_id, 0);
 
 	return slot && slot->told;
 }
@@ -109,13 +114,13 @@ void memcg_gauges__tell(struct memcg_gauges *g, uint64_t cgroup_id)
 }
 
 bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, uint64_t cgroup_id,
-		       struct memsight_container_stats *c, bool *working_set)
+		       uint64_t max_age_ns, struct memsight_container_stats *c, bool *working_set)
 {
 	const struct memsight_memcg_gauges *r;
 	const struct gauges_slot *slot;
 
 	*working_set = false;
-	slot = current_slot(g, loader, cgroup_id);
+	slot = current_slot(g, loader, cgroup_id, max_age_ns);
 	if (!slot)
 		return false;
 	r = &g->records[slot->index];

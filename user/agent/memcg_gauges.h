@@ -10,8 +10,9 @@
 
 /*
  * Every memcg's usage, limit, memory.high and working set, read by the
- * kernel's gauges iterator at most once per interval (on the first question
- * of the interval) and found by cgroup id. Where there is no iterator (before
+ * kernel's gauges iterator once per interval (on the first question of the
+ * interval; again between intervals only for a caller that asks for figures
+ * fresher than the interval's) and found by cgroup id. Where there is no iterator (before
  * Linux 6.1, no kernel BTF) or no record (a memcg made since the walk, or past
  * the kernel's array), callers read cgroupfs as before.
  */
@@ -28,10 +29,12 @@ void memcg_gauges__next_interval(struct memcg_gauges *g);
  * cgroup_id's gauges of this interval into c (has_usage, usage_bytes,
  * has_limit, limit_bytes, and on v2 has_high, high_bytes); *working_set true
  * with c->working_set_bytes when the inactive file figure could be read.
+ * max_age_ns: walked again when this interval's walk is older (a caller
+ * between intervals, which may be long); 0: this interval's walk as it is.
  * false, c untouched: read cgroupfs.
  */
 bool memcg_gauges__get(struct memcg_gauges *g, struct loader *loader, bool v2, uint64_t cgroup_id,
-		       struct memsight_container_stats *c, bool *working_set);
+		       uint64_t max_age_ns, struct memsight_container_stats *c, bool *working_set);
 
 /*
  * Whether a view was told of cgroup_id's container by name (memcg_gauges__tell)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "file_limit.h"
 #include "http_server.h"
 #include "log.h"
 
@@ -399,21 +400,6 @@ static void stop_reaper(struct http_server *server)
 	server->reaper_started = false;
 }
 
-/*
- * Every slot is a socket: raise the soft limit on open files to the hard one
- * (as Go programs do at start), so that full slots leave the agent the files
- * it opens for itself.
- */
-static void raise_file_limit(void)
-{
-	struct rlimit lim;
-
-	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
-		lim.rlim_cur = lim.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &lim);
-	}
-}
-
 /* Binds the socket here rather than in libmicrohttpd, to report bind errors precisely. */
 static int open_listener(struct http_server *server, const char *host, uint16_t port, char *err,
 			 size_t err_len)
@@ -495,7 +481,8 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 	}
 	pthread_mutex_init(&server->conns_lock, NULL);
 	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
-	raise_file_limit();
+	/* every slot is a socket: full slots must leave the agent the files it opens itself */
+	file_limit_raise();
 	if (open_listener(server, host, port, err, err_len)) {
 		http_server__stop(server);
 		return NULL;

@@ -7,16 +7,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "container_cache.h"
+#include "file_limit.h"
+#include "id_table.h"
 #include "log.h"
 #include "profile.h"
 #include "profile_collect.h"
@@ -26,6 +30,8 @@
 
 #define TICK_MS		 250 /* the sampling period is re-fitted this often */
 #define TICKS_PER_SECOND 4   /* new cgroups, the progress line, a look at every key: each second */
+/* long enough for an exec to have mapped the new image's libraries */
+#define REREAD_AFTER_NS 50000000ULL
 
 struct session {
 	struct env *env;
@@ -33,8 +39,8 @@ struct session {
 	struct symbolizer *symbolizer;
 	struct container_cache *containers;
 	struct cgroup_labels labels;
-	uint32_t *pids_seen; /* tgids noted (or refused) */
-	size_t pid_count, pid_cap;
+	/* tgids noted (or refused), looked up for every key each second: when their maps were read */
+	struct id_table *pids_seen;
 	size_t pids_unreadable; /* /proc/PID there but not readable (another pid namespace...) */
 	size_t pids_exited;	/* gone before their first sample was noticed */
 	char first_unreadable[256];
@@ -47,37 +53,45 @@ struct session {
 	bool progress;		      /* stderr is a terminal: a line redrawn each second */
 };
 
-static bool seen_pid(struct session *s, uint32_t pid)
-{
-	for (size_t i = 0; i < s->pid_count; i++)
-		if (s->pids_seen[i] == pid)
-			return true;
-	return false;
-}
-
 static void note_pid(uint32_t tgid, const char *comm, void *ctx)
 {
 	struct session *s = ctx;
+	uint64_t *read_ns;
 	char why[256];
 	int ret;
 
-	if (seen_pid(s, tgid))
+	if (id_table__find(s->pids_seen, tgid) || !(read_ns = id_table__get(s->pids_seen, tgid)))
 		return;
-	if (s->pid_count == s->pid_cap) {
-		size_t cap = s->pid_cap ? s->pid_cap * 2 : 64;
-		uint32_t *grown = realloc(s->pids_seen, cap * sizeof(*grown));
-
-		if (!grown)
-			return;
-		s->pids_seen = grown;
-		s->pid_cap = cap;
-	}
-	s->pids_seen[s->pid_count++] = tgid;
 	ret = symbolizer__add_process(s->symbolizer, tgid, comm, why, sizeof(why));
+	*read_ns = ret ? 0 : clock_monotonic_ns();
 	if (ret == -ENOENT || ret == -ESRCH)
 		s->pids_exited++;
 	else if (ret && !s->pids_unreadable++)
 		snprintf(s->first_unreadable, sizeof(s->first_unreadable), "%s", why);
+}
+
+struct reread {
+	struct symbolizer *symbolizer;
+	uint64_t now;
+};
+
+/* A process's maps read again a little after the first time (symbolizer__reread_maps). */
+static void reread_one(uint64_t pid, void *value, void *ctx)
+{
+	const struct reread *r = ctx;
+	uint64_t *read_ns = value;
+
+	if (!*read_ns || r->now - *read_ns < REREAD_AFTER_NS)
+		return;
+	*read_ns = 0;
+	symbolizer__reread_maps(r->symbolizer, (uint32_t)pid);
+}
+
+static void reread_maps(struct session *s, uint64_t now)
+{
+	struct reread r = { .symbolizer = s->symbolizer, .now = now };
+
+	id_table__each(s->pids_seen, reread_one, &r);
 }
 
 static void note_process(const struct memsight_profile_key *key,
@@ -122,8 +136,9 @@ static void progress_line(struct session *s, bool final)
 	if (s->progress)
 		fprintf(stderr,
 			"\r\033[Kmemsight: profiling %.0fs: %llu faults seen, %llu"
-			" sampled, %zu processes%s",
-			secs, st.matched, st.sampled, s->pid_count, final ? "\n" : "");
+			" sampled, %u processes%s",
+			secs, st.matched, st.sampled, id_table__count(s->pids_seen),
+			final ? "\n" : "");
 }
 
 static int start(struct session *s)
@@ -138,7 +153,7 @@ static int start(struct session *s)
 		.on_new_process = note_pid,
 		.ctx = s,
 	};
-	char err[512];
+	char err[512] = "";
 	int ret = profile_loader__open(&opts, &s->loader, err, sizeof(err));
 
 	if (ret) {
@@ -165,7 +180,8 @@ static int start(struct session *s)
 static void fit_period(struct session *s)
 {
 	struct memsight_profile_stats st;
-	uint64_t now = clock_monotonic_ns(), elapsed = now - s->fit_ns, seen, want;
+	uint64_t now = clock_monotonic_ns(), elapsed = now - s->fit_ns, seen;
+	double want, period;
 
 	if (profile_loader__stats(s->loader, &st) || !elapsed)
 		return;
@@ -174,17 +190,29 @@ static void fit_period(struct session *s)
 	s->fit_matched = st.matched;
 	if (!seen)
 		return; /* nothing to go by: the period stays */
-	want = elapsed * s->env->profile_rate / 1000000000ULL; /* samples due this tick */
-	profile_loader__set_period(s->loader, want ? (seen + want - 1) / want : seen);
+	/*
+	 * Samples due this tick: a fraction at low rates (--rate 1 is a quarter
+	 * of one), so not rounded to whole samples, which would take 4 a second.
+	 */
+	want = (double)elapsed * s->env->profile_rate / 1e9;
+	period = ceil((double)seen / want);
+	/* the BPF side draws its countdown from a u32 below 2 period */
+	profile_loader__set_period(s->loader, period < 0x1p31 ? (uint64_t)period : 1ULL << 31);
 }
 
-/* The first Ctrl-C stops sampling; a second one, while the profile is written, ends it. */
-static void stop_requested(struct session *s)
+/*
+ * Sampling is over: the first Ctrl-C stopped it (its record read here), or
+ * --duration did. Either way the next one, while the profile is written,
+ * ends memsight: left blocked, it would go unheard until the end, as
+ * would timeout's SIGTERM.
+ */
+static void release_stop_signals(struct session *s)
 {
 	struct signalfd_siginfo info;
 	sigset_t stop;
 
-	if (read(s->signal_fd, &info, sizeof(info)) < 0)
+	/* the fd is non-blocking: nothing pending is EAGAIN */
+	if (read(s->signal_fd, &info, sizeof(info)) < 0 && errno != EAGAIN)
 		log_debug("signalfd: %s", strerror(errno));
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -195,41 +223,52 @@ static void stop_requested(struct session *s)
 /* Until --duration, a stop signal, or (--pid) the process's end. */
 static void sample(struct session *s)
 {
-	uint64_t deadline = s->env->duration_ns ? s->start_ns + s->env->duration_ns : 0;
+	uint64_t duration = s->env->duration_ns, deadline = 0;
 	uint64_t next_tick = s->start_ns + TICK_MS * 1000000ULL;
 	char proc[64];
 
+	/* saturated: --duration takes up to 584 years, which the clock would wrap past */
+	if (duration)
+		deadline =
+			duration > UINT64_MAX - s->start_ns ? UINT64_MAX : s->start_ns + duration;
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32, s->env->pid);
 	s->fit_ns = s->start_ns;
 	for (unsigned int tick = 0;;) {
 		uint64_t now = clock_monotonic_ns(), wake = next_tick;
+		int woke;
 
 		if (deadline && now >= deadline)
 			break;
 		if (deadline && deadline < wake)
 			wake = deadline;
 		/* new processes are noted as they come (the ring), the rest on the tick */
-		if (profile_loader__poll(s->loader, s->signal_fd,
-					 wake > now ? (int)((wake - now + 999999) / 1000000) : 0) >
-		    0) {
-			stop_requested(s);
+		woke = profile_loader__poll(s->loader, s->signal_fd,
+					    wake > now ? (int)((wake - now + 999999) / 1000000)
+						       : 0);
+		if (woke < 0) /* it would spin, not wait: stop and write what there is */
+			log_error("can't wait for events: %s; stopping early", strerror(-woke));
+		if (woke)
 			break;
-		}
 		if (clock_monotonic_ns() < next_tick)
 			continue;
 		next_tick += TICK_MS * 1000000ULL;
 		fit_period(s);
+		reread_maps(s, clock_monotonic_ns());
 		if (++tick % TICKS_PER_SECOND)
 			continue;
 		profile_loader__each(s->loader, note_process, s); /* any the ring missed */
-		if (s->env->cgroup_prefix)
+		if (s->env->cgroup_prefix) {
 			match_cgroups(s); /* cgroups made since: new containers under the prefix */
+			profile_loader__recheck_cgroups(s->loader);
+		}
 		progress_line(s, false);
 		if (s->env->pid && access(proc, F_OK))
 			break;
 	}
+	release_stop_signals(s);
 	profile_loader__detach(s->loader);
 	profile_loader__each(s->loader, note_process, s);
+	reread_maps(s, UINT64_MAX); /* the ones still due, while they may still run */
 }
 
 static int write_all(int fd, const struct strbuf *data)
@@ -297,12 +336,12 @@ static void summary(struct session *s, const struct profile_collection *c,
 {
 	const char *problems = symbolizer__problems(s->symbolizer);
 
-	log_info("profile: %llu of %llu faults sampled from %zu processes, %zu "
+	log_info("profile: %llu of %llu faults sampled from %u processes, %zu "
 		 "stacks; user stacks of one frame %.1f%%, cut at %d frames %.1f%%, lost %.1f%% "
 		 "(unreadable %llu"
 		 ", map collisions %llu, other %llu), kernel stacks lost %llu"
 		 ", samples lost to a full map %llu; the walks themselves faulted %llu times%s%s",
-		 st->sampled, st->matched, s->pid_count, c->count,
+		 st->sampled, st->matched, id_table__count(s->pids_seen), c->count,
 		 share(c->single_frame_samples, c->samples), MEMSIGHT_PROFILE_STACK_DEPTH,
 		 share(c->truncated_samples, c->samples), share(c->lost_stack_samples, c->samples),
 		 st->user_stack_fault, st->user_stack_collision, st->user_stack_other,
@@ -352,14 +391,17 @@ static int check_target(const struct env *env)
 {
 	char proc[64];
 
+	int ret;
+
 	if (!env->pid)
 		return 0;
 	snprintf(proc, sizeof(proc), "/proc/%" PRIu32 "/maps", env->pid);
 	if (!access(proc, R_OK))
 		return 0;
+	ret = -errno;
 	log_error("can't read %s: %s (no such process here; in a pod, run with hostPID)", proc,
-		  strerror(errno));
-	return -errno;
+		  strerror(-ret));
+	return ret;
 }
 
 static int setup(struct session *s, struct env *env)
@@ -367,22 +409,39 @@ static int setup(struct session *s, struct env *env)
 	struct runtime_roots roots;
 	struct container_cache_opts copts = { .sz = sizeof(copts), .roots = &roots };
 	sigset_t stop;
+	int raised;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	s->env = env;
+	/*
+	 * The symbolizer holds each profiled process's root open for the rest of
+	 * the run: with --cgroup, every process spawned there takes a file for
+	 * good, and a soft limit of 1024 would run out, failing the opens of maps,
+	 * ELF files and cgroup directories after it.
+	 */
+	raised = file_limit_raise();
+	if (raised)
+		log_debug("can't raise the open-file limit: %s", strerror(-raised));
 	s->out_fd = STDOUT_FILENO;
 	if (env->output) {
 		s->out_fd = open(env->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->out_fd < 0) {
-			log_error("can't open %s for the profile: %s", env->output,
-				  strerror(errno));
-			return -errno;
+			int ret = -errno;
+
+			log_error("can't open %s for the profile: %s", env->output, strerror(-ret));
+			return ret;
 		}
 	}
-	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
+	s->signal_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->signal_fd < 0) {
+		int ret = -errno;
+
+		log_error("can't watch for SIGINT and SIGTERM (signalfd): %s", strerror(-ret));
+		return ret;
+	}
 	s->progress = isatty(STDERR_FILENO);
 	cli_runtime_roots(env, &roots);
 	copts.max_entries = 4096;
@@ -390,8 +449,11 @@ static int setup(struct session *s, struct env *env)
 	copts.retry_ns = 1000000000ULL;
 	s->containers = container_cache__new(&copts);
 	s->symbolizer = symbolizer__new();
-	if (s->signal_fd < 0 || !s->symbolizer || !s->containers)
+	s->pids_seen = id_table__new(sizeof(uint64_t));
+	if (!s->symbolizer || !s->containers || !s->pids_seen) {
+		log_error("out of memory setting up the profile");
 		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -401,7 +463,7 @@ static void teardown(struct session *s)
 	symbolizer__free(s->symbolizer);
 	container_cache__free(s->containers);
 	cgroup_labels_free(&s->labels);
-	free(s->pids_seen);
+	id_table__free(s->pids_seen);
 	if (s->signal_fd >= 0)
 		close(s->signal_fd);
 	if (s->out_fd > STDOUT_FILENO)

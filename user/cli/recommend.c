@@ -268,10 +268,13 @@ static void print_all(struct recommend_ctx *ctx, enum recommend_format format)
 
 static int prepare(struct recommend_ctx *ctx, const struct env *env)
 {
+	char err[512];
+
 	prom_url_display(ctx->url, sizeof(ctx->url), env->prometheus_url);
-	ctx->client = prom_client_new(env->prometheus_url, "memsight/" MEMSIGHT_VERSION);
+	ctx->client = prom_client_new(env->prometheus_url, "memsight/" MEMSIGHT_VERSION, err,
+				      sizeof(err));
 	if (!ctx->client) {
-		log_error("can't set up an HTTP client (out of memory)");
+		log_error("can't set up an HTTP client: %s", err);
 		return 1;
 	}
 	ctx->namespace = env->namespace;

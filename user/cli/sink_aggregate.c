@@ -109,13 +109,26 @@ static bool is_idle(const struct aggregate_sink *a, const struct aggregate_entry
 	return !e->removed_ns && e->path && !e->interval_gauges && a->memcg_root[0];
 }
 
-/* The kernel's gauges of an idle cgroup, from this interval's walk; false without them. */
+/*
+ * The kernel's gauges of an idle cgroup, from this interval's walk; false
+ * without them. No older than IDLE_EVERY_NS, as a cgroupfs read would be: a
+ * page rendered between long intervals (--interval 1m) has the walk redone.
+ */
 static bool kernel_gauges(struct aggregate_sink *a, uint64_t cgroup_id,
 			  struct memsight_container_stats *s, bool *working_set)
 {
 	struct memsight *ms = run_agent(a->run);
 
-	return ms && agent_memcg_gauges(ms, cgroup_id, s, working_set);
+	return ms && agent_memcg_gauges(ms, cgroup_id, IDLE_EVERY_NS, s, working_set);
+}
+
+/* The kernel's gauges into an idle cgroup's entry: usage, limits, and the working set. */
+static void apply_kernel_gauges(struct aggregate_entry *e, const struct memsight_container_stats *s,
+				bool working_set)
+{
+	aggregate_entry_gauges(e, s);
+	if (working_set)
+		aggregate_entry_working_set(e, s->working_set_bytes);
 }
 
 /* An idle cgroup's usage and limits, as an interval reads them; false when unreadable. */
@@ -125,9 +138,7 @@ static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct 
 	bool working_set;
 
 	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
-		aggregate_entry_gauges(e, &s);
-		if (working_set)
-			aggregate_entry_working_set(e, s.working_set_bytes);
+		apply_kernel_gauges(e, &s, working_set);
 		return true;
 	}
 	if (cgroup_memory_gauges(a->memcg_root, a->memcg_v2, e->path, &s))
@@ -136,12 +147,31 @@ static bool refresh_gauges(struct aggregate_sink *a, uint64_t cgroup_id, struct 
 	return true;
 }
 
+/*
+ * A cgroup whose usage came this interval without its make-up (an idle
+ * container the agent still reports, its name not found yet): its working
+ * set from the same walk, rather than memory.stat every IDLE_EVERY_NS.
+ */
+static void view_working_set(struct aggregate_sink *a, uint64_t cgroup_id,
+			     struct aggregate_entry *e)
+{
+	struct memsight_container_stats s = { 0 };
+	bool working_set;
+
+	if (kernel_gauges(a, cgroup_id, &s, &working_set) && working_set)
+		aggregate_entry_working_set(e, s.working_set_bytes);
+}
+
 /* top: every idle cgroup's usage and limits; idle, so neither near its limit nor leaking. */
 static void view_gauges(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct memsight_container_stats unread = { 0 };
 
+	if (!e->removed_ns && e->interval_gauges && !e->interval_detail) {
+		view_working_set(ctx, cgroup_id, e);
+		return;
+	}
 	if (!is_idle(ctx, e) || !refresh_gauges(ctx, cgroup_id, e))
 		return;
 	if (!e->interval_stats)
@@ -163,50 +193,54 @@ static void view_details(uint64_t cgroup_id, void *value, void *ctx)
 		refresh_detail(a, e);
 }
 
-/* An idle cgroup's usage: the kernel's gauges, else one cgroupfs read; false when unreadable. */
-static bool idle_usage(struct aggregate_sink *a, uint64_t cgroup_id,
-		       const struct aggregate_entry *e, uint64_t *usage)
-{
-	struct memsight_container_stats s = { 0 };
-	bool working_set;
-
-	if (kernel_gauges(a, cgroup_id, &s, &working_set)) {
-		*usage = s.usage_bytes;
-		return true;
-	}
-	return !cgroup_memory_usage(a->memcg_root, a->memcg_v2, e->path, usage);
-}
-
 struct metrics_pass {
 	struct aggregate_sink *a;
-	bool unchargeable; /* what moves with no charge, else the usage */
-	unsigned int read; /* cgroups read */
+	bool unchargeable;   /* what moves with no charge, else the usage */
+	unsigned int read;   /* idle cgroups read from cgroupfs */
+	unsigned int walked; /* idle cgroups the kernel's walk had */
 };
 
 /*
  * /metrics: an idle cgroup's usage, and all of it when the usage moved; or
- * what moves with no charge. Read whole when never read.
+ * what moves with no charge. Read whole when never read. The kernel's gauges,
+ * where the iterator runs, are every figure that moves with no charge: then
+ * only a cgroup whose usage moved is read from cgroupfs (its make-up).
  */
 static void metrics_idle(uint64_t cgroup_id, void *value, void *ctx)
 {
 	struct aggregate_entry *e = value;
 	struct metrics_pass *pass = ctx;
-	struct memsight_container_stats unread = { 0 };
+	struct memsight_container_stats unread = { 0 }, s = { 0 };
+	bool working_set, kernel;
 	uint64_t usage;
 
 	if (!is_idle(pass->a, e))
 		return;
-	pass->read++;
+	kernel = kernel_gauges(pass->a, cgroup_id, &s, &working_set);
+	pass->walked += kernel;
 	if (e->has_usage && pass->unchargeable) {
-		refresh_unchargeable(pass->a, e);
+		if (!kernel) {
+			pass->read++;
+			refresh_unchargeable(pass->a, e);
+		}
 		return;
 	}
-	if (e->has_usage && idle_usage(pass->a, cgroup_id, e, &usage) && usage == e->usage_bytes) {
+	if (e->has_usage && kernel && s.usage_bytes == e->usage_bytes) {
 		/* not growing, as refresh_detail() says, whose other figures can wait */
+		apply_kernel_gauges(e, &s, working_set);
 		aggregate_entry_detail(e, &unread);
 		return;
 	}
-	if (refresh_gauges(pass->a, cgroup_id, e))
+	pass->read++;
+	if (e->has_usage && !kernel &&
+	    !cgroup_memory_usage(pass->a->memcg_root, pass->a->memcg_v2, e->path, &usage) &&
+	    usage == e->usage_bytes) {
+		aggregate_entry_detail(e, &unread);
+		return;
+	}
+	if (kernel)
+		apply_kernel_gauges(e, &s, working_set);
+	if (kernel || refresh_gauges(pass->a, cgroup_id, e))
 		refresh_detail(pass->a, e);
 }
 
@@ -226,7 +260,7 @@ static unsigned int refresh_idle(void *ctx, bool soon)
 {
 	struct aggregate_sink *a = ctx;
 	uint64_t now = clock_monotonic_ns();
-	struct metrics_pass pass = { a, !soon, 0 };
+	struct metrics_pass pass = { a, !soon, 0, 0 };
 
 	if (!a->on_demand)
 		return 0;
@@ -234,6 +268,8 @@ static unsigned int refresh_idle(void *ctx, bool soon)
 	    (soon ? IDLE_EVERY_NS : IDLE_MAKEUP_EVERY_NS))
 		return 0;
 	aggregate__each(a->agg, metrics_idle, &pass);
+	log_debug("/metrics: idle cgroups %s: %u in the kernel's walk, %u read from cgroupfs",
+		  soon ? "for this page" : "for the next page", pass.walked, pass.read);
 	if (soon)
 		a->gauges_read_ns = now;
 	else

@@ -181,6 +181,40 @@ static void draw_line(int y, const char *text, size_t len, int cols, attr_t attr
 	attroff(attr);
 }
 
+/* The keys, or the filter being typed, on the last line. */
+static void draw_footer(struct top *t, int lines, int cols)
+{
+	const char *footer = "u usage p %lim g growth f faults r reclaim o OOM n name  / filter  "
+			     "space pause  h help  q quit";
+
+	if (t->editing) {
+		strbuf_reset(&t->text);
+		strbuf_printf(&t->text, "filter: %s_   (Enter applies, Esc clears)", t->edit);
+		if (!t->text.failed)
+			footer = t->text.buf;
+	}
+	if (lines > 0)
+		draw_line(lines - 1, footer, strlen(footer), cols, A_REVERSE);
+}
+
+/* The help, over the rows. */
+static void draw_help(int lines, int cols)
+{
+	int h = (int)(sizeof(help_lines) / sizeof(help_lines[0])), w = 0;
+
+	for (int i = 0; i < h; i++)
+		if ((int)strlen(help_lines[i]) > w)
+			w = (int)strlen(help_lines[i]);
+	for (int i = 0; i < h && 1 + i < lines; i++) {
+		move(1 + i, 1);
+		attron(A_REVERSE);
+		addnstr(help_lines[i], cols - 2);
+		for (int x = (int)strlen(help_lines[i]); x < w + 2 && x + 1 < cols - 1; x++)
+			addch(' ');
+		attroff(A_REVERSE);
+	}
+}
+
 static void draw_screen(struct top *t)
 {
 	struct top_summary sum;
@@ -188,7 +222,6 @@ static void draw_screen(struct top *t)
 	unsigned int count, body;
 	int rows_on_screen, cols = COLS, lines = LINES, y = 0;
 	const struct top_row **rows = visible_rows(t, &count);
-	const char *footer;
 
 	erase();
 	summarize(t, &sum);
@@ -225,31 +258,9 @@ static void draw_screen(struct top *t)
 	if (!count && y < lines - 1)
 		mvaddstr(y, 0,
 			 *t->filter ? "  (no row matches the filter)" : "  (no containers yet)");
-	if (t->editing) {
-		strbuf_reset(&t->text);
-		strbuf_printf(&t->text, "filter: %s_   (Enter applies, Esc clears)", t->edit);
-		footer = t->text.buf;
-	} else {
-		footer = "u usage p %lim g growth f faults r reclaim o OOM n name  / filter  "
-			 "space pause  h help  q quit";
-	}
-	if (lines > 0)
-		draw_line(lines - 1, footer, strlen(footer), cols, A_REVERSE);
-	if (t->help) {
-		int h = (int)(sizeof(help_lines) / sizeof(help_lines[0])), w = 0;
-
-		for (int i = 0; i < h; i++)
-			if ((int)strlen(help_lines[i]) > w)
-				w = (int)strlen(help_lines[i]);
-		for (int i = 0; i < h && 1 + i < lines; i++) {
-			move(1 + i, 1);
-			attron(A_REVERSE);
-			addnstr(help_lines[i], cols - 2);
-			for (int x = (int)strlen(help_lines[i]); x < w + 2 && x + 1 < cols - 1; x++)
-				addch(' ');
-			attroff(A_REVERSE);
-		}
-	}
+	draw_footer(t, lines, cols);
+	if (t->help)
+		draw_help(lines, cols);
 	refresh();
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,9 @@ static void put_bytes(struct strbuf *sb, unsigned int field, const char *data, s
 /* The message built in p->msg, as field `field` of the profile. */
 static void flush_msg(struct pprof *p, unsigned int field)
 {
-	put_bytes(&p->body, field, p->msg.buf, p->msg.len);
+	/* strbuf_reset clears msg.failed: a message cut short must fail the profile first */
+	p->failed |= p->msg.failed;
+	put_bytes(&p->body, field, p->msg.buf ? p->msg.buf : "", p->msg.len);
 	strbuf_reset(&p->msg);
 }
 
@@ -382,6 +385,7 @@ void pprof__add_sample(struct pprof *p, const uint64_t *locations, size_t locati
 	for (size_t i = 0; i < location_count; i++)
 		pprof_put_varint(&packed, locations[i]);
 	put_bytes(&p->msg, 1, packed.buf ? packed.buf : "", packed.len);
+	p->failed |= packed.failed; /* strbuf_reset clears it */
 	strbuf_reset(&packed);
 	for (size_t i = 0; i < p->value_count; i++)
 		pprof_put_varint(&packed, (uint64_t)values[i]);
@@ -399,6 +403,8 @@ static int gzip_append(const char *data, size_t len, struct strbuf *out)
 	z_stream z = { 0 };
 	int ret;
 
+	if (len > UINT_MAX)
+		return -EFBIG; /* avail_in is a uInt: one deflate call takes at most 4 GiB */
 	/* windowBits 15 + 16: a gzip header and trailer around the deflate stream */
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
 		return -EIO;

@@ -66,7 +66,8 @@ void pprof__add_sample(struct pprof *p, const uint64_t *locations, size_t locati
 
 /*
  * The encoded profile appended to out, gzipped when gzip is true. 0, or
- * -ENOMEM (also when an earlier add ran out of memory), -EIO when zlib failed.
+ * -ENOMEM (also when an earlier add ran out of memory), -EIO when zlib failed,
+ * -EFBIG when the profile is over the 4 GiB zlib takes in one call.
  */
 int pprof__write(struct pprof *p, bool gzip, struct strbuf *out);
 

@@ -200,8 +200,8 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 	};
 
 	/*
-	 * The gauges iterator attaches by the kernel's own BTF, to the memory
-	 * hierarchy's root; in every attempt (the loader tries each without it too
+	 * The gauges iterator attaches by the kernel's own BTF, to a cgroup of the
+	 * memory hierarchy; in every attempt (the loader tries each without it too
 	 * when it fails).
 	 */
 	unsigned int gauges =

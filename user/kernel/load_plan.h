@@ -74,7 +74,7 @@ struct load_plan {
 	struct kernel_probe probe;
 	/* the BTF CO-RE relocates against (libbpf's btf_custom_path), NULL: libbpf's search */
 	const char *btf_path;
-	const char *memcg_root; /* the memory hierarchy's mount, for the gauges iterator */
+	const char *memcg_root; /* where the gauges iterator walks from (loader_opts) */
 	/* OOM hooks to try, best first; a non-empty ruled_out skips one, saying why */
 	struct {
 		unsigned int part;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/perf_event.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,12 +26,13 @@
 #include "loader_internal.h"
 #include "log.h"
 #include "memsight.skel.h"
+#include "perf_links.h"
 
 /* Victims awaiting their exit in tracepoint mode; more at once means a kill storm. */
 #define OOM_PENDING_MAX 64
 
 /* libbpf's own error codes (e.g. 4001, malformed ELF/BTF) are not errno values. */
-const char *loader_error_text(int err)
+static const char *error_text(int err)
 {
 	static char text[128];
 
@@ -273,7 +275,7 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	skel = memsight_bpf__open_opts(&open_opts);
 	if (!skel) {
 		ret = -errno;
-		snprintf(err, err_len, "can't open BPF object: %s", loader_error_text(ret));
+		snprintf(err, err_len, "can't open BPF object: %s", error_text(ret));
 		return ret;
 	}
 	ret = configure(skel, values, plan, parts, err, err_len);
@@ -282,7 +284,7 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	ret = memsight_bpf__load(skel);
 	log_memory_stage("BPF object loaded");
 	if (ret) {
-		snprintf(err, err_len, "can't load BPF programs: %s%s%s", loader_error_text(ret),
+		snprintf(err, err_len, "can't load BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
@@ -292,19 +294,24 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 	if (!ret)
 		ret = loader_attach_gauges(loader, skel, plan->memcg_root);
 	if (ret) {
-		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", loader_error_text(ret),
+		snprintf(err, err_len, "can't attach BPF programs: %s%s%s", error_text(ret),
 			 log_last_libbpf_warning()[0] ? ": " : "", log_last_libbpf_warning());
 		goto fail;
 	}
-	loader->skel = skel;
 	if (parts & PART_FAULTS_PERF) {
-		ret = loader_attach_perf_faults(loader, err, err_len);
+		ret = perf_links_attach(&loader->perf_faults, skel->progs.faults_perf_minor,
+					PERF_COUNT_SW_PAGE_FAULTS_MIN, "minor page-fault", err,
+					err_len);
+		if (!ret)
+			ret = perf_links_attach(&loader->perf_faults, skel->progs.faults_perf_major,
+						PERF_COUNT_SW_PAGE_FAULTS_MAJ, "major page-fault",
+						err, err_len);
 		if (ret) {
-			loader_detach_perf_faults(loader);
-			loader->skel = NULL;
+			perf_links_destroy(&loader->perf_faults);
 			goto fail;
 		}
 	}
+	loader->skel = skel;
 	loader->parts = parts;
 	return 0;
 fail:
@@ -585,8 +592,7 @@ int loader__pin(struct loader *loader, const char *dir, char *err, size_t err_le
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 		ret = bpf_map__pin(map, path);
 		if (ret) {
-			snprintf(err, err_len, "--pin: can't pin %s: %s%s", path,
-				 loader_error_text(ret),
+			snprintf(err, err_len, "--pin: can't pin %s: %s%s", path, error_text(ret),
 				 ret == -EEXIST ? " (another memsight pinned there?)"
 				 : ret == -EINVAL || ret == -EPERM
 					 ? " (is the directory in a bpf file system?)"
@@ -621,7 +627,7 @@ void loader__free(struct loader *loader)
 		close(loader->epfd);
 	for (int f = 0; f < COUNT_FAMILIES; f++)
 		count_maps__close(&loader->counts[f].source, &loader->counts[f].table);
-	loader_detach_perf_faults(loader);
+	perf_links_destroy(&loader->perf_faults);
 	loader_detach_gauges(loader);
 	memsight_bpf__destroy(loader->skel);
 	if (loader->stats_fd >= 0)

@@ -33,7 +33,7 @@ struct loader_opts {
 	void *ctx;
 	/* leave the `events` ring buffer to another consumer (pinned); cgroup records still come */
 	bool leave_events;
-	/* the memory hierarchy's mount, which the gauges iterator walks (NULL: cgroupfs only) */
+	/* the memory cgroup the gauges iterator walks from (NULL or "": cgroupfs only) */
 	const char *memcg_root;
 };
 

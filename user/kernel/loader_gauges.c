@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The gauges iterator (bpf/gauges.bpf.c): attached to the memory hierarchy's
- * root, run once per read, its records read where it leaves them.
+ * The gauges iterator (bpf/gauges.bpf.c): attached to a cgroup of the memory
+ * hierarchy, run once per read, its records read where it leaves them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +16,11 @@
 #include "memsight.skel.h"
 
 /*
- * The gauges iterator walks the memory hierarchy from its root: on cgroup v1
- * the memory controller's own hierarchy (an fd of its mount), on v2 the
- * unified one. Its records are read where the program leaves them, in the
- * memcg_gauges array, mapped read-only here once.
+ * The gauges iterator walks the memory hierarchy from memcg_root, the
+ * hierarchy's mount or a cgroup under it (the agent's --cgroup directory): on
+ * cgroup v1 the memory controller's own hierarchy, on v2 the unified one. Its
+ * records are read where the program leaves them, in the memcg_gauges array,
+ * mapped read-only here once.
  */
 int loader_attach_gauges(struct loader *loader, struct memsight_bpf *skel, const char *memcg_root)
 {
@@ -69,7 +70,7 @@ int loader__memcg_gauges(struct loader *loader, const struct memsight_memcg_gaug
 {
 	char sink[64];
 	ssize_t n;
-	int fd;
+	int fd, ret;
 
 	*out = NULL;
 	*missed = 0;
@@ -84,9 +85,10 @@ int loader__memcg_gauges(struct loader *loader, const struct memsight_memcg_gaug
 	/* the program writes nothing to the seq: the first read walks every memcg and ends */
 	while ((n = read(fd, sink, sizeof(sink))) > 0)
 		;
+	ret = n < 0 ? -errno : 0; /* before close(), which may set errno */
 	close(fd);
-	if (n < 0)
-		return -errno;
+	if (ret)
+		return ret;
 	*out = loader->gauges;
 	*missed = loader->skel->bss->gauges_missed;
 	return (int)(loader->skel->bss->gauges_count < loader->gauges_max

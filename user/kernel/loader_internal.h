@@ -6,6 +6,7 @@
 
 #include "count_maps.h"
 #include "loader.h"
+#include "perf_links.h"
 #include "ring_reader.h"
 
 struct memsight_bpf;
@@ -21,13 +22,12 @@ enum loader_ring {
 
 struct loader {
 	struct memsight_bpf *skel;
-	struct bpf_link **perf_links; /* fault counting by perf_event: two per CPU */
-	int perf_link_count;
-	unsigned int parts;	      /* enum load_part: what is attached */
-	char samples_err[512];	      /* why --fault-samples could not be served */
-	char gauges_err[512];	      /* why the gauges iterator could not be loaded */
-	char charges_err[512];	      /* why a charge function hook could not be loaded */
-	struct bpf_link *gauges_link; /* the gauges iterator, attached to the memory root */
+	struct perf_links perf_faults; /* fault counting by perf_event: two per CPU */
+	unsigned int parts;	       /* enum load_part: what is attached */
+	char samples_err[512];	       /* why --fault-samples could not be served */
+	char gauges_err[512];	       /* why the gauges iterator could not be loaded */
+	char charges_err[512];	       /* why a charge function hook could not be loaded */
+	struct bpf_link *gauges_link;  /* the gauges iterator, attached to its walk's root */
 	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
 	size_t gauges_map_len;
 	unsigned int gauges_max;
@@ -49,9 +49,6 @@ int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err
 /* The gauges iterator, when loaded: attached to memcg_root and its array mapped; 0 or -errno. */
 int loader_attach_gauges(struct loader *loader, struct memsight_bpf *skel, const char *memcg_root);
 void loader_detach_gauges(struct loader *loader);
-/* Page faults through perf_event programs on every CPU; 0 or -errno with why in err. */
-int loader_attach_perf_faults(struct loader *loader, char *err, size_t err_len);
-void loader_detach_perf_faults(struct loader *loader);
 struct load_plan;
 /*
  * Fills loader->report from what is attached: each feature's hook and why
@@ -59,8 +56,6 @@ struct load_plan;
  */
 void loader_report_hooks(struct loader *loader, const struct load_plan *plan,
 			 const char *oom_reason, char *log);
-/* An error code as text, libbpf's own codes included. */
-const char *loader_error_text(int err);
 /* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
 int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,27 +62,37 @@ static Elf_Scn *find_table(Elf *elf, Elf64_Word type, GElf_Shdr *shdr)
 	return NULL;
 }
 
-/* Copies the function symbols of one table; the names go into one block. */
+/*
+ * Copies the function symbols of one table; the names go into one block.
+ * Sized by what the data holds, not by the header's sh_size / sh_entsize: a
+ * file can claim any entry size (a process's own files are hostile input).
+ */
 static int read_table(struct elf_symbols *s, Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t total = shdr->sh_size / shdr->sh_entsize, names_len = 0, used = 0;
+	size_t entry = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT), total, functions = 0;
+	size_t names_len = 0, used = 0;
 	GElf_Sym sym;
 
-	if (!data)
+	if (!data || !entry)
 		return -EINVAL;
+	total = data->d_size / entry;
+	if (total > INT_MAX)
+		return -EFBIG; /* gelf_getsym takes an int */
 	for (size_t i = 0; i < total; i++) {
 		const char *name;
 
 		if (gelf_getsym(data, (int)i, &sym) && is_function(&sym) &&
-		    (name = elf_strptr(elf, shdr->sh_link, sym.st_name)) && *name)
+		    (name = elf_strptr(elf, shdr->sh_link, sym.st_name)) && *name) {
 			names_len += strlen(name) + 1;
+			functions++;
+		}
 	}
-	s->symbols = calloc(total ? total : 1, sizeof(*s->symbols));
+	s->symbols = calloc(functions ? functions : 1, sizeof(*s->symbols));
 	s->names = malloc(names_len ? names_len : 1);
 	if (!s->symbols || !s->names)
 		return -ENOMEM;
-	for (size_t i = 0; i < total; i++) {
+	for (size_t i = 0; i < total && s->count < functions; i++) {
 		const char *name;
 		size_t len;
 
@@ -149,6 +160,7 @@ static int read_elf(struct elf_symbols *s, Elf *elf, char *err, size_t err_len)
 {
 	GElf_Shdr shdr;
 	Elf_Scn *scn;
+	int ret;
 
 	if (elf_kind(elf) != ELF_K_ELF) {
 		snprintf(err, err_len, "not an ELF file");
@@ -167,11 +179,11 @@ static int read_elf(struct elf_symbols *s, Elf *elf, char *err, size_t err_len)
 		s->table = "none";
 		return 0;
 	}
-	if (read_table(s, elf, scn, &shdr)) {
-		snprintf(err, err_len, "can't read its %s: %s", s->table, elf_errmsg(-1));
-		return -EINVAL;
-	}
-	return 0;
+	ret = read_table(s, elf, scn, &shdr);
+	if (ret)
+		snprintf(err, err_len, "can't read its %s: %s", s->table,
+			 ret == -EINVAL ? elf_errmsg(-1) : strerror(-ret));
+	return ret;
 }
 
 int elf_symbols__read(int fd, struct elf_symbols **out, char *err, size_t err_len)
@@ -188,7 +200,12 @@ int elf_symbols__read(int fd, struct elf_symbols **out, char *err, size_t err_le
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/*
+	 * Read, not mapped: the file belongs to the profiled process, which can
+	 * truncate it while libelf looks, and a mapping then raises SIGBUS here.
+	 * libelf reads only the headers and the sections asked for.
+	 */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf) {
 		snprintf(err, err_len, "not readable as ELF: %s", elf_errmsg(-1));
 		free(s);

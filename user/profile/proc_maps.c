@@ -21,9 +21,10 @@ int proc_maps_parse_line(const char *line, struct proc_mapping *m)
 	    !path_at || m->end <= m->start || strlen(perms) != 4)
 		return -EINVAL;
 	m->exec = perms[2] == 'x';
-	snprintf(m->path, sizeof(m->path), "%s", line + path_at);
-	len = strcspn(m->path, "\n");
-	m->path[len] = '\0';
+	len = strcspn(line + path_at, "\n");
+	m->path_cut = len >= sizeof(m->path);
+	snprintf(m->path, sizeof(m->path), "%.*s", (int)len, line + path_at);
+	len = strlen(m->path);
 	if (len >= strlen(DELETED_SUFFIX) &&
 	    !strcmp(m->path + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX)) {
 		m->deleted = true;

@@ -15,10 +15,16 @@ struct proc_mapping {
 	uint64_t inode;	     /* 0: anonymous ([heap], [stack], [vdso], ...) */
 	bool exec;
 	bool deleted;		       /* the file was removed or replaced since it was mapped */
+	bool path_cut;		       /* longer than path holds: it names another file */
 	char path[PROC_MAPS_PATH_LEN]; /* as the process sees it: inside its root */
 };
 
-/* 0, or -EINVAL for a line that is not a mapping (the path may be cut at PROC_MAPS_PATH_LEN). */
+/*
+ * 0, or -EINVAL for a line that is not a mapping. line is one whole line of the
+ * file (a path is up to PATH_MAX, escaped): a piece of one would let a process
+ * that names its file after a maps line add a mapping. A path that does not fit
+ * is cut and path_cut set.
+ */
 int proc_maps_parse_line(const char *line, struct proc_mapping *m);
 
 #endif

@@ -158,13 +158,15 @@ static const char *lost_stack_name(int32_t id)
 
 /*
  * The kernel stack is walked from inside the tracing machinery: its leaf frames
- * are the BPF program and what ran it (bpf_trace_run3, perf's software-event
- * path), whose number differs between kernels and hooks. Frames up to the
- * last of those, counted from the leaf, are not the fault's.
+ * are the BPF program and what ran it (bpf_trace_run3 and the tracepoint's
+ * __traceiter_page_fault_kernel, perf's software-event path), whose number
+ * differs between kernels and hooks. Frames up to the last of those, counted
+ * from the leaf, are not the fault's.
  */
 static bool tracing_frame(const char *name)
 {
-	static const char *const prefixes[] = { "bpf_", "__bpf_", "perf_", "__perf_", "___perf_" };
+	static const char *const prefixes[] = { "bpf_",	   "__bpf_",   "perf_",
+						"__perf_", "___perf_", "__traceiter_" };
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
@@ -273,9 +275,10 @@ int profile_collect(const struct profile_loader *loader, struct symbolizer *sym,
 	memset(out, 0, sizeof(*out));
 	if (!raw)
 		return -ENOMEM;
-	profile_loader__each(loader, keep_key, &list);
+	ret = profile_loader__each(loader, keep_key, &list);
+	ret = ret < 0 ? ret : 0;
 	out->stacks = calloc(list.count ? list.count : 1, sizeof(*out->stacks));
-	if (list.failed || !out->stacks)
+	if (!ret && (list.failed || !out->stacks))
 		ret = -ENOMEM;
 	for (size_t i = 0; !ret && i < list.count; i++) {
 		struct profile_stack *st = &out->stacks[out->count];
@@ -300,6 +303,8 @@ int profile_collect(const struct profile_loader *loader, struct symbolizer *sym,
 	free(list.keys);
 	free(list.values);
 	free(raw);
+	if (ret)
+		profile_collection_free(out);
 	return ret;
 }
 

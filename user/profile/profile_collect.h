@@ -45,8 +45,9 @@ struct profile_collection {
 };
 
 /*
- * The stacks point into the symbolizer (file names, build ids) and the labels:
- * free the collection before either.
+ * 0, or -errno with nothing left to free. The stacks point into the
+ * symbolizer (file names, build ids) and the labels: free the collection
+ * before either.
  */
 int profile_collect(const struct profile_loader *loader, struct symbolizer *symbolizer,
 		    const struct cgroup_labels *labels, struct profile_collection *out);

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <linux/perf_event.h>
 #include <poll.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -15,6 +14,7 @@
 #include "btf_info.h"
 #include "load_plan.h"
 #include "log.h"
+#include "perf_links.h"
 #include "profile.skel.h"
 #include "profile_loader.h"
 
@@ -23,8 +23,7 @@ struct profile_loader {
 	struct ring_buffer *new_processes;
 	void (*on_new_process)(uint32_t tgid, const char *comm, void *ctx);
 	void *ctx;
-	struct bpf_link **perf_links;
-	int perf_link_count;
+	struct perf_links perf; /* the perf_event hook's links, one per CPU */
 	const char *hook;
 	char reason[256];
 };
@@ -42,52 +41,6 @@ static void set_rodata(struct profile_bpf *skel, const struct profile_loader_opt
 	skel->rodata->filter_cgroups = opts->filter_cgroups;
 	skel->rodata->sample_cost_ns = cost;
 	skel->rodata->credit_max_ns = cost > 200000000ULL ? cost : 200000000ULL;
-}
-
-static int perf_event_open_on(int cpu)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_PAGE_FAULTS,
-		.sample_period = 1, /* every fault runs the program; it keeps its own rate */
-	};
-
-	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static int attach_perf(struct profile_loader *l, char *err, size_t err_len)
-{
-	int cpus = libbpf_num_possible_cpus();
-
-	if (cpus <= 0)
-		return cpus ? cpus : -EINVAL;
-	l->perf_links = calloc((size_t)cpus, sizeof(*l->perf_links));
-	if (!l->perf_links)
-		return -ENOMEM;
-	for (int cpu = 0; cpu < cpus; cpu++) {
-		int fd = perf_event_open_on(cpu), ret;
-
-		if (fd < 0 && errno == ENODEV)
-			continue; /* a possible CPU that is not online */
-		if (fd < 0) {
-			ret = -errno;
-			snprintf(err, err_len, "perf_event_open(page-faults, cpu %d): %s", cpu,
-				 strerror(errno));
-			return ret;
-		}
-		l->perf_links[l->perf_link_count] =
-			bpf_program__attach_perf_event(l->skel->progs.profile_fault_perf, fd);
-		if (!l->perf_links[l->perf_link_count]) {
-			ret = -errno;
-			close(fd);
-			snprintf(err, err_len, "can't attach to page-fault events: %s",
-				 strerror(-ret));
-			return ret;
-		}
-		l->perf_link_count++;
-	}
-	return 0;
 }
 
 /* One attempt with one hook: open, configure, load, attach. */
@@ -114,7 +67,9 @@ static int load_with(struct profile_loader *l, const struct profile_loader_opts 
 			 log_last_libbpf_warning());
 		return ret;
 	}
-	ret = perf ? attach_perf(l, err, err_len) : profile_bpf__attach(l->skel);
+	ret = perf ? perf_links_attach(&l->perf, l->skel->progs.profile_fault_perf,
+				       PERF_COUNT_SW_PAGE_FAULTS, "page-fault", err, err_len)
+		   : profile_bpf__attach(l->skel);
 	if (ret && !perf)
 		snprintf(err, err_len, "can't attach %s: %s", hook_tp_btf, strerror(-ret));
 	l->hook = perf ? hook_perf : hook_tp_btf;
@@ -206,8 +161,10 @@ int profile_loader__open(const struct profile_loader_opts *opts, struct profile_
 	kernel_probe_read(btf, &probe);
 	btf__free(btf);
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
 	l->on_new_process = opts->on_new_process;
 	l->ctx = opts->ctx;
 	ret = load_best(l, opts, &probe, err, err_len);
@@ -230,11 +187,7 @@ int profile_loader__open(const struct profile_loader_opts *opts, struct profile_
 
 void profile_loader__detach(struct profile_loader *l)
 {
-	for (int i = 0; i < l->perf_link_count; i++)
-		bpf_link__destroy(l->perf_links[i]);
-	free(l->perf_links);
-	l->perf_links = NULL;
-	l->perf_link_count = 0;
+	perf_links_destroy(&l->perf);
 	if (l->skel)
 		profile_bpf__detach(l->skel);
 }
@@ -278,6 +231,11 @@ int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id)
 	return 0;
 }
 
+void profile_loader__recheck_cgroups(struct profile_loader *l)
+{
+	__atomic_add_fetch(&l->skel->bss->cgroups_generation, 1, __ATOMIC_RELEASE);
+}
+
 int profile_loader__stats(const struct profile_loader *l, struct memsight_profile_stats *sum)
 {
 	int cpus = libbpf_num_possible_cpus();
@@ -312,9 +270,9 @@ int profile_loader__each(const struct profile_loader *l,
 	struct memsight_profile_key key, next;
 	struct memsight_profile_value value;
 	const void *prev = NULL;
-	int count = 0;
+	int count = 0, ret;
 
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
+	while (!(ret = bpf_map__get_next_key(map, prev, &next, sizeof(next)))) {
 		key = next;
 		prev = &key;
 		if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0))
@@ -322,7 +280,7 @@ int profile_loader__each(const struct profile_loader *l,
 		fn(&key, &value, ctx);
 		count++;
 	}
-	return count;
+	return ret == -ENOENT ? count : ret; /* -ENOENT: past the last key */
 }
 
 size_t profile_loader__stack(const struct profile_loader *l, int32_t id, uint64_t *ips)

@@ -39,6 +39,11 @@ const char *profile_loader__hook_reason(const struct profile_loader *l);
 
 /* Adds a cgroup (by id) to the --cgroup set; its descendants are in it too. */
 int profile_loader__add_cgroup(struct profile_loader *l, uint64_t cgroup_id);
+/*
+ * Drops each CPU's remembered answer for its last memcg (kept by address): a
+ * freed memcg's address may now be another's. Call it every so often.
+ */
+void profile_loader__recheck_cgroups(struct profile_loader *l);
 /* Sample one matching fault in `period` from now on (the BPF side starts at 1). */
 void profile_loader__set_period(struct profile_loader *l, uint64_t period);
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +12,26 @@ struct folded_line {
 	uint64_t count;
 };
 
-/* A name as one folded frame: no separators, nothing a terminal would act on. */
+/*
+ * A name as one folded frame: no separators, nothing a terminal would act on.
+ * Names come from the profiled processes' own files: a raw 0x9b byte is CSI to
+ * a terminal with 8-bit controls, so bytes are taken as UTF-8 characters and
+ * C1 controls and malformed sequences go too, as in printable_copy.
+ */
 static void put_frame(struct strbuf *sb, const char *name)
 {
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		strbuf_append(sb, *c == ';' || *c < 0x20 || *c == 0x7f ? "?" : (const char *)c, 1);
+	const unsigned char *c = (const unsigned char *)name;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = 0;
+		size_t step = utf8_decode(c + i, len - i, &cp);
+		bool keep =
+			step && cp != ';' && cp >= 0x20 && cp != 0x7f && (cp < 0x80 || cp >= 0xa0);
+
+		strbuf_append(sb, keep ? (const char *)c + i : "?", keep ? step : 1);
+		i += step ? step : 1;
+	}
 }
 
 static char *fold(const struct profile_stack *st)

@@ -43,14 +43,15 @@ struct profile_meta {
 /*
  * One line per distinct stack, `comm;outermost;...;leaf count` (the process
  * name as the root frame, as flame graph tools expect), most sampled first.
- * ';' and control characters in names become '?'. 0 or -ENOMEM.
+ * ';', control characters (C0, DEL, C1) and malformed UTF-8 in names become
+ * one '?' each. 0 or -ENOMEM.
  */
 int profile_write_folded(const struct profile_stack *stacks, size_t count, struct strbuf *out);
 
 /*
  * profile.proto, gzipped: sample types faults/count and memory/bytes, labels
  * pid, comm, cgroup, container, pod, namespace; period: faults per sample.
- * 0, or -ENOMEM / -EIO.
+ * 0, or -ENOMEM / -EIO / -EFBIG (pprof__write).
  */
 int profile_write_pprof(const struct profile_stack *stacks, size_t count,
 			const struct profile_meta *meta, struct strbuf *out);

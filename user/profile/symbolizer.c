@@ -10,6 +10,7 @@
 
 #include "confined_file.h"
 #include "elf_symbols.h"
+#include "id_table.h"
 #include "kernel_symbols.h"
 #include "strbuf.h"
 #include "symbolizer.h"
@@ -37,6 +38,7 @@ struct process {
 struct symbolizer {
 	struct process *procs;
 	size_t proc_count, proc_cap;
+	struct id_table *by_pid; /* pid -> index in procs: looked up for every frame */
 	struct elf_file **files;
 	size_t file_count;
 	struct kernel_symbols *kernel;
@@ -48,8 +50,14 @@ struct symbolizer *symbolizer__new(void)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 
-	if (s)
-		strbuf_init(&s->problems);
+	if (!s)
+		return NULL;
+	strbuf_init(&s->problems);
+	s->by_pid = id_table__new(sizeof(size_t));
+	if (!s->by_pid) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -63,6 +71,7 @@ void symbolizer__free(struct symbolizer *s)
 		free(s->procs[i].maps);
 	}
 	free(s->procs);
+	id_table__free(s->by_pid);
 	for (size_t i = 0; i < s->file_count; i++) {
 		elf_symbols__free(s->files[i]->symbols);
 		free(s->files[i]);
@@ -75,29 +84,29 @@ void symbolizer__free(struct symbolizer *s)
 
 static struct process *find_process(struct symbolizer *s, uint32_t pid)
 {
-	for (size_t i = 0; i < s->proc_count; i++)
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	return NULL;
+	const size_t *at = id_table__find(s->by_pid, pid);
+
+	return at ? &s->procs[*at] : NULL;
 }
 
 /* The executable file mappings of /proc/PID/maps. */
 static int read_maps(struct process *p, char *err, size_t err_len)
 {
-	char path[64], line[PROC_MAPS_PATH_LEN + 128];
+	char path[64], *line = NULL;
 	struct proc_mapping m;
-	size_t cap = 0;
+	size_t cap = 0, line_cap = 0;
+	int ret = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/maps", p->pid);
 	f = fopen(path, "re");
 	if (!f) {
-		int ret = -errno;
-
-		snprintf(err, err_len, "can't read %s: %s", path, strerror(errno));
+		ret = -errno;
+		snprintf(err, err_len, "can't read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* whole lines, however long the process made its paths (see proc_maps_parse_line) */
+	while (getline(&line, &line_cap, f) > 0) {
 		if (proc_maps_parse_line(line, &m) || !m.exec)
 			continue;
 		if (p->map_count == cap) {
@@ -106,14 +115,49 @@ static int read_maps(struct process *p, char *err, size_t err_len)
 			cap = cap ? cap * 2 : 32;
 			grown = realloc(p->maps, cap * sizeof(*grown));
 			if (!grown) {
-				fclose(f);
-				return -ENOMEM;
+				snprintf(err, err_len, "out of memory reading %s", path);
+				ret = -ENOMEM;
+				break;
 			}
 			p->maps = grown;
 		}
 		p->maps[p->map_count++] = (struct sym_mapping){ .map = m };
 	}
+	free(line);
 	fclose(f);
+	return ret;
+}
+
+static bool overlaps(const struct proc_mapping *m, const struct sym_mapping *maps, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (m->start < maps[i].map.end && maps[i].map.start < m->end)
+			return true;
+	return false;
+}
+
+int symbolizer__reread_maps(struct symbolizer *s, uint32_t pid)
+{
+	struct process *p = find_process(s, pid), fresh = { .pid = pid };
+	struct sym_mapping *all;
+	char why[256];
+	int ret;
+
+	if (!p)
+		return -ENOENT;
+	ret = read_maps(&fresh, why, sizeof(why));
+	all = ret ? NULL : realloc(fresh.maps, (fresh.map_count + p->map_count) * sizeof(*all));
+	if (!all) {
+		free(fresh.maps);
+		return ret ? ret : -ENOMEM; /* the first read stands */
+	}
+	/* the first read's mappings that the new one does not cover: the image before exec */
+	for (size_t i = 0; i < p->map_count; i++)
+		if (!overlaps(&p->maps[i].map, all, fresh.map_count))
+			all[fresh.map_count++] = p->maps[i];
+	free(p->maps);
+	p->maps = all;
+	p->map_count = fresh.map_count;
 	return 0;
 }
 
@@ -135,6 +179,7 @@ int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm
 {
 	struct process *p;
 	char root[64];
+	size_t *at;
 	int ret;
 
 	if (find_process(s, pid))
@@ -143,11 +188,19 @@ int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm
 		size_t cap = s->proc_cap ? s->proc_cap * 2 : 16;
 		struct process *grown = realloc(s->procs, cap * sizeof(*grown));
 
-		if (!grown)
+		if (!grown) {
+			snprintf(err, err_len, "out of memory");
 			return -ENOMEM;
+		}
 		s->procs = grown;
 		s->proc_cap = cap;
 	}
+	at = id_table__get(s->by_pid, pid);
+	if (!at) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	*at = s->proc_count;
 	p = &s->procs[s->proc_count++];
 	*p = (struct process){ .pid = pid, .root_fd = -1 };
 	snprintf(p->comm, sizeof(p->comm), "%s", comm ? comm : "");
@@ -172,28 +225,38 @@ const char *symbolizer__comm(struct symbolizer *s, uint32_t pid)
 	return p ? p->comm : "";
 }
 
+/* The path is the process's to choose, and the summary prints it to a terminal. */
 static void note_problem(struct symbolizer *s, const char *path, const char *why)
 {
-	char line[PROC_MAPS_PATH_LEN + 160];
+	char line[PROC_MAPS_PATH_LEN + 160], shown[PROC_MAPS_PATH_LEN];
 
-	snprintf(line, sizeof(line), "%s: %s\n", path, why);
+	printable_copy(shown, sizeof(shown), path, PRINTABLE_UTF8);
+	snprintf(line, sizeof(line), "%s: %s\n", shown, why);
 	if (!strstr(s->problems.buf ? s->problems.buf : "", line) && s->problems.len < 8192)
 		strbuf_puts(&s->problems, line);
 }
 
-/* A deleted file is still reachable through map_files while the process lives. */
+/*
+ * A deleted file, or one whose name was cut, is still reachable through
+ * map_files while the process lives.
+ */
 static int open_mapped_file(const struct process *p, const struct proc_mapping *m)
 {
 	char path[96];
 	int fd;
 
-	if (m->deleted || p->root_fd < 0) {
+	if (m->deleted || m->path_cut || p->root_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/map_files/%" PRIx64 "-%" PRIx64,
 			 p->pid, m->start, m->end);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
-	return confined_open(p->root_fd, m->path, O_RDONLY, CONFINED_AUTO);
+	/*
+	 * The name was read from maps at the first sample and is opened at the
+	 * end: by then the process may have put a FIFO there, whose open would
+	 * wait for a writer for ever. cached_file turns away what is not regular.
+	 */
+	return confined_open(p->root_fd, m->path, O_RDONLY | O_NONBLOCK | O_NOCTTY, CONFINED_AUTO);
 }
 
 static struct elf_file *cached_file(struct symbolizer *s, int fd, char *err, size_t err_len)

@@ -38,6 +38,14 @@ void symbolizer__free(struct symbolizer *s);
  */
 int symbolizer__add_process(struct symbolizer *s, uint32_t pid, const char *comm, char *err,
 			    size_t err_len);
+/*
+ * Reads the maps of a process added before once more. Its first sample may
+ * come while it execs (the kernel faults the new image in, in execve): maps
+ * read then hold the old image, or the new one without its libraries yet.
+ * The new read comes first; what the first had outside it stays behind it.
+ * 0, or -errno with the first read kept (e.g. the process has exited).
+ */
+int symbolizer__reread_maps(struct symbolizer *s, uint32_t pid);
 /* The comm read by add_process, "" when unknown. */
 const char *symbolizer__comm(struct symbolizer *s, uint32_t pid);
 
@@ -50,7 +58,10 @@ void symbolizer__user_frame(struct symbolizer *s, uint32_t pid, uint64_t address
 			    struct symbolized_frame *out);
 void symbolizer__kernel_frame(struct symbolizer *s, uint64_t address, struct symbolized_frame *out);
 
-/* Files that could not be read, one line each ("path: why"), for the summary; "" if none. */
+/*
+ * Files that could not be read, one line each ("path: why", the path made
+ * terminal-safe), for the summary; "" if none.
+ */
 const char *symbolizer__problems(struct symbolizer *s);
 
 #endif

@@ -6,15 +6,19 @@
 
 #include "strbuf.h"
 
-/* GET requests to a Prometheus server's HTTP API, through libcurl. */
+/* GET requests to a Prometheus server's HTTP API, through libcurl (loaded on first use). */
 
 /* The most an answer may hold: a tree of it in json-c takes several times more. */
 #define PROM_ANSWER_MAX (128UL << 20)
 
 struct prom_client;
 
-/* base_url: already checked (prom_url_check). Returns NULL when out of memory. */
-struct prom_client *prom_client_new(const char *base_url, const char *user_agent);
+/*
+ * base_url: already checked (prom_url_check). Returns NULL with a one-line
+ * reason in err: libcurl can't be loaded (curl_lib.h), or out of memory.
+ */
+struct prom_client *prom_client_new(const char *base_url, const char *user_agent, char *err,
+				    size_t err_len);
 void prom_client_free(struct prom_client *c);
 
 /*
