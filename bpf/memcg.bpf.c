@@ -47,9 +47,9 @@ struct {
 
 /* How a hook hands over the memcg (a constant in each caller: the other branches fold away). */
 enum charge_memcg_from {
-	MEMCG_TRUSTED,	  /* a BTF pointer (tp_btf, fentry): direct loads */
-	MEMCG_UNTRUSTED,  /* an address (kprobe): read with CO-RE */
-	LRUVEC_UNTRUSTED, /* a memcg's per-node lruvec, trusted or not: read with CO-RE */
+	MEMCG_TRUSTED,	 /* a BTF pointer (tp_btf, fentry): direct loads */
+	MEMCG_UNTRUSTED, /* an address (kprobe): read with CO-RE */
+	LRUVEC, /* a memcg's per-node lruvec: its memcg is a container_of, read with CO-RE */
 };
 
 static __always_inline int count_charge(void *memcg_or_lruvec, enum charge_memcg_from from,
@@ -72,7 +72,7 @@ static __always_inline int count_charge(void *memcg_or_lruvec, enum charge_memcg
 	if (!kind || kind > MEMSIGHT_CHARGE_KINDS || !memcg_or_lruvec)
 		return 0;
 	kind--;
-	if (from == LRUVEC_UNTRUSTED) {
+	if (from == LRUVEC) {
 		memcg = lruvec_memcg(memcg_or_lruvec);
 		if (!memcg)
 			return 0;
@@ -114,24 +114,31 @@ int BPF_PROG(charges_lruvec_state, struct mem_cgroup *memcg, int item, int val)
 SEC("fentry/__mod_memcg_state")
 int BPF_PROG(charges_memcg_state_fentry, struct mem_cgroup *memcg, int item, int val)
 {
+	if (memcg_state_repeats_lruvec(item))
+		return 0;
 	return count_charge(memcg, MEMCG_TRUSTED, item, val);
 }
 
 SEC("fentry/__mod_memcg_lruvec_state")
 int BPF_PROG(charges_lruvec_state_fentry, struct lruvec *lruvec, int item, int val)
 {
-	return count_charge(lruvec, LRUVEC_UNTRUSTED, item, val);
+	return count_charge(lruvec, LRUVEC, item, val);
 }
 
-/* Where fentry is refused (no BPF trampoline: arm64 before 6.0, some configs). */
+/*
+ * Where fentry is refused: on arm64 it also needs ftrace direct calls
+ * (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS: not in Debian's arm64 6.1, in its 6.12).
+ */
 SEC("kprobe/__mod_memcg_state")
 int BPF_KPROBE(charges_memcg_state_kprobe, struct mem_cgroup *memcg, int item, int val)
 {
+	if (memcg_state_repeats_lruvec(item))
+		return 0;
 	return count_charge(memcg, MEMCG_UNTRUSTED, item, val);
 }
 
 SEC("kprobe/__mod_memcg_lruvec_state")
 int BPF_KPROBE(charges_lruvec_state_kprobe, struct lruvec *lruvec, int item, int val)
 {
-	return count_charge(lruvec, LRUVEC_UNTRUSTED, item, val);
+	return count_charge(lruvec, LRUVEC, item, val);
 }
