@@ -94,14 +94,14 @@ static void test_asked(void **state)
 			 0);
 	assert_string_equal(charge_ladder(&plan), "-----");
 	assert_string_equal(plan.charges_intro, "turned off with --charge-hook stat");
-	/* one hook by name: every attempt carries it, none goes on without it */
+	/* one hook by name: every attempt carries it (the rest degrades around it) */
 	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_KPROBE, &plan, err, sizeof(err)),
 			 0);
-	assert_string_equal(charge_ladder(&plan), "k");
+	assert_string_equal(charge_ladder(&plan), "kkkk");
 	assert_int_equal(plan_for(kernel(false, true), CHARGE_HOOK_FENTRY, &plan, err, sizeof(err)),
 			 0);
-	assert_string_equal(charge_ladder(&plan), "f");
-	/* what the kernel lacks is a usage error before anything loads */
+	assert_string_equal(charge_ladder(&plan), "ffff");
+	/* what the kernel lacks is an error before anything loads */
 	assert_int_equal(plan_for(kernel(true, false), CHARGE_HOOK_FENTRY, &plan, err, sizeof(err)),
 			 -EOPNOTSUPP);
 	assert_non_null(strstr(err, "--charge-hook fentry"));
@@ -110,12 +110,63 @@ static void test_asked(void **state)
 	assert_non_null(strstr(err, "no memcg:mod_memcg_state tracepoint"));
 }
 
+/* --btf FILE on a kernel with the functions: fentry can't attach, and the error says why */
+static void test_fentry_without_kernel_btf(void **state)
+{
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	probe.kernel_btf = false;
+	assert_int_equal(plan_for(probe, CHARGE_HOOK_FENTRY, &plan, err, sizeof(err)), -EOPNOTSUPP);
+	assert_non_null(strstr(err, "needs the kernel's own BTF"));
+	assert_null(strstr(err, "tracepoint"));
+	/* and a function hook on a kernel with the tracepoints says that instead */
+	assert_int_equal(plan_for(kernel(true, false), CHARGE_HOOK_KPROBE, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "has the memcg tracepoints"));
+}
+
+/* --fault-hook off: charges are still planned, by name or not, and never an empty plan */
+static void test_faults_off(void **state)
+{
+	struct loader_opts opts = { .sz = sizeof(opts), .fault_hook = FAULT_HOOK_OFF };
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	opts.charge_hook = CHARGE_HOOK_KPROBE;
+	assert_int_equal(load_plan_make(&probe, &opts, &plan, err, sizeof(err)), 0);
+	assert_string_equal(charge_ladder(&plan), "kkk");
+	for (unsigned int i = 0; i < plan.attempt_count; i++)
+		assert_int_equal(plan.attempts[i] & PART_FAULTS, 0);
+	opts.charge_hook = CHARGE_HOOK_AUTO;
+	assert_int_equal(load_plan_make(&probe, &opts, &plan, err, sizeof(err)), 0);
+	assert_string_equal(charge_ladder(&plan), "fk--");
+}
+
+/* --fault-samples: the samples attempt with fentry is followed by the same with kprobes */
+static void test_samples_charge_hooks(void **state)
+{
+	struct loader_opts opts = { .sz = sizeof(opts), .fault_samples = 100 };
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	probe.page_fault_user = true;
+	assert_int_equal(load_plan_make(&probe, &opts, &plan, err, sizeof(err)), 0);
+	assert_string_equal(charge_ladder(&plan), "fkfk---");
+	assert_true(plan.attempts[0] & PART_SAMPLES);
+	assert_true(plan.attempts[1] & PART_SAMPLES);
+	assert_false(plan.attempts[2] & PART_SAMPLES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_auto),
-		cmocka_unit_test(test_no_kernel_btf),
-		cmocka_unit_test(test_asked),
+		cmocka_unit_test(test_auto),	   cmocka_unit_test(test_no_kernel_btf),
+		cmocka_unit_test(test_asked),	   cmocka_unit_test(test_fentry_without_kernel_btf),
+		cmocka_unit_test(test_faults_off), cmocka_unit_test(test_samples_charge_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,13 +142,14 @@ static void add_attempt(struct load_plan *plan, unsigned int parts)
 }
 
 /*
- * The charge hooks this kernel offers, best first, into hooks[] (at most 3);
- * the count. The tracepoints where they are, else the functions behind them:
- * fentry needs the kernel's own BTF to attach, a kprobe only the name. A hook
- * asked for by name is the only one; `stat` asks for none.
+ * The charge hooks this kernel offers, best first, into hooks[] (at most 2:
+ * tp_btf or fentry, then kprobe); the count. The tracepoints where they are,
+ * else the functions behind them: fentry needs the kernel's own BTF to
+ * attach, a kprobe only the name. A hook asked for by name is the only one;
+ * `stat` asks for none.
  */
 static unsigned int charge_hooks(const struct kernel_probe *probe, enum charge_hook asked,
-				 unsigned int hooks[3])
+				 unsigned int hooks[2])
 {
 	const unsigned int by_option[] = {
 		[CHARGE_HOOK_TP_BTF] = PART_CHARGES,
@@ -172,17 +173,27 @@ static unsigned int charge_hooks(const struct kernel_probe *probe, enum charge_h
 	return 0;
 }
 
+/* parts, then, when they count charges, the same with each other charge hook, before less */
+static void add_with_charge_hooks(struct load_plan *plan, unsigned int parts,
+				  const unsigned int *charges, unsigned int charge_count)
+{
+	add_attempt(plan, parts);
+	for (unsigned int c = 1; (parts & PART_CHARGES_ANY) && c < charge_count; c++)
+		add_attempt(plan, (parts & ~PART_CHARGES_ANY) | charges[c]);
+}
+
 /*
  * Everything at once, then without what failed: the OOM hook is what must
  * work; page faults, charges, reclaim and the cgroup lifecycle degrade
- * (reported, with why). A fault or charge hook asked for by name is tried
- * alone.
+ * (reported, with why). A fault or charge hook asked for by name (or faults
+ * turned off) is in every attempt as asked, so it is never dropped quietly,
+ * and the other parts still degrade around it.
  */
 static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
 			  struct load_plan *plan)
 {
 	unsigned int best = probe->memcg_events ? PART_FAULTS_MEMCG : PART_FAULTS_PERF;
-	unsigned int charges[3], charge_count = charge_hooks(probe, opts->charge_hook, charges);
+	unsigned int charges[2], charge_count = charge_hooks(probe, opts->charge_hook, charges);
 	/* reclaim is everywhere; charges by the best hook, the others tried next */
 	unsigned int extras = PART_RECLAIM | (charge_count ? charges[0] : 0);
 	bool charges_asked =
@@ -212,27 +223,43 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 	plan->attempt_count = 0;
 	/*
 	 * Samples are opt-in and x86 only (other arches have no exceptions
-	 * tracepoints); tried once with the fault hook asked for, then left out.
+	 * tracepoints); tried with the fault hook asked for, then left out.
 	 */
 	if (opts->fault_samples && probe->page_fault_user)
-		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges);
+		add_with_charge_hooks(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges,
+				      charges, charge_count);
 	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
-		if (opts->fault_hook != FAULT_HOOK_AUTO && (ladder[i] & PART_FAULTS) != asked)
-			continue;
-		if (charges_asked && !(ladder[i] & PART_CHARGES_ANY))
-			continue;
-		add_attempt(plan, ladder[i] | gauges);
-		/* the first attempt again with each other charge hook, before less is tried */
-		for (unsigned int c = 1; i == 0 && c < charge_count; c++)
-			add_attempt(plan, (ladder[i] & ~PART_CHARGES_ANY) | charges[c] | gauges);
+		unsigned int parts = ladder[i] | gauges;
+
+		if (opts->fault_hook != FAULT_HOOK_AUTO)
+			parts = (parts & ~PART_FAULTS) | asked;
+		if (charges_asked)
+			parts |= charges[0];
+		add_with_charge_hooks(plan, parts, charges, charge_count);
 	}
+}
+
+/* Why a charge hook asked for by name is not on this kernel. */
+static const char *charge_hook_missing(const struct kernel_probe *probe, enum charge_hook asked)
+{
+	if (asked == CHARGE_HOOK_TP_BTF)
+		return !probe->memcg_stat ? "no memcg:mod_memcg_state tracepoint on this kernel"
+					  : "the memcg tracepoints need the kernel's own BTF "
+					    "(/sys/kernel/btf/vmlinux)";
+	if (probe->memcg_stat)
+		return "it has the memcg tracepoints: use --charge-hook tp_btf or auto";
+	if (!probe->memcg_stat_funcs)
+		return "no __mod_memcg_state(memcg, ...) and __mod_memcg_lruvec_state(lruvec, "
+		       "...) in its BTF";
+	/* only fentry gets here: charge_hooks() offers a kprobe whenever the functions are */
+	return "fentry needs the kernel's own BTF (/sys/kernel/btf/vmlinux)";
 }
 
 /* Why charges may end up without a kernel hook, and the options' verdict on them. */
 static int plan_charges(const struct kernel_probe *probe, enum charge_hook asked,
 			struct load_plan *plan, char *err, size_t err_len)
 {
-	unsigned int hooks[3];
+	unsigned int hooks[2];
 	const char *why = NULL;
 
 	plan->charge_hook_requested = asked != CHARGE_HOOK_AUTO;
@@ -253,10 +280,7 @@ static int plan_charges(const struct kernel_probe *probe, enum charge_hook asked
 		 asked == CHARGE_HOOK_TP_BTF   ? "tp_btf"
 		 : asked == CHARGE_HOOK_FENTRY ? "fentry"
 					       : "kprobe",
-		 why ? why
-		 : probe->memcg_stat
-			 ? "it has the memcg tracepoints: use --charge-hook tp_btf or auto"
-			 : "fentry needs the kernel's own BTF (/sys/kernel/btf/vmlinux)");
+		 charge_hook_missing(probe, asked));
 	return -EOPNOTSUPP;
 }
 
