@@ -210,6 +210,9 @@ $(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
 # The plan is made from a probe struct; load_plan.o also holds the BTF probe (libbpf).
 $(OUTPUT)/tests/test_load_plan: $(OUTPUT)/user/kernel/load_plan.o $(OUTPUT)/user/kernel/btf_info.o
+# The report from a plan and a loader filled by hand (no BPF object).
+$(OUTPUT)/tests/test_loader_report: $(OUTPUT)/user/kernel/loader_report.o \
+	$(OUTPUT)/user/kernel/load_plan.o $(OUTPUT)/user/kernel/btf_info.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

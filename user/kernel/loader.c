@@ -340,19 +340,56 @@ static int attempt(struct loader *loader, const struct load_plan *plan,
 	return ret;
 }
 
-/*
- * What a failed attempt with a charge function hook said, for the charges'
- * reason: "fentry/...: why" once per hook (every OOM hook retries them).
- */
-static void note_charges_failure(struct loader *loader, unsigned int parts, const char *err)
+/* charges_err's row for the charge function hook in parts, -1: none */
+static int charges_err_row(unsigned int parts)
 {
-	const char *hook = load_part_hook(parts & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE));
-	size_t used = strlen(loader->charges_err);
+	return parts & PART_CHARGES_FENTRY ? 0 : parts & PART_CHARGES_KPROBE ? 1 : -1;
+}
 
-	if (!hook || strstr(loader->charges_err, hook) || used >= sizeof(loader->charges_err))
+/*
+ * A failed attempt's error, for the charges' reason, when it is the charge
+ * function hook's: libbpf's first warning names one of its programs, or
+ * (theirs) the same parts with another charge hook got further. The first
+ * per hook is kept: every OOM hook retries them.
+ */
+static void note_charges_failure(struct loader *loader, unsigned int parts, const char *err,
+				 bool theirs)
+{
+	int row = charges_err_row(parts);
+
+	if (row < 0 || loader->charges_err[row][0] || (!theirs && !strstr(err, "prog 'charges_")))
 		return;
-	snprintf(loader->charges_err + used, sizeof(loader->charges_err) - used, "%s%s: %s",
-		 used ? "; " : "", hook, err);
+	snprintf(loader->charges_err[row], sizeof(loader->charges_err[row]), "%s: %s",
+		 load_part_hook(parts & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)), err);
+}
+
+/* b is a's parts with another charge hook: what a failed and b did not is that hook's */
+static bool only_charges_differ(unsigned int a, unsigned int b)
+{
+	return a != b && (a & ~PART_CHARGES_ANY) == (b & ~PART_CHARGES_ANY);
+}
+
+/* Attempt i failed with err: into the fault fallbacks' log, or samples_err, or charges_err. */
+static void note_failure(struct loader *loader, const struct load_plan *plan, unsigned int i,
+			 const char *err, char *log, size_t log_len, size_t *used)
+{
+	unsigned int parts = plan->attempts[i];
+	const char *faults = load_part_hook(parts & PART_FAULTS);
+
+	note_charges_failure(loader, parts, err, false);
+	if (parts & PART_SAMPLES) {
+		/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
+		snprintf(loader->samples_err, sizeof(loader->samples_err),
+			 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or later)",
+			 err);
+		return;
+	}
+	/* retried next with another charge hook only: not a step down for faults */
+	if (i + 1 < plan->attempt_count && only_charges_differ(parts, plan->attempts[i + 1]))
+		return;
+	if (*used < log_len)
+		*used += snprintf(log + *used, log_len - *used, "%s; (%s) ",
+				  faults ? faults : "without faults", err);
 }
 
 /*
@@ -363,6 +400,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan,
 			 const struct btf_values *values, unsigned int oom, char *log,
 			 size_t log_len, char *err, size_t err_len)
 {
+	char last_err[256] = "";
 	bool intro = false;
 	size_t used = 0;
 	int ret = -EINVAL;
@@ -370,27 +408,23 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan,
 	log[0] = '\0';
 	for (unsigned int i = 0; i < plan->attempt_count; i++) {
 		unsigned int parts = plan->attempts[i];
-		const char *faults = load_part_hook(parts & PART_FAULTS);
+		int row = charges_err_row(parts);
 
 		if (!(parts & PART_SAMPLES) && !intro) {
 			used += snprintf(log, log_len, "%s", plan->fallback_intro);
 			intro = true;
 		}
 		ret = attempt(loader, plan, values, oom | parts, err, err_len);
-		if (!ret)
-			return 0;
-		if (parts & PART_SAMPLES) {
-			/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
-			snprintf(loader->samples_err, sizeof(loader->samples_err),
-				 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or "
-				 "later)",
-				 err);
+		if (ret) {
+			note_failure(loader, plan, i, err, log, log_len, &used);
+			snprintf(last_err, sizeof(last_err), "%s", err);
 			continue;
 		}
-		if (used < log_len)
-			used += snprintf(log + used, log_len - used, "%s; (%s) ",
-					 faults ? faults : "without faults", err);
-		note_charges_failure(loader, parts, err);
+		if (i > 0 && only_charges_differ(plan->attempts[i - 1], parts))
+			note_charges_failure(loader, plan->attempts[i - 1], last_err, true);
+		if (row >= 0) /* attached after all: an earlier failure is not its reason */
+			loader->charges_err[row][0] = '\0';
+		return 0;
 	}
 	return ret;
 }
@@ -426,7 +460,17 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "", hook,
 			 why);
 	}
-	snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
+	/* every attempt carried the hook an option named: point at the option too */
+	if (plan->charge_hook_requested && plan->attempt_count &&
+	    (plan->attempts[0] & PART_CHARGES_ANY))
+		snprintf(err, err_len, "no OOM hook could be attached with --charge-hook %s: %s",
+			 load_part_hook(plan->attempts[0] & PART_CHARGES_ANY), skipped);
+	else if (plan->fault_hook_requested && plan->attempt_count &&
+		 (plan->attempts[0] & PART_FAULTS))
+		snprintf(err, err_len, "no OOM hook could be attached with --fault-hook %s: %s",
+			 load_part_hook(plan->attempts[0] & PART_FAULTS), skipped);
+	else
+		snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
 	return -EOPNOTSUPP;
 }
 

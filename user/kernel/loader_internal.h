@@ -26,7 +26,7 @@ struct loader {
 	unsigned int parts;	       /* enum load_part: what is attached */
 	char samples_err[512];	       /* why --fault-samples could not be served */
 	char gauges_err[512];	       /* why the gauges iterator could not be loaded */
-	char charges_err[512];	       /* why a charge function hook could not be loaded */
+	char charges_err[2][256];      /* why fentry [0] and kprobe [1] charges failed */
 	struct bpf_link *gauges_link;  /* the gauges iterator, attached to its walk's root */
 	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
 	size_t gauges_map_len;

@@ -7,21 +7,33 @@
 #include "loader.h"
 #include "loader_internal.h"
 
-/* Why charges are counted where they are: no tracepoint, what failed, or what was asked. */
-static const char *charges_reason(const struct loader *loader, const struct load_plan *plan,
-				  const struct load_hook *used)
+/*
+ * Why charges are counted where they are, into out: no tracepoint, what
+ * failed, or what was asked; the failed attempts (log) when nothing else says.
+ */
+static void charges_reason(const struct loader *loader, const struct load_plan *plan,
+			   const struct load_hook *used, const char *log, char *out, size_t len)
 {
-	static char reason[1024];
-	const char *failed = loader->charges_err;
+	const char *intro = plan->charge_hook_requested && used && used->part
+				    ? "requested with --charge-hook"
+				    : plan->charges_intro;
+	char failed[sizeof(loader->charges_err)] = "";
 
-	if (used && used->part == PART_CHARGES)
-		return used->how;
-	snprintf(reason, sizeof(reason), "%s%s%s%s%s",
-		 plan->charge_hook_requested && used && used->part ? "requested with --charge-hook"
-								   : plan->charges_intro,
-		 failed[0] ? "; " : "", failed, used && used->part ? "; " : "",
-		 used && used->part ? used->how : "");
-	return reason;
+	if (used && used->part == PART_CHARGES && !plan->charge_hook_requested) {
+		snprintf(out, len, "%s", used->how);
+		return;
+	}
+	for (unsigned int i = 0; i < 2; i++)
+		if (loader->charges_err[i][0])
+			snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s",
+				 failed[0] ? "; " : "", loader->charges_err[i]);
+	if (!(used && used->part) && !intro[0] && !failed[0]) {
+		/* the tracepoints failed with the rest of an attempt: say what failed */
+		snprintf(out, len, "%s", log);
+		return;
+	}
+	snprintf(out, len, "%s%s%s%s%s", intro, intro[0] && failed[0] ? "; " : "", failed,
+		 used && used->part ? "; " : "", used && used->part ? used->how : "");
 }
 
 /* Why a feature uses the hook it does, or none. */
@@ -39,8 +51,6 @@ static const char *hook_reason(const struct loader *loader, const struct load_pl
 						 : "no memory controller mounted";
 	if (used && used->part == PART_FAULTS_PERF)
 		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
-	if (!strcmp(feature, "charges"))
-		return charges_reason(loader, plan, used);
 	if (used)
 		return used->how;
 	if (!strcmp(feature, "fault_samples"))
@@ -79,7 +89,10 @@ void loader_report_hooks(struct loader *loader, const struct load_plan *plan,
 		h->hook = used ? used->hook : NULL;
 		h->status = used ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
 		h->fallback = used && used->fallback;
-		snprintf(h->reason, sizeof(h->reason), "%s",
-			 hook_reason(loader, plan, used, feature, oom_reason, log));
+		if (!strcmp(feature, "charges"))
+			charges_reason(loader, plan, used, log, h->reason, sizeof(h->reason));
+		else
+			snprintf(h->reason, sizeof(h->reason), "%s",
+				 hook_reason(loader, plan, used, feature, oom_reason, log));
 	}
 }
