@@ -12,7 +12,11 @@ set -u
 hook=${1:?usage: bench/charge_hooks.sh fentry|kprobe [ROUNDS] [MIB]}
 rounds=${2:-5} mib=${3:-100}
 B=${BUILD:-build}
+# stats on for the run only: left on, every BPF program on the node pays for the timing
+prior_stats=$(cat /proc/sys/kernel/bpf_stats_enabled)
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
+err_file=$(mktemp)
+trap 'echo "$prior_stats" >/proc/sys/kernel/bpf_stats_enabled; rm -f "$err_file"' EXIT
 
 # "name run_time_ns run_cnt" of the loaded programs whose name matches RE
 stats() {
@@ -23,7 +27,7 @@ stats() {
 one_round() {
 	local re=$1 pid before after
 	shift
-	"$@" >/dev/null 2>/tmp/charge-hooks.err &
+	"$@" >/dev/null 2>"$err_file" &
 	pid=$!
 	for _ in $(seq 150); do [ -n "$(stats "$re")" ] && break; sleep 0.2; done
 	sleep 2 # the contender's own start-up is not the workload's cost
@@ -32,7 +36,7 @@ one_round() {
 	after=$(stats "$re")
 	kill -INT $pid
 	wait $pid 2>/dev/null
-	[ -n "$before" ] || { echo "  (nothing attached: $(head -c 300 /tmp/charge-hooks.err))" >&2; return; }
+	[ -n "$before" ] || { echo "  (nothing attached: $(head -c 300 "$err_file"))" >&2; return; }
 	join <(echo "$before") <(echo "$after") |
 		awk '{ ns = $4 - $2; runs = $5 - $3; printf "%s %.1f %d\n", $1, runs ? ns / runs : 0, runs }'
 }
