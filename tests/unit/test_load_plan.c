@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <bpf/btf.h>
 #include <cmocka.h>
 
+#include "btf_info.h"
 #include "load_plan.h"
 
 /* A kernel with BTF at /sys/kernel/btf/vmlinux, the memcg tracepoints or not, the functions. */
@@ -161,12 +163,57 @@ static void test_samples_charge_hooks(void **state)
 	assert_false(plan.attempts[2] & PART_SAMPLES);
 }
 
+/* BTF with __mod_memcg_state(struct mem_cgroup *, int, VAL) where VAL is val_type */
+static struct btf *memcg_state_btf(int (*add_val_type)(struct btf *))
+{
+	struct btf *btf = btf__new_empty();
+	int int_id, ptr_id, val_id, proto;
+
+	assert_non_null(btf);
+	int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	ptr_id = btf__add_ptr(btf, btf__add_struct(btf, "mem_cgroup", 8));
+	val_id = add_val_type(btf);
+	proto = btf__add_func_proto(btf, 0);
+	assert_int_equal(btf__add_func_param(btf, "memcg", ptr_id), 0);
+	assert_int_equal(btf__add_func_param(btf, "idx", int_id), 0);
+	assert_int_equal(btf__add_func_param(btf, "val", val_id), 0);
+	assert_true(btf__add_func(btf, "__mod_memcg_state", BTF_FUNC_GLOBAL, proto) > 0);
+	return btf;
+}
+
+static int add_int(struct btf *btf)
+{
+	return btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+}
+
+static int add_long(struct btf *btf)
+{
+	return btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+}
+
+/* The probe takes the functions only with the argument widths the programs read. */
+static void test_func_arguments(void **state)
+{
+	struct btf *btf = memcg_state_btf(add_int);
+
+	assert_true(btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup"));
+	assert_false(btf_info_func_is(btf, "__mod_memcg_state", 3, "lruvec"));
+	btf__free(btf);
+	btf = memcg_state_btf(add_long);
+	assert_false(btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup"));
+	btf__free(btf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_auto),	   cmocka_unit_test(test_no_kernel_btf),
-		cmocka_unit_test(test_asked),	   cmocka_unit_test(test_fentry_without_kernel_btf),
-		cmocka_unit_test(test_faults_off), cmocka_unit_test(test_samples_charge_hooks),
+		cmocka_unit_test(test_auto),
+		cmocka_unit_test(test_no_kernel_btf),
+		cmocka_unit_test(test_asked),
+		cmocka_unit_test(test_fentry_without_kernel_btf),
+		cmocka_unit_test(test_faults_off),
+		cmocka_unit_test(test_samples_charge_hooks),
+		cmocka_unit_test(test_func_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

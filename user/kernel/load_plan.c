@@ -80,6 +80,8 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	/* memcg.bpf.c reads (memcg or lruvec, item, val): core_fixes.bpf.h has the kernels */
 	probe->memcg_stat_funcs = btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup") &&
 				  btf_info_func_is(btf, "__mod_memcg_lruvec_state", 3, "lruvec");
+	probe->memcg_pre_rstat =
+		btf_info_struct_has_member(btf, "mem_cgroup_per_node", "lruvec_stat_local");
 	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");
 	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
 	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");

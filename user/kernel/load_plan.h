@@ -43,6 +43,8 @@ struct kernel_probe {
 	bool memcg_stat;   /* memcg:mod_memcg_state (and the lruvec twin) */
 	/* __mod_memcg_state(memcg, ...) and __mod_memcg_lruvec_state(lruvec, ...) in BTF */
 	bool memcg_stat_funcs;
+	/* mem_cgroup_per_node::lruvec_stat_local: before 5.13's rstat (core_fixes.bpf.h) */
+	bool memcg_pre_rstat;
 	bool page_fault_user;	/* exceptions:page_fault_user (x86 only) */
 	bool mark_victim_task;	/* oom:mark_victim passes the victim's task (2024) */
 	bool mark_oom_victim;	/* mark_oom_victim() is a traceable function */

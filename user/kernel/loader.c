@@ -348,16 +348,19 @@ static int charges_err_row(unsigned int parts)
 
 /*
  * A failed attempt's error, for the charges' reason, when it is the charge
- * function hook's: libbpf's first warning names one of its programs, or
- * (theirs) the same parts with another charge hook got further. The first
- * per hook is kept: every OOM hook retries them.
+ * function hook's: libbpf's first warning names one of its programs or the
+ * functions only they hook (a legacy kprobe's error names just the
+ * function), or (theirs) the same parts with another charge hook got
+ * further. The first per hook is kept: every OOM hook retries them.
  */
 static void note_charges_failure(struct loader *loader, unsigned int parts, const char *err,
 				 bool theirs)
 {
 	int row = charges_err_row(parts);
 
-	if (row < 0 || loader->charges_err[row][0] || (!theirs && !strstr(err, "prog 'charges_")))
+	if (row < 0 || loader->charges_err[row][0])
+		return;
+	if (!theirs && !strstr(err, "prog 'charges_") && !strstr(err, "'__mod_memcg_"))
 		return;
 	snprintf(loader->charges_err[row], sizeof(loader->charges_err[row]), "%s: %s",
 		 load_part_hook(parts & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)), err);

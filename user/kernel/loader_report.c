@@ -32,8 +32,14 @@ static void charges_reason(const struct loader *loader, const struct load_plan *
 		snprintf(out, len, "%s", log);
 		return;
 	}
-	snprintf(out, len, "%s%s%s%s%s", intro, intro[0] && failed[0] ? "; " : "", failed,
-		 used && used->part ? "; " : "", used && used->part ? used->how : "");
+	snprintf(out, len, "%s%s%s%s%s%s", intro, intro[0] && failed[0] ? "; " : "", failed,
+		 used && used->part ? "; " : "", used && used->part ? used->how : "",
+		 used && (used->part & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)) &&
+				 plan->probe.memcg_pre_rstat
+			 ? "; before 5.13 socket-buffer charges can go through a compiler-made "
+			   "copy of __mod_memcg_state the hooks don't see (Debian's 5.10: "
+			   "charge.sock reads 0)"
+			 : "");
 }
 
 /* Why a feature uses the hook it does, or none. */
