@@ -7,12 +7,11 @@
 
 #include "loader.h"
 
-struct btf;
-
 /*
- * What to load, decided once: probe the kernel's BTF, then plan from the
- * probe and the caller's options. The loader walks the plan; the features
- * report names the hooks from the same table (load_hooks).
+ * What to load, decided once: probe the kernel's BTF (kernel_probe.h), then
+ * plan from the probe and the caller's options. The loader walks the plan;
+ * the features report names the hooks from the same table (load_hooks).
+ * Pure: the plan is made from the probe struct alone.
  */
 
 /* The parts of the BPF object one load attempt turns on (bpf_program__set_autoload). */
@@ -95,8 +94,6 @@ struct load_plan {
 	bool oom_hook_requested;
 	unsigned int fault_samples;
 };
-
-void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe);
 
 /* 0, or -EOPNOTSUPP with why in err when the options ask for what the kernel lacks. */
 int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,

@@ -21,6 +21,7 @@
 #include "btf_info.h"
 #include "clock.h"
 #include "count_maps.h"
+#include "kernel_probe.h"
 #include "load_plan.h"
 #include "loader.h"
 #include "loader_internal.h"
