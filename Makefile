@@ -208,6 +208,11 @@ $(OUTPUT)/tests/test_memcg_gauges: $(OUTPUT)/user/agent/memcg_gauges.o \
 $(OUTPUT)/tests/test_elf_symbols: $(OUTPUT)/user/profile/elf_symbols.o
 # Not pure since it reads /proc/self/mountinfo too; its test feeds the parser fixtures.
 $(OUTPUT)/tests/test_cgroup_mounts: $(OUTPUT)/user/attribution/cgroup_mounts.o
+# The plan is made from a probe struct (load_plan.o is pure); the probe's BTF checks on
+# hand-built BTF (libbpf).
+$(OUTPUT)/tests/test_load_plan: $(OUTPUT)/user/kernel/btf_info.o
+# The report from a plan and a loader filled by hand (no BPF object).
+$(OUTPUT)/tests/test_loader_report: $(OUTPUT)/user/kernel/loader_report.o
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -264,7 +269,7 @@ $(OUTPUT)/bench/container_lookup: bench/container_lookup.c $(PURE_OBJS) $(OUTPUT
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_H)
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_H)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

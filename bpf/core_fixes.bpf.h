@@ -90,4 +90,65 @@ static __always_inline __u64 mm_counter_pages(struct mm_struct *mm, __u32 member
 	return pages > 0 ? pages : 0;
 }
 
+/*
+ * Charges without the memcg tracepoints. memcg:mod_memcg_state,
+ * mod_memcg_lruvec_state and count_memcg_events are in 6.18's BTF and not in
+ * 6.12's (Debian trixie), and between the two the functions they sit in
+ * lost their "__" (6.18 has mod_memcg_state() and mod_memcg_lruvec_state()
+ * only). Before that the functions behind them are __mod_memcg_state(memcg, idx, val)
+ * and __mod_memcg_lruvec_state(lruvec, idx, val), in the BTF of 5.10, 6.1 and
+ * 6.12 with those arguments, and the item numbers are the same enums the
+ * tracepoints pass. What a hook on them sees (Debian's amd64 kernels, call
+ * sites read from their disassembly with kallsyms):
+ * - 6.1, 6.12: every update; both are only called, never inlined, and
+ *   neither calls the other (6.12 made __mod_memcg_lruvec_state static;
+ *   still one out-of-line copy, still in BTF).
+ * - 5.10: memcontrol.c's own callers (MEMCG_SOCK, from
+ *   mem_cgroup_charge_skmem) call a partial-inlining clone,
+ *   __mod_memcg_state.part.0, which has no BTF: the sock kind is not seen
+ *   there; per-cpu charges (pcpu_alloc) are.
+ * - 6.12 made __mod_memcg_lruvec_state static: Debian's build keeps one
+ *   out-of-line copy, but a build that inlines it into a caller (clang, LTO)
+ *   would hide that caller's charges. Only the tests' comparison with
+ *   memory.stat would show it.
+ *
+ * The memcg of a lruvec: mem_cgroup_per_node embeds the lruvec and points
+ * back at its memcg (the kernel's own container_of). The two fields swapped
+ * places between 6.1 (lruvec first) and 6.12 (memcg first), so the distance
+ * is signed, from relocated offsets.
+ */
+static __always_inline struct mem_cgroup *lruvec_memcg(void *lruvec)
+{
+	long delta = (long)bpf_core_field_offset(struct mem_cgroup_per_node, memcg) -
+		     (long)bpf_core_field_offset(struct mem_cgroup_per_node, lruvec);
+	struct mem_cgroup *memcg = NULL;
+
+	bpf_probe_read_kernel(&memcg, sizeof(memcg), lruvec + delta);
+	return memcg;
+}
+
+/*
+ * Before Linux 5.13 (2d146aa3aa84, "mm: memcontrol: switch to rstat"),
+ * __mod_memcg_lruvec_state() passed every update on to
+ * __mod_memcg_state(memcg, idx, val) as well, so hooks on both functions see
+ * each lruvec item (idx below NR_VM_NODE_STAT_ITEMS) twice. Whether that
+ * inner call reaches the hooked entry depends on the compiler (Debian's
+ * 5.10 calls the .part.0 clone instead), so the __mod_memcg_state hooks drop
+ * node items on every pre-rstat kernel and the lruvec hook alone counts them.
+ * That commit also removed mem_cgroup_per_node::lruvec_stat_local, which is
+ * what tells the layouts apart. Not covered: on those kernels CPU offline
+ * (memcg_hotplug_cpu_dead) re-posts each CPU's batched memcg-only residues
+ * (per-cpu, sock) through __mod_memcg_state, which then counts them again.
+ */
+struct mem_cgroup_per_node___pre513 {
+	void *lruvec_stat_local;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool memcg_state_repeats_lruvec(int item)
+{
+	if (!bpf_core_field_exists(struct mem_cgroup_per_node___pre513, lruvec_stat_local))
+		return false;
+	return item >= 0 && item < bpf_core_enum_value(enum node_stat_item, NR_VM_NODE_STAT_ITEMS);
+}
+
 #endif /* MEMSIGHT_CORE_FIXES_BPF_H */

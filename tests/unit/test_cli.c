@@ -62,6 +62,10 @@ static void test_stream_options_both_spellings(void **state)
 	assert_int_equal(env.command, CMD_FEATURES);
 	assert_int_equal(env.oom_hook, OOM_HOOK_TRACEPOINT);
 	assert_true(env.json);
+	assert_int_equal(parse(2, "stream", "--charge-hook=stat"), 0);
+	assert_int_equal(env.charge_hook, CHARGE_HOOK_STAT);
+	assert_int_equal(parse(3, "stream", "--charge-hook", "kprobe"), 0);
+	assert_int_equal(env.charge_hook, CHARGE_HOOK_KPROBE);
 }
 
 static void test_usage_errors(void **state)

@@ -7,6 +7,10 @@ build/memsight features --json >/out/features.json 2>/out/features.err
 for hook in tp_btf fentry tracepoint; do
 	build/memsight features --json --oom-hook $hook >/out/features-$hook.json 2>/out/features-$hook.err
 done
+# the charge hooks, each asked for by name: which attach on this kernel, and why not
+for hook in fentry kprobe; do
+	build/memsight features --json --charge-hook $hook >/out/features-charges-$hook.json 2>/out/features-charges-$hook.err
+done
 build/memsight features
 # The guests carry the tools the tests compare with, but not bpftrace (LLVM and clang
 # would triple the initramfs): tests say what they skip for that.

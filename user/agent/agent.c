@@ -474,6 +474,7 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 		.btf_path = ms->opts.btf_path,
 		.oom_hook = ms->opts.oom_hook,
 		.fault_hook = ms->opts.fault_hook,
+		.charge_hook = ms->opts.charge_hook,
 		.fault_samples = ms->opts.fault_samples,
 		.bpf_stats = ms->opts.bpf_stats,
 		.on_record = on_record,

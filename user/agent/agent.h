@@ -43,8 +43,9 @@ struct agent_opts {
 	bool cgroup_events;	      /* MEMSIGHT_EVENT_CGROUP when cgroups come and go */
 	uint64_t oom_risk_horizon_ns; /* 0: 5 minutes */
 	uint64_t leak_window_ns;      /* 0: 10 minutes */
+	enum charge_hook charge_hook;
 };
-#define agent_opts__last_field leak_window_ns
+#define agent_opts__last_field charge_hook
 
 /* The longest pin_dir: "DIR/" and a map name (16 bytes with its NUL) must fit in PATH_MAX. */
 #define AGENT_PIN_DIR_MAX (4096 - 1 - 16)

@@ -245,6 +245,19 @@ static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t 
 	return 0;
 }
 
+static int apply_charge_hook(struct env *env, const char *arg, char *err, size_t err_len)
+{
+	/* in enum charge_hook's order */
+	static const char *const names[] = { "auto", "tp_btf", "fentry", "kprobe", "stat" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arg, names[i]))
+			return env->charge_hook = (enum charge_hook)i, 0;
+	return usage_error(err, err_len,
+			   "--charge-hook: '%s' is not one of auto, tp_btf, fentry, kprobe, stat",
+			   arg);
+}
+
 bool parse_decimal(const char *arg, unsigned long max, unsigned long *n)
 {
 	char *end;
@@ -422,6 +435,9 @@ static const struct option_spec options[] = {
 	{ "fault-hook", 0, "HOOK", PROFILING,
 	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
 	  apply_fault_hook },
+	{ "charge-hook", 0, "HOOK", ALL_RUNNING,
+	  "auto, tp_btf, fentry, kprobe or stat (memory.stat deltas): how charges are counted",
+	  apply_charge_hook },
 	{ "fault-samples", 0, "N", ALL_RUNNING & ~CMD_BIT(CMD_TOP),
 	  "emit at most N fault_sample events a second node-wide (x86; default 0: off)",
 	  apply_fault_samples },

@@ -34,6 +34,7 @@ struct env {
 	const char *node;
 	enum oom_hook oom_hook;
 	enum fault_hook fault_hook;
+	enum charge_hook charge_hook;
 	uint32_t fault_samples; /* fault_sample events per second, node-wide; 0: off */
 	uint32_t ringbuf_bytes;
 	bool bpf_stats;

@@ -145,6 +145,7 @@ int features_run(const struct env *env)
 		.btf_path = env->btf_path,
 		.oom_hook = env->oom_hook,
 		.fault_hook = env->fault_hook,
+		.charge_hook = env->charge_hook,
 		.fault_samples = env->fault_samples,
 		.bpf_stats = env->bpf_stats,
 		.on_record = ignore_record,

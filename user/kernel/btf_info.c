@@ -105,6 +105,21 @@ bool btf_info_has_struct(const struct btf *btf, const char *name)
 	       btf__find_by_name_kind(btf, name, BTF_KIND_UNION) > 0;
 }
 
+bool btf_info_struct_has_member(const struct btf *btf, const char *name, const char *member)
+{
+	__s32 id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (unsigned int i = 0; t && i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, m[i].name_off);
+
+		if (n && !strcmp(n, member))
+			return true;
+	}
+	return false;
+}
+
 int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char *type_name)
 {
 	const struct btf_type *t;
@@ -135,6 +150,41 @@ int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char
 	t = id < 0 ? NULL : btf__type_by_id(btf, id);
 	if (!t || !btf_is_struct(t))
 		return 0;
+	pointee = btf__name_by_offset(btf, t->name_off);
+	return pointee && !strcmp(pointee, type_name);
+}
+
+/* Whether BTF type id resolves to a 4-byte integer or enum (a BPF program's `int` argument). */
+static bool is_int32(const struct btf *btf, __u32 type_id)
+{
+	__s32 id = btf__resolve_type(btf, type_id);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+
+	return t && (btf_is_int(t) || btf_is_enum(t)) && t->size == 4;
+}
+
+bool btf_info_func_is(const struct btf *btf, const char *name, unsigned int params,
+		      const char *type_name)
+{
+	__s32 id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const char *pointee;
+
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != params || !params)
+		return false;
+	/* a wider argument (a `long val` one day) would be read truncated, without an error */
+	for (unsigned int i = 1; i < params; i++)
+		if (!is_int32(btf, btf_params(t)[i].type))
+			return false;
+	id = btf__resolve_type(btf, btf_params(t)[0].type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	id = btf__resolve_type(btf, t->type);
+	t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	if (!t || !btf_is_struct(t))
+		return false;
 	pointee = btf__name_by_offset(btf, t->name_off);
 	return pointee && !strcmp(pointee, type_name);
 }

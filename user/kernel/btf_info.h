@@ -30,6 +30,17 @@ int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value)
 /* Whether function `name` exists (fentry can attach to it). */
 bool btf_info_has_func(const struct btf *btf, const char *name);
 
+/*
+ * Whether function `name` exists with `params` parameters, the first a
+ * `struct <type_name> *` and the others 4-byte integers or enums (fentry and
+ * kprobe programs read them by position, as int).
+ */
+bool btf_info_func_is(const struct btf *btf, const char *name, unsigned int params,
+		      const char *type_name);
+
+/* Whether struct `name` has a member `member` (a named one, at its top level). */
+bool btf_info_struct_has_member(const struct btf *btf, const char *name, const char *member);
+
 /* Whether struct/union `name` exists. */
 bool btf_info_has_struct(const struct btf *btf, const char *name);
 

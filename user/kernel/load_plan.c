@@ -2,12 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
-
-#include "btf_info.h"
 #include "load_plan.h"
 
 /*
@@ -29,8 +24,15 @@ const struct load_hook load_hooks[] = {
 	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)", NULL, true },
 	{ PART_CHARGES, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
 	  "charged and uncharged bytes per kind, counted per memcg", false },
-	{ 0, "charges", "memory.stat deltas (userspace)",
-	  "no memcg:mod_memcg_state tracepoint on this kernel", true },
+	{ PART_CHARGES_FENTRY, "charges", "fentry/__mod_memcg_state + __mod_memcg_lruvec_state",
+	  "charged and uncharged bytes per kind, counted per memcg in the functions the "
+	  "tracepoints came to sit in",
+	  true },
+	{ PART_CHARGES_KPROBE, "charges", "kprobe/__mod_memcg_state + __mod_memcg_lruvec_state",
+	  "charged and uncharged bytes per kind, counted per memcg in the functions the "
+	  "tracepoints came to sit in",
+	  true },
+	{ 0, "charges", "memory.stat deltas (userspace)", NULL, true },
 	{ PART_RECLAIM, "reclaim", "tp_btf/mm_vmscan_memcg_reclaim_* + mm_vmscan_direct_reclaim_*",
 	  "stall time of the stalled task's memcg, log2 histogram", false },
 	{ PART_SAMPLES, "fault_samples", "tp_btf/page_fault_user + page_fault_kernel",
@@ -55,28 +57,6 @@ const char *load_part_hook(unsigned int part)
 	const struct load_hook *h = load_hook_of(part);
 
 	return h ? h->hook : NULL;
-}
-
-static bool has_tracepoint(const struct btf *btf, const char *name)
-{
-	char typedef_name[128];
-
-	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", name);
-	return btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) > 0;
-}
-
-void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
-{
-	probe->kernel_btf = !access("/sys/kernel/btf/vmlinux", R_OK);
-	probe->memcg_events = has_tracepoint(btf, "count_memcg_events");
-	probe->memcg_stat = has_tracepoint(btf, "mod_memcg_state");
-	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");
-	probe->mark_victim_task = btf_info_tp_first_arg_is(btf, "mark_victim", "task_struct") == 1;
-	probe->mark_oom_victim = btf_info_has_func(btf, "mark_oom_victim");
-	probe->bpf_loop = !btf_info_enum_value(btf, "BPF_FUNC_loop", &(int64_t){ 0 });
-	probe->cgroup_iter = btf_info_has_func(btf, "bpf_iter_cgroup");
-	/* ENOENT: no BTF object after the first, which is still a permitted listing */
-	probe->module_btf_listed = !bpf_btf_get_next_id(0, &(__u32){ 0 }) || errno == ENOENT;
 }
 
 /*
@@ -123,24 +103,71 @@ static void plan_oom(const struct kernel_probe *probe, enum oom_hook asked, stru
 
 static void add_attempt(struct load_plan *plan, unsigned int parts)
 {
-	/* a repeat of the attempt before it would fail the same way */
-	if (plan->attempt_count && plan->attempts[plan->attempt_count - 1] == parts)
-		return;
+	/* a repeat of an attempt before it would fail the same way */
+	for (unsigned int i = 0; i < plan->attempt_count; i++)
+		if (plan->attempts[i] == parts)
+			return;
 	if (plan->attempt_count < LOAD_ATTEMPTS_MAX)
 		plan->attempts[plan->attempt_count++] = parts;
 }
 
 /*
+ * The charge hooks this kernel offers, best first, into hooks[] (at most 2:
+ * tp_btf or fentry, then kprobe); the count. The tracepoints where they are,
+ * else the functions behind them: fentry needs the kernel's own BTF to
+ * attach, a kprobe only the name. A hook asked for by name is the only one;
+ * `stat` asks for none.
+ */
+static unsigned int charge_hooks(const struct kernel_probe *probe, enum charge_hook asked,
+				 unsigned int hooks[2])
+{
+	const unsigned int by_option[] = {
+		[CHARGE_HOOK_TP_BTF] = PART_CHARGES,
+		[CHARGE_HOOK_FENTRY] = PART_CHARGES_FENTRY,
+		[CHARGE_HOOK_KPROBE] = PART_CHARGES_KPROBE,
+	};
+	unsigned int n = 0;
+
+	if (probe->memcg_stat && probe->kernel_btf)
+		hooks[n++] = PART_CHARGES;
+	else if (probe->memcg_stat_funcs && probe->kernel_btf)
+		hooks[n++] = PART_CHARGES_FENTRY;
+	if (!probe->memcg_stat && probe->memcg_stat_funcs)
+		hooks[n++] = PART_CHARGES_KPROBE;
+	if (asked == CHARGE_HOOK_AUTO)
+		return n;
+	for (unsigned int i = 0; i < n; i++)
+		if (asked < sizeof(by_option) / sizeof(by_option[0]) &&
+		    hooks[i] == by_option[asked])
+			return hooks[0] = hooks[i], 1;
+	return 0;
+}
+
+/* parts, then, when they count charges, the same with each other charge hook, before less */
+static void add_with_charge_hooks(struct load_plan *plan, unsigned int parts,
+				  const unsigned int *charges, unsigned int charge_count)
+{
+	add_attempt(plan, parts);
+	for (unsigned int c = 1; (parts & PART_CHARGES_ANY) && c < charge_count; c++)
+		add_attempt(plan, (parts & ~PART_CHARGES_ANY) | charges[c]);
+}
+
+/*
  * Everything at once, then without what failed: the OOM hook is what must
  * work; page faults, charges, reclaim and the cgroup lifecycle degrade
- * (reported, with why). A fault hook asked for by name is tried alone.
+ * (reported, with why). A fault or charge hook asked for by name (or faults
+ * turned off) is in every attempt as asked, so it is never dropped quietly,
+ * and the other parts still degrade around it.
  */
 static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
 			  struct load_plan *plan)
 {
 	unsigned int best = probe->memcg_events ? PART_FAULTS_MEMCG : PART_FAULTS_PERF;
-	/* charges need the memcg stat tracepoints (newer kernels); reclaim is everywhere */
-	unsigned int extras = PART_RECLAIM | (probe->memcg_stat ? PART_CHARGES : 0);
+	unsigned int charges[2], charge_count = charge_hooks(probe, opts->charge_hook, charges);
+	/* reclaim is everywhere; charges by the best hook, the others tried next */
+	unsigned int extras = PART_RECLAIM | (charge_count ? charges[0] : 0);
+	bool charges_asked =
+		opts->charge_hook != CHARGE_HOOK_AUTO && opts->charge_hook != CHARGE_HOOK_STAT;
 	unsigned int asked = opts->fault_hook == FAULT_HOOK_TP_BTF	 ? PART_FAULTS_MEMCG
 			     : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? PART_FAULTS_PERF
 			     : opts->fault_hook == FAULT_HOOK_OFF	 ? 0
@@ -166,18 +193,72 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 	plan->attempt_count = 0;
 	/*
 	 * Samples are opt-in and x86 only (other arches have no exceptions
-	 * tracepoints); tried once with the fault hook asked for, then left out.
+	 * tracepoints); tried with the fault hook asked for, then left out.
 	 */
 	if (opts->fault_samples && probe->page_fault_user)
-		add_attempt(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges);
-	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
-		if (opts->fault_hook == FAULT_HOOK_AUTO || (ladder[i] & PART_FAULTS) == asked)
-			add_attempt(plan, ladder[i] | gauges);
+		add_with_charge_hooks(plan, PART_CGROUPS | asked | extras | PART_SAMPLES | gauges,
+				      charges, charge_count);
+	for (unsigned int i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		unsigned int parts = ladder[i] | gauges;
+
+		if (opts->fault_hook != FAULT_HOOK_AUTO)
+			parts = (parts & ~PART_FAULTS) | asked;
+		if (charges_asked)
+			parts |= charges[0];
+		add_with_charge_hooks(plan, parts, charges, charge_count);
+	}
+}
+
+/* Why a charge hook asked for by name is not on this kernel. */
+static const char *charge_hook_missing(const struct kernel_probe *probe, enum charge_hook asked)
+{
+	if (asked == CHARGE_HOOK_TP_BTF)
+		return !probe->memcg_stat ? "no memcg:mod_memcg_state tracepoint on this kernel"
+					  : "the memcg tracepoints need the kernel's own BTF "
+					    "(/sys/kernel/btf/vmlinux)";
+	if (probe->memcg_stat)
+		return "it has the memcg tracepoints: use --charge-hook tp_btf or auto";
+	if (!probe->memcg_stat_funcs)
+		return "no __mod_memcg_state(memcg, ...) and __mod_memcg_lruvec_state(lruvec, "
+		       "...) in its BTF";
+	/* only fentry gets here: charge_hooks() offers a kprobe whenever the functions are */
+	return "fentry needs the kernel's own BTF (/sys/kernel/btf/vmlinux)";
+}
+
+/* Why charges may end up without a kernel hook, and the options' verdict on them. */
+static int plan_charges(const struct kernel_probe *probe, enum charge_hook asked,
+			struct load_plan *plan, char *err, size_t err_len)
+{
+	unsigned int hooks[2];
+	const char *why = NULL;
+
+	plan->charge_hook_requested = asked != CHARGE_HOOK_AUTO;
+	if (asked == CHARGE_HOOK_STAT)
+		why = "turned off with --charge-hook stat";
+	else if (!probe->memcg_stat && !probe->memcg_stat_funcs)
+		why = "no memcg:mod_memcg_state tracepoint on this kernel, nor the "
+		      "__mod_memcg_state and __mod_memcg_lruvec_state functions behind it";
+	else if (probe->memcg_stat && !probe->kernel_btf)
+		why = "the memcg tracepoints need the kernel's own BTF (/sys/kernel/btf/vmlinux)";
+	else if (!probe->memcg_stat)
+		why = "no memcg:mod_memcg_state tracepoint on this kernel";
+	snprintf(plan->charges_intro, sizeof(plan->charges_intro), "%s", why ? why : "");
+	if (asked == CHARGE_HOOK_AUTO || asked == CHARGE_HOOK_STAT ||
+	    charge_hooks(probe, asked, hooks))
+		return 0;
+	snprintf(err, err_len, "--charge-hook %s: not on this kernel (%s)",
+		 asked == CHARGE_HOOK_TP_BTF   ? "tp_btf"
+		 : asked == CHARGE_HOOK_FENTRY ? "fentry"
+					       : "kprobe",
+		 charge_hook_missing(probe, asked));
+	return -EOPNOTSUPP;
 }
 
 int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,
 		   struct load_plan *plan, char *err, size_t err_len)
 {
+	int ret;
+
 	memset(plan, 0, sizeof(*plan));
 	plan->probe = *probe;
 	if (opts->fault_hook == FAULT_HOOK_TP_BTF && !probe->memcg_events) {
@@ -202,6 +283,9 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 	plan->fault_hook_requested = opts->fault_hook != FAULT_HOOK_AUTO;
 	plan->oom_hook_requested = opts->oom_hook != OOM_HOOK_AUTO;
 	plan->fault_samples = opts->fault_samples;
+	ret = plan_charges(probe, opts->charge_hook, plan, err, err_len);
+	if (ret)
+		return ret;
 	plan_oom(probe, opts->oom_hook, plan);
 	plan_attempts(probe, opts, plan);
 	if (opts->fault_hook == FAULT_HOOK_OFF)

@@ -7,12 +7,11 @@
 
 #include "loader.h"
 
-struct btf;
-
 /*
- * What to load, decided once: probe the kernel's BTF, then plan from the
- * probe and the caller's options. The loader walks the plan; the features
- * report names the hooks from the same table (load_hooks).
+ * What to load, decided once: probe the kernel's BTF (kernel_probe.h), then
+ * plan from the probe and the caller's options. The loader walks the plan;
+ * the features report names the hooks from the same table (load_hooks).
+ * Pure: the plan is made from the probe struct alone.
  */
 
 /* The parts of the BPF object one load attempt turns on (bpf_program__set_autoload). */
@@ -27,16 +26,24 @@ enum load_part {
 	PART_RECLAIM = 1U << 7,
 	PART_SAMPLES = 1U << 8,
 	PART_GAUGES = 1U << 9, /* the memcg gauges iterator */
+	PART_CHARGES_FENTRY = 1U << 10,
+	PART_CHARGES_KPROBE = 1U << 11,
 };
 
 #define PART_OOM    (PART_OOM_TP_BTF | PART_OOM_FENTRY | PART_OOM_TRACEPOINT)
 #define PART_FAULTS (PART_FAULTS_MEMCG | PART_FAULTS_PERF)
+/* charges counted in the kernel, by any hook */
+#define PART_CHARGES_ANY (PART_CHARGES | PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)
 
 /* What the kernel offers, read from its BTF once. */
 struct kernel_probe {
-	bool kernel_btf;	/* /sys/kernel/btf/vmlinux: attaching tp_btf and fentry needs it */
-	bool memcg_events;	/* memcg:count_memcg_events */
-	bool memcg_stat;	/* memcg:mod_memcg_state (and the lruvec twin) */
+	bool kernel_btf;   /* /sys/kernel/btf/vmlinux: attaching tp_btf and fentry needs it */
+	bool memcg_events; /* memcg:count_memcg_events */
+	bool memcg_stat;   /* memcg:mod_memcg_state (and the lruvec twin) */
+	/* __mod_memcg_state(memcg, ...) and __mod_memcg_lruvec_state(lruvec, ...) in BTF */
+	bool memcg_stat_funcs;
+	/* mem_cgroup_per_node::lruvec_stat_local: before 5.13's rstat (core_fixes.bpf.h) */
+	bool memcg_pre_rstat;
 	bool page_fault_user;	/* exceptions:page_fault_user (x86 only) */
 	bool mark_victim_task;	/* oom:mark_victim passes the victim's task (2024) */
 	bool mark_oom_victim;	/* mark_oom_victim() is a traceable function */
@@ -62,7 +69,7 @@ const struct load_hook *load_hook_of(unsigned int part);
 /* Its name, for the reports and the JSON lines' "source"; NULL when none. */
 const char *load_part_hook(unsigned int part);
 
-#define LOAD_ATTEMPTS_MAX 6
+#define LOAD_ATTEMPTS_MAX 8
 
 struct load_plan {
 	struct kernel_probe probe;
@@ -81,11 +88,12 @@ struct load_plan {
 	/* why the fallbacks' reasons start where they do ("turned off with ...; ") */
 	char fallback_intro[256];
 	bool fault_hook_requested; /* --fault-hook named one: no quiet fallback */
+	bool charge_hook_requested;
+	/* why charges have no tracepoint (or no hook at all) here; empty: they have */
+	char charges_intro[256];
 	bool oom_hook_requested;
 	unsigned int fault_samples;
 };
-
-void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe);
 
 /* 0, or -EOPNOTSUPP with why in err when the options ask for what the kernel lacks. */
 int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *opts,

@@ -21,6 +21,7 @@
 #include "btf_info.h"
 #include "clock.h"
 #include "count_maps.h"
+#include "kernel_probe.h"
 #include "load_plan.h"
 #include "loader.h"
 #include "loader_internal.h"
@@ -200,6 +201,10 @@ static void set_autoload(struct memsight_bpf *skel, unsigned int parts,
 		{ skel->progs.fault_sample_kernel, PART_SAMPLES },
 		{ skel->progs.charges_memcg_state, PART_CHARGES },
 		{ skel->progs.charges_lruvec_state, PART_CHARGES },
+		{ skel->progs.charges_memcg_state_fentry, PART_CHARGES_FENTRY },
+		{ skel->progs.charges_lruvec_state_fentry, PART_CHARGES_FENTRY },
+		{ skel->progs.charges_memcg_state_kprobe, PART_CHARGES_KPROBE },
+		{ skel->progs.charges_lruvec_state_kprobe, PART_CHARGES_KPROBE },
 		{ skel->progs.reclaim_memcg_begin, PART_RECLAIM },
 		{ skel->progs.reclaim_memcg_end, PART_RECLAIM },
 		{ skel->progs.reclaim_direct_begin, PART_RECLAIM },
@@ -244,7 +249,7 @@ static int configure(struct memsight_bpf *skel, const struct btf_values *values,
 		return ret;
 	set_autoload(skel, parts, &plan->probe);
 	*(volatile __u64 *)&skel->rodata->fault_samples_per_sec = plan->fault_samples;
-	if (parts & PART_CHARGES)
+	if (parts & PART_CHARGES_ANY)
 		set_charge_items(skel, values);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
@@ -338,6 +343,61 @@ static int attempt(struct loader *loader, const struct load_plan *plan,
 	return ret;
 }
 
+/* charges_err's row for the charge function hook in parts, -1: none */
+static int charges_err_row(unsigned int parts)
+{
+	return parts & PART_CHARGES_FENTRY ? 0 : parts & PART_CHARGES_KPROBE ? 1 : -1;
+}
+
+/*
+ * A failed attempt's error, for the charges' reason, when it is the charge
+ * function hook's: libbpf's first warning names one of its programs or the
+ * functions only they hook (a legacy kprobe's error names just the
+ * function), or (theirs) the same parts with another charge hook got
+ * further. The first per hook is kept: every OOM hook retries them.
+ */
+static void note_charges_failure(struct loader *loader, unsigned int parts, const char *err,
+				 bool theirs)
+{
+	int row = charges_err_row(parts);
+
+	if (row < 0 || loader->charges_err[row][0])
+		return;
+	if (!theirs && !strstr(err, "prog 'charges_") && !strstr(err, "'__mod_memcg_"))
+		return;
+	snprintf(loader->charges_err[row], sizeof(loader->charges_err[row]), "%s: %s",
+		 load_part_hook(parts & (PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)), err);
+}
+
+/* b is a's parts with another charge hook: what a failed and b did not is that hook's */
+static bool only_charges_differ(unsigned int a, unsigned int b)
+{
+	return a != b && (a & ~PART_CHARGES_ANY) == (b & ~PART_CHARGES_ANY);
+}
+
+/* Attempt i failed with err: into the fault fallbacks' log, or samples_err, or charges_err. */
+static void note_failure(struct loader *loader, const struct load_plan *plan, unsigned int i,
+			 const char *err, char *log, size_t log_len, size_t *used)
+{
+	unsigned int parts = plan->attempts[i];
+	const char *faults = load_part_hook(parts & PART_FAULTS);
+
+	note_charges_failure(loader, parts, err, false);
+	if (parts & PART_SAMPLES) {
+		/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
+		snprintf(loader->samples_err, sizeof(loader->samples_err),
+			 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or later)",
+			 err);
+		return;
+	}
+	/* retried next with another charge hook only: not a step down for faults */
+	if (i + 1 < plan->attempt_count && only_charges_differ(parts, plan->attempts[i + 1]))
+		return;
+	if (*used < log_len)
+		*used += snprintf(log + *used, log_len - *used, "%s; (%s) ",
+				  faults ? faults : "without faults", err);
+}
+
 /*
  * The plan's attempts with one OOM hook, best first, until one attaches.
  * What each failure was goes to `log`, the reason the fallbacks report.
@@ -346,6 +406,7 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan,
 			 const struct btf_values *values, unsigned int oom, char *log,
 			 size_t log_len, char *err, size_t err_len)
 {
+	char last_err[256] = "";
 	bool intro = false;
 	size_t used = 0;
 	int ret = -EINVAL;
@@ -353,26 +414,23 @@ static int walk_attempts(struct loader *loader, const struct load_plan *plan,
 	log[0] = '\0';
 	for (unsigned int i = 0; i < plan->attempt_count; i++) {
 		unsigned int parts = plan->attempts[i];
-		const char *faults = load_part_hook(parts & PART_FAULTS);
+		int row = charges_err_row(parts);
 
 		if (!(parts & PART_SAMPLES) && !intro) {
 			used += snprintf(log, log_len, "%s", plan->fallback_intro);
 			intro = true;
 		}
 		ret = attempt(loader, plan, values, oom | parts, err, err_len);
-		if (!ret)
-			return 0;
-		if (parts & PART_SAMPLES) {
-			/* The rate limiter's atomic fetch-and-add and compare-and-swap need 5.12. */
-			snprintf(loader->samples_err, sizeof(loader->samples_err),
-				 "%s (the in-kernel rate limit needs BPF atomics, Linux 5.12 or "
-				 "later)",
-				 err);
+		if (ret) {
+			note_failure(loader, plan, i, err, log, log_len, &used);
+			snprintf(last_err, sizeof(last_err), "%s", err);
 			continue;
 		}
-		if (used < log_len)
-			used += snprintf(log + used, log_len - used, "%s; (%s) ",
-					 faults ? faults : "without faults", err);
+		if (i > 0 && only_charges_differ(plan->attempts[i - 1], parts))
+			note_charges_failure(loader, plan->attempts[i - 1], last_err, true);
+		if (row >= 0) /* attached after all: an earlier failure is not its reason */
+			loader->charges_err[row][0] = '\0';
+		return 0;
 	}
 	return ret;
 }
@@ -408,66 +466,18 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "", hook,
 			 why);
 	}
-	snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
+	/* every attempt carried the hook an option named: point at the option too */
+	if (plan->charge_hook_requested && plan->attempt_count &&
+	    (plan->attempts[0] & PART_CHARGES_ANY))
+		snprintf(err, err_len, "no OOM hook could be attached with --charge-hook %s: %s",
+			 load_part_hook(plan->attempts[0] & PART_CHARGES_ANY), skipped);
+	else if (plan->fault_hook_requested && plan->attempt_count &&
+		 (plan->attempts[0] & PART_FAULTS))
+		snprintf(err, err_len, "no OOM hook could be attached with --fault-hook %s: %s",
+			 load_part_hook(plan->attempts[0] & PART_FAULTS), skipped);
+	else
+		snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
 	return -EOPNOTSUPP;
-}
-
-/* Why a feature uses the hook it does, or none. */
-static const char *hook_reason(const struct loader *loader, const struct load_plan *plan,
-			       const struct load_hook *used, const char *feature,
-			       const char *oom_reason, const char *log)
-{
-	if (!strcmp(feature, "oom_kill"))
-		return oom_reason;
-	if (!strcmp(feature, "gauges") && !(used && used->part))
-		return loader->gauges_err[0] ? loader->gauges_err
-		       : !plan->probe.cgroup_iter
-			       ? "no cgroup iterator on this kernel (it came in Linux 6.1)"
-		       : !plan->probe.kernel_btf ? "the cgroup iterator needs the kernel's own BTF"
-						 : "no memory controller mounted";
-	if (used && used->part == PART_FAULTS_PERF)
-		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
-	if (used)
-		return used->how;
-	if (!strcmp(feature, "fault_samples"))
-		return !plan->fault_samples ? "off (--fault-samples N turns it on)"
-		       : loader->samples_err[0]
-			       ? loader->samples_err
-			       : "no exceptions:page_fault_user tracepoint (x86 only)";
-	return log;
-}
-
-/*
- * What was attached for each feature, and why (read by `features` and
- * /metrics): for each feature in load_hooks, its first hook attached.
- */
-static void report_hooks(struct loader *loader, const struct load_plan *plan,
-			 const char *oom_reason, char *log)
-{
-	struct loader_report *report = &loader->report;
-
-	for (size_t n = strlen(log); n > 0 && (log[n - 1] == ' ' || log[n - 1] == ';');)
-		log[--n] = '\0';
-	for (unsigned int i = 0; i < load_hook_count && report->hook_count < LOADER_HOOKS_MAX;
-	     i++) {
-		const char *feature = load_hooks[i].feature;
-		const struct load_hook *used = NULL;
-		struct hook_report *h;
-
-		if (i > 0 && !strcmp(feature, load_hooks[i - 1].feature))
-			continue; /* reported with the feature's first row */
-		for (unsigned int j = i; j < load_hook_count && !used; j++)
-			if (!strcmp(load_hooks[j].feature, feature) &&
-			    (!load_hooks[j].part || (load_hooks[j].part & loader->parts)))
-				used = &load_hooks[j];
-		h = &report->hooks[report->hook_count++];
-		h->feature = feature;
-		h->hook = used ? used->hook : NULL;
-		h->status = used ? HOOK_ATTACHED : HOOK_UNAVAILABLE;
-		h->fallback = used && used->fallback;
-		snprintf(h->reason, sizeof(h->reason), "%s",
-			 hook_reason(loader, plan, used, feature, oom_reason, log));
-	}
 }
 
 /*
@@ -565,7 +575,7 @@ static int load_with_btf(struct loader *loader, const struct loader_opts *opts, 
 		ret = attach_from_plan(loader, &plan, &values, oom_reason, sizeof(oom_reason), log,
 				       sizeof(log), err, err_len);
 	if (!ret)
-		report_hooks(loader, &plan, oom_reason, log);
+		loader_report_hooks(loader, &plan, oom_reason, log);
 	return ret;
 }
 

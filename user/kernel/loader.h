@@ -26,6 +26,7 @@ struct loader_opts {
 	const char *btf_path;
 	enum oom_hook oom_hook;
 	enum fault_hook fault_hook;
+	enum charge_hook charge_hook;
 	uint32_t fault_samples;
 	bool bpf_stats;
 	loader_record_fn on_record;

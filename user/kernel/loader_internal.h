@@ -26,6 +26,7 @@ struct loader {
 	unsigned int parts;	       /* enum load_part: what is attached */
 	char samples_err[512];	       /* why --fault-samples could not be served */
 	char gauges_err[512];	       /* why the gauges iterator could not be loaded */
+	char charges_err[2][256];      /* why fentry [0] and kprobe [1] charges failed */
 	struct bpf_link *gauges_link;  /* the gauges iterator, attached to its walk's root */
 	const struct memsight_memcg_gauges *gauges; /* memcg_gauges, mapped read-only */
 	size_t gauges_map_len;
@@ -48,6 +49,13 @@ int loader_open_ring_buffers(struct loader *loader, bool leave_events, char *err
 /* The gauges iterator, when loaded: attached to memcg_root and its array mapped; 0 or -errno. */
 int loader_attach_gauges(struct loader *loader, struct memsight_bpf *skel, const char *memcg_root);
 void loader_detach_gauges(struct loader *loader);
+struct load_plan;
+/*
+ * Fills loader->report from what is attached: each feature's hook and why
+ * (oom_reason for the OOM hook, log: the failed attempts, trimmed here).
+ */
+void loader_report_hooks(struct loader *loader, const struct load_plan *plan,
+			 const char *oom_reason, char *log);
 /* The counting maps of what was attached, as count sources; 0 or -errno with why in err. */
 int loader_open_count_sources(struct loader *loader, char *err, size_t err_len);
 

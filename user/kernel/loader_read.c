@@ -69,7 +69,7 @@ int loader_open_count_sources(struct loader *loader, char *err, size_t err_len)
 	} families[COUNT_FAMILIES] = {
 		[COUNT_FAULTS] = { loader->parts & PART_FAULTS, maps->fault_slots,
 				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
-		[COUNT_CHARGES] = { loader->parts & PART_CHARGES, maps->charge_slots,
+		[COUNT_CHARGES] = { loader->parts & PART_CHARGES_ANY, maps->charge_slots,
 				    maps->charge_overflow, SLOT_HEADER_WORDS,
 				    2 * MEMSIGHT_CHARGE_KINDS },
 		[COUNT_RECLAIM] = { loader->parts & PART_RECLAIM, NULL, maps->reclaim_stats, 0,
@@ -161,8 +161,8 @@ const char *loader__fault_hook(const struct loader *loader)
 
 const char *loader__charge_source(const struct loader *loader)
 {
-	if (loader->parts & PART_CHARGES)
-		return load_part_hook(PART_CHARGES);
+	if (loader->parts & PART_CHARGES_ANY)
+		return load_part_hook(loader->parts & PART_CHARGES_ANY);
 	/* the userspace fallback's row (part 0) */
 	for (unsigned int i = 0; i < load_hook_count; i++)
 		if (!load_hooks[i].part && !strcmp(load_hooks[i].feature, "charges"))

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "btf_info.h"
+#include "kernel_probe.h"
 #include "load_plan.h"
 #include "log.h"
 #include "perf_links.h"
