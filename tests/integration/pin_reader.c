@@ -5,12 +5,15 @@
  * in the tree), as another agent would. Prints one line per OOM record:
  *   oom version=V header=H pid=P tid=T comm=C cgroup_id=N path=/a/b limit=L
  * (V: the record's layout version, H: the one this reader was built with)
- * and exits after the first one, or after SECONDS (status 1).
+ * and exits after the first one, or after SECONDS (status 1). With PATH, only a
+ * kill in the memcg at PATH ends it: the ring is node-wide, and other kills on
+ * the node print as "other ..." lines.
  *
- * Usage: pin_reader DIR SECONDS
+ * Usage: pin_reader DIR SECONDS [PATH]
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +22,22 @@
 #include "memsight.h"
 
 static int done;
+static const char *wanted_path;
 
-/* The record's path: names are stored leaf first. */
-static void print_path(const struct memsight_cgroup *cg)
+/* The record's path into out: names are stored leaf first. */
+static void format_path(const struct memsight_cgroup *cg, char *out, size_t len)
 {
-	if (!cg->depth) {
-		printf("/");
-		return;
+	size_t used = 0;
+
+	snprintf(out, len, "/");
+	for (int i = (int)cg->depth - 1; i >= 0 && used < len; i--) {
+		int n = snprintf(out + used, len - used, "/%.*s", MEMSIGHT_CGROUP_NAME_LEN,
+				 cg->names[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
 	}
-	for (int i = (int)cg->depth - 1; i >= 0; i--)
-		printf("/%.*s", MEMSIGHT_CGROUP_NAME_LEN, cg->names[i]);
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -36,15 +45,21 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct memsight_record_header *hdr = data;
 	const struct memsight_oom_record *rec = data;
 
+	char path[MEMSIGHT_CGROUP_LEVELS_MAX * (MEMSIGHT_CGROUP_NAME_LEN + 1) + 2];
+	bool ours;
+
 	if (size < sizeof(*hdr) || hdr->type != MEMSIGHT_RECORD_OOM_KILL || size < sizeof(*rec))
 		return 0;
-	printf("oom version=%u header=%u pid=%u tid=%u comm=%.*s cgroup_id=%llu path=",
-	       hdr->version, MEMSIGHT_RECORD_VERSION, rec->victim_pid, rec->victim_tid,
-	       MEMSIGHT_COMM_LEN, rec->victim_comm, (unsigned long long)rec->victim_cgroup.id);
-	print_path(&rec->victim_cgroup);
-	printf(" limit=%llu\n", (unsigned long long)rec->memcg_limit_bytes);
+	format_path(&rec->victim_cgroup, path, sizeof(path));
+	ours = !wanted_path || !strcmp(path, wanted_path);
+	printf("%s version=%u header=%u pid=%u tid=%u comm=%.*s cgroup_id=%llu path=%s "
+	       "limit=%llu\n",
+	       ours ? "oom" : "other", hdr->version, MEMSIGHT_RECORD_VERSION, rec->victim_pid,
+	       rec->victim_tid, MEMSIGHT_COMM_LEN, rec->victim_comm,
+	       (unsigned long long)rec->victim_cgroup.id, path,
+	       (unsigned long long)rec->memcg_limit_bytes);
 	fflush(stdout);
-	done = 1;
+	done = ours;
 	return 0;
 }
 
@@ -55,10 +70,11 @@ int main(int argc, char **argv)
 	time_t end;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: pin_reader DIR SECONDS\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: pin_reader DIR SECONDS [PATH]\n");
 		return 2;
 	}
+	wanted_path = argc == 4 ? argv[3] : NULL;
 	snprintf(path, sizeof(path), "%s/events", argv[1]);
 	fd = bpf_obj_get(path);
 	if (fd < 0) {

@@ -21,7 +21,8 @@ for map in events fault_slots fault_overflow charge_slots charge_overflow reclai
 	check "pinned $map" test -e "$pin/$map"
 done
 check "stderr says who reads the events now" grep -q "whoever reads $pin/events" "$WORK/pinned.err"
-"$HELPERS/pin_reader" "$pin" 30 >"$WORK/reader.out" 2>"$WORK/reader.err" &
+# the ring is node-wide: the reader waits for the kill in this test's memcg
+"$HELPERS/pin_reader" "$pin" 30 "$PREFIX/pinned-victim" >"$WORK/reader.out" 2>"$WORK/reader.err" &
 reader=$!
 BG_PIDS+=($reader)
 wait_for 10 grep -q '^reading' "$WORK/reader.out"
