@@ -10,15 +10,15 @@
 #    YAML, the YAML read by a YAML parser and its `resources` blocks validated against
 #    the Kubernetes schemas as the chart's renderings are (tests/chart/validate.js).
 #  - A live one: a docker container with a 256 MiB limit running a 48 MiB sawtooth under
-#    `memsight run`, scraped every second by a second Prometheus for about three minutes;
-#    `recommend --window 5m` must give it a limit above the peak the kernel saw
+#    `memsight run`, scraped every second by a second Prometheus for about 80 seconds;
+#    `recommend --window 2m` must give it a limit above the peak the kernel saw
 #    (memory.max_usage_in_bytes / memory.peak) and below its own limit.
 #  - The errors: Prometheus unreachable, a server that is not Prometheus, no memsight
 #    series, none in the window, a namespace with none, bad options.
 source "$(dirname "$0")/lib.sh"
 
 MIB=$((1 << 20))
-LIVE_WAIT_S=175 # the 5m window needs half of itself (150 s) of history, plus scrapes
+LIVE_WAIT_S=80 # the live case's 2m window needs half of itself (60 s) of history, plus scrapes
 export CHART_NODE_MODULES=${CHART_TOOLS:-$ROOT/build/tools/chart}/node_modules
 
 # recommend_to NAME ARGS...: runs recommend; NAME.out, NAME.err and RC.
@@ -267,8 +267,8 @@ expect_failure "no --prometheus" 2 "recommend needs --prometheus URL" nourl
 left=$((LIVE_WAIT_S - (SECONDS - LIVE_START)))
 echo "the live container: $((SECONDS - LIVE_START)) s of scrapes so far; ${left} s more"
 [ "$left" -gt 0 ] && sleep "$left"
-recommend_to live --prometheus "$LIVE_PROM" --window 5m --format json
-expect_eq "recommend --window 5m: exit 0 ($(head -c 200 "$WORK/live.err"))" "$RC" 0
+recommend_to live --prometheus "$LIVE_PROM" --window 2m --format json
+expect_eq "recommend --window 2m: exit 0 ($(head -c 200 "$WORK/live.err"))" "$RC" 0
 line=$(jq -c --arg n "$name" 'select(.container == $n)' "$WORK/live.out")
 echo "  $line"
 if [ $CGROUP_V2 -eq 1 ]; then
@@ -289,7 +289,7 @@ check_jq_line "the limit is above the peak the kernel saw ($kernel_peak)" \
 	".recommended_limit_bytes > $kernel_peak" "$line"
 check_jq_line "the limit is below the container's 256 MiB" \
 	".recommended_limit_bytes < $((256 * MIB))" "$line"
-check_jq_line "history: most of the time it was scraped" ".history_s >= 150 and .history_s <= 300" "$line"
+check_jq_line "history: most of the time it was scraped" ".history_s >= 60 and .history_s <= 120" "$line"
 $DOCKER rm -f "$name" >/dev/null 2>&1
 
 finish
