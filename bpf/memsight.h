@@ -252,11 +252,14 @@ struct memsight_memcg_gauges {
 /*
  * memsight profile: page faults sampled with their call stacks and summed in
  * the kernel per {process, memcg, user stack, kernel stack} (profile.bpf.c).
- * A stack id is an index into the profile's stack-trace map, or negative: no
- * such stack (MEMSIGHT_PROFILE_NO_STACK) or the walk failed (-errno).
+ * A stack id is an index into the profile's stack-trace map, from
+ * MEMSIGHT_PROFILE_SPILL_BASE up a key of its spill map, or negative: no such
+ * stack (MEMSIGHT_PROFILE_NO_STACK) or the walk failed (-errno).
  */
 #define MEMSIGHT_PROFILE_STACK_DEPTH 127 /* the kernel's PERF_MAX_STACK_DEPTH */
 #define MEMSIGHT_PROFILE_NO_STACK    (-1)
+/* Ids from here up name a stack in the spill map, not the stack-trace map. */
+#define MEMSIGHT_PROFILE_SPILL_BASE 0x40000000
 
 struct memsight_profile_key {
 	__u32 tgid;
@@ -289,6 +292,7 @@ struct memsight_profile_stats {
 	__u64 kernel_stack_failed;  /* a kernel-mode fault whose kernel stack was lost */
 	__u64 map_full;		    /* samples lost: the stack-count hash was full */
 	__u64 nested;		    /* faults raised by the stack walk itself, not counted */
+	__u64 stacks_spilled;	    /* stacks kept in the spill map: their bucket was taken */
 };
 
 /* Counters kept by the BPF side, read by userspace each interval. */

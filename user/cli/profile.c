@@ -339,13 +339,14 @@ static void summary(struct session *s, const struct profile_collection *c,
 	log_info("profile: %llu of %llu faults sampled from %u processes, %zu "
 		 "stacks; user stacks of one frame %.1f%%, cut at %d frames %.1f%%, lost %.1f%% "
 		 "(unreadable %llu"
-		 ", map collisions %llu, other %llu), kernel stacks lost %llu"
+		 ", map collisions %llu, other %llu; %llu kept in the spill map), kernel stacks "
+		 "lost %llu"
 		 ", samples lost to a full map %llu; the walks themselves faulted %llu times%s%s",
 		 st->sampled, st->matched, id_table__count(s->pids_seen), c->count,
 		 share(c->single_frame_samples, c->samples), MEMSIGHT_PROFILE_STACK_DEPTH,
 		 share(c->truncated_samples, c->samples), share(c->lost_stack_samples, c->samples),
 		 st->user_stack_fault, st->user_stack_collision, st->user_stack_other,
-		 st->kernel_stack_failed, st->map_full, st->nested,
+		 st->stacks_spilled, st->kernel_stack_failed, st->map_full, st->nested,
 		 s->env->output ? "; written to " : "", s->env->output ? s->env->output : "");
 	if (c->samples && share(c->single_frame_samples, c->samples) > 50.0)
 		log_info("profile: most user stacks have one frame: the code was likely built "

@@ -286,10 +286,13 @@ int profile_loader__each(const struct profile_loader *l,
 
 size_t profile_loader__stack(const struct profile_loader *l, int32_t id, uint64_t *ips)
 {
+	const struct bpf_map *map = id >= MEMSIGHT_PROFILE_SPILL_BASE
+					    ? l->skel->maps.profile_spill_stacks
+					    : l->skel->maps.profile_stacks;
 	__u32 key = (__u32)id;
 	size_t n = 0;
 
-	if (id < 0 || bpf_map__lookup_elem(l->skel->maps.profile_stacks, &key, sizeof(key), ips,
+	if (id < 0 || bpf_map__lookup_elem(map, &key, sizeof(key), ips,
 					   MEMSIGHT_PROFILE_STACK_DEPTH * sizeof(__u64), 0))
 		return 0;
 	while (n < MEMSIGHT_PROFILE_STACK_DEPTH && ips[n])
