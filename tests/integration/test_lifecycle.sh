@@ -48,8 +48,8 @@ rc=$?
 elapsed=$(($(now_ms) - t0))
 expect_eq "memsight | head -n 1: memsight's exit status" "$rc" 0
 within "ended by itself (ms)" "$elapsed" 0 5000
-# container_stats lines come first in an interval when anything on the node faulted
-check_jq "head got one JSON line" '.v == 1 and (.type == "agent_stats" or .type == "container_stats")' "$WORK/head.out"
+# any contract line may come first on a shared node (another cgroup's oom_kill, say)
+check_jq "head got one JSON line" '.v == 1 and (.type | type == "string")' "$WORK/head.out"
 check "nothing on stderr" test ! -s "$WORK/head.err"
 
 echo "--duration"
