@@ -47,9 +47,11 @@ DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
 	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
 	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev golang-go linux-perf
-# libcurl's headers only: `recommend` loads it with dlopen (user/recommend/curl_lib.h).
-LIBS_PKG := libbpf json-c libmicrohttpd ncursesw
-LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lmicrohttpd -lncursesw -ltinfo) -lelf -lz -lpthread -lm -ldl
+# libcurl's and libmicrohttpd's headers only: `recommend` and `run` load them with dlopen
+# (user/util/dynlib.h).
+LIBS_PKG := libbpf json-c ncursesw
+DLOPEN_PKG := libcurl libmicrohttpd
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lncursesw -ltinfo) -lelf -lz -lpthread -lm -ldl
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
@@ -63,7 +65,7 @@ endif
 USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-I$(OUTPUT) -Ibpf -Iuser $(addprefix -I,$(USER_DIRS)) \
-	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) libcurl 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) $(DLOPEN_PKG) 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror -MMD -MP \
 	-I$(dir $(VMLINUX_H)) -Ibpf
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include "file_limit.h"
 #include "http_server.h"
 #include "log.h"
+#include "mhd_lib.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -48,6 +48,9 @@
 #define EXCHANGE_DEADLINE_S 10U
 #define CONNECTION_SLOTS    512U
 #define PER_IP_SLOTS	    (CONNECTION_SLOTS / 4)
+
+/* libmicrohttpd's functions, loaded by http_server__serve(). */
+static const struct mhd_lib *mhd;
 
 /*
  * A published /metrics page, never changed once published: the responses
@@ -98,12 +101,12 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = mhd->queue_response(conn, status, resp);
+	mhd->destroy_response(resp);
 	return ret;
 }
 
@@ -123,7 +126,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	va_end(ap);
 	if (len < 0)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
+	resp = mhd->create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		free(body);
 	return reply(conn, status, "text/plain; charset=utf-8", resp);
@@ -186,7 +189,7 @@ static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Conn
 	if (!page)
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  "no figures yet: memsight is starting\n");
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+	resp = mhd->create_response_from_buffer_with_free_callback_cls(
 		page->text.len, page->text.buf, page_release, page);
 	if (!resp) {
 		page_release(page);
@@ -266,7 +269,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	const union MHD_ConnectionInfo *info;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		info = mhd->get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		c = info ? calloc(1, sizeof(*c)) : NULL;
 		*socket_context = c;
 		if (!c)
@@ -312,7 +315,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		return;
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	info = mhd->get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c = info ? info->socket_context : NULL;
 	if (!c)
 		return;
@@ -458,11 +461,10 @@ static void init_rendered_cond(struct http_server *server)
 	pthread_condattr_destroy(&attr);
 }
 
-struct http_server *http_server__start(const char *host, uint16_t port, uint64_t stall_ns,
-				       char *err, size_t err_len)
+struct http_server *http_server__open(const char *host, uint16_t port, uint64_t stall_ns, char *err,
+				      size_t err_len)
 {
 	struct http_server *server = calloc(1, sizeof(*server));
-	int ret;
 
 	if (!server) {
 		snprintf(err, err_len, "out of memory");
@@ -487,15 +489,24 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 		http_server__stop(server);
 		return NULL;
 	}
+	return server;
+}
+
+int http_server__serve(struct http_server *server, char *err, size_t err_len)
+{
+	int ret;
+
+	mhd = mhd_lib_get(err, err_len);
+	if (!mhd)
+		return -ENOENT;
 	ret = start_reaper(server);
 	if (ret) {
 		snprintf(err, err_len, "can't start the HTTP server's reaper thread: %s",
 			 strerror(-ret));
-		http_server__stop(server);
-		return NULL;
+		return ret;
 	}
 	/* The idle timeout matches the deadline: a keep-alive connection waits no longer. */
-	server->daemon = MHD_start_daemon(
+	server->daemon = mhd->start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, server, MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
 		MHD_OPTION_CONNECTION_LIMIT, CONNECTION_SLOTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -504,11 +515,10 @@ struct http_server *http_server__start(const char *host, uint16_t port, uint64_t
 		on_completed, server, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!server->daemon) {
 		snprintf(err, err_len, "can't start the HTTP server on %s", server->address);
-		http_server__stop(server);
-		return NULL;
+		return -EIO;
 	}
 	server->listen_fd = -1; /* the daemon owns and closes it now */
-	return server;
+	return 0;
 }
 
 void http_server__stop(struct http_server *server)
@@ -518,7 +528,7 @@ void http_server__stop(struct http_server *server)
 	stop_reaper(server);
 	/* closes every connection, each through on_connection: the list empties */
 	if (server->daemon)
-		MHD_stop_daemon(server->daemon);
+		mhd->stop_daemon(server->daemon);
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
 	if (server->page)

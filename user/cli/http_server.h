@@ -9,7 +9,8 @@
 #include "strbuf.h"
 
 /*
- * `memsight run`'s HTTP endpoints, served by libmicrohttpd on its own thread:
+ * `memsight run`'s HTTP endpoints, served by libmicrohttpd (user/cli/mhd_lib.h) on its
+ * own thread:
  *   /metrics  the last page the main loop published, rendered for a scrape that
  *             finds newer figures (it waits for it at most 250 ms)
  *   /healthz  200 while the main loop's heartbeat is recent, else 503
@@ -19,11 +20,18 @@
 struct http_server;
 
 /*
- * Listens on host:port (port 0: any free port). stall_ns: how old a heartbeat
- * may get before /healthz fails. NULL with a one-line reason in err.
+ * Binds and listens on host:port (port 0: any free port), so that a taken
+ * port fails before the slow start-up; connections wait in the socket's
+ * backlog until http_server__serve(). stall_ns: how old a heartbeat may get
+ * before /healthz fails. NULL with a one-line reason in err.
  */
-struct http_server *http_server__start(const char *host, uint16_t port, uint64_t stall_ns,
-				       char *err, size_t err_len);
+struct http_server *http_server__open(const char *host, uint16_t port, uint64_t stall_ns, char *err,
+				      size_t err_len);
+/*
+ * Loads libmicrohttpd and answers from now on, the waiting connections first.
+ * 0, or a negative errno with a one-line reason in err.
+ */
+int http_server__serve(struct http_server *server, char *err, size_t err_len);
 void http_server__stop(struct http_server *server);
 
 /* The address actually bound, e.g. "127.0.0.1:9464" or "[::1]:9464". */

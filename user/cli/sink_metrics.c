@@ -104,7 +104,10 @@ static void render_wanted(struct run *run, void *ctx)
 			  idle, (double)(clock_monotonic_ns() - start) / 1e6);
 }
 
-/* Up before the slow load, so probes get "not ready". */
+/*
+ * The port is taken before the slow load, so that a taken one fails at once;
+ * libmicrohttpd comes in metrics_ready(), after the load's peak.
+ */
 static int metrics_start(struct run *run, void **state)
 {
 	const struct env *env = run_env(run);
@@ -122,7 +125,7 @@ static int metrics_start(struct run *run, void **state)
 	if (stall_ns < 10000000000ULL)
 		stall_ns = 10000000000ULL;
 	m->server =
-		http_server__start(env->listen_host, env->listen_port, stall_ns, err, sizeof(err));
+		http_server__open(env->listen_host, env->listen_port, stall_ns, err, sizeof(err));
 	if (!m->server) {
 		log_error("%s", err);
 		return -1;
@@ -138,6 +141,7 @@ static int metrics_ready(struct run *run, void *state)
 {
 	const struct loader_report *report = agent_report(run_agent(run));
 	struct metrics_sink *m = state;
+	char err[512];
 
 	for (unsigned int i = 0; i < report->hook_count && i < LOADER_HOOKS_MAX; i++)
 		m->hooks[i] = (struct prom_hook){ report->hooks[i].feature, report->hooks[i].hook };
@@ -149,6 +153,10 @@ static int metrics_ready(struct run *run, void *state)
 	};
 	publish(m);
 	http_server__set_ready(m->server, true);
+	if (http_server__serve(m->server, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
 	/* Only now: the line means ready, so errors of the load (--pin) come before it. */
 	log_info("serving http://%s/metrics, /healthz and /readyz",
 		 http_server__address(m->server));
