@@ -7,6 +7,8 @@
  * - tp_btf/count_memcg_events: the memcg's own PGFAULT/PGMAJFAULT accounting
  *   (the same numbers memory.stat shows), with the memcg in hand. Newer kernels
  *   only (the memcg tracepoints are absent from Debian's 6.12 and older).
+ * - fentry, else kprobe, on __count_memcg_events, the function that
+ *   accounting goes through where the tracepoint is not: the same numbers.
  * - perf_event software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ, one per CPU:
  *   every arch and kernel; the memcg is the faulting task's.
  */
@@ -49,22 +51,55 @@ static __always_inline void count_fault(__u32 memcg_id, __u64 serial,
 		__sync_fetch_and_add(&c->major, major);
 }
 
-SEC("tp_btf/count_memcg_events")
-int BPF_PROG(faults_memcg_events, struct mem_cgroup *memcg, int item, unsigned long count)
+/*
+ * The memcg's own PGFAULT/PGMAJFAULT accounting (the numbers memory.stat
+ * shows). trusted: memcg is a BTF pointer (tp_btf, fentry) and is loaded
+ * directly; else an address (kprobe), read with CO-RE. A constant in each
+ * caller: the other branch folds away.
+ */
+static __always_inline int count_memcg_event(struct mem_cgroup *memcg, bool trusted, int item,
+					     unsigned long count)
 {
 	int item_pgfault = bpf_core_enum_value(enum vm_event_item, PGFAULT);
 	int item_pgmajfault = bpf_core_enum_value(enum vm_event_item, PGMAJFAULT);
+	__u64 faults = item == item_pgfault ? count : 0;
+	__u64 major = item == item_pgmajfault ? count : 0;
 
-	/* The tracepoint fires for every memcg event item; only two are ours. */
+	/* Every memcg event item comes here; only two are ours. */
 	if (item != item_pgfault && item != item_pgmajfault)
 		return 0;
-	/*
-	 * Direct BTF loads: tp_btf pointers are trusted. A major fault is counted
-	 * twice by the kernel (PGFAULT and PGMAJFAULT), and so here.
-	 */
-	count_fault(memcg->id.id, memcg->css.serial_nr, &memcg->css,
-		    item == item_pgfault ? count : 0, item == item_pgmajfault ? count : 0);
+	/* A major fault is counted twice by the kernel (PGFAULT and PGMAJFAULT), and so here. */
+	if (trusted)
+		count_fault(memcg->id.id, memcg->css.serial_nr, &memcg->css, faults, major);
+	else if (memcg)
+		count_fault(BPF_CORE_READ(memcg, id.id), BPF_CORE_READ(memcg, css.serial_nr),
+			    &memcg->css, faults, major);
 	return 0;
+}
+
+SEC("tp_btf/count_memcg_events")
+int BPF_PROG(faults_memcg_events, struct mem_cgroup *memcg, int item, unsigned long count)
+{
+	return count_memcg_event(memcg, true, item, count);
+}
+
+/*
+ * Kernels without the tracepoint: the function it was later put in,
+ * __count_memcg_events(memcg, item, count), out of line in 5.10 to 6.12
+ * (6.18 has count_memcg_events() and the tracepoint). Its callers pass a
+ * memcg they hold; the kprobe twin is for where fentry is refused (arm64
+ * without ftrace direct calls).
+ */
+SEC("fentry/__count_memcg_events")
+int BPF_PROG(faults_memcg_events_fentry, struct mem_cgroup *memcg, int item, unsigned long count)
+{
+	return count_memcg_event(memcg, true, item, count);
+}
+
+SEC("kprobe/__count_memcg_events")
+int BPF_KPROBE(faults_memcg_events_kprobe, struct mem_cgroup *memcg, int item, unsigned long count)
+{
+	return count_memcg_event(memcg, false, item, count);
 }
 
 static __always_inline int count_task_fault(bool major)

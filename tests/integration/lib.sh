@@ -128,6 +128,16 @@ block_backed() {
 	case $(stat -f -c %T "$1" 2>/dev/null || echo none) in none | tmpfs | ramfs | rootfs) return 1 ;; esac
 }
 
+# has_btf KIND NAME: the running kernel's own BTF holds it, by bpftool's dump (not by
+# memsight's probe, which the tests check against it); dumped once per test.
+has_btf() {
+	if [ ! -s "$WORK/kernel-btf.txt" ]; then
+		bpftool btf dump file /sys/kernel/btf/vmlinux >"$WORK/kernel-btf.txt" 2>&1 ||
+			not_ok "bpftool can't dump the kernel's BTF: $(head -c 200 "$WORK/kernel-btf.txt")"
+	fi
+	grep -q "^\[[0-9]*\] $1 '$2'" "$WORK/kernel-btf.txt"
+}
+
 # oom_kill_count DIR: the kernel's own count of OOM kills in that memcg.
 oom_kill_count() {
 	if [ $CGROUP_V2 -eq 1 ]; then

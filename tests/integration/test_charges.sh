@@ -53,9 +53,6 @@ anon_case() {
 # memcg tracepoints where they exist, else fentry on the functions behind them; kprobes only
 # where the kernel refuses fentry at attach (arm64 without ftrace direct calls; x86_64 has had
 # them since 5.5, below memsight's floor); memory.stat deltas only with neither.
-bpftool btf dump file /sys/kernel/btf/vmlinux >"$WORK/btf.txt" 2>&1 ||
-	not_ok "bpftool can't dump the kernel's BTF: $(head -c 200 "$WORK/btf.txt")"
-has_btf() { grep -q "^\[[0-9]*\] $1 '$2'" "$WORK/btf.txt"; }
 "$MEMSIGHT" features --json --charge-hook fentry >"$WORK/fentry-features.json" 2>"$WORK/fentry-features.err"
 if has_btf TYPEDEF btf_trace_mod_memcg_state; then
 	auto_source="tp_btf/mod_memcg_state + mod_memcg_lruvec_state"

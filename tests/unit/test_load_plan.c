@@ -44,6 +44,26 @@ static const char *charge_ladder(const struct load_plan *plan)
 	return out;
 }
 
+/* The fault parts of the plan's attempts, in order, as a string of t/f/k/p/- */
+static const char *fault_ladder(const struct load_plan *plan)
+{
+	static char out[LOAD_ATTEMPTS_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < plan->attempt_count; i++) {
+		unsigned int f = plan->attempts[i] & PART_FAULTS;
+
+		out[i] = f == PART_FAULTS_MEMCG	   ? 't'
+			 : f == PART_FAULTS_FENTRY ? 'f'
+			 : f == PART_FAULTS_KPROBE ? 'k'
+			 : f == PART_FAULTS_PERF   ? 'p'
+			 : f			   ? '?'
+						   : '-';
+	}
+	out[i] = '\0';
+	return out;
+}
+
 static int plan_for(struct kernel_probe probe, enum charge_hook hook, struct load_plan *plan,
 		    char *err, size_t err_len)
 {
@@ -163,6 +183,74 @@ static void test_samples_charge_hooks(void **state)
 	assert_false(plan.attempts[2] & PART_SAMPLES);
 }
 
+static int plan_faults(struct kernel_probe probe, enum fault_hook hook, struct load_plan *plan,
+		       char *err, size_t err_len)
+{
+	struct loader_opts opts = { .sz = sizeof(opts), .fault_hook = hook };
+
+	return load_plan_make(&probe, &opts, plan, err, err_len);
+}
+
+/* Faults: the tracepoint, else fentry on __count_memcg_events, else perf_event */
+static void test_fault_hooks(void **state)
+{
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	assert_int_equal(plan_faults(kernel(true, false), FAULT_HOOK_AUTO, &plan, err, sizeof(err)),
+			 0);
+	assert_string_equal(fault_ladder(&plan), "tpt--");
+	/* 5.10-6.12: fentry, then perf_event where fentry won't attach (arm64 6.1) */
+	probe.memcg_events_func = true;
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_AUTO, &plan, err, sizeof(err)), 0);
+	assert_string_equal(fault_ladder(&plan), "ffppf--");
+	assert_non_null(strstr(plan.fallback_intro, "no memcg:count_memcg_events tracepoint"));
+	/* kprobes only by name, and then in every attempt that counts faults */
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_KPROBE, &plan, err, sizeof(err)), 0);
+	assert_string_equal(fault_ladder(&plan), "kkkk");
+	/* without the kernel's own BTF: no fentry, perf_event, and the reason says why */
+	probe.kernel_btf = false;
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_AUTO, &plan, err, sizeof(err)), 0);
+	assert_string_equal(fault_ladder(&plan), "pp--");
+	assert_non_null(strstr(plan.fallback_intro, "needs the kernel's own BTF"));
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_FENTRY, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "--fault-hook fentry: not on this kernel"));
+	/* without the function: perf_event, and named hooks are refused with why */
+	probe = kernel(false, true);
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_AUTO, &plan, err, sizeof(err)), 0);
+	assert_string_equal(fault_ladder(&plan), "ppp--");
+	assert_non_null(strstr(plan.fallback_intro, "nor the __count_memcg_events function"));
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_KPROBE, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "no __count_memcg_events"));
+	/* a function hook where the tracepoint is says so */
+	assert_int_equal(
+		plan_faults(kernel(true, false), FAULT_HOOK_FENTRY, &plan, err, sizeof(err)),
+		-EOPNOTSUPP);
+	assert_non_null(strstr(err, "use --fault-hook tp_btf or auto"));
+	assert_int_equal(plan_faults(probe, FAULT_HOOK_TP_BTF, &plan, err, sizeof(err)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err, "no memcg:count_memcg_events tracepoint"));
+}
+
+/* --fault-samples with both function hook families: no attempt is dropped, the last is OOM only */
+static void test_longest_plan(void **state)
+{
+	struct loader_opts opts = { .sz = sizeof(opts), .fault_samples = 100 };
+	struct kernel_probe probe = kernel(false, true);
+	struct load_plan plan;
+	char err[256];
+
+	probe.memcg_events_func = true;
+	probe.page_fault_user = true;
+	assert_int_equal(load_plan_make(&probe, &opts, &plan, err, sizeof(err)), 0);
+	assert_string_equal(fault_ladder(&plan), "ffffppf--");
+	assert_string_equal(charge_ladder(&plan), "fkfkfk---");
+	assert_int_equal(plan.attempts[plan.attempt_count - 1], 0);
+}
+
 /* BTF with __mod_memcg_state(struct mem_cgroup *, int, VAL) where VAL is val_type */
 static struct btf *memcg_state_btf(int (*add_val_type)(struct btf *))
 {
@@ -196,11 +284,14 @@ static void test_func_arguments(void **state)
 {
 	struct btf *btf = memcg_state_btf(add_int);
 
-	assert_true(btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup"));
-	assert_false(btf_info_func_is(btf, "__mod_memcg_state", 3, "lruvec"));
+	assert_true(btf_info_func_is(btf, "__mod_memcg_state", "mem_cgroup", "44"));
+	assert_false(btf_info_func_is(btf, "__mod_memcg_state", "lruvec", "44"));
 	btf__free(btf);
 	btf = memcg_state_btf(add_long);
-	assert_false(btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup"));
+	assert_false(btf_info_func_is(btf, "__mod_memcg_state", "mem_cgroup", "44"));
+	/* __count_memcg_events(memcg, int item, unsigned long count) is asked for as "48" */
+	assert_true(btf_info_func_is(btf, "__mod_memcg_state", "mem_cgroup", "48"));
+	assert_false(btf_info_func_is(btf, "__mod_memcg_state", "mem_cgroup", "4"));
 	btf__free(btf);
 }
 
@@ -213,6 +304,8 @@ int main(void)
 		cmocka_unit_test(test_fentry_without_kernel_btf),
 		cmocka_unit_test(test_faults_off),
 		cmocka_unit_test(test_samples_charge_hooks),
+		cmocka_unit_test(test_fault_hooks),
+		cmocka_unit_test(test_longest_plan),
 		cmocka_unit_test(test_func_arguments),
 	};
 

@@ -7,9 +7,11 @@ build/memsight features --json >/out/features.json 2>/out/features.err
 for hook in tp_btf fentry tracepoint; do
 	build/memsight features --json --oom-hook $hook >/out/features-$hook.json 2>/out/features-$hook.err
 done
-# the charge hooks, each asked for by name: which attach on this kernel, and why not
+# the charge and fault function hooks, each asked for by name: which attach on this
+# kernel, and why not
 for hook in fentry kprobe; do
 	build/memsight features --json --charge-hook $hook >/out/features-charges-$hook.json 2>/out/features-charges-$hook.err
+	build/memsight features --json --fault-hook $hook >/out/features-faults-$hook.json 2>/out/features-faults-$hook.err
 done
 build/memsight features
 # The guests carry the tools the tests compare with, but not bpftrace (LLVM and clang

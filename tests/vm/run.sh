@@ -101,29 +101,30 @@ hook_cell() { # FILE: the oom_kill hook attached, or why none could be
 		echo "unavailable: $(sed -E 's/.*can.t (load|attach) BPF programs: ([^:]*).*/\2 (\1)/' "${1%.json}.err" | head -c 70)"
 	fi
 }
-charge_cell() { # FILE: the charges hook attached when asked for by name, or why not
-	if [ -s "$1" ] && jq -e '.hooks[] | select(.feature == "charges") | .status == "attached"' "$1" >/dev/null 2>&1; then
+named_cell() { # FEATURE FILE: the feature's hook attached when asked for by name, or why not
+	if [ -s "$2" ] && jq -e --arg f "$1" '.hooks[] | select(.feature == $f) | .status == "attached"' "$2" >/dev/null 2>&1; then
 		echo attached
 	else
-		echo "unavailable: $(sed -E 's/.*(can.t (load|attach) BPF programs: [^:]*|not on this kernel).*/\1/' "${1%.json}.err" | head -c 70)"
+		echo "unavailable: $(sed -E 's/.*(can.t (load|attach) BPF programs: [^:]*|not on this kernel).*/\1/' "${2%.json}.err" | head -c 70)"
 	fi
 }
 echo
-echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | charges | charges fentry | charges kprobe | reclaim | gauges | memory controller | tests |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| kernel | release | arch | oom_kill (auto) | tp_btf | fentry | tracepoint | containers | faults | faults fentry | faults kprobe | charges | charges fentry | charges kprobe | reclaim | gauges | memory controller | tests |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for k in "${KERNELS[@]}"; do
 	r=$VM/results/$k f=$VM/results/$k/features.json
 	if [ -s "$f" ]; then
 		jq -r --arg k "$k" --arg t "$([ "${RESULT[$k]}" = 0 ] && echo pass || echo "FAIL (${RESULT[$k]})")" \
 			--arg tp "$(hook_cell "$r/features-tp_btf.json")" --arg fe "$(hook_cell "$r/features-fentry.json")" \
 			--arg cl "$(hook_cell "$r/features-tracepoint.json")" \
-			--arg cf "$(charge_cell "$r/features-charges-fentry.json")" --arg ck "$(charge_cell "$r/features-charges-kprobe.json")" '
+			--arg ff "$(named_cell faults "$r/features-faults-fentry.json")" --arg fk "$(named_cell faults "$r/features-faults-kprobe.json")" \
+			--arg cf "$(named_cell charges "$r/features-charges-fentry.json")" --arg ck "$(named_cell charges "$r/features-charges-kprobe.json")" '
 			def cell(name): (.hooks[] | select(.feature == name)) as $h
 				| if $h.status != "attached" then "unavailable"
 				  elif $h.fallback then "\($h.hook) (fallback)" else $h.hook end;
-			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | \(cell("charges")) | \($cf) | \($ck) | \(cell("reclaim")) | \(cell("gauges")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
+			"| \($k) | \(.kernel.release) | \(.kernel.machine) | \(cell("oom_kill")) | \($tp) | \($fe) | \($cl) | \(cell("containers")) | \(cell("faults")) | \($ff) | \($fk) | \(cell("charges")) | \($cf) | \($ck) | \(cell("reclaim")) | \(cell("gauges")) | cgroup \(.cgroup.memory_controller) | \($t) |"' "$f"
 	else
-		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
+		echo "| $k | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | ? | FAIL (${RESULT[$k]}) |"
 	fi
 done | tee "$VM/results/matrix.md"
 [ $failed -eq 0 ]

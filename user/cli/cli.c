@@ -230,19 +230,17 @@ static int apply_podman_storage(struct env *env, const char *arg, char *err, siz
 
 static int apply_fault_hook(struct env *env, const char *arg, char *err, size_t err_len)
 {
-	if (!strcmp(arg, "auto"))
-		env->fault_hook = FAULT_HOOK_AUTO;
-	else if (!strcmp(arg, "tp_btf"))
-		env->fault_hook = FAULT_HOOK_TP_BTF;
-	else if (!strcmp(arg, "perf_event"))
-		env->fault_hook = FAULT_HOOK_PERF_EVENT;
-	else if (!strcmp(arg, "off"))
-		env->fault_hook = FAULT_HOOK_OFF;
-	else
-		return usage_error(err, err_len,
-				   "--fault-hook: '%s' is not one of auto, tp_btf, perf_event, off",
-				   arg);
-	return 0;
+	/* in enum fault_hook's order */
+	static const char *const names[] = { "auto",   "tp_btf",     "fentry",
+					     "kprobe", "perf_event", "off" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arg, names[i]))
+			return env->fault_hook = (enum fault_hook)i, 0;
+	return usage_error(
+		err, err_len,
+		"--fault-hook: '%s' is not one of auto, tp_btf, fentry, kprobe, perf_event, off",
+		arg);
 }
 
 static int apply_charge_hook(struct env *env, const char *arg, char *err, size_t err_len)
@@ -433,7 +431,8 @@ static const struct option_spec options[] = {
 	  "auto, tp_btf, fentry or tracepoint: how OOM kills are traced (default auto)",
 	  apply_oom_hook },
 	{ "fault-hook", 0, "HOOK", PROFILING,
-	  "auto, tp_btf, perf_event or off: how page faults are counted (default auto)",
+	  "auto, tp_btf, fentry, kprobe, perf_event or off: how page faults are counted "
+	  "(default auto; profile: auto, tp_btf or perf_event)",
 	  apply_fault_hook },
 	{ "charge-hook", 0, "HOOK", ALL_RUNNING,
 	  "auto, tp_btf, fentry, kprobe or stat (memory.stat deltas): how charges are counted",

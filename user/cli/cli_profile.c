@@ -81,11 +81,15 @@ int cli_check_profile(struct env *env, char *err, size_t err_len)
 		return usage_error(err, err_len,
 				   "profile needs one of --pid PID and --cgroup PREFIX (see "
 				   "'memsight profile --help')");
-	if (env->fault_hook == FAULT_HOOK_OFF)
-		return usage_error(
-			err, err_len,
-			"--fault-hook off: profile samples page faults; use auto, tp_btf "
-			"or perf_event");
+	if (env->fault_hook == FAULT_HOOK_OFF || env->fault_hook == FAULT_HOOK_FENTRY ||
+	    env->fault_hook == FAULT_HOOK_KPROBE)
+		return usage_error(err, err_len,
+				   "--fault-hook %s: profile samples page faults with their stacks "
+				   "(the exceptions tracepoints or perf events); use auto, tp_btf "
+				   "or perf_event",
+				   env->fault_hook == FAULT_HOOK_OFF	  ? "off"
+				   : env->fault_hook == FAULT_HOOK_FENTRY ? "fentry"
+									  : "kprobe");
 	if (!env->format_arg)
 		env->profile_format = PROFILE_FORMAT_AUTO;
 	else if (!strcmp(env->format_arg, "pprof"))

@@ -154,28 +154,30 @@ int btf_info_tp_first_arg_is(const struct btf *btf, const char *name, const char
 	return pointee && !strcmp(pointee, type_name);
 }
 
-/* Whether BTF type id resolves to a 4-byte integer or enum (a BPF program's `int` argument). */
-static bool is_int32(const struct btf *btf, __u32 type_id)
+/* Whether BTF type id resolves to an integer or enum of `size` bytes. */
+static bool is_int_of_size(const struct btf *btf, __u32 type_id, unsigned int size)
 {
 	__s32 id = btf__resolve_type(btf, type_id);
 	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
 
-	return t && (btf_is_int(t) || btf_is_enum(t)) && t->size == 4;
+	return t && (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) && t->size == size;
 }
 
-bool btf_info_func_is(const struct btf *btf, const char *name, unsigned int params,
-		      const char *type_name)
+bool btf_info_func_is(const struct btf *btf, const char *name, const char *type_name,
+		      const char *arg_sizes)
 {
 	__s32 id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	unsigned int params = (unsigned int)strlen(arg_sizes) + 1;
 	const char *pointee;
 
 	t = t ? btf__type_by_id(btf, t->type) : NULL;
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != params || !params)
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) != params)
 		return false;
 	/* a wider argument (a `long val` one day) would be read truncated, without an error */
 	for (unsigned int i = 1; i < params; i++)
-		if (!is_int32(btf, btf_params(t)[i].type))
+		if (!is_int_of_size(btf, btf_params(t)[i].type,
+				    (unsigned int)(arg_sizes[i - 1] - '0')))
 			return false;
 	id = btf__resolve_type(btf, btf_params(t)[0].type);
 	t = id < 0 ? NULL : btf__type_by_id(btf, id);

@@ -31,12 +31,13 @@ int btf_info_enum_value(const struct btf *btf, const char *name, int64_t *value)
 bool btf_info_has_func(const struct btf *btf, const char *name);
 
 /*
- * Whether function `name` exists with `params` parameters, the first a
- * `struct <type_name> *` and the others 4-byte integers or enums (fentry and
- * kprobe programs read them by position, as int).
+ * Whether function `name` exists with a `struct <type_name> *` first and then
+ * one integer or enum per character of arg_sizes, of that many bytes ("44":
+ * two ints): fentry and kprobe programs read them by position, at the width
+ * they declare.
  */
-bool btf_info_func_is(const struct btf *btf, const char *name, unsigned int params,
-		      const char *type_name);
+bool btf_info_func_is(const struct btf *btf, const char *name, const char *type_name,
+		      const char *arg_sizes);
 
 /* Whether struct `name` has a member `member` (a named one, at its top level). */
 bool btf_info_struct_has_member(const struct btf *btf, const char *name, const char *member);

@@ -24,8 +24,11 @@ void kernel_probe_read(const struct btf *btf, struct kernel_probe *probe)
 	probe->memcg_events = has_tracepoint(btf, "count_memcg_events");
 	probe->memcg_stat = has_tracepoint(btf, "mod_memcg_state");
 	/* memcg.bpf.c reads (memcg or lruvec, item, val): core_fixes.bpf.h has the kernels */
-	probe->memcg_stat_funcs = btf_info_func_is(btf, "__mod_memcg_state", 3, "mem_cgroup") &&
-				  btf_info_func_is(btf, "__mod_memcg_lruvec_state", 3, "lruvec");
+	probe->memcg_stat_funcs = btf_info_func_is(btf, "__mod_memcg_state", "mem_cgroup", "44") &&
+				  btf_info_func_is(btf, "__mod_memcg_lruvec_state", "lruvec", "44");
+	/* faults.bpf.c reads (memcg, item, count): an int item, an unsigned long count */
+	probe->memcg_events_func =
+		btf_info_func_is(btf, "__count_memcg_events", "mem_cgroup", "48");
 	probe->memcg_pre_rstat =
 		btf_info_struct_has_member(btf, "mem_cgroup_per_node", "lruvec_stat_local");
 	probe->page_fault_user = has_tracepoint(btf, "page_fault_user");

@@ -21,6 +21,14 @@ const struct load_hook load_hooks[] = {
 	  "containers named as their cgroup appears, kept after it goes", false },
 	{ PART_FAULTS_MEMCG, "faults", "tp_btf/count_memcg_events",
 	  "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg", false },
+	{ PART_FAULTS_FENTRY, "faults", "fentry/__count_memcg_events",
+	  "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg in the function the "
+	  "tracepoint came to sit in",
+	  true },
+	{ PART_FAULTS_KPROBE, "faults", "kprobe/__count_memcg_events",
+	  "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg in the function the "
+	  "tracepoint came to sit in",
+	  true },
 	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)", NULL, true },
 	{ PART_CHARGES, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
 	  "charged and uncharged bytes per kind, counted per memcg", false },
@@ -159,19 +167,50 @@ static void add_with_charge_hooks(struct load_plan *plan, unsigned int parts,
  * turned off) is in every attempt as asked, so it is never dropped quietly,
  * and the other parts still degrade around it.
  */
+/*
+ * The fault hook auto picks: the tracepoint, else fentry on the function
+ * behind it (it needs the kernel's own BTF to attach), else perf_event. A
+ * kprobe there only by name: perf_event costs less than a kprobe's dispatch
+ * and counts nearly the same (the faulting task's memcg, not the mm owner's).
+ */
+static unsigned int best_fault_hook(const struct kernel_probe *probe)
+{
+	if (probe->memcg_events)
+		return PART_FAULTS_MEMCG;
+	if (probe->memcg_events_func && probe->kernel_btf)
+		return PART_FAULTS_FENTRY;
+	return PART_FAULTS_PERF;
+}
+
+/* The fault part --fault-hook asks for (0: none, off); auto: the best. */
+static unsigned int asked_fault_hook(const struct kernel_probe *probe, enum fault_hook hook)
+{
+	switch (hook) {
+	case FAULT_HOOK_TP_BTF:
+		return PART_FAULTS_MEMCG;
+	case FAULT_HOOK_FENTRY:
+		return PART_FAULTS_FENTRY;
+	case FAULT_HOOK_KPROBE:
+		return PART_FAULTS_KPROBE;
+	case FAULT_HOOK_PERF_EVENT:
+		return PART_FAULTS_PERF;
+	case FAULT_HOOK_OFF:
+		return 0;
+	default:
+		return best_fault_hook(probe);
+	}
+}
+
 static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
 			  struct load_plan *plan)
 {
-	unsigned int best = probe->memcg_events ? PART_FAULTS_MEMCG : PART_FAULTS_PERF;
+	unsigned int best = best_fault_hook(probe);
 	unsigned int charges[2], charge_count = charge_hooks(probe, opts->charge_hook, charges);
 	/* reclaim is everywhere; charges by the best hook, the others tried next */
 	unsigned int extras = PART_RECLAIM | (charge_count ? charges[0] : 0);
 	bool charges_asked =
 		opts->charge_hook != CHARGE_HOOK_AUTO && opts->charge_hook != CHARGE_HOOK_STAT;
-	unsigned int asked = opts->fault_hook == FAULT_HOOK_TP_BTF	 ? PART_FAULTS_MEMCG
-			     : opts->fault_hook == FAULT_HOOK_PERF_EVENT ? PART_FAULTS_PERF
-			     : opts->fault_hook == FAULT_HOOK_OFF	 ? 0
-									 : best;
+	unsigned int asked = asked_fault_hook(probe, opts->fault_hook);
 	const unsigned int ladder[] = {
 		PART_CGROUPS | best | extras,
 		PART_CGROUPS | PART_FAULTS_PERF | extras,
@@ -207,6 +246,66 @@ static void plan_attempts(const struct kernel_probe *probe, const struct loader_
 			parts |= charges[0];
 		add_with_charge_hooks(plan, parts, charges, charge_count);
 	}
+}
+
+/* Why the fault hook asked for by name is not on this kernel; NULL: it is. */
+static const char *fault_hook_missing(const struct kernel_probe *probe, enum fault_hook asked)
+{
+	if (asked == FAULT_HOOK_TP_BTF)
+		return !probe->memcg_events
+			       ? "no memcg:count_memcg_events tracepoint on this kernel"
+		       : !probe->kernel_btf ? "the memcg tracepoints need the kernel's own BTF "
+					      "(/sys/kernel/btf/vmlinux)"
+					    : NULL;
+	if (asked != FAULT_HOOK_FENTRY && asked != FAULT_HOOK_KPROBE)
+		return NULL;
+	if (probe->memcg_events)
+		return "it has the memcg:count_memcg_events tracepoint: use --fault-hook tp_btf "
+		       "or auto";
+	if (!probe->memcg_events_func)
+		return "no __count_memcg_events(memcg, item, count) in its BTF";
+	if (asked == FAULT_HOOK_FENTRY && !probe->kernel_btf)
+		return "fentry needs the kernel's own BTF (/sys/kernel/btf/vmlinux)";
+	return NULL;
+}
+
+/*
+ * The options' verdict on the fault hook, and the start of the fallbacks'
+ * reason: why faults are not counted by the memcg's own accounting here.
+ */
+static int plan_faults(const struct kernel_probe *probe, enum fault_hook asked,
+		       struct load_plan *plan, char *err, size_t err_len)
+{
+	static const char *const names[] = {
+		[FAULT_HOOK_TP_BTF] = "tp_btf",
+		[FAULT_HOOK_FENTRY] = "fentry",
+		[FAULT_HOOK_KPROBE] = "kprobe",
+	};
+	const char *missing = fault_hook_missing(probe, asked);
+	size_t len = sizeof(plan->fallback_intro);
+
+	if (missing) {
+		snprintf(err, err_len, "--fault-hook %s: not on this kernel (%s)", names[asked],
+			 missing);
+		return -EOPNOTSUPP;
+	}
+	if (asked == FAULT_HOOK_OFF)
+		snprintf(plan->fallback_intro, len, "turned off with --fault-hook off; ");
+	else if (!probe->memcg_events && !probe->memcg_events_func)
+		snprintf(plan->fallback_intro, len,
+			 "%s: no memcg:count_memcg_events tracepoint on this kernel, nor the "
+			 "__count_memcg_events function behind it; ",
+			 load_part_hook(PART_FAULTS_MEMCG));
+	else if (!probe->memcg_events && !probe->kernel_btf)
+		snprintf(plan->fallback_intro, len,
+			 "%s: no memcg:count_memcg_events tracepoint on this kernel, and fentry "
+			 "on the function behind it needs the kernel's own BTF; ",
+			 load_part_hook(PART_FAULTS_MEMCG));
+	else if (!probe->memcg_events)
+		snprintf(plan->fallback_intro, len,
+			 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
+			 load_part_hook(PART_FAULTS_MEMCG));
+	return 0;
 }
 
 /* Why a charge hook asked for by name is not on this kernel. */
@@ -261,12 +360,9 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 
 	memset(plan, 0, sizeof(*plan));
 	plan->probe = *probe;
-	if (opts->fault_hook == FAULT_HOOK_TP_BTF && !probe->memcg_events) {
-		snprintf(err, err_len,
-			 "--fault-hook tp_btf: this kernel has no memcg:count_memcg_events "
-			 "tracepoint (use --fault-hook perf_event)");
-		return -EOPNOTSUPP;
-	}
+	ret = plan_faults(probe, opts->fault_hook, plan, err, err_len);
+	if (ret)
+		return ret;
 	/*
 	 * Without a path libbpf 1.1 also searches kernel modules' BTF for a type
 	 * CO-RE can't find in vmlinux (the pre-6.2 rss_stat shim), and listing them
@@ -288,12 +384,5 @@ int load_plan_make(const struct kernel_probe *probe, const struct loader_opts *o
 		return ret;
 	plan_oom(probe, opts->oom_hook, plan);
 	plan_attempts(probe, opts, plan);
-	if (opts->fault_hook == FAULT_HOOK_OFF)
-		snprintf(plan->fallback_intro, sizeof(plan->fallback_intro),
-			 "turned off with --fault-hook off; ");
-	else if (!probe->memcg_events)
-		snprintf(plan->fallback_intro, sizeof(plan->fallback_intro),
-			 "%s: no memcg:count_memcg_events tracepoint on this kernel; ",
-			 load_part_hook(PART_FAULTS_MEMCG));
 	return 0;
 }

@@ -28,10 +28,14 @@ enum load_part {
 	PART_GAUGES = 1U << 9, /* the memcg gauges iterator */
 	PART_CHARGES_FENTRY = 1U << 10,
 	PART_CHARGES_KPROBE = 1U << 11,
+	PART_FAULTS_FENTRY = 1U << 12,
+	PART_FAULTS_KPROBE = 1U << 13,
 };
 
 #define PART_OOM    (PART_OOM_TP_BTF | PART_OOM_FENTRY | PART_OOM_TRACEPOINT)
-#define PART_FAULTS (PART_FAULTS_MEMCG | PART_FAULTS_PERF)
+#define PART_FAULTS (PART_FAULTS_MEMCG | PART_FAULTS_FENTRY | PART_FAULTS_KPROBE | PART_FAULTS_PERF)
+/* faults counted in the memcg's own event accounting, by any hook */
+#define PART_FAULTS_MEMCG_ANY (PART_FAULTS_MEMCG | PART_FAULTS_FENTRY | PART_FAULTS_KPROBE)
 /* charges counted in the kernel, by any hook */
 #define PART_CHARGES_ANY (PART_CHARGES | PART_CHARGES_FENTRY | PART_CHARGES_KPROBE)
 
@@ -42,6 +46,7 @@ struct kernel_probe {
 	bool memcg_stat;   /* memcg:mod_memcg_state (and the lruvec twin) */
 	/* __mod_memcg_state(memcg, ...) and __mod_memcg_lruvec_state(lruvec, ...) in BTF */
 	bool memcg_stat_funcs;
+	bool memcg_events_func; /* __count_memcg_events(memcg, item, count) in BTF */
 	/* mem_cgroup_per_node::lruvec_stat_local: before 5.13's rstat (core_fixes.bpf.h) */
 	bool memcg_pre_rstat;
 	bool page_fault_user;	/* exceptions:page_fault_user (x86 only) */
@@ -69,7 +74,11 @@ const struct load_hook *load_hook_of(unsigned int part);
 /* Its name, for the reports and the JSON lines' "source"; NULL when none. */
 const char *load_part_hook(unsigned int part);
 
-#define LOAD_ATTEMPTS_MAX 8
+/*
+ * The longest plan: --fault-samples (2 charge hooks) then the ladder's five
+ * steps, the two with charges once per charge hook: 9.
+ */
+#define LOAD_ATTEMPTS_MAX 12
 
 struct load_plan {
 	struct kernel_probe probe;

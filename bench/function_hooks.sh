@@ -1,15 +1,17 @@
 #!/bin/bash
-# The charge hooks' cost per run (kernel bpf_stats: run_time_ns / run_cnt), memsight's
-# programs against empty programs on the same functions, each alone, ROUNDS rounds of a
-# workload that allocates, touches and frees MIB MiB; medians. For the kernels without
-# the memcg tracepoints (fentry or kprobe on __mod_memcg_state and
-# __mod_memcg_lruvec_state); runs where bpftool and jq are, e.g. inside a test VM
-# (bench/charge_hooks_vm.sh). bpf_stats counts every run on the node, not only the
-# workload's.
+# The function hooks' cost (kernel bpf_stats: run_time_ns / run_cnt), memsight's programs
+# against empty programs on the same functions, each alone, ROUNDS rounds of a workload
+# that allocates, touches and frees MIB MiB; medians. For the kernels without the memcg
+# tracepoints: charges by fentry or kprobe on __mod_memcg_state and
+# __mod_memcg_lruvec_state, faults on __count_memcg_events, and faults by the perf_event
+# programs they replace. Runs where bpftool and jq are, e.g. inside a test VM
+# (bench/function_hooks_vm.sh). bpf_stats counts every run on the node, not only the
+# workload's, and times the program only, not the trampoline, kprobe or perf event that
+# calls it.
 #
-# Usage: bench/charge_hooks.sh HOOK [ROUNDS] [MIB]   (HOOK: fentry | kprobe)
+# Usage: bench/function_hooks.sh HOOK [ROUNDS] [MIB]   (HOOK: fentry | kprobe)
 set -u
-hook=${1:?usage: bench/charge_hooks.sh fentry|kprobe [ROUNDS] [MIB]}
+hook=${1:?usage: bench/function_hooks.sh fentry|kprobe [ROUNDS] [MIB]}
 rounds=${2:-5} mib=${3:-100}
 B=${BUILD:-build}
 # stats on for the run only: left on, every BPF program on the node pays for the timing
@@ -46,10 +48,15 @@ declare -A ns runs
 for r in $(seq "$rounds"); do
 	while read -r name n c; do ns[$name]+="$n " runs[$name]=$c; done < <(
 		one_round '^empty_' "$B/bench/empty_loader" "$B/bench/empty_$hook.bpf.o"
-		one_round '^charges_' "$B/memsight" stream --charge-hook "$hook" --interval 1s
+		one_round '^charges_' "$B/memsight" stream --charge-hook "$hook" --fault-hook off --interval 1s
+		one_round '^faults_' "$B/memsight" stream --fault-hook "$hook" --charge-hook stat --interval 1s
+		one_round '^faults_perf' "$B/memsight" stream --fault-hook perf_event --charge-hook stat --interval 1s
 	)
 done
-echo "$hook on $(uname -r) $(uname -m), $rounds rounds of $mib MiB: ns per run, median (all rounds); runs in the last round"
+pages=$((mib * 1024 * 1024 / $(getconf PAGESIZE 2>/dev/null || echo 4096)))
+echo "$hook on $(uname -r) $(uname -m), $rounds rounds of $mib MiB ($pages pages): ns per run, median (all rounds); runs in the last round, per page"
 for name in $(printf '%s\n' "${!ns[@]}" | sort); do
-	printf '  %-16s %8s ns  (%s)  %s runs\n' "$name" "$(tr ' ' '\n' <<<"${ns[$name]}" | grep . | median)" "${ns[$name]% }" "${runs[$name]}"
+	printf '  %-30s %8s ns  (%s)  %s runs, %s per page\n' "$name" \
+		"$(tr ' ' '\n' <<<"${ns[$name]}" | grep . | median)" "${ns[$name]% }" "${runs[$name]}" \
+		"$(awk -v r="${runs[$name]}" -v p=$pages 'BEGIN { printf "%.2f", r / p }')"
 done
