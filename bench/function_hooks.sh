@@ -10,7 +10,9 @@
 # calls it.
 #
 # Usage: bench/function_hooks.sh HOOK [ROUNDS] [MIB]   (HOOK: fentry | kprobe)
+#        FAMILIES="charges faults" (default) the programs measured besides the empty ones.
 set -u
+families=" ${FAMILIES:-charges faults} "
 hook=${1:?usage: bench/function_hooks.sh fentry|kprobe [ROUNDS] [MIB]}
 rounds=${2:-5} mib=${3:-100}
 B=${BUILD:-build}
@@ -48,9 +50,13 @@ declare -A ns runs
 for r in $(seq "$rounds"); do
 	while read -r name n c; do ns[$name]+="$n " runs[$name]=$c; done < <(
 		one_round '^empty_' "$B/bench/empty_loader" "$B/bench/empty_$hook.bpf.o"
-		one_round '^charges_' "$B/memsight" stream --charge-hook "$hook" --fault-hook off --interval 1s
-		one_round '^faults_' "$B/memsight" stream --fault-hook "$hook" --charge-hook stat --interval 1s
-		one_round '^faults_perf' "$B/memsight" stream --fault-hook perf_event --charge-hook stat --interval 1s
+		if [[ $families == *" charges "* ]]; then
+			one_round '^charges_' "$B/memsight" stream --charge-hook "$hook" --fault-hook off --interval 1s
+		fi
+		if [[ $families == *" faults "* ]]; then
+			one_round '^faults_' "$B/memsight" stream --fault-hook "$hook" --charge-hook stat --interval 1s
+			one_round '^faults_perf' "$B/memsight" stream --fault-hook perf_event --charge-hook stat --interval 1s
+		fi
 	)
 done
 pages=$((mib * 1024 * 1024 / $(getconf PAGESIZE 2>/dev/null || echo 4096)))

@@ -3,7 +3,8 @@
 # the figures compare programs with each other, not with real hardware).
 #
 # Usage: bench/function_hooks_vm.sh KERNEL [ROUNDS] [MIB]   (KERNEL as in tests/vm/kernels.list)
-#        VM_DIR as for tests/vm/run.sh; HOOKS="fentry kprobe" (default) the hooks measured.
+#        VM_DIR as for tests/vm/run.sh; HOOKS="fentry kprobe" (default) the hooks measured,
+#        FAMILIES="charges faults" (default) the programs (bench/function_hooks.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VM=${VM_DIR:-build/vm}
@@ -22,7 +23,7 @@ cat >"$guest" <<GUEST
 #!/bin/bash
 cd /memsight
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd # process substitution
-for hook in ${HOOKS:-fentry kprobe}; do bench/function_hooks.sh \$hook $rounds $mib; done
+for hook in ${HOOKS:-fentry kprobe}; do FAMILIES="${FAMILIES:-charges faults}" bench/function_hooks.sh \$hook $rounds $mib; done
 GUEST
 args=(-k "$VM/kernels/$k" -s 1 -M 2048)
 [ "${k##*-}" = arm64 ] && args+=(-S "$sysroot")
