@@ -25,43 +25,44 @@ static struct kernel_probe kernel(bool tracepoints, bool funcs)
 	};
 }
 
-/* The charge parts of the plan's attempts, in order, as a string of t/f/k/- */
-static const char *charge_ladder(const struct load_plan *plan)
+/*
+ * One letter per attempt of the plan, in order: letters[i] when the attempt's
+ * bits of `mask` are parts[i], '-' when it has none of them, '?' otherwise.
+ */
+static const char *ladder(const struct load_plan *plan, unsigned int mask,
+			  const unsigned int *parts, const char *letters)
 {
 	static char out[LOAD_ATTEMPTS_MAX + 1];
 	unsigned int i;
 
 	for (i = 0; i < plan->attempt_count; i++) {
-		unsigned int c = plan->attempts[i] & PART_CHARGES_ANY;
+		unsigned int p = plan->attempts[i] & mask;
 
-		out[i] = c == PART_CHARGES	    ? 't'
-			 : c == PART_CHARGES_FENTRY ? 'f'
-			 : c == PART_CHARGES_KPROBE ? 'k'
-			 : c			    ? '?'
-						    : '-';
+		out[i] = p ? '?' : '-';
+		for (unsigned int l = 0; p && letters[l]; l++)
+			if (p == parts[l])
+				out[i] = letters[l];
 	}
 	out[i] = '\0';
 	return out;
 }
 
-/* The fault parts of the plan's attempts, in order, as a string of t/f/k/p/- */
+/* The charge parts: t(p_btf), f(entry), k(probe) */
+static const char *charge_ladder(const struct load_plan *plan)
+{
+	static const unsigned int parts[] = { PART_CHARGES, PART_CHARGES_FENTRY,
+					      PART_CHARGES_KPROBE };
+
+	return ladder(plan, PART_CHARGES_ANY, parts, "tfk");
+}
+
+/* The fault parts: t(p_btf), f(entry), k(probe), p(erf_event) */
 static const char *fault_ladder(const struct load_plan *plan)
 {
-	static char out[LOAD_ATTEMPTS_MAX + 1];
-	unsigned int i;
+	static const unsigned int parts[] = { PART_FAULTS_MEMCG, PART_FAULTS_FENTRY,
+					      PART_FAULTS_KPROBE, PART_FAULTS_PERF };
 
-	for (i = 0; i < plan->attempt_count; i++) {
-		unsigned int f = plan->attempts[i] & PART_FAULTS;
-
-		out[i] = f == PART_FAULTS_MEMCG	   ? 't'
-			 : f == PART_FAULTS_FENTRY ? 'f'
-			 : f == PART_FAULTS_KPROBE ? 'k'
-			 : f == PART_FAULTS_PERF   ? 'p'
-			 : f			   ? '?'
-						   : '-';
-	}
-	out[i] = '\0';
-	return out;
+	return ladder(plan, PART_FAULTS, parts, "tfkp");
 }
 
 static int plan_for(struct kernel_probe probe, enum charge_hook hook, struct load_plan *plan,
