@@ -74,6 +74,10 @@ for entry in "${KERNELS[@]}"; do
 	args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline" -M 2048 -d 1024)
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight")
+	# what memsight loads with dlopen, which the guest's ELF copier can't see in its
+	# NEEDED list: libmicrohttpd (run's HTTP server) and the libraries it needs
+	triplet=$([ "$arch" = arm64 ] && echo aarch64-linux-gnu || echo x86_64-linux-gnu)
+	args+=(-b "/usr/lib/$triplet/libmicrohttpd.so.12")
 	for helper in "${HELPERS[@]}"; do
 		args+=(-b "$build/tests/$helper:/memsight/build/tests/$helper")
 	done
