@@ -87,8 +87,8 @@ int BPF_PROG(faults_memcg_events, struct mem_cgroup *memcg, int item, unsigned l
  * Kernels without the tracepoint: the function it was later put in,
  * __count_memcg_events(memcg, item, count), out of line in 5.10 to 6.12
  * (6.18 has count_memcg_events() and the tracepoint). Its callers pass a
- * memcg they hold; the kprobe twin is for where fentry is refused (arm64
- * without ftrace direct calls).
+ * memcg they hold. The kprobe twin only by name (--fault-hook kprobe): where
+ * fentry is refused (arm64 without ftrace direct calls) auto keeps perf_event.
  */
 SEC("fentry/__count_memcg_events")
 int BPF_PROG(faults_memcg_events_fentry, struct mem_cgroup *memcg, int item, unsigned long count)

@@ -161,17 +161,12 @@ static void add_with_charge_hooks(struct load_plan *plan, unsigned int parts,
 }
 
 /*
- * Everything at once, then without what failed: the OOM hook is what must
- * work; page faults, charges, reclaim and the cgroup lifecycle degrade
- * (reported, with why). A fault or charge hook asked for by name (or faults
- * turned off) is in every attempt as asked, so it is never dropped quietly,
- * and the other parts still degrade around it.
- */
-/*
  * The fault hook auto picks: the tracepoint, else fentry on the function
  * behind it (it needs the kernel's own BTF to attach), else perf_event. A
- * kprobe there only by name: perf_event costs less than a kprobe's dispatch
- * and counts nearly the same (the faulting task's memcg, not the mm owner's).
+ * kprobe only by name: where fentry won't attach (arm64 6.1) the kprobe
+ * program alone costs more per fault than the perf_event one, before its
+ * dispatch (bench/RESULTS.md), and perf_event counts nearly the same (the
+ * faulting task's memcg, not the mm owner's).
  */
 static unsigned int best_fault_hook(const struct kernel_probe *probe)
 {
@@ -201,6 +196,13 @@ static unsigned int asked_fault_hook(const struct kernel_probe *probe, enum faul
 	}
 }
 
+/*
+ * Everything at once, then without what failed: the OOM hook is what must
+ * work; page faults, charges, reclaim and the cgroup lifecycle degrade
+ * (reported, with why). A fault or charge hook asked for by name (or faults
+ * turned off) is in every attempt as asked, so it is never dropped quietly,
+ * and the other parts still degrade around it.
+ */
 static void plan_attempts(const struct kernel_probe *probe, const struct loader_opts *opts,
 			  struct load_plan *plan)
 {
