@@ -480,6 +480,7 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 		.on_record = on_record,
 		.ctx = ms,
 		.leave_events = ms->opts.pin_dir != NULL,
+		.boot_to_realtime_ns = ms->boot_to_realtime_ns,
 		.memcg_root = walk_root,
 	};
 	int ret;

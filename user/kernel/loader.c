@@ -284,6 +284,12 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 		return ret;
 	}
 	ret = configure(skel, values, plan, parts, err, err_len);
+	/*
+	 * Before the load, not after the attach: a fault sample taken in between
+	 * would be budgeted by boot-time seconds, and its wall-clock second could
+	 * then get more than --fault-samples.
+	 */
+	skel->bss->boot_to_realtime_ns = loader->clock_offset_ns;
 	if (ret)
 		goto fail;
 	ret = memsight_bpf__load(skel);
@@ -599,6 +605,7 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 	loader->stats_fd = -1;
 	loader->epfd = -1;
 	loader->on_record = opts->on_record;
+	loader->clock_offset_ns = opts->boot_to_realtime_ns;
 	loader->ctx = opts->ctx;
 	ret = load_with_btf(loader, opts, err, err_len);
 	if (!ret)

@@ -35,6 +35,9 @@ struct loader_opts {
 	bool leave_events;
 	/* the memory cgroup the gauges iterator walks from (NULL or "": cgroupfs only) */
 	const char *memcg_root;
+	/* CLOCK_REALTIME - CLOCK_BOOTTIME the lines are dated with: the fault samples'
+	 * seconds (loader__set_clock_offset moves it later) */
+	int64_t boot_to_realtime_ns;
 };
 
 enum hook_status {

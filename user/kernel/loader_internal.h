@@ -37,6 +37,7 @@ struct loader {
 	int stats_fd;
 	loader_record_fn on_record;
 	void *ctx;
+	int64_t clock_offset_ns; /* loader_opts.boot_to_realtime_ns, stored before each load */
 	struct loader_report report;
 	struct loader_counts {
 		struct count_source source;
