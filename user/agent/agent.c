@@ -491,7 +491,6 @@ static int start_loader(struct memsight *ms, char *err, size_t err_len)
 
 	if (ret)
 		return ret;
-	loader__set_clock_offset(ms->loader, ms->boot_to_realtime_ns);
 	ms->counted_ns = clock_monotonic_ns();
 	for (int f = 0; f < COUNT_FAMILIES; f++) {
 		const struct count_source *source = loader__count_source(ms->loader, f);
