@@ -29,7 +29,10 @@ const struct load_hook load_hooks[] = {
 	  "the memcg's own PGFAULT/PGMAJFAULT accounting, counted per memcg in the function the "
 	  "tracepoint came to sit in",
 	  true },
-	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)", NULL, true },
+	{ PART_FAULTS_PERF, "faults", "perf_event/page-faults-min+maj (per CPU)",
+	  "every page fault seen by the kernel's software events, its task's memcg read in the "
+	  "program",
+	  true },
 	{ PART_CHARGES, "charges", "tp_btf/mod_memcg_state + mod_memcg_lruvec_state",
 	  "charged and uncharged bytes per kind, counted per memcg", false },
 	{ PART_CHARGES_FENTRY, "charges", "fentry/__mod_memcg_state + __mod_memcg_lruvec_state",

@@ -474,15 +474,19 @@ static int attach_from_plan(struct loader *loader, const struct load_plan *plan,
 		snprintf(skipped + used, sizeof(skipped) - used, "%s%s: %s", used ? "; " : "", hook,
 			 why);
 	}
-	/* every attempt carried the hook an option named: point at the option too */
-	if (plan->charge_hook_requested && plan->attempt_count &&
-	    (plan->attempts[0] & PART_CHARGES_ANY))
-		snprintf(err, err_len, "no OOM hook could be attached with --charge-hook %s: %s",
-			 load_part_hook(plan->attempts[0] & PART_CHARGES_ANY), skipped);
-	else if (plan->fault_hook_requested && plan->attempt_count &&
-		 (plan->attempts[0] & PART_FAULTS))
-		snprintf(err, err_len, "no OOM hook could be attached with --fault-hook %s: %s",
-			 load_part_hook(plan->attempts[0] & PART_FAULTS), skipped);
+	/* every attempt carried the hook an option named: the likeliest cause, said first */
+	unsigned int first = plan->attempt_count ? plan->attempts[0] : 0;
+	unsigned int named = plan->charge_hook_requested && (first & PART_CHARGES_ANY)
+				     ? first & PART_CHARGES_ANY
+			     : plan->fault_hook_requested ? first & PART_FAULTS
+							  : 0;
+
+	if (named)
+		snprintf(err, err_len,
+			 "%s %s: could not be attached (without the option memsight falls back to "
+			 "another hook); with each OOM hook: %s",
+			 named & PART_FAULTS ? "--fault-hook" : "--charge-hook",
+			 load_part_hook(named), skipped);
 	else
 		snprintf(err, err_len, "no OOM hook could be attached: %s", skipped);
 	return -EOPNOTSUPP;

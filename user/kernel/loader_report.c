@@ -55,8 +55,8 @@ static const char *hook_reason(const struct loader *loader, const struct load_pl
 			       ? "no cgroup iterator on this kernel (it came in Linux 6.1)"
 		       : !plan->probe.kernel_btf ? "the cgroup iterator needs the kernel's own BTF"
 						 : "no memory controller mounted";
-	if (used && used->part == PART_FAULTS_PERF)
-		return plan->fault_hook_requested ? "requested with --fault-hook" : log;
+	if (used && used->part == PART_FAULTS_PERF && !plan->fault_hook_requested)
+		return log; /* the fallbacks tried before it are its reason */
 	if (used)
 		return used->how;
 	if (!strcmp(feature, "fault_samples"))
@@ -97,6 +97,10 @@ void loader_report_hooks(struct loader *loader, const struct load_plan *plan,
 		h->fallback = used && used->fallback;
 		if (!strcmp(feature, "charges"))
 			charges_reason(loader, plan, used, log, h->reason, sizeof(h->reason));
+		else if (!strcmp(feature, "faults") && plan->fault_hook_requested && used &&
+			 used->part)
+			snprintf(h->reason, sizeof(h->reason), "requested with --fault-hook; %s",
+				 used->how);
 		else
 			snprintf(h->reason, sizeof(h->reason), "%s",
 				 hook_reason(loader, plan, used, feature, oom_reason, log));
