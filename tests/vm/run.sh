@@ -4,7 +4,8 @@
 # use; `memsight features --json` comes back from each into build/vm/results/<kernel>/.
 #
 # Usage: tests/vm/run.sh [KERNEL...]   (default: every kernel in tests/vm/kernels.list)
-#        TESTS="oom cli" limits the integration tests run inside.
+#        TESTS="oom cli" limits the integration tests run inside; VM_JOBS=N boots N
+#        guests at a time (default 2).
 # A KERNEL may carry kernel parameters after '+': bookworm-amd64+possible_cpus=256 boots
 # that kernel with them and runs only the tests that concern them (BIG_NODE_TESTS).
 set -uo pipefail
@@ -46,10 +47,24 @@ tool_path() {
 # The test helpers the guest tests run.
 HELPERS=(hog poke readmap seccomp_deny pin_reader slow_reader fault_ratio)
 
-declare -A RESULT
-failed=0
-for entry in "${KERNELS[@]}"; do
-	k=${entry%%+*} cmdline='' tests=$GUEST_TESTS
+# Build once per architecture (both arm64 kernels share one cross build), before any
+# guest boots: the guests then run side by side without racing on a build tree.
+build_for() { # ARCH
+	if [ "$1" = arm64 ]; then
+		make --no-print-directory ARCH=aarch64 CROSS_SYSROOT="$VM/sysroot-arm64" \
+			OUTPUT=build/aarch64 all "${HELPERS[@]/#/build/aarch64/tests/}"
+	else
+		make --no-print-directory all "${HELPERS[@]/#/build/tests/}"
+	fi
+}
+for arch in $(printf '%s\n' "${KERNELS[@]%%+*}" | sed 's/.*-//' | sort -u); do
+	build_for "$arch" || exit 1
+done
+
+# run_guest ENTRY: boot one kernel with the tests; its console goes to $VM/ENTRY.log,
+# its exit status to $VM/ENTRY.status.
+run_guest() {
+	local entry=$1 k=${1%%+*} cmdline='' tests=$GUEST_TESTS skip arch build sysroot triplet
 	if [ "$entry" != "$k" ]; then
 		cmdline=${entry#*+} cmdline=${cmdline//+/ } tests=$BIG_NODE_TESTS
 	fi
@@ -57,43 +72,67 @@ for entry in "${KERNELS[@]}"; do
 	if [ -z "${TESTS:-}" ] && [ -n "${!skip:-}" ]; then
 		tests=$(for t in $tests; do [[ " ${!skip} " == *" $t "* ]] || printf '%s ' "$t"; done)
 	fi
-	arch=${k##*-}
+	arch=${k##*-} build=build sysroot=/ triplet=x86_64-linux-gnu
 	if [ "$arch" = arm64 ]; then
-		build=build/aarch64 sysroot=$VM/sysroot-arm64
-		make --no-print-directory ARCH=aarch64 CROSS_SYSROOT="$sysroot" OUTPUT=$build \
-			all "${HELPERS[@]/#/$build/tests/}" || exit 1
-	else
-		build=build sysroot=/
-		make --no-print-directory all "${HELPERS[@]/#/$build/tests/}" || exit 1
+		build=build/aarch64 sysroot=$VM/sysroot-arm64 triplet=aarch64-linux-gnu
 	fi
 	# One vCPU: with two, a guest once died in the perf overflow path on a breakpoint
 	# left by live kernel text patching (int3 oops), which multi-threaded TCG emulates
 	# racily; one vCPU has no cross-CPU code modification to race with.
 	# 2 GiB and a 1 GiB ext4 disk at /var/tmp: the working-set and page-cache cases read
 	# files of hundreds of MiB through a real block device's page cache.
-	args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline" -M 2048 -d 1024)
+	local args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline" -M 2048 -d 1024)
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight")
 	# what memsight loads with dlopen, which the guest's ELF copier can't see in its
 	# NEEDED list: libmicrohttpd (run's HTTP server) and the libraries it needs
-	triplet=$([ "$arch" = arm64 ] && echo aarch64-linux-gnu || echo x86_64-linux-gnu)
 	args+=(-b "/usr/lib/$triplet/libmicrohttpd.so.12")
+	local helper tool path f start status
 	for helper in "${HELPERS[@]}"; do
 		args+=(-b "$build/tests/$helper:/memsight/build/tests/$helper")
 	done
 	for tool in bash jq bpftool setpriv capsh date od stat timeout mktemp unshare; do
-		path=$(tool_path $tool "$sysroot") || exit 1
+		path=$(tool_path $tool "$sysroot") || { echo 1 >"$VM/$entry.status"; return; }
 		args+=(-b "$path:/usr/bin/$tool")
 	done
 	for f in tests/report.sh tests/integration/*.sh; do args+=(-f "$f:/memsight/$f"); done
 	rm -rf "$VM/results/$entry"
-	echo "== vmtest $entry"
 	start=$SECONDS
-	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$tests" 2>&1 | tee "$VM/$entry.log"
-	status=${PIPESTATUS[0]}
-	echo "(vmtest $entry: $((SECONDS - start)) s, boot included)"
-	RESULT[$entry]=$status
-	[ "$status" = 0 ] || failed=$((failed + 1))
+	"$HERE/boot.sh" "${args[@]}" "$HERE/guest.sh" "$tests" >"$VM/$entry.log" 2>&1
+	status=$?
+	echo "(vmtest $entry: $((SECONDS - start)) s, boot included)" >>"$VM/$entry.log"
+	echo $status >"$VM/$entry.status"
+}
+
+# VM_JOBS guests at a time (default 2): each has one vCPU, one emulating host thread,
+# so two fill this machine's two cores and halve the matrix's time. Each guest's log is
+# printed whole once it ends, not interleaved with the other's.
+declare -A RESULT PID_ENTRY
+failed=0
+report_one() { # wait for one guest to end; print its log
+	local pid entry
+	wait -n -p pid
+	entry=${PID_ENTRY[$pid]}
+	echo "== vmtest $entry"
+	cat "$VM/$entry.log"
+	RESULT[$entry]=$(cat "$VM/$entry.status" 2>/dev/null || echo 1)
+	[ "${RESULT[$entry]}" = 0 ] || failed=$((failed + 1))
+}
+running=0
+for entry in "${KERNELS[@]}"; do
+	if [ $running -ge "${VM_JOBS:-2}" ]; then
+		report_one
+		running=$((running - 1))
+	fi
+	rm -f "$VM/$entry.status"
+	run_guest "$entry" &
+	PID_ENTRY[$!]=$entry
+	running=$((running + 1))
+	echo "(vmtest $entry: started, $running running)"
+done
+while [ $running -gt 0 ]; do
+	report_one
+	running=$((running - 1))
 done
 
 # kernel x feature: what `features --json` said in each VM. oom_kill is the hook memsight
