@@ -7,8 +7,8 @@
 # Two stages on the same Debian release: the build stage compiles the BPF programs and
 # the agent with Debian's clang, bpftool and libbpf; the runtime stage holds the binary
 # and the Debian packages of the shared libraries it loads (found with ldd in the build
-# stage, so a library added to the Makefile reaches the image by itself; libcurl and
-# libmicrohttpd, which `recommend` and `run` load with dlopen, are named here).
+# stage, so a library added to the Makefile reaches the image by itself; libcurl, which
+# `recommend` loads with dlopen, is named here).
 #
 # BASE_IMAGE: any Debian bookworm image; both stages use it, so the libraries at run
 # time are the ones the binary was built with. The default is the slim one (the image
@@ -27,12 +27,12 @@ ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
-# libmicrohttpd-dev, libncurses-dev and libcurl4-openssl-dev: `run`'s HTTP endpoint, `top`
-# and `recommend`'s Prometheus client.
+# libncurses-dev and libcurl4-openssl-dev: `top` and `recommend`'s Prometheus client
+# (`run`'s HTTP server is memsight's own).
 RUN apt-get update \
 	&& apt-get install -y --no-install-recommends \
 		clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
-		libmicrohttpd-dev libncurses-dev libcurl4-openssl-dev pkg-config make gcc libc6-dev \
+		libncurses-dev libcurl4-openssl-dev pkg-config make gcc libc6-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -44,7 +44,7 @@ RUN make ${MEMSIGHT_VERSION:+VERSION="$MEMSIGHT_VERSION"} \
 	&& mkdir -p /out \
 	&& install -m 0755 build/memsight /out/memsight \
 	&& strip --strip-debug /out/memsight \
-	&& dlopened=$(for soname in libcurl.so.4 libmicrohttpd.so.12; do \
+	&& dlopened=$(for soname in libcurl.so.4; do \
 		ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }'; done) \
 	&& for lib in $(ldd build/memsight | awk '$3 ~ /^\// { print $3 }') $dlopened; do \
 		for path in "$lib" "$(readlink -f "$lib")" "/usr$lib"; do \
@@ -65,12 +65,10 @@ RUN apt-get update \
 	&& rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
 		/tmp/runtime-packages
 COPY --from=build /out/memsight /usr/local/bin/memsight
-# Fails the build when a library the binary needs is missing here (libcurl and
-# libmicrohttpd are loaded when first needed, by recommend and run, which say so when
-# they can't).
+# Fails the build when a library the binary needs is missing here (libcurl is loaded
+# when first needed, by recommend, which says so when it can't).
 RUN ["/usr/local/bin/memsight", "version"]
 RUN /usr/local/bin/memsight recommend --prometheus http://127.0.0.1:1 2>&1 | grep -q "can't reach"
-RUN ldconfig -p | grep -q "libmicrohttpd.so.12 "
 
 ARG BASE_IMAGE
 ARG MEMSIGHT_VERSION=

@@ -45,12 +45,11 @@ endif
 DEPS_PACKAGES := clang bpftool libbpf-dev libelf-dev zlib1g-dev libjson-c-dev \
 	libcmocka-dev pkg-config clang-format jq util-linux libcap2-bin libclang-rt-14-dev \
 	docker.io runc podman busybox-static bpftrace lld qemu-system-x86 qemu-system-arm lz4 zstd xz-utils \
-	binutils python3 debootstrap libmicrohttpd-dev curl prometheus python3-prometheus-client \
+	binutils python3 debootstrap curl prometheus python3-prometheus-client \
 	libncurses-dev tmux containerd syslog-ng-core libcurl4-openssl-dev golang-go linux-perf
-# libcurl's and libmicrohttpd's headers only: `recommend` and `run` load them with dlopen
-# (user/util/dynlib.h).
+# libcurl's headers only: `recommend` loads it with dlopen (user/util/dynlib.h).
 LIBS_PKG := libbpf json-c ncursesw
-DLOPEN_PKG := libcurl libmicrohttpd
+DLOPEN_PKG := libcurl
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljson-c -lncursesw -ltinfo) -lelf -lz -lpthread -lm -ldl
 
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
@@ -249,7 +248,7 @@ $(OUTPUT)/tests/pin_reader: tests/integration/pin_reader.c bpf/memsight.h | $(OU
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ -lbpf -lelf -lz
 
 # libFuzzer targets: the parsers and the JSON writer against arbitrary bytes, each for
-# FUZZ_SECONDS, starting from the runtime fixtures.
+# FUZZ_SECONDS, starting from the runtime fixtures and tests/fuzz/corpus/<target>/.
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null) -lz
@@ -257,7 +256,7 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRCS) | $(OUTPUT)/fuzz
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
 		corpus=$(OUTPUT)/fuzz/corpus-$$(basename $$f); mkdir -p $$corpus; \
-		cp tests/unit/fixtures/*.json $$corpus/ 2>/dev/null; \
+		cp tests/unit/fixtures/*.json tests/fuzz/corpus/$$(basename $$f)/* $$corpus/ 2>/dev/null; \
 		echo "fuzz: $$(basename $$f) for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
 			-artifact_prefix=$(OUTPUT)/fuzz/ $$corpus \

@@ -39,7 +39,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 run_ns() { cat /proc/"$pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 http_ns() {
 	for t in /proc/"$pid"/task/*; do
-		case $(cat "$t/comm") in MHD*) cat "$t/schedstat" ;; esac
+		case $(cat "$t/comm") in memsight-http | MHD*) cat "$t/schedstat" ;; esac
 	done | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)]; else printf "-" }'; }

@@ -81,7 +81,7 @@ ARM64_PACKAGES="libc6 libc6-dev libgcc-s1 libgcc-12-dev linux-libc-dev libbpf1 l
 	libblkid1 libmount1 libsmartcols1 libuuid1 libselinux1 libpcre2-8-0 libsystemd0 liblzma5
 	liblz4-1 libgcrypt20 libgpg-error0 libudev1 coreutils libacl1 libattr1 libgmp10
 	libssl3 busybox-static
-	libmicrohttpd12 libmicrohttpd-dev libgnutls30 libp11-kit0 libidn2-0 libunistring2
+	libgnutls30 libp11-kit0 libidn2-0 libunistring2
 	libtasn1-6 libnettle8 libhogweed6 libffi8 libncursesw6 libncurses6 libncurses-dev
 	libcurl4 libcurl4-openssl-dev libbrotli1 libcom-err2 libdb5.3 libgssapi-krb5-2 libk5crypto3
 	libkeyutils1 libkrb5-3 libkrb5support0 libldap-2.5-0 libnghttp2-14 libpsl5 librtmp1

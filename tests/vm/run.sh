@@ -64,7 +64,7 @@ done
 # run_guest ENTRY: boot one kernel with the tests; its console goes to $VM/ENTRY.log,
 # its exit status to $VM/ENTRY.status.
 run_guest() {
-	local entry=$1 k=${1%%+*} cmdline='' tests=$GUEST_TESTS skip arch build sysroot triplet
+	local entry=$1 k=${1%%+*} cmdline='' tests=$GUEST_TESTS skip arch build sysroot
 	if [ "$entry" != "$k" ]; then
 		cmdline=${entry#*+} cmdline=${cmdline//+/ } tests=$BIG_NODE_TESTS
 	fi
@@ -72,9 +72,9 @@ run_guest() {
 	if [ -z "${TESTS:-}" ] && [ -n "${!skip:-}" ]; then
 		tests=$(for t in $tests; do [[ " ${!skip} " == *" $t "* ]] || printf '%s ' "$t"; done)
 	fi
-	arch=${k##*-} build=build sysroot=/ triplet=x86_64-linux-gnu
+	arch=${k##*-} build=build sysroot=/
 	if [ "$arch" = arm64 ]; then
-		build=build/aarch64 sysroot=$VM/sysroot-arm64 triplet=aarch64-linux-gnu
+		build=build/aarch64 sysroot=$VM/sysroot-arm64
 	fi
 	# One vCPU: with two, a guest once died in the perf overflow path on a breakpoint
 	# left by live kernel text patching (int3 oops), which multi-threaded TCG emulates
@@ -84,9 +84,6 @@ run_guest() {
 	local args=(-k "$VM/kernels/$k" -O "$VM/results/$entry" -s "${VM_CPUS:-1}" -A "$cmdline" -M 2048 -d 1024)
 	[ "$arch" = arm64 ] && args+=(-S "$sysroot")
 	args+=(-b "$build/memsight:/memsight/build/memsight")
-	# what memsight loads with dlopen, which the guest's ELF copier can't see in its
-	# NEEDED list: libmicrohttpd (run's HTTP server) and the libraries it needs
-	args+=(-b "/usr/lib/$triplet/libmicrohttpd.so.12")
 	local helper tool path f start status
 	for helper in "${HELPERS[@]}"; do
 		args+=(-b "$build/tests/$helper:/memsight/build/tests/$helper")

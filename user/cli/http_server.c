@@ -1,56 +1,52 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "file_limit.h"
+#include "http_conn.h"
+#include "http_request.h"
 #include "http_server.h"
 #include "log.h"
-#include "mhd_lib.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* The page is sent by reference: a response that calls back when done with it. */
-#if MHD_VERSION < 0x00097302
-#error "libmicrohttpd 0.9.73 or later is needed (MHD_create_response_from_buffer_with_free_callback_cls)"
-#endif
-
 /*
- * Slowloris: a client that sends a header every few seconds never lets
- * libmicrohttpd's idle timeout fire (every byte resets it), so 32 of them held
- * every slot and the kubelet's probes failed. What protects, even when the
- * attacker shares the probes' address (hostNetwork pods, loopback):
+ * Slowloris: a client that sends a header every few seconds never lets an idle
+ * timeout fire (every byte resets it); 32 of them once held every slot of the
+ * server and the kubelet's probes failed. What protects, even when the attacker
+ * shares the probes' address (hostNetwork pods, loopback):
  *   - an exchange deadline: a connection must have sent a whole request and
  *     received its response within EXCHANGE_DEADLINE_S of its accept or of its
- *     previous response, or it is shut down, trickling or not. libmicrohttpd
- *     has no such option, so the reaper thread below enforces it; a kubelet
- *     probe (1 s timeout) or a Prometheus scrape (10 s by default) needs far less;
+ *     previous response, or it is closed, trickling or not; a kubelet probe
+ *     (1 s timeout) or a Prometheus scrape (10 s by default) needs far less;
  *   - slots to spare: CONNECTION_SLOTS, so that holding them all takes hundreds
  *     of sockets renewed every few seconds, not 32 idle ones;
  *   - a per-address cap (PER_IP_SLOTS, a quarter of the slots): one pod can't
  *     take them all. It can't tell the kubelet from a pod on the node's
  *     address, hence the deadline and the spare slots above.
- * One polling thread (epoll) serves every connection: a slow client costs a
- * socket and a memory pool, never a thread, as thread-per-connection would.
+ * One thread (epoll) serves every connection: a slow client costs a socket and
+ * its request buffer, never a thread.
  */
 #define EXCHANGE_DEADLINE_S 10U
 #define CONNECTION_SLOTS    512U
 #define PER_IP_SLOTS	    (CONNECTION_SLOTS / 4)
-
-/* libmicrohttpd's functions, loaded by http_server__serve(). */
-static const struct mhd_lib *mhd;
+/* out of file descriptors: accepting waits this long rather than spin on the backlog */
+#define ACCEPT_PAUSE_NS 100000000ULL
+/* a closing connection reads what the client still sends, at most this long (see linger) */
+#define LINGER_NS 2000000000ULL
 
 /*
  * A published /metrics page, never changed once published: the responses
@@ -62,16 +58,7 @@ struct http_page {
 	struct strbuf text;
 };
 
-/* An accepted connection, tracked for the exchange deadline. */
-struct http_conn {
-	struct http_conn *prev, *next;
-	int fd;
-	bool shut;
-	uint64_t deadline_ns;
-};
-
 struct http_server {
-	struct MHD_Daemon *daemon;
 	int listen_fd;
 	char address[96];
 	uint64_t stall_ns;
@@ -83,60 +70,21 @@ struct http_server {
 	int render_fd;		/* eventfd: a scrape asks the main loop for a page */
 	atomic_uint_fast64_t heartbeat_ns;
 	atomic_bool ready;
-	/* the reaper: shuts down connections past their deadline */
-	pthread_mutex_t conns_lock; /* guards conns, stopping; held while an fd is shut down */
-	pthread_cond_t reaper_wake;
+	/* the server's thread and what only it touches */
+	int epoll_fd;
+	int stop_fd; /* eventfd: http_server__stop() ends the thread */
+	bool thread_started;
+	pthread_t thread;
 	struct http_conn *conns;
-	bool stopping;
-	bool reaper_idle; /* waiting with no deadline: a new connection must wake it */
-	bool reaper_started;
-	pthread_t reaper;
+	unsigned int conn_count;
+	uint64_t accept_resume_ns; /* accepting paused until then (0: not paused) */
 };
-
-/* Sends resp (NULL: out of memory, the connection closes) and lets it go. */
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     const char *content_type, struct MHD_Response *resp)
-{
-	enum MHD_Result ret;
-
-	if (!resp)
-		return MHD_NO;
-	mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ret = mhd->queue_response(conn, status, resp);
-	mhd->destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status, const char *fmt,
-				  ...) __attribute__((format(printf, 3, 4)));
-
-static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status, const char *fmt,
-				  ...)
-{
-	struct MHD_Response *resp;
-	char *body = NULL;
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vasprintf(&body, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return MHD_NO;
-	resp = mhd->create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp)
-		free(body);
-	return reply(conn, status, "text/plain; charset=utf-8", resp);
-}
 
 /*
  * /metrics is rendered when scraped, not every interval: no CPU for a page
  * nobody reads. The threads: the main loop owns the aggregate (it changes it
  * with every event) and is the only one to render, so nothing of the
- * aggregate is shared or locked. A scrape, on libmicrohttpd's thread, that
+ * aggregate is shared or locked. A scrape, on the server's thread, that
  * finds newer figures than the page's (dirty: a new interval, an OOM kill)
  * asks the main loop for a page through render_fd and waits for it at most
  * RENDER_WAIT_MS; a stalled agent then still gets its last page served, not
@@ -173,9 +121,13 @@ static void wait_for_render(struct http_server *server)
 		;
 }
 
-static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Connection *conn)
+static uint64_t exchange_deadline(void)
 {
-	struct MHD_Response *resp;
+	return clock_monotonic_ns() + EXCHANGE_DEADLINE_S * 1000000000ULL;
+}
+
+static void serve_metrics(struct http_server *server, struct http_conn *c, bool head_only)
+{
 	struct http_page *page;
 
 	/* A reference taken under the lock: the main loop may publish a new page meanwhile. */
@@ -186,224 +138,324 @@ static enum MHD_Result serve_metrics(struct http_server *server, struct MHD_Conn
 	if (page)
 		atomic_fetch_add(&page->refs, 1);
 	pthread_mutex_unlock(&server->lock);
-	if (!page)
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "no figures yet: memsight is starting\n");
-	resp = mhd->create_response_from_buffer_with_free_callback_cls(
-		page->text.len, page->text.buf, page_release, page);
-	if (!resp) {
-		page_release(page);
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	if (!page) {
+		http_conn_reply_text(c, head_only, 503, "no figures yet: memsight is starting\n");
+		return;
 	}
-	return reply(conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE, resp);
+	c->release = page_release;
+	c->release_cls = page;
+	http_conn_respond(c, head_only, 200, METRICS_CONTENT_TYPE, page->text.buf, page->text.len);
 }
 
-static enum MHD_Result serve_healthz(struct http_server *server, struct MHD_Connection *conn)
+static void serve_healthz(struct http_server *server, struct http_conn *c, bool head_only)
 {
 	uint64_t age = clock_monotonic_ns() - atomic_load(&server->heartbeat_ns);
 
 	if (age > server->stall_ns)
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "unhealthy: the main loop last turned %.1f s ago\n",
-				  (double)age / 1e9);
-	return reply_text(conn, MHD_HTTP_OK, "ok\n");
+		http_conn_reply_text(c, head_only, 503,
+				     "unhealthy: the main loop last turned %.1f s ago\n",
+				     (double)age / 1e9);
+	else
+		http_conn_reply_text(c, head_only, 200, "ok\n");
 }
 
-static enum MHD_Result serve_readyz(struct http_server *server, struct MHD_Connection *conn)
+static void serve_readyz(struct http_server *server, struct http_conn *c, bool head_only)
 {
 	if (!atomic_load(&server->ready))
-		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "not ready: BPF programs not attached yet\n");
-	return reply_text(conn, MHD_HTTP_OK, "ready\n");
+		http_conn_reply_text(c, head_only, 503,
+				     "not ready: BPF programs not attached yet\n");
+	else
+		http_conn_reply_text(c, head_only, 200, "ready\n");
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
+static void answer(struct http_server *server, struct http_conn *c, const struct http_request *req)
 {
-	struct http_server *server = cls;
+	bool head_only = req->method == HTTP_HEAD;
 
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				  "method not allowed: use GET or HEAD\n");
-	if (!strcmp(url, "/metrics"))
-		return serve_metrics(server, conn);
-	if (!strcmp(url, "/healthz"))
-		return serve_healthz(server, conn);
-	if (!strcmp(url, "/readyz"))
-		return serve_readyz(server, conn);
-	if (!strcmp(url, "/"))
-		return reply_text(conn, MHD_HTTP_OK,
-				  "memsight\n\n/metrics  Prometheus metrics\n"
-				  "/healthz  liveness: the main loop turns\n"
-				  "/readyz   readiness: the BPF programs are attached\n");
-	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /healthz, /readyz\n");
+	if (req->method == HTTP_OTHER)
+		http_conn_reply_text(c, false, 405, "method not allowed: use GET or HEAD\n");
+	else if (!strcmp(req->path, "/metrics"))
+		serve_metrics(server, c, head_only);
+	else if (!strcmp(req->path, "/healthz"))
+		serve_healthz(server, c, head_only);
+	else if (!strcmp(req->path, "/readyz"))
+		serve_readyz(server, c, head_only);
+	else if (!strcmp(req->path, "/"))
+		http_conn_reply_text(c, head_only, 200,
+				     "memsight\n\n/metrics  Prometheus metrics\n"
+				     "/healthz  liveness: the main loop turns\n"
+				     "/readyz   readiness: the BPF programs are attached\n");
+	else
+		http_conn_reply_text(c, head_only, 404,
+				     "not found: try /metrics, /healthz, /readyz\n");
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* A response for the head in c's buffer, if a whole one is there; false if not yet. */
+static bool take_request(struct http_server *server, struct http_conn *c)
 {
-	char msg[256];
+	struct http_request req;
+	enum http_parse parsed = http_request_parse(c->in, c->in_len, &req);
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	log_debug("http: %s", msg);
-}
-
-static uint64_t exchange_deadline(void)
-{
-	return clock_monotonic_ns() + EXCHANGE_DEADLINE_S * 1000000000ULL;
-}
-
-/*
- * libmicrohttpd calls this with NOTIFY_CLOSED before it closes the socket, and
- * the entry leaves the list under conns_lock: the reaper, holding that lock,
- * never shuts down an fd that was closed and reused.
- */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	struct http_server *server = cls;
-	struct http_conn *c = *socket_context;
-	const union MHD_ConnectionInfo *info;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = mhd->get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		c = info ? calloc(1, sizeof(*c)) : NULL;
-		*socket_context = c;
-		if (!c)
-			return; /* untracked: only the idle timeout applies */
-		c->fd = info->connect_fd;
-		c->deadline_ns = exchange_deadline();
-		pthread_mutex_lock(&server->conns_lock);
-		c->next = server->conns;
-		if (c->next)
-			c->next->prev = c;
-		/*
-		 * With no deadline to wait for (no connection, or only ones shut
-		 * and not yet closed), the reaper sleeps until one comes; else it
-		 * wakes by the earliest, which is earlier than this one's.
-		 */
-		if (server->reaper_idle)
-			pthread_cond_signal(&server->reaper_wake);
-		server->conns = c;
-		pthread_mutex_unlock(&server->conns_lock);
-		return;
+	if (parsed == HTTP_PARSE_INCOMPLETE)
+		return false;
+	if (parsed != HTTP_PARSE_DONE) {
+		c->consumed = c->in_len;
+		http_conn_refuse(c, parsed);
+		return true;
 	}
-	if (!c)
-		return;
-	pthread_mutex_lock(&server->conns_lock);
+	c->consumed = req.head_len;
+	c->close_after = !req.keep_alive;
+	answer(server, c, &req);
+	return true;
+}
+
+static void conn_close(struct http_server *server, struct http_conn *c)
+{
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		server->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	pthread_mutex_unlock(&server->conns_lock);
+	server->conn_count--;
+	close(c->fd); /* leaves the epoll set with it */
+	http_conn_release_response(c);
 	free(c);
-	*socket_context = NULL;
 }
 
-/* A response went out whole: the connection may keep alive for one more exchange. */
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			 enum MHD_RequestTerminationCode code)
+/* Watches c for reading or for writing, whichever it waits for. */
+static bool conn_watch(struct http_server *server, struct http_conn *c, uint32_t events)
 {
-	struct http_server *server = cls;
-	const union MHD_ConnectionInfo *info;
-	struct http_conn *c;
+	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		return;
-	info = mhd->get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	c = info ? info->socket_context : NULL;
-	if (!c)
-		return;
-	pthread_mutex_lock(&server->conns_lock);
-	c->deadline_ns = exchange_deadline();
-	pthread_mutex_unlock(&server->conns_lock);
+	if (c->events == events)
+		return true;
+	if (epoll_ctl(server->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev))
+		return false;
+	c->events = events;
+	return true;
 }
 
 /*
- * At the earliest deadline, shuts down the connections past theirs; with no
- * deadline to wait for (no connection, or only ones shut and not yet closed)
- * it sleeps until one comes (a scrape every 15 s wakes it twice).
- * shutdown(), not close(): the socket stays libmicrohttpd's, which sees the
- * end of the stream at once and closes and forgets the connection itself.
+ * The last response is out: closed now, with bytes of the client's still
+ * unread (the rest of a refused head, a body), the kernel would send a reset
+ * that can destroy the response before the client reads it. So the server
+ * sends its FIN and reads until the client's, for at most LINGER_NS.
  */
-static void *reaper_main(void *arg)
+static void linger(struct http_server *server, struct http_conn *c)
 {
-	struct http_server *server = arg;
-	struct timespec wake;
+	uint64_t until = clock_monotonic_ns() + LINGER_NS;
 
-	pthread_mutex_lock(&server->conns_lock);
-	while (!server->stopping) {
-		uint64_t now = clock_monotonic_ns(), next = UINT64_MAX;
-		unsigned int reaped = 0;
+	if (shutdown(c->fd, SHUT_WR) || !conn_watch(server, c, EPOLLIN)) {
+		conn_close(server, c);
+		return;
+	}
+	c->lingering = true;
+	c->deadline_ns = until < c->deadline_ns ? until : c->deadline_ns;
+}
 
-		for (struct http_conn *c = server->conns; c; c = c->next) {
-			if (c->shut)
-				continue;
-			if (now < c->deadline_ns) {
-				next = c->deadline_ns < next ? c->deadline_ns : next;
-				continue;
-			}
-			shutdown(c->fd, SHUT_RDWR);
-			c->shut = true;
-			reaped++;
+/*
+ * Answers the requests in c's buffer, each response sent whole before the
+ * next is read, until one needs more bytes or the socket's room; c may be
+ * closed on return.
+ */
+static void conn_serve(struct http_server *server, struct http_conn *c)
+{
+	for (;;) {
+		if (!c->writing && !take_request(server, c)) {
+			if (!conn_watch(server, c, EPOLLIN))
+				conn_close(server, c);
+			return;
 		}
-		if (reaped)
-			log_debug("http: closed %u connection%s that sent no whole request in %u s",
-				  reaped, reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
-		if (next == UINT64_MAX) {
-			server->reaper_idle = true;
-			pthread_cond_wait(&server->reaper_wake, &server->conns_lock);
-			server->reaper_idle = false;
+		switch (http_conn_send(c)) {
+		case HTTP_SEND_AGAIN:
+			if (!conn_watch(server, c, EPOLLOUT))
+				conn_close(server, c);
+			return;
+		case HTTP_SEND_FAILED:
+			conn_close(server, c);
+			return;
+		case HTTP_SEND_DONE:
+			break;
+		}
+		http_conn_release_response(c);
+		if (c->close_after) {
+			linger(server, c);
+			return;
+		}
+		c->in_len -= c->consumed;
+		memmove(c->in, c->in + c->consumed, c->in_len);
+		c->consumed = 0;
+		c->deadline_ns = exchange_deadline(); /* one more exchange may keep it alive */
+	}
+}
+
+static void conn_event(struct http_server *server, struct http_conn *c, uint32_t events)
+{
+	ssize_t n;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		conn_close(server, c);
+		return;
+	}
+	if (c->lingering) {
+		char scratch[4096];
+
+		n = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(server, c);
+		return;
+	}
+	if (!c->writing && c->in_len < sizeof(c->in)) {
+		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		/* the client is gone, or closed its side before a whole head */
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(server, c);
+			return;
+		}
+		if (n > 0)
+			c->in_len += (size_t)n;
+	}
+	conn_serve(server, c);
+}
+
+static struct peer_addr peer_of(const struct sockaddr_storage *ss)
+{
+	struct peer_addr addr = { .family = ss->ss_family };
+
+	if (ss->ss_family == AF_INET6)
+		memcpy(addr.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else if (ss->ss_family == AF_INET)
+		memcpy(addr.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	return addr;
+}
+
+static unsigned int conns_from(const struct http_server *server, const struct peer_addr *addr)
+{
+	unsigned int n = 0;
+
+	for (const struct http_conn *c = server->conns; c; c = c->next)
+		n += !memcmp(&c->peer, addr, sizeof(*addr));
+	return n;
+}
+
+/* Out of file descriptors or memory: the backlog waits a moment rather than spin. */
+static void pause_accepting(struct http_server *server, int error)
+{
+	log_debug("http: can't accept: %s; retrying in %llu ms", strerror(error),
+		  ACCEPT_PAUSE_NS / 1000000);
+	epoll_ctl(server->epoll_fd, EPOLL_CTL_DEL, server->listen_fd, NULL);
+	server->accept_resume_ns = clock_monotonic_ns() + ACCEPT_PAUSE_NS;
+}
+
+static void resume_accepting(struct http_server *server)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &server->listen_fd };
+
+	if (!server->accept_resume_ns || clock_monotonic_ns() < server->accept_resume_ns)
+		return;
+	if (!epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, server->listen_fd, &ev))
+		server->accept_resume_ns = 0;
+}
+
+static void accept_all(struct http_server *server)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct peer_addr addr;
+		struct http_conn *c;
+		int fd = accept4(server->listen_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				pause_accepting(server, errno);
+			return;
+		}
+		addr = peer_of(&ss);
+		if (server->conn_count >= CONNECTION_SLOTS ||
+		    conns_from(server, &addr) >= PER_IP_SLOTS) {
+			log_debug("http: connection refused: %s",
+				  server->conn_count >= CONNECTION_SLOTS
+					  ? "every slot taken"
+					  : "its address has a quarter of them");
+			close(fd);
 			continue;
 		}
-		/* a deadline only moves later (on_completed): waking early just looks again */
-		wake.tv_sec = (time_t)(next / 1000000000ULL);
-		wake.tv_nsec = (long)(next % 1000000000ULL);
-		pthread_cond_timedwait(&server->reaper_wake, &server->conns_lock, &wake);
+		c = calloc(1, sizeof(*c));
+		ev.data.ptr = c;
+		if (!c || epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->events = EPOLLIN;
+		c->peer = addr;
+		c->deadline_ns = exchange_deadline();
+		c->next = server->conns;
+		if (c->next)
+			c->next->prev = c;
+		server->conns = c;
+		server->conn_count++;
 	}
-	pthread_mutex_unlock(&server->conns_lock);
-	return NULL;
 }
 
-static int start_reaper(struct http_server *server)
+/* Closes the connections past their deadline; the milliseconds to the next one, or -1. */
+static int reap_expired(struct http_server *server)
 {
-	pthread_condattr_t attr;
-	int ret;
+	uint64_t now = clock_monotonic_ns(),
+		 next = server->accept_resume_ns ? server->accept_resume_ns : UINT64_MAX;
+	unsigned int reaped = 0;
 
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	ret = pthread_cond_init(&server->reaper_wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (ret)
-		return -ret;
-	ret = pthread_create(&server->reaper, NULL, reaper_main, server);
-	if (ret) {
-		pthread_cond_destroy(&server->reaper_wake);
-		return -ret;
+	for (struct http_conn *c = server->conns, *next_c; c; c = next_c) {
+		next_c = c->next;
+		if (now >= c->deadline_ns) {
+			reaped += !c->lingering;
+			conn_close(server, c);
+		} else if (c->deadline_ns < next) {
+			next = c->deadline_ns;
+		}
 	}
-	server->reaper_started = true;
-	return 0;
+	if (reaped)
+		log_debug("http: closed %u connection%s that sent no whole request in %u s", reaped,
+			  reaped == 1 ? "" : "s", EXCHANGE_DEADLINE_S);
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
 }
 
-static void stop_reaper(struct http_server *server)
+static void *serve_main(void *arg)
 {
-	if (!server->reaper_started)
-		return;
-	pthread_mutex_lock(&server->conns_lock);
-	server->stopping = true;
-	pthread_cond_signal(&server->reaper_wake);
-	pthread_mutex_unlock(&server->conns_lock);
-	pthread_join(server->reaper, NULL);
-	pthread_cond_destroy(&server->reaper_wake);
-	server->reaper_started = false;
+	struct http_server *server = arg;
+	struct epoll_event events[32];
+
+	for (;;) {
+		int n = epoll_wait(server->epoll_fd, events, 32, reap_expired(server));
+
+		if (n < 0 && errno != EINTR) {
+			log_error("http: the server stopped: epoll_wait: %s", strerror(errno));
+			return NULL;
+		}
+		for (int i = 0; i < n; i++) {
+			void *source = events[i].data.ptr;
+
+			if (source == &server->stop_fd)
+				return NULL;
+			if (source == &server->listen_fd)
+				accept_all(server);
+			else
+				conn_event(server, source, events[i].events);
+		}
+		resume_accepting(server);
+	}
 }
 
-/* Binds the socket here rather than in libmicrohttpd, to report bind errors precisely. */
+/* Binds before the slow load, so that a taken port fails at once, with its reason. */
 static int open_listener(struct http_server *server, const char *host, uint16_t port, char *err,
 			 size_t err_len)
 {
@@ -472,6 +524,8 @@ struct http_server *http_server__open(const char *host, uint16_t port, uint64_t 
 	}
 	server->listen_fd = -1;
 	server->render_fd = -1;
+	server->epoll_fd = -1;
+	server->stop_fd = -1;
 	server->stall_ns = stall_ns;
 	pthread_mutex_init(&server->lock, NULL);
 	init_rendered_cond(server);
@@ -481,7 +535,6 @@ struct http_server *http_server__open(const char *host, uint16_t port, uint64_t 
 		http_server__stop(server);
 		return NULL;
 	}
-	pthread_mutex_init(&server->conns_lock, NULL);
 	atomic_store(&server->heartbeat_ns, clock_monotonic_ns());
 	/* every slot is a socket: full slots must leave the agent the files it opens itself */
 	file_limit_raise();
@@ -492,32 +545,36 @@ struct http_server *http_server__open(const char *host, uint16_t port, uint64_t 
 	return server;
 }
 
+/* The listening socket and the stop eventfd in a new epoll set. */
+static int watch_sources(struct http_server *server)
+{
+	struct epoll_event listen_ev = { .events = EPOLLIN, .data.ptr = &server->listen_fd };
+	struct epoll_event stop_ev = { .events = EPOLLIN, .data.ptr = &server->stop_fd };
+	int flags = fcntl(server->listen_fd, F_GETFL);
+
+	server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (server->epoll_fd < 0 || server->stop_fd < 0 || flags < 0 ||
+	    fcntl(server->listen_fd, F_SETFL, flags | O_NONBLOCK) ||
+	    epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, server->listen_fd, &listen_ev) ||
+	    epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, server->stop_fd, &stop_ev))
+		return -errno;
+	return 0;
+}
+
 int http_server__serve(struct http_server *server, char *err, size_t err_len)
 {
-	int ret;
+	int ret = watch_sources(server);
 
-	mhd = mhd_lib_get(err, err_len);
-	if (!mhd)
-		return -ENOENT;
-	ret = start_reaper(server);
+	if (!ret)
+		ret = -pthread_create(&server->thread, NULL, serve_main, server);
 	if (ret) {
-		snprintf(err, err_len, "can't start the HTTP server's reaper thread: %s",
+		snprintf(err, err_len, "can't start the HTTP server on %s: %s", server->address,
 			 strerror(-ret));
 		return ret;
 	}
-	/* The idle timeout matches the deadline: a keep-alive connection waits no longer. */
-	server->daemon = mhd->start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, server, MHD_OPTION_LISTEN_SOCKET, server->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, CONNECTION_SLOTS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		PER_IP_SLOTS, MHD_OPTION_CONNECTION_TIMEOUT, EXCHANGE_DEADLINE_S,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, server, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, server, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (!server->daemon) {
-		snprintf(err, err_len, "can't start the HTTP server on %s", server->address);
-		return -EIO;
-	}
-	server->listen_fd = -1; /* the daemon owns and closes it now */
+	pthread_setname_np(server->thread, "memsight-http");
+	server->thread_started = true;
 	return 0;
 }
 
@@ -525,18 +582,23 @@ void http_server__stop(struct http_server *server)
 {
 	if (!server)
 		return;
-	stop_reaper(server);
-	/* closes every connection, each through on_connection: the list empties */
-	if (server->daemon)
-		mhd->stop_daemon(server->daemon);
+	if (server->thread_started) {
+		eventfd_write(server->stop_fd, 1);
+		pthread_join(server->thread, NULL);
+	}
+	while (server->conns)
+		conn_close(server, server->conns);
+	if (server->epoll_fd >= 0)
+		close(server->epoll_fd);
+	if (server->stop_fd >= 0)
+		close(server->stop_fd);
 	if (server->listen_fd >= 0)
 		close(server->listen_fd);
 	if (server->page)
-		page_release(server->page); /* the responses went with the daemon */
+		page_release(server->page);
 	if (server->render_fd >= 0)
 		close(server->render_fd);
 	pthread_cond_destroy(&server->rendered);
-	pthread_mutex_destroy(&server->conns_lock);
 	pthread_mutex_destroy(&server->lock);
 	free(server);
 }

@@ -9,8 +9,8 @@
 #include "strbuf.h"
 
 /*
- * `memsight run`'s HTTP endpoints, served by libmicrohttpd (user/cli/mhd_lib.h) on its
- * own thread:
+ * `memsight run`'s HTTP/1.1 endpoints, served on a thread of their own (one epoll
+ * loop for every connection; requests parsed by http_request.h):
  *   /metrics  the last page the main loop published, rendered for a scrape that
  *             finds newer figures (it waits for it at most 250 ms)
  *   /healthz  200 while the main loop's heartbeat is recent, else 503
@@ -28,7 +28,7 @@ struct http_server;
 struct http_server *http_server__open(const char *host, uint16_t port, uint64_t stall_ns, char *err,
 				      size_t err_len);
 /*
- * Loads libmicrohttpd and answers from now on, the waiting connections first.
+ * Starts the server's thread: it answers from now on, the waiting connections first.
  * 0, or a negative errno with a one-line reason in err.
  */
 int http_server__serve(struct http_server *server, char *err, size_t err_len);

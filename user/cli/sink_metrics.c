@@ -106,7 +106,7 @@ static void render_wanted(struct run *run, void *ctx)
 
 /*
  * The port is taken before the slow load, so that a taken one fails at once;
- * libmicrohttpd comes in metrics_ready(), after the load's peak.
+ * connections wait in its backlog until metrics_ready() starts the server.
  */
 static int metrics_start(struct run *run, void **state)
 {

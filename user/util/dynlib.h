@@ -7,8 +7,8 @@
 /*
  * A library loaded with dlopen when first needed, not linked: the agent
  * (`stream`, `run`) then maps only what it uses, and pays for a big library
- * (libcurl, libmicrohttpd and the TLS libraries each pulls in, relocated by
- * the dynamic loader) only when, and after, it needs it.
+ * (libcurl and the TLS libraries it pulls in, relocated by the dynamic
+ * loader) only when, and after, it needs it.
  */
 struct dynlib_symbol {
 	const char *name;
