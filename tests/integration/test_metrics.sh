@@ -60,6 +60,21 @@ expect_eq "HEAD /metrics is 200" "$(curl -s -I -o /dev/null -w '%{http_code}' "h
 check "Content-Type is the exposition format" sh -c "curl -sI http://$ADDR/metrics | grep -qi '^Content-Type: text/plain; version=0.0.4'"
 check "JSON lines still stream on stdout" wait_for 5 grep -q '"type":"agent_stats"' "$LOG"
 
+# The server as Python's HTTP client and raw sockets find it, against RFC 9112: one
+# connection for several requests, pipelined ones answered in order, 1.0 closed after
+# one, and each refusal answered whole before the close (not lost to a reset).
+echo "the HTTP server, read by another client"
+$PYTHON "$ROOT/tests/integration/http_protocol.py" "$ADDR" >"$WORK/http.txt" 2>&1
+http_case() { sed -n "s|^$1: ||p" "$WORK/http.txt"; }
+expect_eq "three requests on one keep-alive connection" "$(http_case keep-alive)" "200 200 200 on 1 connection(s)"
+expect_eq "pipelined GET, HEAD, GET answered in order" "$(http_case pipelined)" "200 ok, 200 -, 200 ready"
+expect_eq "HTTP/1.0 without keep-alive: answered, then closed" "$(http_case http/1.0)" "200 closed"
+expect_eq "a request head over 8 KiB: 431" "$(http_case 'head over 8 KiB')" "431 closed"
+expect_eq "a path of 300 bytes: 414" "$(http_case 'path of 300 bytes')" "414 closed"
+expect_eq "HTTP/2.0 in the request line: 505" "$(http_case HTTP/2.0)" "505 closed"
+expect_eq "HTTP/1.1 without Host: 400" "$(http_case 'no Host')" "400 closed"
+expect_eq "POST with a 100 KB body: 405, read whole" "$(http_case 'POST with 100 KB')" "405 closed"
+
 # A real Prometheus scrapes the agent every second from here on.
 check "Prometheus started" prometheus_scraping "$ADDR"
 
