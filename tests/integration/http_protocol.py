@@ -12,13 +12,13 @@ host, port = sys.argv[1].rsplit(":", 1)
 port = int(port)
 
 
-def raw(request, *, read_body=True):
+def raw(request):
     """Sends bytes on a new connection; the parsed response and whether the server closed."""
     sock = socket.create_connection((host, port), timeout=5)
     sock.sendall(request)
     resp = http.client.HTTPResponse(sock, method="GET")
     resp.begin()
-    body = resp.read() if read_body else b""
+    body = resp.read()
     try:
         closed = sock.recv(1) == b""
     except socket.timeout:

@@ -284,14 +284,14 @@ static int open_load_attach(struct loader *loader, const struct load_plan *plan,
 		return ret;
 	}
 	ret = configure(skel, values, plan, parts, err, err_len);
+	if (ret)
+		goto fail;
 	/*
 	 * Before the load, not after the attach: a fault sample taken in between
 	 * would be budgeted by boot-time seconds, and its wall-clock second could
 	 * then get more than --fault-samples.
 	 */
 	skel->bss->boot_to_realtime_ns = loader->clock_offset_ns;
-	if (ret)
-		goto fail;
 	ret = memsight_bpf__load(skel);
 	log_memory_stage("BPF object loaded");
 	if (ret) {

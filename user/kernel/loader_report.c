@@ -55,8 +55,8 @@ static const char *hook_reason(const struct loader *loader, const struct load_pl
 			       ? "no cgroup iterator on this kernel (it came in Linux 6.1)"
 		       : !plan->probe.kernel_btf ? "the cgroup iterator needs the kernel's own BTF"
 						 : "no memory controller mounted";
-	if (used && used->part == PART_FAULTS_PERF && !plan->fault_hook_requested)
-		return log; /* the fallbacks tried before it are its reason */
+	if (used && used->part == PART_FAULTS_PERF)
+		return log; /* the fallbacks before it are its reason (a requested one: loader_report_hooks) */
 	if (used)
 		return used->how;
 	if (!strcmp(feature, "fault_samples"))
