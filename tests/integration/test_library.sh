@@ -61,6 +61,12 @@ else
 	kill "$consumer" 2>/dev/null
 fi
 
+echo "memsight_close gives everything back"
+"$WORK/consumer" --prefix "$PREFIX" --seconds 1 >"$WORK/close.out" 2>"$WORK/close.err"
+expect_eq "the consumer ran and exited cleanly" $? 0
+# a mapping left behind keeps its map alive in the kernel for the process's lifetime
+check "no BPF map still mapped, no BPF fd still open ($(grep '^closed' "$WORK/close.out"))" grep -qx 'closed bpf_mappings=0 bpf_fds=0' "$WORK/close.out"
+
 echo "a callback that sleeps: losses are counted, nothing hangs"
 if ! "$MEMSIGHT" features --json --fault-samples 1 | jq -e '.hooks[] | select(.feature == "fault_samples") | .status == "attached"' >/dev/null 2>&1; then
 	skip "slow consumer: fault samples need exceptions:page_fault_user (x86, 5.12+): not on $(uname -r) $(uname -m)"

@@ -5,11 +5,13 @@
  * memsight_event_json() gives ("json ...") and from the decoded fields
  * ("oom ..."), and each agent_stats as "agent ..." (the agent's totals beside
  * the callbacks counted here, for bench/sinks.sh). Its own poll() loop holds
- * memsight_fd().
+ * memsight_fd(). After memsight_close() it prints what of BPF it still holds
+ * ("closed bpf_mappings=N bpf_fds=N"): a library must give everything back.
  *
  * Usage: consumer [--prefix PATH] [--seconds N] [--fault-samples N] [--sleep-ms N]
  *   --sleep-ms: sleep that long in the callback for every fault sample (a slow consumer)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -84,6 +86,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Mappings and descriptors of BPF objects (anon_inode:bpf-map, bpf-prog, ...) this process holds. */
+static void print_bpf_held(void)
+{
+	unsigned int mappings = 0, fds = 0;
+	char line[512], target[256];
+	FILE *maps = fopen("/proc/self/maps", "r");
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+
+	while (maps && fgets(line, sizeof(line), maps))
+		mappings += strstr(line, "anon_inode:bpf") != NULL;
+	while (dir && (d = readdir(dir))) {
+		ssize_t len;
+
+		len = readlinkat(dirfd(dir), d->d_name, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			fds += strstr(target, "anon_inode:bpf") != NULL;
+		}
+	}
+	if (maps)
+		fclose(maps);
+	if (dir)
+		closedir(dir);
+	printf("closed bpf_mappings=%u bpf_fds=%u\n", mappings, fds);
+}
+
 int main(int argc, char **argv)
 {
 	struct memsight_opts opts = { .sz = sizeof(opts),
@@ -124,5 +153,6 @@ int main(int argc, char **argv)
 		}
 	}
 	memsight_close(ms);
+	print_bpf_held();
 	return 0;
 }

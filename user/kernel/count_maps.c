@@ -106,8 +106,6 @@ static void *map_slots(struct bpf_map *map, size_t *len)
 int count_maps__open(struct count_source *source, struct count_table *table, struct bpf_map *slots,
 		     struct bpf_map *hash, uint32_t skip, uint32_t counters)
 {
-	size_t len;
-
 	memset(source, 0, sizeof(*source));
 	memset(table, 0, sizeof(*table));
 	table->fd = bpf_map__fd(hash);
@@ -132,7 +130,7 @@ int count_maps__open(struct count_source *source, struct count_table *table, str
 		count_maps__close(source, table);
 		return -EINVAL;
 	}
-	source->slots = map_slots(slots, &len);
+	source->slots = map_slots(slots, &table->slots_len);
 	if (!source->slots) {
 		int ret = -errno;
 
@@ -145,14 +143,9 @@ int count_maps__open(struct count_source *source, struct count_table *table, str
 
 void count_maps__close(struct count_source *source, struct count_table *table)
 {
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (source->slots) {
-		size_t bytes =
-			(size_t)source->slot_count * (1 + source->counters) * sizeof(uint64_t);
-
-		munmap(source->slots, (bytes + page - 1) / page * page);
-	}
+	/* the whole mapping: a page left mapped would keep the map alive after its fd closes */
+	if (source->slots)
+		munmap(source->slots, table->slots_len);
 	free(table->keys);
 	free(table->values);
 	memset(source, 0, sizeof(*source));

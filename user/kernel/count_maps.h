@@ -18,6 +18,7 @@ struct count_table {
 	uint32_t value_size;
 	uint32_t skip;	   /* leading value words that are not counters (a slot's owner) */
 	uint32_t counters; /* counter words after them */
+	size_t slots_len;  /* bytes of the slot array's mapping */
 	uint64_t *keys;	   /* batch buffers */
 	uint64_t *values;
 };
