@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The slot-or-overflow lookup every per-memcg counter uses (faults, charges,
- * reclaim): see "Counting per memcg" in memsight.h for the layout and the
- * slot's life.
+ * The per-memcg counting maps faults and charges share, and the
+ * slot-or-overflow lookup: see "Counting per memcg" in memsight.h for the
+ * layout and the slot's life. The maps are weak, like events.bpf.h's: each
+ * program file includes them and the static linker keeps one copy.
  */
 #ifndef MEMSIGHT_COUNTING_BPF_H
 #define MEMSIGHT_COUNTING_BPF_H
@@ -68,6 +69,32 @@ static __always_inline void *counting_row(void *slots, void *overflow, __u32 mem
 	__builtin_memset(scratch, 0, row_size);
 	*(__u64 *)scratch = cgroup_id;
 	return counting_lookup_or_init(overflow, &cgroup_id, scratch);
+}
+
+/* Sized by userspace before load (memsight.h: "Counting per memcg"). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MEMSIGHT_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct memsight_memcg_counts);
+} memcg_slots SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
+	__type(key, __u64);
+	__type(value, struct memsight_memcg_counts);
+} memcg_overflow SEC(".maps") __weak;
+
+/* The counting row of a memcg for its faults and charges (counting_row()); NULL: none. */
+static __always_inline struct memsight_memcg_counts *memcg_counts(__u32 memcg_id, __u64 serial,
+								  struct cgroup_subsys_state *css)
+{
+	struct memsight_memcg_counts scratch;
+
+	return counting_row(&memcg_slots, &memcg_overflow, memcg_id, serial, css, &scratch,
+			    sizeof(scratch));
 }
 
 #endif /* MEMSIGHT_COUNTING_BPF_H */

@@ -19,30 +19,12 @@
 #include "memsight.h"
 #include "counting.bpf.h"
 
-/* Sized by userspace before load (memsight.h: "Counting per memcg"). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, MEMSIGHT_SLOTS_DEFAULT);
-	__type(key, __u32);
-	__type(value, struct memsight_fault_counts);
-} fault_slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
-	__type(key, __u64);
-	__type(value, struct memsight_fault_counts);
-} fault_overflow SEC(".maps");
-
 /* A memcg's fault counters: see counting_row() for the hot path. */
 static __always_inline void count_fault(__u32 memcg_id, __u64 serial,
 					struct cgroup_subsys_state *css, __u64 faults, __u64 major)
 {
-	struct memsight_fault_counts *c, scratch;
+	struct memsight_memcg_counts *c = memcg_counts(memcg_id, serial, css);
 
-	c = counting_row(&fault_slots, &fault_overflow, memcg_id, serial, css, &scratch,
-			 sizeof(scratch));
 	if (!c)
 		return;
 	if (faults)

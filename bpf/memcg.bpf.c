@@ -29,22 +29,6 @@ const volatile __u32 item_unit[MEMSIGHT_STAT_ITEMS_MAX] = {};
 
 _Static_assert(MEMSIGHT_STAT_ITEMS_MAX == 128, "the asm mask below is 127");
 
-/* Sized by userspace before load (memsight.h: "Counting per memcg"). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, MEMSIGHT_SLOTS_DEFAULT);
-	__type(key, __u32);
-	__type(value, struct memsight_charge_counts);
-} charge_slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MEMSIGHT_OVERFLOW_MAX);
-	__type(key, __u64);
-	__type(value, struct memsight_charge_counts);
-} charge_overflow SEC(".maps");
-
 /* How a hook hands over the memcg (a constant in each caller: the other branches fold away). */
 enum charge_memcg_from {
 	MEMCG_TRUSTED,	 /* a BTF pointer (tp_btf, fentry): direct loads */
@@ -55,7 +39,7 @@ enum charge_memcg_from {
 static __always_inline int count_charge(void *memcg_or_lruvec, enum charge_memcg_from from,
 					int item, int val)
 {
-	struct memsight_charge_counts *c, scratch;
+	struct memsight_memcg_counts *c;
 	struct mem_cgroup *memcg = memcg_or_lruvec;
 	__u32 idx = (__u32)item, kind, unit;
 	__u64 bytes;
@@ -78,12 +62,10 @@ static __always_inline int count_charge(void *memcg_or_lruvec, enum charge_memcg
 			return 0;
 	}
 	if (from == MEMCG_TRUSTED)
-		c = counting_row(&charge_slots, &charge_overflow, memcg->id.id,
-				 memcg->css.serial_nr, &memcg->css, &scratch, sizeof(scratch));
+		c = memcg_counts(memcg->id.id, memcg->css.serial_nr, &memcg->css);
 	else
-		c = counting_row(&charge_slots, &charge_overflow, BPF_CORE_READ(memcg, id.id),
-				 BPF_CORE_READ(memcg, css.serial_nr), &memcg->css, &scratch,
-				 sizeof(scratch));
+		c = memcg_counts(BPF_CORE_READ(memcg, id.id), BPF_CORE_READ(memcg, css.serial_nr),
+				 &memcg->css);
 	if (!c)
 		return 0;
 	if (kind >= MEMSIGHT_CHARGE_KINDS) /* for the verifier: kind indexes two arrays */

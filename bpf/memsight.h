@@ -140,9 +140,9 @@ struct memsight_cgroup_record {
 };
 
 /*
- * Counting per memcg (faults, charges). Every counting map is shared by all
- * CPUs and updated with atomic adds, so its memory does not grow with the
- * CPU count:
+ * Counting per memcg (faults and charges, one row each). Every counting map
+ * is shared by all CPUs and updated with atomic adds, so its memory does not
+ * grow with the CPU count:
  * - a slot array indexed by the memcg's own small id (memcg->id.id, 1..65535,
  *   unique among live memcgs and handed out lowest first), each slot starting
  *   with its owner's cgroup id. The array is memory-mapped: userspace drains a
@@ -167,19 +167,6 @@ struct memsight_cgroup_record {
 #define MEMSIGHT_OVERFLOW_MAX  8192
 #define MEMSIGHT_SLOT_RETIRING (~0ULL) /* never a cgroup id */
 
-struct memsight_fault_counts {
-	__u64 cgroup_id; /* a slot's owner; an overflow entry's own key */
-	__u64 tag;	 /* a slot's owner's css serial number; 0 in the overflow hash */
-	__u64 faults;	 /* all faults, as memory.stat pgfault counts them */
-	__u64 major;	 /* the major ones among them (pgmajfault) */
-};
-
-/*
- * Charges per memcg and kind, from the memcg stat tracepoints: bytes charged
- * (positive deltas) and uncharged (negative), in the same slot layout as the
- * fault counts. Item numbers and units are resolved from kernel BTF by
- * name and handed to the BPF side as a table (MEMSIGHT_STAT_ITEMS_MAX items).
- */
 enum memsight_charge_kind {
 	MEMSIGHT_CHARGE_ANON,
 	MEMSIGHT_CHARGE_FILE,
@@ -191,12 +178,26 @@ enum memsight_charge_kind {
 
 #define MEMSIGHT_STAT_ITEMS_MAX 128
 
-struct memsight_charge_counts {
-	__u64 cgroup_id;
-	__u64 tag;
-	__u64 charged[MEMSIGHT_CHARGE_KINDS];	/* bytes */
+/*
+ * A memcg's faults and charges, one row of the slot layout for both: a fault
+ * touches one line of memsight's memory, where its count and its anon charge
+ * sit together (the row's first 64 bytes), not a line in each of two maps.
+ * Charges per kind are bytes charged (positive deltas of the memcg stat items)
+ * and uncharged (negative); the item numbers and units are resolved from
+ * kernel BTF by name and handed to the BPF side as a table
+ * (MEMSIGHT_STAT_ITEMS_MAX items). A family not counted leaves its words zero.
+ */
+struct memsight_memcg_counts {
+	__u64 cgroup_id; /* a slot's owner; an overflow entry's own key */
+	__u64 tag;	 /* a slot's owner's css serial number; 0 in the overflow hash */
+	__u64 faults;	 /* all faults, as memory.stat pgfault counts them */
+	__u64 major;	 /* the major ones among them (pgmajfault) */
+	__u64 charged[MEMSIGHT_CHARGE_KINDS];	/* bytes, anon first */
 	__u64 uncharged[MEMSIGHT_CHARGE_KINDS]; /* bytes */
+	__u64 spare[2];				/* never written: rows fill whole lines */
 };
+
+_Static_assert(sizeof(struct memsight_memcg_counts) == 128, "a row is two cache lines");
 
 /* Reclaim stalls per memcg (of the stalled task): count, time, log2 histogram of ns. */
 #define MEMSIGHT_RECLAIM_BUCKETS 32

@@ -17,7 +17,7 @@ mkdir -p "$pin"
 MEMSIGHT_PID=$!
 BG_PIDS+=($MEMSIGHT_PID)
 wait_for 20 grep -q agent_stats "$WORK/pinned.json"
-for map in events fault_slots fault_overflow charge_slots charge_overflow reclaim_stats; do
+for map in events memcg_slots memcg_overflow reclaim_stats; do
 	check "pinned $map" test -e "$pin/$map"
 done
 check "stderr says who reads the events now" grep -q "whoever reads $pin/events" "$WORK/pinned.err"

@@ -75,6 +75,28 @@ static void row_charges(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
 	memcpy(row->uncharged, delta + MEMSIGHT_CHARGE_KINDS, sizeof(row->uncharged));
 }
 
+/*
+ * A memcg's row moved: its faults, its charges or both. Each part is told only
+ * when its own counters moved, as when they were families of their own.
+ */
+static void row_memcg(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
+{
+	const uint64_t *faults = delta + MEMCG_COUNTER(faults);
+	const uint64_t *charges = delta + MEMCG_COUNTER(charged);
+	bool charged = false;
+
+	_Static_assert(MEMCG_COUNTER(major) == MEMCG_COUNTER(faults) + 1,
+		       "row_faults reads faults then major");
+	_Static_assert(MEMCG_COUNTER(uncharged) == MEMCG_COUNTER(charged) + MEMSIGHT_CHARGE_KINDS,
+		       "row_charges reads charged[] then uncharged[]");
+	if (faults[0] || faults[1])
+		row_faults(cgroup_id, faults, ctx);
+	for (int k = 0; k < 2 * MEMSIGHT_CHARGE_KINDS; k++)
+		charged |= charges[k] != 0;
+	if (charged)
+		row_charges(cgroup_id, charges, ctx);
+}
+
 static void row_reclaim(uint64_t cgroup_id, const uint64_t *delta, void *ctx)
 {
 	struct interval_row *row = id_table__get(((struct memsight *)ctx)->rows, cgroup_id);
@@ -378,8 +400,7 @@ static bool cgroup_removed(uint64_t cgroup_id, void *ctx)
 static void collect_counts(struct memsight *ms)
 {
 	static const interval_delta_fn rows[COUNT_FAMILIES] = {
-		[COUNT_FAULTS] = row_faults,
-		[COUNT_CHARGES] = row_charges,
+		[COUNT_MEMCG] = row_memcg,
 		[COUNT_RECLAIM] = row_reclaim,
 	};
 
@@ -392,7 +413,7 @@ static void collect_counts(struct memsight *ms)
 
 static void emit_container_stats(struct memsight *ms)
 {
-	if (!ms->counts[COUNT_CHARGES])
+	if (!loader__counts_charges(ms->loader))
 		cgroup_names__each(ms->names, stat_fallback, ms);
 	if (ms->opts.skip_container_stats)
 		return;

@@ -255,8 +255,7 @@ static int configure(struct memsight_bpf *skel, const struct btf_values *values,
 		set_charge_items(skel, values);
 	if (!(parts & PART_SAMPLES)) /* a ring buffer is at least a page */
 		bpf_map__set_max_entries(skel->maps.sample_events, sysconf(_SC_PAGESIZE));
-	bpf_map__set_max_entries(skel->maps.fault_slots, slots);
-	bpf_map__set_max_entries(skel->maps.charge_slots, slots);
+	bpf_map__set_max_entries(skel->maps.memcg_slots, slots);
 	/* a record per memcg, as many as the counting slots (twice today's memcgs) */
 	bpf_map__set_max_entries(skel->maps.memcg_gauges, parts & PART_GAUGES ? slots : 1);
 	/* The pending table is only used in tracepoint mode; keep it tiny otherwise. */
@@ -637,9 +636,10 @@ int loader__new(const struct loader_opts *opts, struct loader **out, char *err, 
 static struct bpf_map *pinned_map(const struct loader *loader, unsigned int i)
 {
 	struct bpf_map *maps[] = {
-		loader->skel->maps.events,	    loader->skel->maps.fault_slots,
-		loader->skel->maps.fault_overflow,  loader->skel->maps.charge_slots,
-		loader->skel->maps.charge_overflow, loader->skel->maps.reclaim_stats,
+		loader->skel->maps.events,
+		loader->skel->maps.memcg_slots,
+		loader->skel->maps.memcg_overflow,
+		loader->skel->maps.reclaim_stats,
 	};
 
 	return i < sizeof(maps) / sizeof(maps[0]) ? maps[i] : NULL;

@@ -102,11 +102,18 @@ const char *loader__fault_hook(const struct loader *loader);
 const char *loader__charge_source(const struct loader *loader);
 
 enum count_family {
-	COUNT_FAULTS,  /* all faults, major ones */
-	COUNT_CHARGES, /* charged[kinds], uncharged[kinds] (bytes) */
+	COUNT_MEMCG,   /* faults and charges: struct memsight_memcg_counts after the slot header */
 	COUNT_RECLAIM, /* count, stall_ns, hist[MEMSIGHT_RECLAIM_BUCKETS] */
 	COUNT_FAMILIES,
 };
+
+/* COUNT_MEMCG's counter words, and where a field of the row sits among them. */
+#define MEMCG_COUNTERS (sizeof(struct memsight_memcg_counts) / sizeof(uint64_t) - SLOT_HEADER_WORDS)
+#define MEMCG_COUNTER(field)                                                                       \
+	(offsetof(struct memsight_memcg_counts, field) / sizeof(uint64_t) - SLOT_HEADER_WORDS)
+
+/* Charges counted in the kernel (else userspace reads memory.stat deltas). */
+bool loader__counts_charges(const struct loader *loader);
 
 /* The maps of one family for interval_counts, NULL when it is not counted. */
 const struct count_source *loader__count_source(const struct loader *loader,

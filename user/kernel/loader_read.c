@@ -67,11 +67,9 @@ int loader_open_count_sources(struct loader *loader, char *err, size_t err_len)
 		struct bpf_map *slots, *hash;
 		uint32_t skip, counters;
 	} families[COUNT_FAMILIES] = {
-		[COUNT_FAULTS] = { loader->parts & PART_FAULTS, maps->fault_slots,
-				   maps->fault_overflow, SLOT_HEADER_WORDS, 2 },
-		[COUNT_CHARGES] = { loader->parts & PART_CHARGES_ANY, maps->charge_slots,
-				    maps->charge_overflow, SLOT_HEADER_WORDS,
-				    2 * MEMSIGHT_CHARGE_KINDS },
+		[COUNT_MEMCG] = { loader->parts & (PART_FAULTS | PART_CHARGES_ANY),
+				  maps->memcg_slots, maps->memcg_overflow, SLOT_HEADER_WORDS,
+				  MEMCG_COUNTERS },
 		[COUNT_RECLAIM] = { loader->parts & PART_RECLAIM, NULL, maps->reclaim_stats, 0,
 				    2 + MEMSIGHT_RECLAIM_BUCKETS },
 	};
@@ -157,6 +155,11 @@ const char *loader__fault_hook(const struct loader *loader)
 {
 	/* the name `features` and /metrics show too */
 	return load_part_hook(loader->parts & PART_FAULTS);
+}
+
+bool loader__counts_charges(const struct loader *loader)
+{
+	return loader->parts & PART_CHARGES_ANY;
 }
 
 const char *loader__charge_source(const struct loader *loader)
