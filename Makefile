@@ -93,7 +93,7 @@ HELPER_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(HELPER_SRCS)
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Ibpf -Iuser $(addprefix -I,$(USER_DIRS)) $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 
