@@ -140,9 +140,9 @@ struct memsight_cgroup_record {
 };
 
 /*
- * Counting per memcg (faults and charges, one row each). Every counting map
- * is shared by all CPUs and updated with atomic adds, so its memory does not
- * grow with the CPU count:
+ * Counting per memcg (faults and charges, in one row per memcg). Every
+ * counting map is shared by all CPUs and updated with atomic adds, so its
+ * memory does not grow with the CPU count:
  * - a slot array indexed by the memcg's own small id (memcg->id.id, 1..65535,
  *   unique among live memcgs and handed out lowest first), each slot starting
  *   with its owner's cgroup id. The array is memory-mapped: userspace drains a
