@@ -97,13 +97,14 @@ within "... agent_stats lines (one per 100 ms but while it waits for room)" \
 within "... their intervals add up to the 4 s duration (ms)" \
 	"$(jq -s '[.[] | select(.type == "agent_stats") | .interval_ns] | add / 1e6 | floor' "$WORK/slow.json")" 3900 4200
 # A closed pipe ends top --batch as it ends stream (it wrote every interval, unless -n).
-start=$SECONDS
-timeout -k 5 10 "$MEMSIGHT" top --batch --interval 200ms 2>"$WORK/head.err" | head -n 3 >"$WORK/head.out"
+# Timed from the reader's close: the start (load, attach, a first read of every memcg on
+# the node) takes seconds on a busy node with thousands, and in an emulated VM.
+timeout -k 5 20 "$MEMSIGHT" top --batch --interval 200ms 2>"$WORK/head.err" |
+	{ head -n 3 >"$WORK/head.out"; date +%s%3N >"$WORK/head.closed"; }
 statuses=("${PIPESTATUS[@]}")
-expect_eq "top --batch | head -n 3: memsight's exit status ($(head -c 200 "$WORK/head.err"))" "${statuses[0]}" 0
-# Its start is most of it (load, attach, a first read of every memcg on the node: seconds
-# on a busy node with thousands); what is checked is that the closed pipe ends it.
-within "... it ends well before the 10 s timeout (s)" $((SECONDS - start)) 0 7
+closed_ms=$(($(date +%s%3N) - $(cat "$WORK/head.closed" 2>/dev/null || echo 0)))
+expect_eq "top --batch | head -n 3: memsight's exit status (124: still running after 20 s; $(head -c 200 "$WORK/head.err"))" "${statuses[0]}" 0
+within "... it ended by itself after the reader closed (ms)" "$closed_ms" 0 3000
 expect_eq "... head got its 3 lines" "$(wc -l <"$WORK/head.out")" 3
 
 echo "features"
