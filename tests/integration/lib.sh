@@ -176,6 +176,19 @@ start_memsight() {
 	fi
 }
 
+# into_head N OUTFILE CMD...: CMD's stdout into `head -n N >OUTFILE`, under a 20 s
+# timeout. Sets HEAD_STATUS (CMD's exit status; 124: still running after 20 s) and
+# HEAD_EXIT_MS (ms from head's close to CMD's exit). Timed from the close, not from exec:
+# start-up takes seconds on a busy node, and in an emulated VM.
+into_head() {
+	local n=$1 out=$2 closed
+	shift 2
+	timeout -k 5 20 "$@" | { head -n "$n" >"$out"; date +%s%3N >"$out.closed"; }
+	HEAD_STATUS=${PIPESTATUS[0]}
+	closed=$(cat "$out.closed" 2>/dev/null || echo 0)
+	HEAD_EXIT_MS=$(($(date +%s%3N) - closed))
+}
+
 stop_memsight() {
 	kill -TERM "$MEMSIGHT_PID" 2>/dev/null
 	wait "$MEMSIGHT_PID" 2>/dev/null

@@ -164,7 +164,7 @@ bool loader__counts_charges(const struct loader *loader)
 
 const char *loader__charge_source(const struct loader *loader)
 {
-	if (loader->parts & PART_CHARGES_ANY)
+	if (loader__counts_charges(loader))
 		return load_part_hook(loader->parts & PART_CHARGES_ANY);
 	/* the userspace fallback's row (part 0) */
 	for (unsigned int i = 0; i < load_hook_count; i++)
